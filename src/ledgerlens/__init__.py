@@ -1,0 +1,3 @@
+"""ledgerlens: customer intelligence from accounting data."""
+
+__version__ = "0.1.0"
