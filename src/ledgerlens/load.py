@@ -1,0 +1,473 @@
+"""Load raw contract files into the warehouse's `raw` schema, quarantining bad rows.
+
+Every raw row ends up in exactly one place: `raw.<table>` (typed, valid) or
+`quarantine.<table>` (the raw text as read, with file, row number and the rule it broke).
+All work is set-based DuckDB SQL; nothing loops over rows in Python.
+
+Row numbers are file line numbers counting the header as line 1 (a record with a quoted
+line break counts as one line), which is how DuckDB reports malformed records too.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from ledgerlens.contract import DECIMAL_PLACES, TABLES_BY_NAME, Column, Table
+
+DATE_PATTERN = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
+NUMBER_PATTERN = r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)"
+CURRENCY_PATTERN = r"[A-Z]{3}"
+
+
+class ContractError(Exception):
+    """A raw file that cannot be loaded at all (missing, unreadable, wrong columns)."""
+
+
+@dataclass
+class LoadResult:
+    table: str
+    source_file: str
+    rows_read: int
+    rows_loaded: int
+    rows_quarantined: int
+    quarantined_by_rule: dict[str, int] = field(default_factory=dict)
+    ignored_columns: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def find_source_file(data_dir: Path, table: str) -> Path:
+    """The one file holding `table` in `data_dir` (subfolders are ignored)."""
+    candidates = [data_dir / f"{table}.{ext}" for ext in ("csv", "parquet")]
+    found = [path for path in candidates if path.is_file()]
+    if not found:
+        raise ContractError(
+            f"{data_dir}: no file for table '{table}' (expected {table}.csv or {table}.parquet)"
+        )
+    if len(found) > 1:
+        raise ContractError(
+            f"{data_dir}: both {table}.csv and {table}.parquet exist; keep exactly one"
+        )
+    return found[0]
+
+
+def _sql_string(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _quote(identifier: str) -> str:
+    return '"' + identifier.replace('"', '""') + '"'
+
+
+def _read_csv_header(path: Path) -> list[str]:
+    with path.open("rb") as handle:
+        first = handle.readline(1_000_000)
+    if not first.strip():
+        raise ContractError(f"{path}: the file is empty (expected a header row)")
+    if first.startswith(codecs.BOM_UTF8):
+        first = first[len(codecs.BOM_UTF8) :]
+    try:
+        text = first.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise ContractError(
+            f"{path}: the header row is not UTF-8 text (byte {error.start}); "
+            "save the export as UTF-8 CSV"
+        ) from error
+    return [name.strip() for name in next(csv.reader(io.StringIO(text)))]
+
+
+def _check_header(path: Path, table: Table, header: list[str]) -> list[str]:
+    """Raise on missing or repeated contract columns; return the ignored extra columns."""
+    expected = table.column_names
+    repeated = sorted({name for name in header if header.count(name) > 1})
+    if repeated:
+        raise ContractError(f"{path}: column(s) {', '.join(repeated)} appear more than once")
+    missing = [name for name in expected if name not in header]
+    if missing:
+        hint = ""
+        if len(header) == 1 and any(sep in header[0] for sep in ";\t|"):
+            hint = " (the file does not seem to be comma-separated)"
+        raise ContractError(
+            f"{path}: missing column(s) {', '.join(missing)}{hint}; "
+            f"expected {', '.join(expected)}; found {', '.join(header) or 'nothing'}"
+        )
+    return [name for name in header if name not in expected]
+
+
+def _read_source(con: duckdb.DuckDBPyConnection, path: Path, table: Table) -> list[str]:
+    """Create temp table `_ll_input` (all text, `_source_row`) and `_ll_malformed`.
+
+    Returns the file's columns that are not in the contract (ignored).
+    """
+    file_sql = _sql_string(str(path))
+    if path.suffix == ".csv":
+        header = _read_csv_header(path)
+        ignored = _check_header(path, table, header)
+        # Explicit columns, every one text: typing happens below, per value, with a rule
+        # for every failure, so that one bad value never rejects a whole file.
+        columns = "{" + ", ".join(f"{_sql_string(name)}: 'varchar'" for name in header) + "}"
+        try:
+            con.execute(
+                f"""
+                create or replace temp table _ll_read as
+                select * from read_csv(
+                    {file_sql}, header = true, auto_detect = false, delim = ',',
+                    quote = '"', escape = '"', columns = {columns},
+                    store_rejects = true, rejects_table = '_ll_reject_errors',
+                    rejects_scan = '_ll_reject_scans', rejects_limit = 0
+                )
+                """
+            )
+        except duckdb.Error as error:
+            raise ContractError(f"{path}: cannot be read as CSV: {error}") from error
+        # Good records keep file order (insertion order), so the n-th good record sits on
+        # the n-th line that DuckDB did not reject.
+        con.execute(
+            """
+            create or replace temp table _ll_malformed as
+            select
+                line as _source_row,
+                string_agg(distinct cast(error_type as varchar), '; ') as detail,
+                max(csv_line) as raw_line
+            from _ll_reject_errors
+            group by line
+            """
+        )
+        selected = ", ".join(f"{_quote(name)}" for name in table.column_names)
+        con.execute(
+            f"""
+            create or replace temp table _ll_input as
+            with numbered as (
+                select rowid + 1 as good_index, {selected} from _ll_read
+            ),
+            lines as (
+                select
+                    line_number,
+                    row_number() over (order by line_number) as good_index
+                from range(2, 2 + (select count(*) from _ll_read)
+                                 + (select count(*) from _ll_malformed)) as r(line_number)
+                where line_number not in (select _source_row from _ll_malformed)
+            )
+            select lines.line_number as _source_row, numbered.* exclude (good_index)
+            from numbered
+            join lines on numbered.good_index = lines.good_index
+            """
+        )
+        con.execute("drop table _ll_read")
+        return ignored
+    if path.suffix == ".parquet":
+        try:
+            described = con.execute(f"describe select * from read_parquet({file_sql})").fetchall()
+        except duckdb.Error as error:
+            raise ContractError(f"{path}: cannot be read as Parquet: {error}") from error
+        ignored = _check_header(path, table, [row[0] for row in described])
+        selected = ", ".join(
+            f"cast({_quote(name)} as varchar) as {_quote(name)}" for name in table.column_names
+        )
+        # Parquet has no header line: rows are numbered from 1.
+        con.execute(
+            f"""
+            create or replace temp table _ll_input as
+            select file_row_number + 1 as _source_row, {selected}
+            from read_parquet({file_sql}, file_row_number = true)
+            """
+        )
+        con.execute(
+            "create or replace temp table _ll_malformed as "
+            "select 0::bigint as _source_row, ''::varchar as detail, ''::varchar as raw_line "
+            "where false"
+        )
+        return ignored
+    raise ContractError(f"{path}: unsupported file type (use .csv or .parquet)")
+
+
+def _value(column: Column) -> str:
+    """The trimmed text of a column, NULL when blank."""
+    return f"nullif(trim({_quote(column.name)}), '')"
+
+
+def _typed(column: Column) -> str:
+    value = _value(column)
+    if column.kind in ("id", "text"):
+        return value
+    if column.kind == "enum":
+        return f"lower({value})"
+    if column.kind == "currency":
+        return f"upper({value})"
+    return f"try_cast({value} as {column.sql_type})"
+
+
+def _row_rules(column: Column) -> list[tuple[str, str, str]]:
+    """(rule, condition on the raw text, detail) for one column, most basic first."""
+    value = _value(column)
+    shown = f"'{column.name} ' || coalesce('''' || {_quote(column.name)} || '''', 'is blank')"
+    rules: list[tuple[str, str, str]] = []
+    if column.required:
+        rules.append(("missing_value", f"{value} is null", f"'{column.name} is blank'"))
+    if column.kind == "date":
+        rules.append(
+            (
+                "not_a_date",
+                f"{value} is not null and (not regexp_full_match({value}, '{DATE_PATTERN}')"
+                f" or try_cast({value} as date) is null)",
+                f"{shown} || ' is not a date (YYYY-MM-DD)'",
+            )
+        )
+    elif column.kind in DECIMAL_PLACES or column.kind == "integer":
+        places = DECIMAL_PLACES.get(column.kind, 0)
+        rules.append(
+            (
+                "not_a_number",
+                f"{value} is not null and not regexp_full_match({value}, '{NUMBER_PATTERN}')",
+                f"{shown} || ' is not a number'",
+            )
+        )
+        rules.append(
+            (
+                "too_many_decimals",
+                f"{value} is not null and try_cast({value} as decimal(38, 10))"
+                f" <> try_cast({value} as decimal(38, {places}))",
+                f"{shown} || ' has more than {places} decimal places'",
+            )
+        )
+        rules.append(
+            (
+                "out_of_range",
+                f"{value} is not null and {_typed(column)} is null",
+                f"{shown} || ' does not fit {column.sql_type}'",
+            )
+        )
+    elif column.kind == "currency":
+        rules.append(
+            (
+                "not_a_currency_code",
+                f"{value} is not null and not regexp_full_match(upper({value}), "
+                f"'{CURRENCY_PATTERN}')",
+                f"{shown} || ' is not an ISO 4217 currency code'",
+            )
+        )
+    if column.accepted_values:
+        listed = ", ".join(_sql_string(v) for v in column.accepted_values)
+        rules.append(
+            (
+                "not_accepted_value",
+                f"{value} is not null and lower({value}) not in ({listed})",
+                f"{shown} || ' is not one of {', '.join(column.accepted_values)}'",
+            )
+        )
+    if column.min_value is not None:
+        op = "<=" if column.min_exclusive else "<"
+        word = "greater than" if column.min_exclusive else "at least"
+        rules.append(
+            (
+                "below_minimum",
+                f"{_typed(column)} {op} {column.min_value}",
+                f"{shown} || ' must be {word} {column.min_value}'",
+            )
+        )
+    if column.max_value is not None:
+        rules.append(
+            (
+                "above_maximum",
+                f"{_typed(column)} > {column.max_value}",
+                f"{shown} || ' must be at most {column.max_value}'",
+            )
+        )
+    return rules
+
+
+def _first_rule_sql(table: Table) -> tuple[str, str, str]:
+    """SQL expressions for the first row-level rule broken: rule, column, detail."""
+    rules = [(column, rule) for column in table.columns for rule in _row_rules(column)]
+    if not rules:
+        return "null", "null", "null"
+    rule = "case " + " ".join(f"when {cond} then '{name}'" for _, (name, cond, _) in rules)
+    col = "case " + " ".join(f"when {cond} then '{c.name}'" for c, (_, cond, _) in rules)
+    detail = "case " + " ".join(f"when {cond} then {text}" for _, (_, cond, text) in rules)
+    return rule + " end", col + " end", detail + " end"
+
+
+def _validate(con: duckdb.DuckDBPyConnection, table: Table) -> None:
+    """Create temp table `_ll_checked`: every input row with its first broken rule."""
+    raw_columns = ", ".join(_quote(name) for name in table.column_names)
+    typed_columns = ", ".join(
+        f"{_typed(column)} as {_quote('typed__' + column.name)}" for column in table.columns
+    )
+    rule, rule_column, detail = _first_rule_sql(table)
+    keys = ", ".join(_quote("typed__" + name) for name in table.key)
+    everything = ", ".join(_quote("typed__" + name) for name in table.column_names)
+    key_shown = " || '/' || ".join(
+        f"coalesce({_quote('typed__' + name)}, '')" for name in table.key
+    )
+
+    reference_rules = []
+    for reference in table.references:
+        match = " and ".join(
+            f"parent.{_quote(parent_col)} = keyed.{_quote('typed__' + col)}"
+            for col, parent_col in zip(reference.columns, reference.parent_columns, strict=True)
+        )
+        missing = f"not exists (select 1 from raw.{reference.parent} as parent where {match})"
+        if reference.optional:
+            own = " and ".join(
+                f"keyed.{_quote('typed__' + col)} is not null" for col in reference.columns
+            )
+            missing = f"({own} and {missing})"
+        shown = " || '/' || ".join(f"keyed.{_quote('typed__' + c)}" for c in reference.columns)
+        reference_rules.append(
+            (
+                reference.rule,
+                missing,
+                f"{_sql_string(reference.parent[:-1] + ' ')} || {shown} || "
+                "' is not loaded (absent from its file, or quarantined)'",
+                reference.columns[-1],
+            )
+        )
+    if table.name == "credit_notes":
+        # A credit note tied to an invoice must credit that invoice's own customer.
+        reference_rules.append(
+            (
+                "customer_mismatch",
+                "exists (select 1 from raw.invoices as parent"
+                " where parent.business_id = keyed.typed__business_id"
+                " and parent.invoice_id = keyed.typed__invoice_id"
+                " and parent.customer_id <> keyed.typed__customer_id)",
+                "'credit note customer ' || keyed.typed__customer_id"
+                " || ' differs from the customer of invoice ' || keyed.typed__invoice_id",
+                "customer_id",
+            )
+        )
+    later_rules = [
+        (
+            "conflicting_duplicate_key",
+            "keyed.key_conflicts",
+            f"'key ' || {key_shown.replace(chr(34) + 'typed__', 'keyed.' + chr(34) + 'typed__')}"
+            " || ' appears on ' || keyed.key_rows || ' rows with different values;"
+            " none is loaded'",
+            table.key[-1],
+        ),
+        (
+            "duplicate_row",
+            "keyed.key_position > 1",
+            "'exact repeat of the row at line ' || keyed.key_first_row",
+            table.key[-1],
+        ),
+        *reference_rules,
+    ]
+    case_rule = " ".join(f"when {cond} then '{name}'" for name, cond, _, _ in later_rules)
+    case_column = " ".join(f"when {cond} then '{col}'" for name, cond, _, col in later_rules)
+    case_detail = " ".join(f"when {cond} then {text}" for _, cond, text, _ in later_rules)
+
+    con.execute(
+        f"""
+        create or replace temp table _ll_checked as
+        with typed as (
+            select
+                _source_row,
+                {raw_columns},
+                {typed_columns},
+                {rule} as row_rule,
+                {rule_column} as row_rule_column,
+                {detail} as row_rule_detail
+            from _ll_input
+        ),
+        valid_keyed as (
+            select
+                _source_row,
+                count(*) over by_key as key_rows,
+                min(hash({everything})) over by_key <> max(hash({everything})) over by_key
+                    as key_conflicts,
+                row_number() over (by_key order by _source_row) as key_position,
+                min(_source_row) over by_key as key_first_row
+            from typed
+            where row_rule is null
+            window by_key as (partition by {keys})
+        ),
+        keyed as (
+            select typed.*, valid_keyed.* exclude (_source_row)
+            from typed
+            left join valid_keyed on typed._source_row = valid_keyed._source_row
+        )
+        select
+            keyed.*,
+            coalesce(row_rule, case {case_rule} end) as rule,
+            coalesce(row_rule_column, case {case_column} end) as rule_column,
+            coalesce(row_rule_detail, case {case_detail} end) as detail
+        from keyed
+        """
+    )
+
+
+def load_table(
+    con: duckdb.DuckDBPyConnection, table_name: str, data_dir: str | Path
+) -> LoadResult:
+    """Replace `raw.<table>` and `quarantine.<table>` with the contents of its file."""
+    started = time.perf_counter()
+    table = TABLES_BY_NAME[table_name]
+    path = find_source_file(Path(data_dir), table_name)
+    ignored = _read_source(con, path, table)
+    _validate(con, table)
+
+    file_sql = _sql_string(str(path))
+    typed = ", ".join(
+        f"cast({_quote('typed__' + c.name)} as {c.sql_type}) as {_quote(c.name)}"
+        for c in table.columns
+    )
+    raw_text = ", ".join(_quote(name) for name in table.column_names)
+    blank_text = ", ".join(f"null::varchar as {_quote(name)}" for name in table.column_names)
+    con.execute("create schema if not exists raw")
+    con.execute("create schema if not exists quarantine")
+    con.execute("begin transaction")
+    try:
+        con.execute(
+            f"""
+            create or replace table raw.{table.name} as
+            select {typed}, {file_sql} as _source_file, cast(_source_row as bigint) as _source_row
+            from _ll_checked where rule is null
+            order by _source_row
+            """
+        )
+        con.execute(
+            f"""
+            create or replace table quarantine.{table.name} as
+            select
+                {file_sql} as source_file, cast(_source_row as bigint) as source_row, rule,
+                rule_column as column_name, detail, null::varchar as raw_line, {raw_text}
+            from _ll_checked where rule is not null
+            union all
+            select
+                {file_sql}, cast(_source_row as bigint), 'malformed_row', null,
+                'the line cannot be split into the header''s columns: ' || detail,
+                raw_line, {blank_text}
+            from _ll_malformed
+            order by source_row
+            """
+        )
+        con.execute("commit")
+    except Exception:
+        con.execute("rollback")
+        raise
+    loaded = con.execute(f"select count(*) from raw.{table.name}").fetchone()[0]
+    by_rule = dict(
+        con.execute(
+            f"select rule, count(*) from quarantine.{table.name} group by rule order by rule"
+        ).fetchall()
+    )
+    for temp in ("_ll_input", "_ll_checked", "_ll_malformed"):
+        con.execute(f"drop table if exists {temp}")
+    quarantined = sum(by_rule.values())
+    return LoadResult(
+        table=table.name,
+        source_file=str(path),
+        rows_read=loaded + quarantined,
+        rows_loaded=loaded,
+        rows_quarantined=quarantined,
+        quarantined_by_rule=by_rule,
+        ignored_columns=ignored,
+        seconds=round(time.perf_counter() - started, 3),
+    )
