@@ -1,3 +1,4 @@
+{{ config(meta={"dagster": {"ref": {"name": "customer_sheet"}}}) }}
 {#-
     Money in = money out: per business, the sheet's LTV plus the credits of customers who
     never bought equals the non-void line amounts minus the credit notes up to the as-of

@@ -55,9 +55,29 @@ def dbt_models(
     if config.as_of_date:
         args += ["--vars", json.dumps({"as_of_date": config.as_of_date})]
     invocation = dbt.cli(args, context=context, raise_on_error=True)
-    for event in invocation.stream().fetch_row_counts():
-        if isinstance(event, dg.Output):
-            rows = event.metadata.get("dagster/row_count")
-            shown = f" ({rows.value:,} rows)" if rows is not None else ""
-            context.log.info(f"dbt built {event.output_name}{shown}")
-        yield event
+    try:
+        for event in invocation.stream().fetch_row_counts():
+            if isinstance(event, dg.Output):
+                rows = event.metadata.get("dagster/row_count")
+                shown = f" ({rows.value:,} rows)" if rows is not None else ""
+                context.log.info(f"dbt built {event.output_name}{shown}")
+            yield event
+    finally:
+        _release_duckdb_adapter()
+
+
+def _release_duckdb_adapter() -> None:
+    """Close the DuckDB handle that row counting opened through dbt's adapter.
+
+    dbt-duckdb caches one database handle per process (a class attribute). Left open, it
+    makes the next load in this process, or any reader with other settings, fail with
+    "Can't open a connection to same database file with a different configuration".
+    """
+    try:
+        from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+    except ImportError:  # another adapter (PostgreSQL, Spark): nothing cached
+        return
+    environment = getattr(DuckDBConnectionManager, "_ENV", None)
+    if environment is not None:
+        environment.close()
+        DuckDBConnectionManager._ENV = None

@@ -1,0 +1,165 @@
+"""The `ledgerlens` command: generate demo data, run the pipeline, print what it found."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+# Bound to the real stdout: the pipeline redirects sys.stdout (dbt's log) to a file.
+console = Console(file=sys.stdout, highlight=False)
+
+DEFAULT_WAREHOUSE = "warehouse/ledgerlens.duckdb"
+
+
+def _stamp(started: float) -> str:
+    return f"[dim]{time.perf_counter() - started:6.1f}s[/dim]"
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    from ledgerlens.generate import generate
+
+    started = time.perf_counter()
+    console.print(f"Generating demo data into [bold]{args.out}[/bold] (seed {args.seed}, ~{args.lines:,} invoice lines)")
+    counts = generate(
+        args.out,
+        seed=args.seed,
+        lines=args.lines,
+        fmt=args.format,
+        progress=lambda line: console.print(f"{_stamp(started)} {line}"),
+    )
+    table = Table(title="Rows written", title_justify="left")
+    table.add_column("table")
+    table.add_column("rows", justify="right")
+    for name, rows in counts.items():
+        table.add_row(name, f"{rows:,}")
+    console.print(table)
+    console.print(f"done in {time.perf_counter() - started:.1f}s")
+    return 0
+
+
+def _print_summary(summary, warehouse: Path) -> None:
+    from ledgerlens.report import as_of_date, top_customers
+
+    loads = Table(title="Raw files loaded", title_justify="left")
+    for column, justify in (("table", "left"), ("loaded", "right"), ("quarantined", "right"), ("rules broken", "left")):
+        loads.add_column(column, justify=justify)
+    for load in summary.loads:
+        rules = ", ".join(f"{rule} {count:,}" for rule, count in load.quarantined_by_rule.items())
+        loads.add_row(load.table, f"{load.rows_loaded:,}", f"{load.rows_quarantined:,}", rules)
+    console.print(loads)
+    if any(load.rows_quarantined for load in summary.loads):
+        console.print("[yellow]Quarantined rows are kept in the warehouse's quarantine schema with file, line and rule.[/yellow]")
+    console.print(
+        f"dbt models built: {len(summary.models_built)}; "
+        f"checks passed: {summary.checks_passed}, failed: {len(summary.checks_failed)}, "
+        f"warnings: {len(summary.checks_warned)}"
+    )
+    for name in summary.checks_failed:
+        console.print(f"  [red]failed[/red] {name}")
+    for failure in summary.failures:
+        console.print(f"[red]step failed[/red] {failure}")
+    if summary.log_file:
+        console.print(f"[dim]dbt's full log: {summary.log_file}[/dim]")
+    if not summary.success or not warehouse.exists():
+        return
+    try:
+        rows = top_customers(warehouse)
+        as_of = as_of_date(warehouse)
+    except Exception as error:  # the marts may not exist after a failed build
+        console.print(f"[yellow]customer sheet not readable: {error}[/yellow]")
+        return
+    by_business: dict[str, list[dict]] = {}
+    for row in rows:
+        by_business.setdefault(row["business_id"], []).append(row)
+    for business_id, customers in by_business.items():
+        table = Table(
+            title=f"Top customers by LTV: {customers[0]['business_name']} ({business_id}), as of {as_of}",
+            title_justify="left",
+        )
+        for column, justify in (("customer", "left"), ("name", "left"), ("ltv", "right"), ("purchases", "right"), ("first purchase", "left"), ("last purchase", "left")):
+            table.add_column(column, justify=justify)
+        for row in customers:
+            table.add_row(
+                row["customer_id"],
+                row["customer_name"],
+                f"{row['ltv']:,.2f} {row['home_currency']}",
+                f"{row['purchases']:,}",
+                str(row["first_purchase_date"]),
+                str(row["last_purchase_date"]),
+            )
+        console.print(table)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from ledgerlens.pipeline import PipelineError, run_pipeline
+
+    started = time.perf_counter()
+    warehouse = Path(args.warehouse)
+    console.print(f"Running the ledgerlens pipeline: [bold]{args.data}[/bold] -> [bold]{warehouse}[/bold]")
+    try:
+        summary = run_pipeline(
+            args.data,
+            warehouse,
+            as_of_date=args.as_of,
+            emit=lambda line: console.print(f"{_stamp(started)} {line}"),
+        )
+    except PipelineError as error:
+        console.print(f"[red]error:[/red] {error}")
+        return 2
+    _print_summary(summary, warehouse.resolve())
+    verdict = "[green]succeeded[/green]" if summary.success else "[red]FAILED[/red]"
+    console.print(f"Run {verdict} in {summary.seconds:.1f}s")
+    return 0 if summary.success else 1
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    args.out = args.data
+    if cmd_generate(args) != 0:
+        return 1
+    return cmd_run(args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="ledgerlens", description="Customer intelligence from accounting data."
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    def add_generate_options(command: argparse.ArgumentParser) -> None:
+        command.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
+        command.add_argument("--lines", type=int, default=200_000, help="approximate invoice lines (default 200000)")
+        command.add_argument("--format", choices=["csv", "parquet"], default="csv")
+
+    generate = commands.add_parser("generate", help="write a demo dataset in the raw data contract")
+    generate.add_argument("--out", required=True, help="folder to write into")
+    add_generate_options(generate)
+    generate.set_defaults(func=cmd_generate)
+
+    def add_run_options(command: argparse.ArgumentParser, data_required: bool) -> None:
+        command.add_argument("--data", required=data_required, default="demo-data", help="folder with one file per contract table")
+        command.add_argument("--warehouse", default=DEFAULT_WAREHOUSE, help=f"DuckDB file (default {DEFAULT_WAREHOUSE})")
+        command.add_argument("--as-of", dest="as_of", help="as-of date YYYY-MM-DD (default: latest invoice date)")
+
+    run = commands.add_parser("run", help="load a data folder and build the warehouse")
+    add_run_options(run, data_required=True)
+    run.set_defaults(func=cmd_run)
+
+    demo = commands.add_parser("demo", help="generate demo data, then run the pipeline on it")
+    add_run_options(demo, data_required=False)
+    add_generate_options(demo)
+    demo.set_defaults(func=cmd_demo)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
