@@ -11,7 +11,9 @@ from rich.console import Console
 from rich.table import Table
 
 # Bound to the real stdout: the pipeline redirects sys.stdout (dbt's log) to a file.
-console = Console(file=sys.stdout, highlight=False)
+console = Console(
+    file=sys.stdout, highlight=False, width=None if sys.stdout.isatty() else 120
+)
 
 DEFAULT_WAREHOUSE = "warehouse/ledgerlens.duckdb"
 
@@ -81,13 +83,14 @@ def _print_summary(summary, warehouse: Path) -> None:
             title=f"Top customers by LTV: {customers[0]['business_name']} ({business_id}), as of {as_of}",
             title_justify="left",
         )
-        for column, justify in (("customer", "left"), ("name", "left"), ("ltv", "right"), ("purchases", "right"), ("first purchase", "left"), ("last purchase", "left")):
+        currency = customers[0]["home_currency"]
+        for column, justify in (("customer", "left"), ("name", "left"), (f"ltv ({currency})", "right"), ("purchases", "right"), ("first purchase", "left"), ("last purchase", "left")):
             table.add_column(column, justify=justify)
         for row in customers:
             table.add_row(
                 row["customer_id"],
                 row["customer_name"],
-                f"{row['ltv']:,.2f} {row['home_currency']}",
+                f"{row['ltv']:,.2f}",
                 f"{row['purchases']:,}",
                 str(row["first_purchase_date"]),
                 str(row["last_purchase_date"]),

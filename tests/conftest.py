@@ -1,0 +1,34 @@
+"""Shared fixtures: the hand-made dataset and real pipeline runs on temporary warehouses."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+
+HANDMADE = Path(__file__).parent / "data" / "handmade"
+
+
+@pytest.fixture
+def handmade_copy(tmp_path: Path) -> Path:
+    """A writable copy of the hand-made dataset, for tests that corrupt it."""
+    target = tmp_path / "data"
+    shutil.copytree(HANDMADE, target)
+    return target
+
+
+@pytest.fixture(scope="session")
+def handmade_run(tmp_path_factory: pytest.TempPathFactory):
+    """One real Dagster run of the whole pipeline over the hand-made dataset."""
+    from ledgerlens.pipeline import run_pipeline
+
+    warehouse = tmp_path_factory.mktemp("handmade") / "ledgerlens.duckdb"
+    summary = run_pipeline(HANDMADE, warehouse)
+    return summary, warehouse
+
+
+def query(warehouse: Path, sql: str, params: list | None = None) -> list[tuple]:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return con.execute(sql, params or []).fetchall()

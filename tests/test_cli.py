@@ -1,0 +1,59 @@
+"""The `ledgerlens` command as a user runs it: a real process, real files."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import HANDMADE
+
+ROOT = Path(__file__).resolve().parent.parent
+LEDGERLENS = [sys.executable, "-m", "ledgerlens.cli"]
+
+
+def _run(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [*LEDGERLENS, *args], cwd=ROOT, capture_output=True, text=True, timeout=600
+    )
+
+
+@pytest.mark.slow
+def test_run_prints_loads_and_top_customers(tmp_path):
+    result = _run("run", "--data", str(HANDMADE), "--warehouse", str(tmp_path / "w.duckdb"))
+    assert result.returncode == 0, result.stdout + result.stderr
+    out = result.stdout
+    assert "Raw files loaded" in out
+    assert "not_a_date 1" in out  # the quarantined invoice is reported
+    assert "Top customers by LTV: Acme Services (acme), as of 2024-07-01" in out
+    assert "1,400.00" in out and "Alpha Dental" in out
+    assert "Run succeeded" in out
+    assert "PASS=" not in out  # dbt's own log goes to the log file, not the summary
+    assert (tmp_path / "w.run.log").read_text().count("PASS") > 0
+
+
+@pytest.mark.slow
+def test_unreadable_file_fails_the_run_naming_the_file(tmp_path, handmade_copy):
+    (handmade_copy / "payments.csv").write_text("business_id;payment_id\nacme;P1\n")
+    result = _run("run", "--data", str(handmade_copy), "--warehouse", str(tmp_path / "w.duckdb"))
+    assert result.returncode == 1
+    out = " ".join(result.stdout.split())  # undo the terminal's line wrapping
+    assert "payments.csv: missing column(s) business_id, payment_id" in out
+    assert "does not seem to be comma-separated" in out
+    assert "Run FAILED" in out
+
+
+def test_bad_as_of_date_is_a_usage_error(tmp_path):
+    result = _run(
+        "run", "--data", str(HANDMADE), "--warehouse", str(tmp_path / "w.duckdb"), "--as-of", "2024-02-30"
+    )
+    assert result.returncode == 2
+    assert "not a valid date" in result.stdout
+
+
+def test_missing_data_folder_is_a_usage_error(tmp_path):
+    result = _run("run", "--data", str(tmp_path / "nowhere"), "--warehouse", str(tmp_path / "w.duckdb"))
+    assert result.returncode == 2
+    assert "no such folder" in result.stdout

@@ -1,0 +1,137 @@
+"""customer_sheet against numbers worked out by hand from tests/data/handmade."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from ledgerlens.pipeline import run_pipeline
+from tests.conftest import HANDMADE, query
+
+pytestmark = pytest.mark.slow
+
+# Worked out from tests/data/handmade (as of the latest invoice date, 2024-07-01):
+EXPECTED = {
+    # I1 1000.00 + I2 (300.00 + 200.00) - CN1 100.00; I3 is void; tax never counts
+    ("acme", "C1"): (Decimal("1400.00"), 2, "2024-01-10", "2024-03-05"),
+    # sales receipt I4 300.00 + I7 100.00 - untied CN2 50.00; I8 (bad date) is quarantined
+    ("acme", "C2"): (Decimal("350.00"), 2, "2024-02-15", "2024-07-01"),
+    # I5 2000.00 CAD x 0.73 = 1460.00, minus CN3 200.00 CAD x 0.74 = 148.00
+    ("acme", "C3"): (Decimal("1312.00"), 1, "2024-05-01", "2024-05-01"),
+    # same invoice id I1 as acme, another business: 500.00 EUR
+    ("euro", "C1"): (Decimal("500.00"), 1, "2024-04-10", "2024-04-10"),
+}
+
+
+def _sheet(warehouse) -> dict:
+    rows = query(
+        warehouse,
+        "select business_id, customer_id, ltv, purchases, cast(first_purchase_date as varchar),"
+        " cast(last_purchase_date as varchar) from marts.customer_sheet",
+    )
+    return {(row[0], row[1]): tuple(row[2:]) for row in rows}
+
+
+def test_run_succeeds_and_reports_quarantine(handmade_run):
+    summary, _ = handmade_run
+    assert summary.success, summary.failures
+    assert not summary.checks_failed
+    quarantined = {load.table: load.quarantined_by_rule for load in summary.loads}
+    assert quarantined["invoices"] == {"not_a_date": 1}
+    assert quarantined["invoice_lines"] == {"unknown_invoice": 1}
+    assert quarantined["customers"] == {"duplicate_row": 1}
+    assert quarantined["payment_allocations"] == {"unknown_invoice": 1}
+    assert quarantined["customer_costs"] == {"below_minimum": 1}
+    assert "marts.customer_sheet" in summary.models_built
+
+
+def test_ltv_and_purchases_match_hand_computed_values(handmade_run):
+    _, warehouse = handmade_run
+    assert _sheet(warehouse) == EXPECTED
+
+
+def test_customer_with_only_void_sales_is_not_on_the_sheet(handmade_run):
+    _, warehouse = handmade_run
+    assert ("acme", "C4") not in _sheet(warehouse)
+
+
+def test_quarantined_invoice_is_kept_with_file_and_line(handmade_run):
+    _, warehouse = handmade_run
+    rows = query(
+        warehouse,
+        "select source_file, source_row, rule, column_name, invoice_id, total_amount"
+        " from quarantine.invoices",
+    )
+    assert len(rows) == 1
+    source_file, source_row, rule, column, invoice_id, total = rows[0]
+    assert source_file.endswith("invoices.csv")
+    assert (source_row, rule, column, invoice_id, total) == (
+        9,
+        "not_a_date",
+        "invoice_date",
+        "I8",
+        "5400.00",
+    )
+
+
+def test_ltv_ties_to_an_independent_query_on_raw(handmade_run):
+    """Recompute LTV straight from the raw tables, without any dbt model."""
+    _, warehouse = handmade_run
+    independent = query(
+        warehouse,
+        """
+        with sales as (
+            select i.business_id, i.customer_id,
+                   sum(round(l.line_amount * i.exchange_rate, 2)) as amount
+            from raw.invoice_lines l
+            join raw.invoices i using (business_id, invoice_id)
+            where i.status <> 'void'
+            group by all
+        ), credits as (
+            select business_id, customer_id, sum(round(amount * exchange_rate, 2)) as amount
+            from raw.credit_notes group by all
+        )
+        select s.business_id, s.customer_id, s.amount - coalesce(c.amount, 0)
+        from sales s left join credits c using (business_id, customer_id)
+        """,
+    )
+    sheet = _sheet(warehouse)
+    assert {(b, c): ltv for b, c, ltv in independent} == {
+        key: value[0] for key, value in sheet.items()
+    }
+
+
+def test_as_of_date_cuts_later_documents(tmp_path):
+    warehouse = tmp_path / "as_of.duckdb"
+    summary = run_pipeline(HANDMADE, warehouse, as_of_date="2024-06-30")
+    assert summary.success, summary.failures
+    sheet = _sheet(warehouse)
+    # I7 (2024-07-01, 100.00) is after the as-of date: 300.00 - 50.00 = 250.00, 1 purchase
+    assert sheet[("acme", "C2")] == (Decimal("250.00"), 1, "2024-02-15", "2024-02-15")
+    assert sheet[("acme", "C1")] == EXPECTED[("acme", "C1")]
+    as_of = query(warehouse, "select distinct cast(as_of_date as varchar) from marts.customer_sheet")
+    assert as_of == [("2024-06-30",)]
+
+
+def test_money_columns_are_decimal(handmade_run):
+    _, warehouse = handmade_run
+    types = dict(
+        query(
+            warehouse,
+            "select column_name, data_type from information_schema.columns"
+            " where table_schema = 'marts' and table_name = 'customer_sheet'",
+        )
+    )
+    assert types["ltv"] == "DECIMAL(18,2)"
+    assert types["purchases"] == "INTEGER"
+    assert types["first_purchase_date"] == "DATE"
+
+
+def test_schemas_are_exactly_the_documented_ones(handmade_run):
+    _, warehouse = handmade_run
+    schemas = {
+        row[0]
+        for row in query(warehouse, "select distinct table_schema from information_schema.tables")
+    }
+    assert schemas == {"raw", "staging", "intermediate", "marts", "quarantine"}

@@ -1,0 +1,100 @@
+"""The Dagster code location: what `dagster dev` and the nightly schedule load."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+import json
+from pathlib import Path
+
+import dagster as dg
+import pytest
+
+from ledgerlens.contract import TABLES
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_definitions_load_with_every_asset_and_check():
+    from orchestration.definitions import JOB_NAME, defs
+
+    keys = {key.to_user_string() for key in defs.resolve_all_asset_keys()}
+    for table in TABLES:
+        assert f"raw/{table.name}" in keys
+        assert f"quarantine/{table.name}" in keys
+        assert f"staging/stg_{table.name}" in keys
+    assert "marts/customer_sheet" in keys
+    assert "intermediate/int_sales_events_unioned" in keys
+    check_keys = {str(key) for key in defs.resolve_asset_graph().asset_check_keys}
+    assert any("customer_sheet" in key and "unique_combination" in key for key in check_keys)
+    assert any("no_rows_quarantined" in key for key in check_keys)
+    assert defs.resolve_job_def(JOB_NAME) is not None
+
+
+def test_staging_depends_on_the_load_assets():
+    from orchestration.definitions import defs
+
+    graph = defs.resolve_asset_graph()
+    parents = graph.get(dg.AssetKey(["staging", "stg_invoice_lines"])).parent_keys
+    assert dg.AssetKey(["raw", "invoice_lines"]) in parents
+    assert dg.AssetKey(["raw", "invoices"]) in parents
+
+
+def test_nightly_schedule_time_and_timezone_come_from_the_environment():
+    code = (
+        "from orchestration.definitions import defs;"
+        "s = defs.resolve_schedule_def('nightly');"
+        "print(s.cron_schedule, s.execution_timezone)"
+    )
+    env = {**os.environ, "LEDGERLENS_NIGHTLY_CRON": "30 5 * * 1-5", "LEDGERLENS_TIMEZONE": "Europe/Berlin"}
+    out = subprocess.run([sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True, check=True)
+    assert out.stdout.strip().splitlines()[-1] == "30 5 * * 1-5 Europe/Berlin"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.mark.slow
+def test_dagster_dev_serves_the_asset_graph(tmp_path):
+    """Start the real `dagster dev` on 127.0.0.1 and ask its GraphQL API for the assets."""
+    port = _free_port()
+    env = {**os.environ, "DAGSTER_HOME": str(tmp_path)}
+    dagster = Path(sys.executable).parent / "dagster"
+    process = subprocess.Popen(
+        [str(dagster), "dev", "-h", "127.0.0.1", "-p", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    query = json.dumps({"query": "{ assetNodes { assetKey { path } } }"}).encode()
+    paths: set[str] = set()
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and not paths:
+            time.sleep(2)
+            request = urllib.request.Request(
+                f"http://127.0.0.1:{port}/graphql",
+                data=query,
+                headers={"Content-Type": "application/json"},
+            )
+            try:
+                with urllib.request.urlopen(request, timeout=10) as response:
+                    body = json.loads(response.read())
+            except OSError:
+                continue
+            nodes = (body.get("data") or {}).get("assetNodes") or []
+            paths = {"/".join(node["assetKey"]["path"]) for node in nodes}
+    finally:
+        os.killpg(process.pid, 15)
+        process.wait(timeout=30)
+    assert "marts/customer_sheet" in paths
+    assert "raw/invoices" in paths

@@ -1,0 +1,185 @@
+"""The loader on real DuckDB files: every rule sends rows to quarantine, nothing is lost."""
+
+from __future__ import annotations
+
+import duckdb
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+import pytest
+
+from ledgerlens.contract import TABLES_BY_NAME, load_order
+from ledgerlens.load import ContractError, load_table
+
+HEADER = ",".join(TABLES_BY_NAME["invoices"].column_names)
+GOOD = "acme,I1,C1,invoice,2024-01-10,2024-02-09,USD,1,paid,1080.00,80.00"
+
+
+def _load_all(con, data_dir):
+    return {table: load_table(con, table, data_dir) for table in load_order()}
+
+
+def _write_invoices(data_dir, *rows: str, header: str = HEADER) -> None:
+    (data_dir / "invoices.csv").write_text("\n".join([header, *rows]) + "\n")
+
+
+def _quarantine(con, table="invoices"):
+    return con.execute(
+        f"select source_row, rule, column_name, detail from quarantine.{table} order by source_row"
+    ).fetchall()
+
+
+@pytest.fixture
+def con(tmp_path):
+    with duckdb.connect(str(tmp_path / "w.duckdb")) as connection:
+        yield connection
+
+
+def _load_parents(con, data_dir):
+    for table in ("businesses", "customers"):
+        load_table(con, table, data_dir)
+
+
+@pytest.mark.parametrize(
+    ("row", "rule", "column"),
+    [
+        ("acme,I2,C1,invoice,2024-02-30,,USD,1,open,10.00,0", "not_a_date", "invoice_date"),
+        ("acme,I2,C1,invoice,10/01/2024,,USD,1,open,10.00,0", "not_a_date", "invoice_date"),
+        ("acme,I2,C1,invoice,2024-01-10,,USD,1,open,ten,0", "not_a_number", "total_amount"),
+        ("acme,I2,C1,invoice,2024-01-10,,USD,1,open,10.005,0", "too_many_decimals", "total_amount"),
+        ("acme,I2,C1,invoice,2024-01-10,,USD,1,open,99999999999999999999,0", "out_of_range", "total_amount"),
+        ("acme,I2,C1,invoice,2024-01-10,,USD,1,open,-10.00,0", "below_minimum", "total_amount"),
+        ("acme,I2,C1,invoice,2024-01-10,,USD,0,open,10.00,0", "below_minimum", "exchange_rate"),
+        ("acme,I2,C1,bill,2024-01-10,,USD,1,open,10.00,0", "not_accepted_value", "document_type"),
+        ("acme,I2,C1,invoice,2024-01-10,,US Dollar,1,open,10.00,0", "not_a_currency_code", "currency"),
+        ("acme,,C1,invoice,2024-01-10,,USD,1,open,10.00,0", "missing_value", "invoice_id"),
+        ("acme,I2,C404,invoice,2024-01-10,,USD,1,open,10.00,0", "unknown_customer", "customer_id"),
+        ("nope,I2,C1,invoice,2024-01-10,,USD,1,open,10.00,0", "unknown_business", "business_id"),
+        ("acme,I2,C1,invoice,2024-01-10", "malformed_row", None),
+        ("acme,I2,C1,invoice,2024-01-10,,USD,1,open,10.00,0,extra", "malformed_row", None),
+    ],
+)
+def test_each_rule_quarantines_the_row_with_its_line(con, handmade_copy, row, rule, column):
+    _load_parents(con, handmade_copy)
+    _write_invoices(handmade_copy, GOOD, row, GOOD.replace("I1", "I3"))
+    result = load_table(con, "invoices", handmade_copy)
+    assert (result.rows_loaded, result.rows_quarantined) == (2, 1)
+    [(line, got_rule, got_column, detail)] = _quarantine(con)
+    assert (line, got_rule, got_column) == (3, rule, column)
+    assert detail
+    # the good rows around the bad one keep their own line numbers
+    lines = con.execute("select _source_row from raw.invoices order by 1").fetchall()
+    assert lines == [(2,), (4,)]
+
+
+def test_exact_duplicate_keeps_first_conflicting_duplicate_keeps_none(con, handmade_copy):
+    _load_parents(con, handmade_copy)
+    other = GOOD.replace("I1", "I2")
+    _write_invoices(handmade_copy, GOOD, other, GOOD, other.replace("1080.00", "1090.00"))
+    result = load_table(con, "invoices", handmade_copy)
+    assert result.rows_loaded == 1
+    assert [(line, rule) for line, rule, _, _ in _quarantine(con)] == [
+        (3, "conflicting_duplicate_key"),
+        (4, "duplicate_row"),
+        (5, "conflicting_duplicate_key"),
+    ]
+
+
+def test_quarantined_parent_quarantines_its_children(con, handmade_copy):
+    results = _load_all(con, handmade_copy)
+    # invoice I8 has a bad date, so its line cannot be loaded either
+    assert results["invoices"].quarantined_by_rule == {"not_a_date": 1}
+    assert results["invoice_lines"].quarantined_by_rule == {"unknown_invoice": 1}
+    rows = con.execute("select invoice_id, line_amount from quarantine.invoice_lines").fetchall()
+    assert rows == [("I8", "5000.00")]
+
+
+def test_credit_note_for_another_customers_invoice_is_quarantined(con, handmade_copy):
+    path = handmade_copy / "credit_notes.csv"
+    path.write_text(path.read_text() + "acme,CN9,C2,I1,2024-02-01,USD,1,10.00,0,wrong customer\n")
+    results = _load_all(con, handmade_copy)
+    assert results["credit_notes"].quarantined_by_rule == {"customer_mismatch": 1}
+
+
+def test_every_row_is_loaded_or_quarantined_and_money_is_conserved(con, handmade_copy):
+    results = _load_all(con, handmade_copy)
+    for table, result in results.items():
+        lines = (handmade_copy / f"{table}.csv").read_text().strip().splitlines()
+        assert result.rows_read == len(lines) - 1, table
+        assert result.rows_loaded + result.rows_quarantined == result.rows_read
+    # money: the file's total equals what was loaded plus what was quarantined
+    file_total = con.execute(
+        f"select sum(cast(total_amount as decimal(18, 2))) from read_csv('{handmade_copy}/invoices.csv', all_varchar = true)"
+    ).fetchone()[0]
+    loaded = con.execute("select sum(total_amount) from raw.invoices").fetchone()[0]
+    held = con.execute("select sum(cast(total_amount as decimal(18, 2))) from quarantine.invoices").fetchone()[0]
+    assert loaded + held == file_total
+
+
+def test_missing_column_fails_naming_the_file_and_column(con, handmade_copy):
+    _write_invoices(handmade_copy, "acme,I1", header="business_id,invoice_id")
+    with pytest.raises(ContractError, match=r"invoices\.csv: missing column\(s\) customer_id"):
+        load_table(con, "invoices", handmade_copy)
+
+
+def test_semicolon_file_gets_a_delimiter_hint(con, handmade_copy):
+    _write_invoices(handmade_copy, GOOD.replace(",", ";"), header=HEADER.replace(",", ";"))
+    with pytest.raises(ContractError, match="does not seem to be comma-separated"):
+        load_table(con, "invoices", handmade_copy)
+
+
+def test_empty_file_fails_clearly(con, handmade_copy):
+    (handmade_copy / "invoices.csv").write_text("")
+    with pytest.raises(ContractError, match=r"invoices\.csv: the file is empty"):
+        load_table(con, "invoices", handmade_copy)
+
+
+def test_missing_file_fails_clearly(con, handmade_copy):
+    (handmade_copy / "invoices.csv").unlink()
+    with pytest.raises(ContractError, match="no file for table 'invoices'"):
+        load_table(con, "invoices", handmade_copy)
+
+
+def test_extra_columns_are_ignored_and_reported(con, handmade_copy):
+    _load_parents(con, handmade_copy)
+    _write_invoices(handmade_copy, "memo," + GOOD, header="memo," + HEADER)
+    result = load_table(con, "invoices", handmade_copy)
+    assert result.rows_loaded == 1
+    assert result.ignored_columns == ["memo"]
+
+
+def test_byte_order_mark_and_invalid_utf8(con, handmade_copy):
+    _load_parents(con, handmade_copy)
+    body = "\n".join([HEADER, GOOD, GOOD.replace("I1", "I2").replace("paid", "p\xe4id")])
+    (handmade_copy / "invoices.csv").write_bytes(b"\xef\xbb\xbf" + body.encode("latin-1") + b"\n")
+    result = load_table(con, "invoices", handmade_copy)
+    assert (result.rows_loaded, result.rows_quarantined) == (1, 1)
+    assert _quarantine(con)[0][:2] == (3, "malformed_row")
+
+
+def test_parquet_input_loads_the_same_rows(con, handmade_copy):
+    csv_results = _load_all(con, handmade_copy)
+    for table in load_order():
+        path = handmade_copy / f"{table}.csv"
+        arrow = pacsv.read_csv(path, convert_options=pacsv.ConvertOptions(strings_can_be_null=False,
+            column_types={name: "string" for name in TABLES_BY_NAME[table].column_names}))
+        pq.write_table(arrow, handmade_copy / f"{table}.parquet")
+        path.unlink()
+    parquet_results = _load_all(con, handmade_copy)
+    for table in load_order():
+        assert parquet_results[table].rows_loaded == csv_results[table].rows_loaded, table
+        assert parquet_results[table].quarantined_by_rule == csv_results[table].quarantined_by_rule
+    # Parquet has no header line: the bad invoice is row 8
+    assert con.execute("select source_row from quarantine.invoices").fetchall() == [(8,)]
+
+
+def test_both_csv_and_parquet_is_ambiguous(con, handmade_copy):
+    (handmade_copy / "invoices.parquet").write_bytes(b"")
+    with pytest.raises(ContractError, match="both invoices.csv and invoices.parquet"):
+        load_table(con, "invoices", handmade_copy)
+
+
+def test_not_a_parquet_file(con, handmade_copy):
+    (handmade_copy / "invoices.csv").unlink()
+    (handmade_copy / "invoices.parquet").write_text("this is not parquet")
+    with pytest.raises(ContractError, match=r"invoices\.parquet: cannot be read as Parquet"):
+        load_table(con, "invoices", handmade_copy)
