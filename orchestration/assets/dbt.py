@@ -3,6 +3,7 @@
 # No `from __future__ import annotations`: Dagster reads these annotations at import.
 
 import json
+import os
 from collections.abc import Mapping
 from typing import Any
 
@@ -43,7 +44,9 @@ translator = LedgerlensTranslator(
 )
 
 
-@dbt_assets(manifest=dbt_project.manifest_path, project=dbt_project, dagster_dbt_translator=translator)
+@dbt_assets(
+    manifest=dbt_project.manifest_path, project=dbt_project, dagster_dbt_translator=translator
+)
 def dbt_models(
     context: dg.AssetExecutionContext,
     dbt: DbtCliResource,
@@ -55,29 +58,45 @@ def dbt_models(
     if config.as_of_date:
         args += ["--vars", json.dumps({"as_of_date": config.as_of_date})]
     invocation = dbt.cli(args, context=context, raise_on_error=True)
+    # Events are held until dbt exits, then counted from the warehouse. dagster-dbt's own
+    # fetch_row_counts() opens the DuckDB file from this process while the dbt process
+    # still writes it, and then reads a stale catalog ("schema marts does not exist").
+    context.log.info("dbt build started: models, then their tests")
+    events = []
     try:
-        for event in invocation.stream().fetch_row_counts():
+        for event in invocation.stream():
             if isinstance(event, dg.Output):
-                rows = event.metadata.get("dagster/row_count")
-                shown = f" ({rows.value:,} rows)" if rows is not None else ""
-                context.log.info(f"dbt built {event.output_name}{shown}")
-            yield event
+                context.log.info(f"dbt built {event.output_name}")
+            elif isinstance(event, dg.AssetCheckResult) and not event.passed:
+                context.log.warning(f"dbt test failed: {event.check_name}")
+            events.append(event)
     finally:
-        _release_duckdb_adapter()
+        yield from _with_row_counts(context, warehouse, events)
 
 
-def _release_duckdb_adapter() -> None:
-    """Close the DuckDB handle that row counting opened through dbt's adapter.
+def _with_row_counts(context: dg.AssetExecutionContext, warehouse: Warehouse, events: list):
+    counts = _row_counts(warehouse, [e.output_name for e in events if isinstance(e, dg.Output)])
+    for event in events:
+        if isinstance(event, dg.Output):
+            rows = counts.get(event.output_name)
+            if rows is not None:
+                event = event.with_metadata({**event.metadata, "dagster/row_count": rows})
+        yield event
 
-    dbt-duckdb caches one database handle per process (a class attribute). Left open, it
-    makes the next load in this process, or any reader with other settings, fail with
-    "Can't open a connection to same database file with a different configuration".
-    """
-    try:
-        from dbt.adapters.duckdb.connections import DuckDBConnectionManager
-    except ImportError:  # another adapter (PostgreSQL, Spark): nothing cached
-        return
-    environment = getattr(DuckDBConnectionManager, "_ENV", None)
-    if environment is not None:
-        environment.close()
-        DuckDBConnectionManager._ENV = None
+
+def _row_counts(warehouse: Warehouse, output_names: list[str]) -> dict[str, int]:
+    """Row counts of the built tables, read after dbt has closed the warehouse."""
+    if os.environ.get("LEDGERLENS_TARGET", "duckdb") != "duckdb" or not output_names:
+        return {}
+    with warehouse.connect() as con:
+        tables = con.execute(
+            "select table_schema || '__' || table_name, table_schema, table_name"
+            " from information_schema.tables where table_type = 'BASE TABLE'"
+        ).fetchall()
+        counts = {}
+        for output_name, schema, table in tables:
+            if output_name in output_names:
+                counts[output_name] = con.execute(
+                    f'select count(*) from "{schema}"."{table}"'
+                ).fetchone()[0]
+    return counts

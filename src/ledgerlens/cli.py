@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
+from dataclasses import asdict
 from pathlib import Path
 
 from rich.console import Console
@@ -115,6 +117,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         console.print(f"[red]error:[/red] {error}")
         return 2
     _print_summary(summary, warehouse.resolve())
+    if getattr(args, "summary_json", None):
+        Path(args.summary_json).write_text(json.dumps(asdict(summary), indent=2, default=str))
     verdict = "[green]succeeded[/green]" if summary.success else "[red]FAILED[/red]"
     console.print(f"Run {verdict} in {summary.seconds:.1f}s")
     return 0 if summary.success else 1
@@ -125,6 +129,25 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if cmd_generate(args) != 0:
         return 1
     return cmd_run(args)
+
+
+def cmd_benchmark(args: argparse.Namespace) -> int:
+    from ledgerlens.benchmark import run_benchmark
+
+    console.print(
+        f"Benchmark: ~{args.lines:,} invoice lines, seed {args.seed}, {args.format}, in {args.workdir}"
+    )
+    result = run_benchmark(args.lines, args.seed, args.workdir, args.format, args.as_of)
+    table = Table(title=f"{result['invoice_lines_loaded']:,} invoice lines loaded", title_justify="left")
+    for column, justify in (("phase", "left"), ("seconds", "right"), ("peak RSS (MiB)", "right"), ("exit", "right")):
+        table.add_column(column, justify=justify)
+    for phase in result["phases"]:
+        table.add_row(phase["name"], f"{phase['seconds']:.1f}", f"{phase['peak_rss_mib']:,.0f}", str(phase["exit_code"]))
+    for step, seconds in result["pipeline_steps_seconds"].items():
+        table.add_row(f"  step {step}", f"{seconds:.1f}", "", "")
+    console.print(table)
+    console.print(f"warehouse size: {result['warehouse_mib']} MiB; details in {Path(args.workdir) / 'benchmark.json'}")
+    return 0 if all(phase["exit_code"] == 0 for phase in result["phases"]) else 1
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -150,12 +173,19 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = commands.add_parser("run", help="load a data folder and build the warehouse")
     add_run_options(run, data_required=True)
+    run.add_argument("--summary-json", help="also write the run summary to this JSON file")
     run.set_defaults(func=cmd_run)
 
     demo = commands.add_parser("demo", help="generate demo data, then run the pipeline on it")
     add_run_options(demo, data_required=False)
     add_generate_options(demo)
     demo.set_defaults(func=cmd_demo)
+
+    bench = commands.add_parser("benchmark", help="time and peak memory of generate + run at a size")
+    bench.add_argument("--workdir", default="bench", help="where data and warehouse go (default bench/)")
+    bench.add_argument("--as-of", dest="as_of")
+    add_generate_options(bench)
+    bench.set_defaults(func=cmd_benchmark)
     return parser
 
 

@@ -435,6 +435,11 @@ def _u(rng: np.random.Generator, lo: int, hi: int, size: int) -> np.ndarray:
     return rng.integers(lo, hi + 1, size, dtype=np.int64)
 
 
+def _noise(rng: np.random.Generator, sigma: float, size: int) -> np.ndarray:
+    """Multiplicative lognormal noise, truncated at two standard deviations."""
+    return np.exp(sigma * np.clip(rng.standard_normal(size), -2.0, 2.0))
+
+
 def _month_index(day: np.ndarray) -> np.ndarray:
     return np.searchsorted(MONTH_START, day, side="right") - 1
 
@@ -742,7 +747,7 @@ def _population(biz: Business, rng: np.random.Generator, n: int) -> SimpleNamesp
     p.f[m] = START + _u(rng, 0, 60, k)
     p.a1[m] = p.f[m]
     p.a2[m] = END - _u(rng, 5, 55, k)
-    p.dec_day[m] = END - _u(rng, 380, 540, k)
+    p.dec_day[m] = END - _u(rng, 455, 545, k)  # fully declined for the last 12 months
     p.dec_rate[m] = 0.15
     p.dec_amt[m] = 0.3
     p.rate[m] = 1.7 * rng.lognormal(0, 0.15, k)
@@ -1062,7 +1067,7 @@ def _lines(biz: Business, p: SimpleNamespace, rng, cust_pop, day, kind, z, tf, c
     infl = biz.inflation ** ((day[li] - START) / 365.25)
     fxf = p.fxf[cl]
     base = price[item] * infl * fxf
-    noise = rng.standard_normal(total)
+    noise = np.clip(rng.standard_normal(total), -2.0, 2.0)
     retainer_line = (lk == K_RETAINER) & (ln == 1)
     quarters = np.where(
         retainer_line,
@@ -1123,7 +1128,7 @@ def _block(biz: Business, p, attrs, b0: int, b1: int, s: float, rng, fx, ctr, si
     age = (day - p.f[cp]) / 365.25
     tf = np.exp(p.g_amt[cp] * age) * (1.0 + (p.dec_amt[cp] - 1.0) * _ramp(day, p.dec_day[cp]))
     season = np.array(biz.season)[MONTH_CAL[month]]
-    z = p.amt[cp] * tf * (1.0 + 0.5 * (season - 1.0)) * rng.lognormal(0, biz.size_sigma, n)
+    z = p.amt[cp] * tf * (1.0 + 0.5 * (season - 1.0)) * _noise(rng, biz.size_sigma, n)
     z = np.where(size >= 0, size, z)
 
     lines, subtotal, items = _lines(biz, p, rng, cp, day, kind, z, tf, copy)

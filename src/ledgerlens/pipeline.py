@@ -42,6 +42,7 @@ class RunSummary:
     failures: list[str] = field(default_factory=list)
     as_of_date: str | None = None
     log_file: str | None = None
+    step_seconds: dict[str, float] = field(default_factory=dict)
 
 
 def validate_as_of(value: str | None) -> str | None:
@@ -74,7 +75,7 @@ def _progress_logger(emit: Callable[[str], None]) -> dg.LoggerDefinition:
                 return
             if "instead of an `AssetCheckResult`" in message:
                 return  # dbt tests on sources run as observations, by design
-            if record.levelno >= logging.WARNING or message.startswith(("loaded ", "dbt built ")):
+            if record.levelno >= logging.WARNING or message.startswith(("loaded ", "dbt ")):
                 emit(message)
 
     @dg.logger
@@ -162,6 +163,10 @@ def _summarise(result: dg.ExecuteInProcessResult, seconds: float, as_of: str | N
         else:
             summary.checks_failed.append(name)
     for event in result.all_events:
+        if event.event_type_value == "STEP_SUCCESS":
+            summary.step_seconds[event.step_key] = round(
+                event.event_specific_data.duration_ms / 1000, 2
+            )
         if event.event_type_value == "STEP_FAILURE":
             error = event.step_failure_data.error
             description = (
