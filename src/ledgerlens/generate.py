@@ -748,8 +748,8 @@ def _population(biz: Business, rng: np.random.Generator, n: int) -> SimpleNamesp
     p.a1[m] = p.f[m]
     p.a2[m] = END - _u(rng, 5, 55, k)
     p.dec_day[m] = END - _u(rng, 455, 545, k)  # fully declined for the last 12 months
-    p.dec_rate[m] = 0.15
-    p.dec_amt[m] = 0.3
+    p.dec_rate[m] = 0.1
+    p.dec_amt[m] = 0.25
     p.rate[m] = 1.7 * rng.lognormal(0, 0.15, k)
     p.amt[m] = 1.5 * rng.lognormal(0, 0.15, k)
     p.receipt_p[m] = 0.1
@@ -1130,6 +1130,7 @@ def _block(biz: Business, p, attrs, b0: int, b1: int, s: float, rng, fx, ctr, si
     season = np.array(biz.season)[MONTH_CAL[month]]
     z = p.amt[cp] * tf * (1.0 + 0.5 * (season - 1.0)) * _noise(rng, biz.size_sigma, n)
     z = np.where(size >= 0, size, z)
+    kind = np.where((kind == K_REGULAR) & (z < 0.5), K_SMALL, kind)  # small orders: few, cheap lines
 
     lines, subtotal, items = _lines(biz, p, rng, cp, day, kind, z, tf, copy)
     tax = (subtotal * p.tax_pct[cp] + 50) // 100
