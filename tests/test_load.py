@@ -183,3 +183,26 @@ def test_not_a_parquet_file(con, handmade_copy):
     (handmade_copy / "invoices.parquet").write_text("this is not parquet")
     with pytest.raises(ContractError, match=r"invoices\.parquet: cannot be read as Parquet"):
         load_table(con, "invoices", handmade_copy)
+
+
+def test_parquet_midnight_timestamps_are_dates_other_times_are_not(con, handmade_copy):
+    _load_parents(con, handmade_copy)
+    (handmade_copy / "invoices.csv").unlink()
+    con.execute(
+        f"""
+        copy (
+            select 'acme' as business_id, 'I' || i as invoice_id, 'C1' as customer_id,
+                'invoice' as document_type,
+                timestamp '2024-01-10 00:00:00' + i * interval 1 hour as invoice_date,
+                date '2024-02-09' as due_date, 'USD' as currency,
+                1.0::decimal(18, 6) as exchange_rate, 'paid' as status,
+                108.00::decimal(18, 2) as total_amount, 8.00::decimal(18, 2) as tax_amount
+            from range(2) as r(i)
+        ) to '{handmade_copy}/invoices.parquet' (format parquet)
+        """
+    )
+    result = load_table(con, "invoices", handmade_copy)
+    assert (result.rows_loaded, result.quarantined_by_rule) == (1, {"not_a_date": 1})
+    assert con.execute("select invoice_id, invoice_date::varchar from raw.invoices").fetchall() == [
+        ("I0", "2024-01-10")
+    ]

@@ -167,9 +167,21 @@ def _read_source(con: duckdb.DuckDBPyConnection, path: Path, table: Table) -> li
         except duckdb.Error as error:
             raise ContractError(f"{path}: cannot be read as Parquet: {error}") from error
         ignored = _check_header(path, table, [row[0] for row in described])
-        selected = ", ".join(
-            f"cast({_quote(name)} as varchar) as {_quote(name)}" for name in table.column_names
-        )
+        types = {row[0]: str(row[1]).upper() for row in described}
+
+        def as_text(column: Column) -> str:
+            name = _quote(column.name)
+            # Parquet writers often store dates as midnight timestamps: read those as the
+            # date; a timestamp with a time of day stays text and breaks `not_a_date`.
+            if column.kind == "date" and types[column.name].startswith("TIMESTAMP"):
+                return (
+                    f"case when cast({name} as time) = time '00:00:00'"
+                    f" then cast(cast({name} as date) as varchar)"
+                    f" else cast({name} as varchar) end"
+                )
+            return f"cast({name} as varchar)"
+
+        selected = ", ".join(f"{as_text(c)} as {_quote(c.name)}" for c in table.columns)
         # Parquet has no header line: rows are numbered from 1.
         con.execute(
             f"""
