@@ -1,0 +1,63 @@
+"""Copy the loaded `raw` and `quarantine` tables from DuckDB into PostgreSQL.
+
+The loader validates and types raw files with DuckDB (fast, no server needed); a business
+that runs the dbt project on PostgreSQL publishes the validated tables there with this
+module and then runs `dbt build --target postgres`. The column types are the contract's,
+so the models see the same tables on both engines.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import duckdb
+
+from ledgerlens.contract import TABLES, Table
+from ledgerlens.dbt_sources import QUARANTINE_COLUMNS
+
+RAW_LINEAGE = [("_source_file", "text"), ("_source_row", "bigint")]
+
+
+def _raw_columns(table: Table) -> list[tuple[str, str]]:
+    return [(c.name, c.sql_type.replace("varchar", "text")) for c in table.columns] + RAW_LINEAGE
+
+
+def _quarantine_columns(table: Table) -> list[tuple[str, str]]:
+    typed = {"source_row": "bigint"}
+    names = [*QUARANTINE_COLUMNS, *table.column_names]
+    return [(name, typed.get(name, "text")) for name in names]
+
+
+def publish_to_postgres(warehouse: str | Path, **connect_kwargs) -> dict[str, int]:
+    """Replace raw.* and quarantine.* in PostgreSQL with the DuckDB warehouse's; row counts."""
+    import psycopg2  # installed with dbt-postgres
+
+    copied: dict[str, int] = {}
+    with (
+        duckdb.connect(str(warehouse), read_only=True) as duck,
+        psycopg2.connect(**connect_kwargs) as pg,
+        tempfile.TemporaryDirectory() as scratch,
+    ):
+        cursor = pg.cursor()
+        for schema, columns_of in (("raw", _raw_columns), ("quarantine", _quarantine_columns)):
+            cursor.execute(f"create schema if not exists {schema}")
+            for table in TABLES:
+                columns = columns_of(table)
+                names = ", ".join(f'"{name}"' for name, _ in columns)
+                definition = ", ".join(f'"{name}" {kind}' for name, kind in columns)
+                cursor.execute(f"drop table if exists {schema}.{table.name}")
+                cursor.execute(f"create table {schema}.{table.name} ({definition})")
+                # CSV through a file: set-based on both sides, exact decimal text.
+                path = Path(scratch) / f"{schema}.{table.name}.csv"
+                duck.execute(
+                    f"copy (select {names} from {schema}.{table.name}) to '{path}' (header, format csv)"
+                )
+                with path.open() as handle:
+                    cursor.copy_expert(
+                        f"copy {schema}.{table.name} ({names}) from stdin with (format csv, header)",
+                        handle,
+                    )
+                copied[f"{schema}.{table.name}"] = cursor.rowcount
+        pg.commit()
+    return copied

@@ -1,0 +1,104 @@
+"""The same dbt project on a real PostgreSQL server, started by the test."""
+
+from __future__ import annotations
+
+import glob
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import HANDMADE
+from tests.test_customer_sheet import EXPECTED
+
+pytestmark = [pytest.mark.postgres, pytest.mark.slow]
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def postgres():
+    """A throw-away PostgreSQL cluster on 127.0.0.1, trust auth, stopped afterwards."""
+    bindirs = sorted(glob.glob("/usr/lib/postgresql/*/bin"))
+    assert bindirs, "PostgreSQL server binaries missing: apt-get install postgresql"
+    bindir = Path(bindirs[-1])
+    home = Path(tempfile.mkdtemp(prefix="ledgerlens-pg-"))
+    as_user: list[str] = []
+    if os.geteuid() == 0:  # initdb refuses to run as root
+        home.chmod(0o755)
+        shutil.chown(home, "postgres", "postgres")
+        as_user = ["runuser", "-u", "postgres", "--"]
+    data, port = home / "data", _free_port()
+    subprocess.run(
+        [*as_user, bindir / "initdb", "-D", data, "-U", "ledgerlens", "--auth=trust", "-E", "UTF8"],
+        check=True,
+        capture_output=True,
+    )
+    options = f"-p {port} -k {home} -c listen_addresses=127.0.0.1 -c fsync=off"
+    subprocess.run(
+        [*as_user, bindir / "pg_ctl", "-D", data, "-o", options, "-l", home / "log", "-w", "start"],
+        check=True,
+        capture_output=True,
+    )
+    try:
+        yield {"host": "127.0.0.1", "port": port, "user": "ledgerlens", "dbname": "postgres"}
+    finally:
+        subprocess.run([*as_user, bindir / "pg_ctl", "-D", data, "-m", "fast", "stop"], check=False)
+        shutil.rmtree(home, ignore_errors=True)
+
+
+def test_dbt_project_builds_on_postgres_with_the_same_numbers(postgres, handmade_run, tmp_path):
+    import psycopg2
+
+    from ledgerlens.publish import publish_to_postgres
+
+    _, warehouse = handmade_run
+    copied = publish_to_postgres(warehouse, **postgres)
+    assert copied["raw.invoices"] == 8 and copied["quarantine.invoices"] == 1
+
+    env = {
+        **os.environ,
+        "LEDGERLENS_TARGET": "postgres",
+        "LEDGERLENS_PG_HOST": postgres["host"],
+        "LEDGERLENS_PG_PORT": str(postgres["port"]),
+        "LEDGERLENS_PG_USER": postgres["user"],
+        "LEDGERLENS_PG_DATABASE": postgres["dbname"],
+    }
+    dbt = Path(sys.executable).parent / "dbt"
+    build = subprocess.run(
+        [str(dbt), "build", "--profiles-dir", "profiles", "--target-path", str(tmp_path / "target")],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert build.returncode == 0, build.stdout[-4000:]
+    assert "ERROR=0" in build.stdout
+
+    with psycopg2.connect(**postgres) as pg, pg.cursor() as cursor:
+        cursor.execute(
+            "select business_id, customer_id, ltv, purchases, first_purchase_date::text,"
+            " last_purchase_date::text from marts.customer_sheet"
+        )
+        sheet = {(row[0], row[1]): tuple(row[2:]) for row in cursor.fetchall()}
+        cursor.execute(
+            "select table_schema from information_schema.tables"
+            " where table_name = 'customer_sheet'"
+        )
+        schemas = {row[0] for row in cursor.fetchall()}
+    assert sheet == EXPECTED
+    assert all(isinstance(value[0], Decimal) for value in sheet.values())
+    assert schemas == {"marts"}
