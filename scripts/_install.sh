@@ -1,14 +1,38 @@
-# Sourced by demo.sh and test.sh: create .venv and install the locked dependencies.
-# Needs only Python 3.11 with venv (apt: python3.11 python3.11-venv) and network access
-# to PyPI. Idempotent: a second run installs nothing new.
+# Sourced by demo.sh and test.sh: install what is missing (Debian packages named in
+# APT_NEEDS plus Python 3.11), create .venv and install the locked Python dependencies.
+# Idempotent: a second run installs nothing new.
 set -euo pipefail
-PYTHON="${PYTHON:-$(command -v python3.11 || command -v python3)}"
-if ! "$PYTHON" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))'; then
-    echo "ledgerlens needs Python 3.11 (found $("$PYTHON" --version 2>&1)); set PYTHON=" >&2
-    exit 1
+
+apt_install() {
+    local sudo=""
+    if [ "$(id -u)" -ne 0 ]; then
+        if command -v sudo >/dev/null 2>&1; then sudo="sudo"; else
+            echo "missing Debian packages: $*; install them (apt-get install $*) and rerun" >&2
+            exit 1
+        fi
+    fi
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$@" >/dev/null
+}
+
+missing=()
+if ! command -v python3.11 >/dev/null 2>&1 \
+    && ! python3 -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' 2>/dev/null; then
+    missing+=(python3.11 python3.11-venv)
 fi
+for need in ${APT_NEEDS:-}; do
+    case "$need" in
+        postgresql) ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql) ;;
+        *) dpkg -s "$need" >/dev/null 2>&1 || missing+=("$need") ;;
+    esac
+done
+if [ ${#missing[@]} -gt 0 ]; then
+    apt_install "${missing[@]}"
+fi
+
+PYTHON="${PYTHON:-$(command -v python3.11 || command -v python3)}"
 if [ ! -x .venv/bin/python ]; then
-    "$PYTHON" -m venv .venv
+    "$PYTHON" -m venv .venv || { apt_install python3.11-venv && "$PYTHON" -m venv .venv; }
 fi
 .venv/bin/python -m pip install --quiet --disable-pip-version-check uv
 .venv/bin/python -m uv pip install --quiet --python .venv/bin/python -r requirements.lock
