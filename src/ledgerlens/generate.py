@@ -11,13 +11,13 @@ How it works, per business:
   habit. Each business gets at least one customer of every behaviour; the population
   grows with `lines`, and a pilot population calibrates its size so the number of
   invoice lines lands near the target.
-* Customers are processed in blocks (bounded memory). For a block, purchase counts are
-  Poisson draws on a customers x months grid of intensities (trend x seasonality x
-  active window), plus forced "anchor" purchases that pin behaviours down (first
-  purchase, last purchase of a customer who went quiet, ...), monthly retainers and the
-  fixed schedules of the planted pairs. Lines, payments, allocations, credit notes and
-  costs follow, all as NumPy arrays; text columns are built with pyarrow compute and
-  appended to one CSV/Parquet writer per table.
+* Customers are processed in blocks (bounded memory). For a block, purchase counts come
+  from a customers x months grid of intensities (trend x seasonality x active window),
+  partly spread regularly and partly Poisson, plus forced "anchor" purchases that pin
+  behaviours down (first purchase, last purchase of a customer who went quiet, ...),
+  monthly retainers and the fixed schedules of the planted pairs. Lines, payments,
+  allocations, credit notes and costs follow, all as NumPy arrays; text columns are
+  built with pyarrow compute and appended to one CSV/Parquet writer per table.
 
 Money is handled in integer cents (rates in millionths, quantities in hundredths), so
 every identity of the contract holds exactly: quantities are whole units or quarter
@@ -56,7 +56,7 @@ MONTH_END = (_MONTHS + 1).astype("datetime64[D]").astype(np.int64) - 1
 MONTH_LEN = MONTH_END - MONTH_START + 1
 MONTH_CAL = _MONTHS.astype(np.int64) % 12  # 0 = January
 N_MONTHS = len(_MONTHS)
-_JAN_2023 = int(np.nonzero((MONTH_CAL == 0))[0][0])  # first January in the data
+_JAN_2023 = int(np.nonzero(MONTH_CAL == 0)[0][0])  # first January in the data
 _YYMM = pa.array([str(m)[2:4] + str(m)[5:7] for m in _MONTHS])
 
 # Every date written lies in [_DATE_MIN, _DATE_MAX] (created dates reach back before
@@ -118,8 +118,17 @@ SINGLE_SHARES = {
 PAIR_SHARE = 0.01
 # Minimum purchases per month, whatever the calibration: keeps behaviours recognisable
 # in small data sets (retainer clients are exempt: they are billed monthly anyway).
-RATE_FLOOR = {CHAMPION: 0.8, GOOD: 0.1, NEWCOMER: 0.8, GONE_QUIET: 0.6, DECLINER: 1.0,
-              SLEEPER: 0.25, LATE: 0.3}
+RATE_FLOOR = {
+    CHAMPION: 0.8,
+    GOOD: 0.1,
+    NEWCOMER: 0.8,
+    GONE_QUIET: 0.6,
+    DECLINER: 1.0,
+    SLEEPER: 0.25,
+    LATE: 0.3,
+}
+
+POISSON_SHARE = 0.35  # share of purchase intensity that is Poisson noise
 
 # Payment habits.
 P_EARLY, P_ONTIME, P_NORMAL, P_LATE, P_NEVER = range(5)
@@ -134,8 +143,14 @@ STATUSES = pa.array(["open", "paid", "void"])
 CHANNELS = ("referral", "web", "outbound", "partner", "event")
 CHANNEL_P = (0.24, 0.30, 0.20, 0.12, 0.08, 0.06)  # last: blank (unknown)
 # Acquisition cost range per channel (and for blank), in cents before business scaling.
-CHANNEL_COST = ((5_000, 30_000), (8_000, 60_000), (40_000, 300_000), (20_000, 150_000),
-                (60_000, 400_000), (10_000, 100_000))
+CHANNEL_COST = (
+    (5_000, 30_000),
+    (8_000, 60_000),
+    (40_000, 300_000),
+    (20_000, 150_000),
+    (60_000, 400_000),
+    (10_000, 100_000),
+)
 COST_CATEGORIES = pa.array(
     ["acquisition", "onboarding", "support", "delivery", "rework", "reimbursement", "other"]
 )
@@ -237,13 +252,45 @@ BUSINESSES: tuple[Business, ...] = (
         own_terms=(15, 45, 60),
         sales_reps=("Dana Ortiz", "Marcus Bell", "Priya Natarajan", "Tom Keller"),
         name_parts=(
-            ("Blue Heron", "Cedar Ridge", "Harborview", "Oakmont", "Silver Birch", "Granite",
-             "Redwood", "Lakeshore", "Northgate", "Pinecrest", "Riverside", "Stonebridge",
-             "Willow Creek", "Bright Path", "Clearwater", "Evergreen", "Foxglove", "Ironwood",
-             "Juniper", "Copper Hill"),
-            ("Dental", "Partners", "Logistics", "Health", "Capital", "Foods", "Architects",
-             "Labs", "Realty", "Analytics", "Clinic", "Robotics", "Media", "Builders",
-             "Energy"),
+            (
+                "Blue Heron",
+                "Cedar Ridge",
+                "Harborview",
+                "Oakmont",
+                "Silver Birch",
+                "Granite",
+                "Redwood",
+                "Lakeshore",
+                "Northgate",
+                "Pinecrest",
+                "Riverside",
+                "Stonebridge",
+                "Willow Creek",
+                "Bright Path",
+                "Clearwater",
+                "Evergreen",
+                "Foxglove",
+                "Ironwood",
+                "Juniper",
+                "Copper Hill",
+            ),
+            (
+                "Dental",
+                "Partners",
+                "Logistics",
+                "Health",
+                "Capital",
+                "Foods",
+                "Architects",
+                "Labs",
+                "Realty",
+                "Analytics",
+                "Clinic",
+                "Robotics",
+                "Media",
+                "Builders",
+                "Energy",
+            ),
             ("", " LLC", " Inc", " Group", " Co"),
         ),
         p_discount=0.03,
@@ -299,11 +346,40 @@ BUSINESSES: tuple[Business, ...] = (
         own_terms=(7, 30),
         sales_reps=("Alex Romero", "Jamie Chen", "Pat Oneill"),
         name_parts=(
-            ("Main Street", "Lakeside", "Corner", "Valley", "Metro", "Bayside", "Uptown",
-             "Hilltop", "Parkway", "Old Town", "Westside", "Eastgate", "Sunrise", "Central",
-             "Coastal", "Harbor Point"),
-            ("Hardware", "Deli", "Cafe", "Market", "Auto Repair", "Cleaners", "Bakery", "Diner",
-             "Pharmacy", "Fitness", "Motel", "Print Shop", "Garden Center", "Pet Supply"),
+            (
+                "Main Street",
+                "Lakeside",
+                "Corner",
+                "Valley",
+                "Metro",
+                "Bayside",
+                "Uptown",
+                "Hilltop",
+                "Parkway",
+                "Old Town",
+                "Westside",
+                "Eastgate",
+                "Sunrise",
+                "Central",
+                "Coastal",
+                "Harbor Point",
+            ),
+            (
+                "Hardware",
+                "Deli",
+                "Cafe",
+                "Market",
+                "Auto Repair",
+                "Cleaners",
+                "Bakery",
+                "Diner",
+                "Pharmacy",
+                "Fitness",
+                "Motel",
+                "Print Shop",
+                "Garden Center",
+                "Pet Supply",
+            ),
             ("", " Inc", " LLC", " & Sons"),
         ),
         p_discount=0.08,
@@ -343,10 +419,31 @@ BUSINESSES: tuple[Business, ...] = (
         own_terms=(30, 60, 90),
         sales_reps=("Renee Walsh", "Victor Huang"),
         name_parts=(
-            ("Granite Peak", "Millbrook", "Harlow County", "Bridgeport", "Crescent", "Ridgeway",
-             "Meridian", "Highland", "Northshore", "Ashford", "Fairhaven", "Kingsbury"),
-            ("Developments", "Utilities", "School District", "Medical Center", "Properties",
-             "Port Authority", "Holdings", "Construction", "Hospitality"),
+            (
+                "Granite Peak",
+                "Millbrook",
+                "Harlow County",
+                "Bridgeport",
+                "Crescent",
+                "Ridgeway",
+                "Meridian",
+                "Highland",
+                "Northshore",
+                "Ashford",
+                "Fairhaven",
+                "Kingsbury",
+            ),
+            (
+                "Developments",
+                "Utilities",
+                "School District",
+                "Medical Center",
+                "Properties",
+                "Port Authority",
+                "Holdings",
+                "Construction",
+                "Hospitality",
+            ),
             ("", " Inc", " LLC"),
         ),
         p_discount=0.02,
@@ -399,10 +496,34 @@ BUSINESSES: tuple[Business, ...] = (
         own_terms=(14, 60),
         sales_reps=("Jana Becker", "Lukas Hoffmann", "Miriam Schulz"),
         name_parts=(
-            ("Müller", "Schmidt", "Weber", "Fischer", "Wagner", "Becker", "Hoffmann",
-             "Schäfer", "Koch", "Richter", "Klein", "Wolf", "Neumann", "Braun"),
-            ("Bau", "Haustechnik", "Elektro", "Metallbau", "Holzbau", "Sanitär",
-             "Dachdeckerei", "Malerbetrieb", "Gartenbau", "Fensterbau"),
+            (
+                "Müller",
+                "Schmidt",
+                "Weber",
+                "Fischer",
+                "Wagner",
+                "Becker",
+                "Hoffmann",
+                "Schäfer",
+                "Koch",
+                "Richter",
+                "Klein",
+                "Wolf",
+                "Neumann",
+                "Braun",
+            ),
+            (
+                "Bau",
+                "Haustechnik",
+                "Elektro",
+                "Metallbau",
+                "Holzbau",
+                "Sanitär",
+                "Dachdeckerei",
+                "Malerbetrieb",
+                "Gartenbau",
+                "Fensterbau",
+            ),
             (" GmbH", " GmbH & Co. KG", " KG", " e.K.", " AG"),
         ),
         p_discount=0.05,
@@ -472,10 +593,14 @@ def _monthly_ids(prefix: str, day: np.ndarray, counter: np.ndarray, width: int) 
     return pc.binary_join_element_wise(prefix, pc.take(_YYMM, pa.array(month)), digits, "-")
 
 
+def _days_between(rng: np.random.Generator, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """A uniform random day in [lo, hi] for each pair."""
+    return lo + (rng.random(len(lo)) * (hi - lo + 1)).astype(np.int64)
+
+
 def _group_starts(sorted_keys: np.ndarray, n_groups: int) -> tuple[np.ndarray, np.ndarray]:
     keys = np.arange(n_groups)
-    return (np.searchsorted(sorted_keys, keys, "left"),
-            np.searchsorted(sorted_keys, keys, "right"))
+    return (np.searchsorted(sorted_keys, keys, "left"), np.searchsorted(sorted_keys, keys, "right"))
 
 
 # Column values, tagged by representation; converted per output format by the sink.
@@ -517,10 +642,6 @@ _PARQUET_TYPES = {
 # Trailing zeros are dropped for rates and quantities ("0.7351", "8", "2.25");
 # money and prices keep exactly two decimals.
 _CSV_TRIM = {"rate": True, "quantity": True, "money": False, "price": False}
-
-
-def _mask_array(mask: np.ndarray | None) -> pa.Array | None:
-    return None if mask is None else pa.array(mask)
 
 
 def _fixed_text(units: np.ndarray, scale: int, trim: bool) -> pa.Array:
@@ -729,10 +850,12 @@ def _population(biz: Business, rng: np.random.Generator, n: int) -> SimpleNamesp
     m, k = sel(NEWCOMER)
     p.f[m] = END - _u(rng, 95, 265, k)
     p.a1[m] = p.f[m]
-    p.rate[m] = 1.6 * rng.lognormal(0, 0.2, k)
-    p.amt[m] = 0.9 * rng.lognormal(0, 0.2, k)
-    p.g_rate[m] = rng.uniform(1.2, 1.8, k)
-    p.g_amt[m] = rng.uniform(0.8, 1.2, k)
+    p.rate[m] = 1.2 * rng.lognormal(0, 0.2, k)
+    p.amt[m] = 0.7 * rng.lognormal(0, 0.2, k)
+    # From the first (trial) purchase to the end date: 3x the rate, 2.5x the size.
+    years = (END - p.f[m]) / 365.25
+    p.g_rate[m] = np.log(3.0 * rng.uniform(0.9, 1.1, k)) / years
+    p.g_amt[m] = np.log(2.5 * rng.uniform(0.9, 1.1, k)) / years
     p.pay[m] = P_ONTIME
 
     m, k = sel(GONE_QUIET)
@@ -745,9 +868,9 @@ def _population(biz: Business, rng: np.random.Generator, n: int) -> SimpleNamesp
 
     m, k = sel(DECLINER)
     p.f[m] = START + _u(rng, 0, 60, k)
-    p.a1[m] = p.f[m]
-    p.a2[m] = END - _u(rng, 5, 55, k)
     p.dec_day[m] = END - _u(rng, 455, 545, k)  # fully declined for the last 12 months
+    p.a1[m] = p.dec_day[m] - _u(rng, 15, 60, k)  # a full-size purchase in the prior year
+    p.a2[m] = END - _u(rng, 5, 55, k)  # and still buying
     p.dec_rate[m] = 0.1
     p.dec_amt[m] = 0.25
     p.rate[m] = 1.7 * rng.lognormal(0, 0.15, k)
@@ -818,7 +941,9 @@ def _population(biz: Business, rng: np.random.Generator, n: int) -> SimpleNamesp
     if biz.retainer is not None:
         eligible = np.isin(arch, (CHAMPION, GOOD, LATE, GONE_QUIET))
         p.retainer = eligible & (rng.random(size) < 0.55)
-        p.ret_hours = np.where(p.retainer, np.maximum(4, np.rint(rng.uniform(6, 30, size) * p.amt)), 0)
+        p.ret_hours = np.where(
+            p.retainer, np.maximum(4, np.rint(rng.uniform(6, 30, size) * p.amt)), 0
+        )
         p.rate = np.where(p.retainer, 0.5 * p.rate, p.rate)
 
     p.rate *= biz.base_rate
@@ -834,16 +959,14 @@ def _population(biz: Business, rng: np.random.Generator, n: int) -> SimpleNamesp
     own = np.array(biz.own_terms)[rng.integers(0, len(biz.own_terms), size)]
     p.own_terms = np.where((rng.random(size) < 0.15) & (arch != UNPAID), own, -1)
     p.terms = np.where(p.own_terms >= 0, p.own_terms, biz.terms)
-    if biz.receipts:
-        p.receipt_p = p.receipt_p.copy()
-    else:
+    if not biz.receipts:
         p.receipt_p = np.zeros(size)
     return p
 
 
 def _grid(biz: Business, p: SimpleNamespace, sl: slice, s: float):
-    """Expected Poisson purchases per customer x month (rates scaled by s, floored), with
-    the active part of each month."""
+    """Expected purchases per customer x month (rates scaled by s, floored), with the
+    active part of each month (first day and length)."""
     f = p.f[sl, None]
     lo = np.maximum(MONTH_START, f)
     hi = np.minimum(MONTH_END, p.l[sl, None])
@@ -870,8 +993,12 @@ def _expected_lines(biz: Business, p: SimpleNamespace, s: float) -> np.ndarray:
     anchors = (p.a1 >= 0).astype(float) + (p.a2 >= 0)
     fixed = anchors * np.where(p.arch == ONE_OFF, 1.35, per_invoice)
     fixed += _retainer_months(p, slice(None)).sum(axis=1) * 1.35
-    fixed += np.where(p.arch == PREPAYER, 4, 0) + np.where(p.arch == MONTHLY, N_MONTHS - _JAN_2023, 0)
+    fixed += np.where(p.arch == PREPAYER, 4, 0) + np.where(
+        p.arch == MONTHLY, N_MONTHS - _JAN_2023, 0
+    )
     fixed += np.where(np.isin(p.arch, (GROWER, FADER)), p.sched_n * per_invoice, 0)
+    ramp = p.arch == NEWCOMER
+    poisson[ramp] = np.maximum(4, np.rint(lam[ramp].sum(axis=1))) * per_invoice[ramp]
     return fixed + poisson
 
 
@@ -951,21 +1078,41 @@ def _customer_attributes(biz: Business, p: SimpleNamespace, rng: np.random.Gener
 # --------------------------------------------------------------------------- invoices
 
 
-def _invoice_specs(biz: Business, p: SimpleNamespace, b0: int, b1: int, s: float,
-                   rng: np.random.Generator):
+def _invoice_specs(
+    biz: Business, p: SimpleNamespace, b0: int, b1: int, s: float, rng: np.random.Generator
+):
     """Sales documents of customers [b0, b1): customer, day, kind, anchor, size, copy source."""
     sl = slice(b0, b1)
     parts = []  # (customer, day, kind, anchor, size override, copy source)
 
     lam, lo, span = _grid(biz, p, sl, s)
-    counts = rng.poisson(lam)
+    # Customers buy more regularly than a Poisson process: most of the intensity is
+    # spread evenly (cumulative intensity rounded from a random phase), the rest is noise.
+    phase = rng.random((b1 - b0, 1))
+    regular = np.floor(np.cumsum(lam * (1 - POISSON_SHARE), axis=1) + phase)
+    counts = np.diff(regular, axis=1, prepend=0.0).astype(np.int64)
+    counts += rng.poisson(lam * POISSON_SHARE)
+    arch = p.arch[sl]
+    ramp = arch == NEWCOMER
+    counts[ramp] = 0
     ci, mi = np.nonzero(counts)
     reps = counts[ci, mi]
     ci, mi = np.repeat(ci, reps), np.repeat(mi, reps)
     day = lo[ci, mi] + (rng.random(len(ci)) * span[ci, mi]).astype(np.int64)
     parts.append((ci, day, K_REGULAR, False))
 
-    arch = p.arch[sl]
+    # Newcomers ramp up: after the trial order, purchases sit at jittered quantiles of
+    # their growing intensity, so they come ever more often.
+    c = np.nonzero(ramp)[0]
+    n_c = np.maximum(4, np.rint(lam[c].sum(axis=1))).astype(np.int64)
+    rc = np.repeat(c, n_c)
+    q = np.arange(len(rc)) - np.repeat(np.cumsum(n_c) - n_c, n_c) + rng.uniform(0.2, 0.8, len(rc))
+    q /= np.repeat(n_c, n_c)
+    f, g = p.f[b0 + rc], p.g_rate[b0 + rc]
+    growth = np.exp(g * (END - f) / 365.25)
+    day = f + 1 + np.floor(np.log1p(q * (growth - 1)) / g * 365.25).astype(np.int64)
+    parts.append((rc, np.minimum(day, END), K_REGULAR, True))
+
     for anchor in (p.a1[sl], p.a2[sl]):
         c = np.nonzero(anchor >= 0)[0]
         kind = np.where(arch[c] == ONE_OFF, K_SMALL, K_REGULAR)
@@ -976,14 +1123,24 @@ def _invoice_specs(biz: Business, p: SimpleNamespace, b0: int, b1: int, s: float
 
     c = np.nonzero(arch == PREPAYER)[0]
     years = np.nonzero((MONTH_CAL == 0) & (np.arange(N_MONTHS) >= _JAN_2023))[0]
-    parts.append((np.repeat(c, len(years)),
-                  (MONTH_START[years][None, :] + p.sched_day[b0 + c][:, None] - 1).ravel(),
-                  K_ANNUAL, False))
+    parts.append(
+        (
+            np.repeat(c, len(years)),
+            (MONTH_START[years][None, :] + p.sched_day[b0 + c][:, None] - 1).ravel(),
+            K_ANNUAL,
+            False,
+        )
+    )
     c = np.nonzero(arch == MONTHLY)[0]
     months = np.arange(_JAN_2023, N_MONTHS)
-    parts.append((np.repeat(c, len(months)),
-                  (MONTH_START[months][None, :] + p.sched_day[b0 + c][:, None] - 1).ravel(),
-                  K_MONTHLY, False))
+    parts.append(
+        (
+            np.repeat(c, len(months)),
+            (MONTH_START[months][None, :] + p.sched_day[b0 + c][:, None] - 1).ravel(),
+            K_MONTHLY,
+            False,
+        )
+    )
 
     cust = [np.asarray(part[0], np.int64) for part in parts]
     days = [np.asarray(part[1], np.int64) for part in parts]
@@ -1029,7 +1186,7 @@ def _invoice_specs(biz: Business, p: SimpleNamespace, b0: int, b1: int, s: float
 def _lines(biz: Business, p: SimpleNamespace, rng, cust_pop, day, kind, z, tf, copy):
     """Invoice lines (grouped by invoice, in invoice order) and invoice subtotals."""
     n = len(day)
-    regular = [item for item in biz.items]
+    regular = list(biz.items)
     items = regular + ([biz.retainer] if biz.retainer else []) + list(biz.subscription)
     n_reg = len(regular)
     ret_item = n_reg if biz.retainer else -1
@@ -1093,8 +1250,15 @@ def _lines(biz: Business, p: SimpleNamespace, rng, cust_pop, day, kind, z, tf, c
     pct = np.array([2, 5, 10, 15])[rng.choice(4, total, p=[0.3, 0.35, 0.25, 0.1])]
     discount = np.where(discounted, (gross * pct + 50) // 100, 0)
     amount = gross - discount
-    cols = {"item": item, "ln": ln, "qty": qty_h, "price": unit_price, "discount": discount,
-            "amount": amount, "cost": unit_cost}
+    cols = {
+        "item": item,
+        "ln": ln,
+        "qty": qty_h,
+        "price": unit_price,
+        "discount": discount,
+        "amount": amount,
+        "cost": unit_cost,
+    }
 
     copied = np.nonzero(kind == K_COPY)[0]
     if len(copied):
@@ -1130,7 +1294,8 @@ def _block(biz: Business, p, attrs, b0: int, b1: int, s: float, rng, fx, ctr, si
     season = np.array(biz.season)[MONTH_CAL[month]]
     z = p.amt[cp] * tf * (1.0 + 0.5 * (season - 1.0)) * _noise(rng, biz.size_sigma, n)
     z = np.where(size >= 0, size, z)
-    kind = np.where((kind == K_REGULAR) & (z < 0.5), K_SMALL, kind)  # small orders: few, cheap lines
+    # Small orders: few lines of cheaper items.
+    kind = np.where((kind == K_REGULAR) & (z < 0.5), K_SMALL, kind)
 
     lines, subtotal, items = _lines(biz, p, rng, cp, day, kind, z, tf, copy)
     tax = (subtotal * p.tax_pct[cp] + 50) // 100
@@ -1143,19 +1308,32 @@ def _block(biz: Business, p, attrs, b0: int, b1: int, s: float, rng, fx, ctr, si
             return np.full(len(days), 1_000_000, np.int64)
         return np.where(is_foreign, fx_series[np.clip(days - START, 0, END - START)], 1_000_000)
 
-    receipt = (rng.random(n) < p.receipt_p[cp]) & (kind == K_REGULAR)
+    receipt = (rng.random(n) < p.receipt_p[cp]) & np.isin(kind, (K_REGULAR, K_SMALL))
     due = np.where(receipt, day, day + p.terms[cp])
     habit = p.pay[cp]
     protected = p.protected[cp]
     is_inv = ~receipt
 
     # Status-changing events.
-    void = ((rng.random(n) < 0.02) & ~anchor & is_inv & ~protected & (habit != P_NEVER)
-            & ((kind == K_REGULAR) | (kind == K_RETAINER)))
+    void = (
+        (rng.random(n) < 0.02)
+        & ~anchor
+        & is_inv
+        & ~protected
+        & (habit != P_NEVER)
+        & ((kind == K_REGULAR) | (kind == K_RETAINER))
+    )
     # A tied credit note comes after the invoice but before it falls due.
     cn_day = day + 2 + (rng.random(n) * np.clip(p.terms[cp] - 2, 1, 29)).astype(np.int64)
-    cn = ((rng.random(n) < 0.03) & ~void & is_inv & ~protected & (habit != P_NEVER)
-          & (cn_day <= END) & (subtotal >= 2))
+    cn = (
+        (rng.random(n) < 0.03)
+        & ~void
+        & is_inv
+        & ~protected
+        & (habit != P_NEVER)
+        & (cn_day <= END)
+        & (subtotal >= 2)
+    )
     cn_amt = np.clip(np.rint(subtotal * rng.uniform(0.1, 0.5, n)), 1, subtotal).astype(np.int64)
     cn_tax = (cn_amt * p.tax_pct[cp] + 50) // 100
     credited = np.where(cn, cn_amt + cn_tax, 0)
@@ -1183,8 +1361,12 @@ def _block(biz: Business, p, attrs, b0: int, b1: int, s: float, rng, fx, ctr, si
     # Two invoices paid together: paid within a week of each other (punctual payers: and
     # still on time for the first one).
     near_next = np.zeros(n, bool)
-    near_next[:-1] = ((np.abs(pay[1:] - pay[:-1]) <= 7) & single[1:] & is_inv[1:]
-                      & ((habit[:-1] > P_ONTIME) | (pay[1:] <= np.maximum(pay[:-1], due[:-1]))))
+    near_next[:-1] = (
+        (np.abs(pay[1:] - pay[:-1]) <= 7)
+        & single[1:]
+        & is_inv[1:]
+        & ((habit[:-1] > P_ONTIME) | (pay[1:] <= np.maximum(pay[:-1], due[:-1])))
+    )
     candidate = single & is_inv & same_next & near_next
     lead = candidate & (rng.random(n) < 0.02)
     if b0 == 0 and lead.sum() < 2:  # a few in every business, however small
@@ -1211,19 +1393,30 @@ def _block(biz: Business, p, attrs, b0: int, b1: int, s: float, rng, fx, ctr, si
     # Payments and their allocations.
     i_single, i_part, i_second, i_lead = (np.nonzero(x)[0] for x in (single, partial, second, lead))
     pay_inv = np.concatenate([i_single, i_part, i_second, i_lead])
-    pay_day = np.concatenate([pay[i_single], pay1[i_part], pay2[i_second],
-                              np.maximum(pay[i_lead], pay[i_lead + 1])])
-    pay_amount = np.concatenate([single_amount[i_single], p1[i_part],
-                                 due_rest[i_second] - p1[i_second],
-                                 due_rest[i_lead] + due_rest[i_lead + 1]])
+    pay_day = np.concatenate(
+        [pay[i_single], pay1[i_part], pay2[i_second], np.maximum(pay[i_lead], pay[i_lead + 1])]
+    )
+    pay_amount = np.concatenate(
+        [
+            single_amount[i_single],
+            p1[i_part],
+            due_rest[i_second] - p1[i_second],
+            due_rest[i_lead] + due_rest[i_lead + 1],
+        ]
+    )
     k_s, k_p, k_2 = len(i_single), len(i_part), len(i_second)
     row = np.arange(len(pay_inv))
-    alloc_pay = np.concatenate([row, row[k_s + k_p + k_2:]])
+    alloc_pay = np.concatenate([row, row[k_s + k_p + k_2 :]])
     alloc_inv = np.concatenate([pay_inv, i_lead + 1])
-    alloc_amount = np.concatenate([
-        due_rest[i_single], p1[i_part], due_rest[i_second] - p1[i_second],
-        due_rest[i_lead], due_rest[i_lead + 1],
-    ])
+    alloc_amount = np.concatenate(
+        [
+            due_rest[i_single],
+            p1[i_part],
+            due_rest[i_second] - p1[i_second],
+            due_rest[i_lead],
+            due_rest[i_lead + 1],
+        ]
+    )
     pay_cust = cust[pay_inv]
 
     # Per customer of the block: first / last purchase, sales, for advances and costs.
@@ -1239,8 +1432,9 @@ def _block(biz: Business, p, attrs, b0: int, b1: int, s: float, rng, fx, ctr, si
     eligible = np.nonzero(p.pay[b0:b1] != P_NEVER)[0]
     k = rng.binomial(len(eligible), 0.004) + (2 if b0 == 0 else 0)
     adv = rng.choice(eligible, min(k, len(eligible)), replace=False)
-    adv_day = first_day[adv] + (rng.random(len(adv)) * (window_end[adv] - first_day[adv] + 1)).astype(np.int64)
-    adv_amount = np.maximum(1_000, np.rint(mean_total[adv] * rng.uniform(0.2, 1.0, len(adv)) / 100) * 100).astype(np.int64)
+    adv_day = _days_between(rng, first_day[adv], window_end[adv])
+    adv_amount = mean_total[adv] * rng.uniform(0.2, 1.0, len(adv))  # round sums
+    adv_amount = np.maximum(1_000, np.rint(adv_amount / 100) * 100).astype(np.int64)
     pay_cust = np.concatenate([pay_cust, adv])
     pay_day = np.concatenate([pay_day, adv_day])
     pay_amount = np.concatenate([pay_amount, adv_amount])
@@ -1254,58 +1448,70 @@ def _block(biz: Business, p, attrs, b0: int, b1: int, s: float, rng, fx, ctr, si
         return pc.take(currency, pa.array(is_foreign.astype(np.int8)))
 
     bid = biz.business_id
-    sink.write("invoices", {
-        "business_id": _const(bid, n),
-        "invoice_id": _s(inv_ids),
-        "customer_id": _s(cust_ids),
-        "document_type": _s(pc.take(DOC_TYPES, pa.array(receipt.astype(np.int8)))),
-        "invoice_date": _d(day),
-        "due_date": _d(due),
-        "currency": _s(cur(foreign)),
-        "exchange_rate": _f(rate_on(day, foreign), 6),
-        "status": _s(pc.take(STATUSES, pa.array(status))),
-        "total_amount": _f(total, 2),
-        "tax_amount": _f(tax, 2),
-    })
+    sink.write(
+        "invoices",
+        {
+            "business_id": _const(bid, n),
+            "invoice_id": _s(inv_ids),
+            "customer_id": _s(cust_ids),
+            "document_type": _s(pc.take(DOC_TYPES, pa.array(receipt.astype(np.int8)))),
+            "invoice_date": _d(day),
+            "due_date": _d(due),
+            "currency": _s(cur(foreign)),
+            "exchange_rate": _f(rate_on(day, foreign), 6),
+            "status": _s(pc.take(STATUSES, pa.array(status))),
+            "total_amount": _f(total, 2),
+            "tax_amount": _f(tax, 2),
+        },
+    )
     li = lines["inv"]
     codes = pa.array([it.code for it in items])
     descriptions = pa.array([it.description for it in items])
     item = pa.array(lines["item"])
-    sink.write("invoice_lines", {
-        "business_id": _const(bid, len(li)),
-        "invoice_id": _s(pc.take(inv_ids, pa.array(li))),
-        "line_number": _i(lines["ln"]),
-        "item_code": _s(pc.take(codes, item)),
-        "description": _s(pc.take(descriptions, item)),
-        "quantity": _f(lines["qty"], 2),
-        "unit_price": _f(lines["price"], 2),
-        "discount_amount": _f(lines["discount"], 2),
-        "line_amount": _f(lines["amount"], 2),
-        "unit_cost": _f(np.maximum(lines["cost"], 0), 2, lines["cost"] < 0),
-    })
+    sink.write(
+        "invoice_lines",
+        {
+            "business_id": _const(bid, len(li)),
+            "invoice_id": _s(pc.take(inv_ids, pa.array(li))),
+            "line_number": _i(lines["ln"]),
+            "item_code": _s(pc.take(codes, item)),
+            "description": _s(pc.take(descriptions, item)),
+            "quantity": _f(lines["qty"], 2),
+            "unit_price": _f(lines["price"], 2),
+            "discount_amount": _f(lines["discount"], 2),
+            "line_amount": _f(lines["amount"], 2),
+            "unit_cost": _f(np.maximum(lines["cost"], 0), 2, lines["cost"] < 0),
+        },
+    )
     pay_foreign = p.foreign[b0 + pay_cust]
-    sink.write("payments", {
-        "business_id": _const(bid, len(pay_day)),
-        "payment_id": _s(pay_ids),
-        "customer_id": _s(pc.take(attrs.ids, pa.array(b0 + pay_cust))),
-        "payment_date": _d(pay_day),
-        "currency": _s(cur(pay_foreign)),
-        "exchange_rate": _f(rate_on(pay_day, pay_foreign), 6),
-        "amount": _f(pay_amount, 2),
-    })
-    sink.write("payment_allocations", {
-        "business_id": _const(bid, len(alloc_pay)),
-        "payment_id": _s(pc.take(pay_ids, pa.array(alloc_pay))),
-        "invoice_id": _s(pc.take(inv_ids, pa.array(alloc_inv))),
-        "amount_applied": _f(alloc_amount, 2),
-    })
+    sink.write(
+        "payments",
+        {
+            "business_id": _const(bid, len(pay_day)),
+            "payment_id": _s(pay_ids),
+            "customer_id": _s(pc.take(attrs.ids, pa.array(b0 + pay_cust))),
+            "payment_date": _d(pay_day),
+            "currency": _s(cur(pay_foreign)),
+            "exchange_rate": _f(rate_on(pay_day, pay_foreign), 6),
+            "amount": _f(pay_amount, 2),
+        },
+    )
+    sink.write(
+        "payment_allocations",
+        {
+            "business_id": _const(bid, len(alloc_pay)),
+            "payment_id": _s(pc.take(pay_ids, pa.array(alloc_pay))),
+            "invoice_id": _s(pc.take(inv_ids, pa.array(alloc_inv))),
+            "amount_applied": _f(alloc_amount, 2),
+        },
+    )
 
     # Credit notes: tied to an invoice, plus a few general (goodwill) credits.
     i_cn = np.nonzero(cn)[0]
     ok = np.nonzero((p.pay[b0:b1] != P_NEVER) & ~p.protected[b0:b1] & (n_inv >= 3))[0]
     k = rng.binomial(len(ok), 0.01) + (2 if b0 == 0 else 0)
     gw = rng.choice(ok, min(k, len(ok)), replace=False)
-    gw_day = first_day[gw] + (rng.random(len(gw)) * (window_end[gw] - first_day[gw] + 1)).astype(np.int64)
+    gw_day = _days_between(rng, first_day[gw], window_end[gw])
     gw_amt = np.minimum(
         np.rint(rng.uniform(2_500, 30_000, len(gw)) * biz.acquisition_scale),
         np.floor(sales[gw] * 0.1),
@@ -1319,24 +1525,43 @@ def _block(biz: Business, p, attrs, b0: int, b1: int, s: float, rng, fx, ctr, si
     cn_foreign = p.foreign[b0 + cn_cust]
     tied = np.r_[np.ones(len(i_cn), bool), np.zeros(len(gw), bool)]
     reasons = pa.array(list(biz.reasons) + list(biz.goodwill_reasons))
-    reason = np.where(tied, rng.integers(0, len(biz.reasons), len(tied)),
-                      len(biz.reasons) + rng.integers(0, len(biz.goodwill_reasons), len(tied)))
+    reason = np.where(
+        tied,
+        rng.integers(0, len(biz.reasons), len(tied)),
+        len(biz.reasons) + rng.integers(0, len(biz.goodwill_reasons), len(tied)),
+    )
     cn_inv_ids = pc.take(inv_ids, pa.array(np.r_[i_cn, np.zeros(len(gw), np.int64)]))
-    sink.write("credit_notes", {
-        "business_id": _const(bid, len(cn_cust)),
-        "credit_note_id": _s(_monthly_ids("CN", cn_days, ctr["cn"], 4)),
-        "customer_id": _s(pc.take(attrs.ids, pa.array(b0 + cn_cust))),
-        "invoice_id": _s(_with_nulls(cn_inv_ids, ~tied)),
-        "credit_note_date": _d(cn_days),
-        "currency": _s(cur(cn_foreign)),
-        "exchange_rate": _f(rate_on(cn_days, cn_foreign), 6),
-        "amount": _f(cn_amount, 2),
-        "tax_amount": _f(cn_tax_all, 2),
-        "reason": _s(pc.take(reasons, pa.array(reason))),
-    })
+    sink.write(
+        "credit_notes",
+        {
+            "business_id": _const(bid, len(cn_cust)),
+            "credit_note_id": _s(_monthly_ids("CN", cn_days, ctr["cn"], 4)),
+            "customer_id": _s(pc.take(attrs.ids, pa.array(b0 + cn_cust))),
+            "invoice_id": _s(_with_nulls(cn_inv_ids, ~tied)),
+            "credit_note_date": _d(cn_days),
+            "currency": _s(cur(cn_foreign)),
+            "exchange_rate": _f(rate_on(cn_days, cn_foreign), 6),
+            "amount": _f(cn_amount, 2),
+            "tax_amount": _f(cn_tax_all, 2),
+            "reason": _s(pc.take(reasons, pa.array(reason))),
+        },
+    )
 
-    _costs(biz, p, attrs, b0, b1, rng, first_day, window_end, n_inv, cust[i_cn], cn_day[i_cn],
-           ctr, sink)
+    _costs(
+        biz,
+        p,
+        attrs,
+        b0,
+        b1,
+        rng,
+        first_day,
+        window_end,
+        n_inv,
+        cust[i_cn],
+        cn_day[i_cn],
+        ctr,
+        sink,
+    )
     return len(li)
 
 
@@ -1354,7 +1579,7 @@ def _costs(biz, p, attrs, b0, b1, rng, first_day, window_end, n_inv, cn_cust, cn
         parts.append((c, d, np.full(len(c), category), amount.astype(np.int64), hours))
 
     def span_days(c):
-        return first_day[c] + (rng.random(len(c)) * (window_end[c] - first_day[c] + 1)).astype(np.int64)
+        return _days_between(rng, first_day[c], window_end[c])
 
     def staff(c, lo_q, hi_q):
         quarters = _u(rng, lo_q, hi_q, len(c))
@@ -1370,8 +1595,11 @@ def _costs(biz, p, attrs, b0, b1, rng, first_day, window_end, n_inv, cn_cust, cn
     amount, hours = staff(c, 8, 64)
     add(c, np.minimum(created[c] + _u(rng, 0, 30, len(c)), END), C_ONB, amount, hours)
 
-    weight = np.select([arch == CHAMPION, arch == LATE, arch == DECLINER, arch == ONE_OFF],
-                       [2.0, 1.5, 1.3, 0.3], 1.0)
+    weight = np.select(
+        [arch == CHAMPION, arch == LATE, arch == DECLINER, arch == ONE_OFF],
+        [2.0, 1.5, 1.3, 0.3],
+        1.0,
+    )
     reps = rng.poisson(active_months * biz.support_rate * weight)
     c = np.repeat(np.arange(nb), reps)
     amount, hours = staff(c, 1, 24)
@@ -1388,8 +1616,10 @@ def _costs(biz, p, attrs, b0, b1, rng, first_day, window_end, n_inv, cn_cust, cn
     add(c, d, C_REW, amount, hours)
 
     years = active_months / 12
-    for category, rate, lo, hi in ((C_REI, biz.reimbursement_rate, 4_000, 90_000),
-                                   (C_OTH, 0.05, 2_000, 50_000)):
+    for category, rate, lo, hi in (
+        (C_REI, biz.reimbursement_rate, 4_000, 90_000),
+        (C_OTH, 0.05, 2_000, 50_000),
+    ):
         c = np.repeat(np.arange(nb), rng.poisson(years * rate))
         add(c, span_days(c), category, np.rint(rng.uniform(lo, hi, len(c))))
 
@@ -1403,15 +1633,18 @@ def _costs(biz, p, attrs, b0, b1, rng, first_day, window_end, n_inv, cn_cust, cn
     n = len(c)
     ids = _padded("COST-", ctr["cost"] + np.arange(1, n + 1), 7)
     ctr["cost"] += n
-    sink.write("customer_costs", {
-        "business_id": _const(biz.business_id, n),
-        "cost_id": _s(ids),
-        "customer_id": _s(pc.take(attrs.ids, pa.array(b0 + c))),
-        "cost_date": _d(d),
-        "category": _s(pc.take(COST_CATEGORIES, pa.array(category))),
-        "amount": _f(amount, 2),
-        "hours": _f(np.maximum(hours, 0), 2, hours < 0),
-    })
+    sink.write(
+        "customer_costs",
+        {
+            "business_id": _const(biz.business_id, n),
+            "cost_id": _s(ids),
+            "customer_id": _s(pc.take(attrs.ids, pa.array(b0 + c))),
+            "cost_date": _d(d),
+            "category": _s(pc.take(COST_CATEGORIES, pa.array(category))),
+            "amount": _f(amount, 2),
+            "hours": _f(np.maximum(hours, 0), 2, hours < 0),
+        },
+    )
 
 
 # --------------------------------------------------------------------------- main
@@ -1459,20 +1692,29 @@ def generate(
     fx = _fx_series(fx_rng)
 
     truth_path = out / "truth" / "planted_customers.csv"
-    truth_schema = pa.schema([(name, pa.string()) for name in ("business_id", "customer_id", "behaviour")])
+    truth_columns = ("business_id", "customer_id", "behaviour")
+    truth_schema = pa.schema([(name, pa.string()) for name in truth_columns])
     sink = _Sink(out, fmt)
     try:
         with open(truth_path, "wb") as truth_handle:
-            truth_handle.write(b"business_id,customer_id,behaviour\n")
-            truth = pacsv.CSVWriter(truth_handle, truth_schema, write_options=pacsv.WriteOptions(
-                include_header=False, quoting_style="none"))
-            sink.write("businesses", {
-                "business_id": _s(pa.array([b.business_id for b in BUSINESSES])),
-                "business_name": _s(pa.array([b.name for b in BUSINESSES])),
-                "home_currency": _s(pa.array([b.currency for b in BUSINESSES])),
-                "fiscal_year_start_month": _i(np.array([b.fiscal_year_start_month for b in BUSINESSES])),
-                "default_payment_terms_days": _i(np.array([b.terms for b in BUSINESSES])),
-            })
+            truth_handle.write((",".join(truth_columns) + "\n").encode())
+            truth = pacsv.CSVWriter(
+                truth_handle,
+                truth_schema,
+                write_options=pacsv.WriteOptions(include_header=False, quoting_style="none"),
+            )
+            sink.write(
+                "businesses",
+                {
+                    "business_id": _s(pa.array([b.business_id for b in BUSINESSES])),
+                    "business_name": _s(pa.array([b.name for b in BUSINESSES])),
+                    "home_currency": _s(pa.array([b.currency for b in BUSINESSES])),
+                    "fiscal_year_start_month": _i(
+                        np.array([b.fiscal_year_start_month for b in BUSINESSES])
+                    ),
+                    "default_payment_terms_days": _i(np.array([b.terms for b in BUSINESSES])),
+                },
+            )
             for biz, brng in zip(BUSINESSES, business_rngs, strict=True):
                 _business(biz, brng, lines * biz.share, fx, sink, truth, say)
             truth.close()
@@ -1492,31 +1734,51 @@ def _business(biz: Business, rng, target: float, fx, sink: _Sink, truth, say) ->
 
     o = attrs.order
     bid = biz.business_id
-    sink.write("customers", {
-        "business_id": _const(bid, p.size),
-        "customer_id": _s(pc.take(attrs.ids, pa.array(o))),
-        "customer_name": _s(pc.take(attrs.names, pa.array(o))),
-        "created_date": _d(p.created[o]),
-        "payment_terms_days": _i(np.maximum(p.own_terms[o], 0), p.own_terms[o] < 0),
-        "sales_rep": _s(pc.take(attrs.rep, pa.array(o))),
-        "acquisition_channel": _s(pc.take(attrs.channel, pa.array(o))),
-        "parent_customer_id": _s(_with_nulls(
-            pc.take(attrs.ids, pa.array(np.maximum(attrs.parent[o], 0))), attrs.parent[o] < 0)),
-        "referred_by_customer_id": _s(_with_nulls(
-            pc.take(attrs.ids, pa.array(np.maximum(attrs.referred[o], 0))), attrs.referred[o] < 0)),
-    })
-    truth.write_table(pa.table({
-        "business_id": pa.repeat(bid, p.size),
-        "customer_id": pc.take(attrs.ids, pa.array(o)),
-        "behaviour": pc.take(pa.array(BEHAVIOURS), pa.array(p.arch[o])),
-    }))
+    sink.write(
+        "customers",
+        {
+            "business_id": _const(bid, p.size),
+            "customer_id": _s(pc.take(attrs.ids, pa.array(o))),
+            "customer_name": _s(pc.take(attrs.names, pa.array(o))),
+            "created_date": _d(p.created[o]),
+            "payment_terms_days": _i(np.maximum(p.own_terms[o], 0), p.own_terms[o] < 0),
+            "sales_rep": _s(pc.take(attrs.rep, pa.array(o))),
+            "acquisition_channel": _s(pc.take(attrs.channel, pa.array(o))),
+            "parent_customer_id": _s(
+                _with_nulls(
+                    pc.take(attrs.ids, pa.array(np.maximum(attrs.parent[o], 0))),
+                    attrs.parent[o] < 0,
+                )
+            ),
+            "referred_by_customer_id": _s(
+                _with_nulls(
+                    pc.take(attrs.ids, pa.array(np.maximum(attrs.referred[o], 0))),
+                    attrs.referred[o] < 0,
+                )
+            ),
+        },
+    )
+    truth.write_table(
+        pa.table(
+            {
+                "business_id": pa.repeat(bid, p.size),
+                "customer_id": pc.take(attrs.ids, pa.array(o)),
+                "behaviour": pc.take(pa.array(BEHAVIOURS), pa.array(p.arch[o])),
+            }
+        )
+    )
 
     blocks = _blocks(_expected_lines(biz, p, s), p.n_sched)
-    ctr = {"inv": np.zeros(N_MONTHS, np.int64), "pay": np.zeros(N_MONTHS, np.int64),
-           "cn": np.zeros(N_MONTHS, np.int64), "cost": 0}
+    ctr = {
+        "inv": np.zeros(N_MONTHS, np.int64),
+        "pay": np.zeros(N_MONTHS, np.int64),
+        "cn": np.zeros(N_MONTHS, np.int64),
+        "cost": 0,
+    }
     written = 0
-    for k, (b0, b1), block_rng_k in zip(range(len(blocks)), blocks, block_rng.spawn(len(blocks)),
-                                       strict=True):
+    for k, (b0, b1), block_rng_k in zip(
+        range(len(blocks)), blocks, block_rng.spawn(len(blocks)), strict=True
+    ):
         written += _block(biz, p, attrs, b0, b1, s, block_rng_k, fx, ctr, sink)
         say(f"{bid}: block {k + 1}/{len(blocks)}, {written:,} lines")
     say(f"{bid}: {p.size:,} customers, {written:,} invoice lines (target {target:,.0f})")
