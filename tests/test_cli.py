@@ -47,13 +47,21 @@ def test_unreadable_file_fails_the_run_naming_the_file(tmp_path, handmade_copy):
 
 def test_bad_as_of_date_is_a_usage_error(tmp_path):
     result = _run(
-        "run", "--data", str(HANDMADE), "--warehouse", str(tmp_path / "w.duckdb"), "--as-of", "2024-02-30"
+        "run",
+        "--data",
+        str(HANDMADE),
+        "--warehouse",
+        str(tmp_path / "w.duckdb"),
+        "--as-of",
+        "2024-02-30",
     )
     assert result.returncode == 2
     assert "not a valid date" in result.stdout
 
 
 def test_missing_data_folder_is_a_usage_error(tmp_path):
-    result = _run("run", "--data", str(tmp_path / "nowhere"), "--warehouse", str(tmp_path / "w.duckdb"))
+    result = _run(
+        "run", "--data", str(tmp_path / "nowhere"), "--warehouse", str(tmp_path / "w.duckdb")
+    )
     assert result.returncode == 2
     assert "no such folder" in result.stdout

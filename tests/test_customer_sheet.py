@@ -110,7 +110,9 @@ def test_as_of_date_cuts_later_documents(tmp_path):
     # I7 (2024-07-01, 100.00) is after the as-of date: 300.00 - 50.00 = 250.00, 1 purchase
     assert sheet[("acme", "C2")] == (Decimal("250.00"), 1, "2024-02-15", "2024-02-15")
     assert sheet[("acme", "C1")] == EXPECTED[("acme", "C1")]
-    as_of = query(warehouse, "select distinct cast(as_of_date as varchar) from marts.customer_sheet")
+    as_of = query(
+        warehouse, "select distinct cast(as_of_date as varchar) from marts.customer_sheet"
+    )
     assert as_of == [("2024-06-30",)]
 
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
-import json
 from pathlib import Path
 
 import dagster as dg
@@ -50,8 +50,14 @@ def test_nightly_schedule_time_and_timezone_come_from_the_environment():
         "s = defs.resolve_schedule_def('nightly');"
         "print(s.cron_schedule, s.execution_timezone)"
     )
-    env = {**os.environ, "LEDGERLENS_NIGHTLY_CRON": "30 5 * * 1-5", "LEDGERLENS_TIMEZONE": "Europe/Berlin"}
-    out = subprocess.run([sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True, check=True)
+    env = {
+        **os.environ,
+        "LEDGERLENS_NIGHTLY_CRON": "30 5 * * 1-5",
+        "LEDGERLENS_TIMEZONE": "Europe/Berlin",
+    }
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True, check=True
+    )
     assert out.stdout.strip().splitlines()[-1] == "30 5 * * 1-5 Europe/Berlin"
 
 

@@ -46,11 +46,19 @@ def _load_parents(con, data_dir):
         ("acme,I2,C1,invoice,10/01/2024,,USD,1,open,10.00,0", "not_a_date", "invoice_date"),
         ("acme,I2,C1,invoice,2024-01-10,,USD,1,open,ten,0", "not_a_number", "total_amount"),
         ("acme,I2,C1,invoice,2024-01-10,,USD,1,open,10.005,0", "too_many_decimals", "total_amount"),
-        ("acme,I2,C1,invoice,2024-01-10,,USD,1,open,99999999999999999999,0", "out_of_range", "total_amount"),
+        (
+            "acme,I2,C1,invoice,2024-01-10,,USD,1,open,99999999999999999999,0",
+            "out_of_range",
+            "total_amount",
+        ),
         ("acme,I2,C1,invoice,2024-01-10,,USD,1,open,-10.00,0", "below_minimum", "total_amount"),
         ("acme,I2,C1,invoice,2024-01-10,,USD,0,open,10.00,0", "below_minimum", "exchange_rate"),
         ("acme,I2,C1,bill,2024-01-10,,USD,1,open,10.00,0", "not_accepted_value", "document_type"),
-        ("acme,I2,C1,invoice,2024-01-10,,US Dollar,1,open,10.00,0", "not_a_currency_code", "currency"),
+        (
+            "acme,I2,C1,invoice,2024-01-10,,US Dollar,1,open,10.00,0",
+            "not_a_currency_code",
+            "currency",
+        ),
         ("acme,,C1,invoice,2024-01-10,,USD,1,open,10.00,0", "missing_value", "invoice_id"),
         ("acme,I2,C404,invoice,2024-01-10,,USD,1,open,10.00,0", "unknown_customer", "customer_id"),
         ("nope,I2,C1,invoice,2024-01-10,,USD,1,open,10.00,0", "unknown_business", "business_id"),
@@ -108,10 +116,13 @@ def test_every_row_is_loaded_or_quarantined_and_money_is_conserved(con, handmade
         assert result.rows_loaded + result.rows_quarantined == result.rows_read
     # money: the file's total equals what was loaded plus what was quarantined
     file_total = con.execute(
-        f"select sum(cast(total_amount as decimal(18, 2))) from read_csv('{handmade_copy}/invoices.csv', all_varchar = true)"
+        "select sum(cast(total_amount as decimal(18, 2)))"
+        f" from read_csv('{handmade_copy}/invoices.csv', all_varchar = true)"
     ).fetchone()[0]
     loaded = con.execute("select sum(total_amount) from raw.invoices").fetchone()[0]
-    held = con.execute("select sum(cast(total_amount as decimal(18, 2))) from quarantine.invoices").fetchone()[0]
+    held = con.execute(
+        "select sum(cast(total_amount as decimal(18, 2))) from quarantine.invoices"
+    ).fetchone()[0]
     assert loaded + held == file_total
 
 
@@ -160,8 +171,13 @@ def test_parquet_input_loads_the_same_rows(con, handmade_copy):
     csv_results = _load_all(con, handmade_copy)
     for table in load_order():
         path = handmade_copy / f"{table}.csv"
-        arrow = pacsv.read_csv(path, convert_options=pacsv.ConvertOptions(strings_can_be_null=False,
-            column_types={name: "string" for name in TABLES_BY_NAME[table].column_names}))
+        arrow = pacsv.read_csv(
+            path,
+            convert_options=pacsv.ConvertOptions(
+                strings_can_be_null=False,
+                column_types={name: "string" for name in TABLES_BY_NAME[table].column_names},
+            ),
+        )
         pq.write_table(arrow, handmade_copy / f"{table}.parquet")
         path.unlink()
     parquet_results = _load_all(con, handmade_copy)

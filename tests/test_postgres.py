@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import HANDMADE
 from tests.test_customer_sheet import EXPECTED
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
@@ -78,7 +77,14 @@ def test_dbt_project_builds_on_postgres_with_the_same_numbers(postgres, handmade
     }
     dbt = Path(sys.executable).parent / "dbt"
     build = subprocess.run(
-        [str(dbt), "build", "--profiles-dir", "profiles", "--target-path", str(tmp_path / "target")],
+        [
+            str(dbt),
+            "build",
+            "--profiles-dir",
+            "profiles",
+            "--target-path",
+            str(tmp_path / "target"),
+        ],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -95,8 +101,7 @@ def test_dbt_project_builds_on_postgres_with_the_same_numbers(postgres, handmade
         )
         sheet = {(row[0], row[1]): tuple(row[2:]) for row in cursor.fetchall()}
         cursor.execute(
-            "select table_schema from information_schema.tables"
-            " where table_name = 'customer_sheet'"
+            "select table_schema from information_schema.tables where table_name = 'customer_sheet'"
         )
         schemas = {row[0] for row in cursor.fetchall()}
     assert sheet == EXPECTED

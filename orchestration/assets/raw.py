@@ -61,7 +61,9 @@ def _build_load_asset(table: Table) -> dg.AssetsDefinition:
             f"{result.rows_quarantined:,} quarantined ({result.seconds:.1f}s)"
         )
         for name in result.ignored_columns:
-            context.log.warning(f"{result.source_file}: column '{name}' is not in the contract; ignored")
+            context.log.warning(
+                f"{result.source_file}: column '{name}' is not in the contract; ignored"
+            )
         by_rule = dg.MetadataValue.json(result.quarantined_by_rule)
         yield dg.MaterializeResult(
             asset_key=raw_key(table.name),

@@ -51,12 +51,30 @@ def run_benchmark(
     phases = [
         _measure(
             "generate",
-            ["generate", "--out", str(data), "--lines", str(lines), "--seed", str(seed), "--format", fmt],
+            [
+                "generate",
+                "--out",
+                str(data),
+                "--lines",
+                str(lines),
+                "--seed",
+                str(seed),
+                "--format",
+                fmt,
+            ],
             work / "generate.log",
         )
     ]
     summary_file = work / "run-summary.json"
-    run_args = ["run", "--data", str(data), "--warehouse", str(warehouse), "--summary-json", str(summary_file)]
+    run_args = [
+        "run",
+        "--data",
+        str(data),
+        "--warehouse",
+        str(warehouse),
+        "--summary-json",
+        str(summary_file),
+    ]
     if as_of:
         run_args += ["--as-of", as_of]
     phases.append(_measure("pipeline (load + dbt build)", run_args, work / "run.log"))

@@ -13,9 +13,7 @@ from rich.console import Console
 from rich.table import Table
 
 # Bound to the real stdout: the pipeline redirects sys.stdout (dbt's log) to a file.
-console = Console(
-    file=sys.stdout, highlight=False, width=None if sys.stdout.isatty() else 120
-)
+console = Console(file=sys.stdout, highlight=False, width=None if sys.stdout.isatty() else 120)
 
 DEFAULT_WAREHOUSE = "warehouse/ledgerlens.duckdb"
 
@@ -28,7 +26,10 @@ def cmd_generate(args: argparse.Namespace) -> int:
     from ledgerlens.generate import generate
 
     started = time.perf_counter()
-    console.print(f"Generating demo data into [bold]{args.out}[/bold] (seed {args.seed}, ~{args.lines:,} invoice lines)")
+    console.print(
+        f"Generating demo data into [bold]{args.out}[/bold] "
+        f"(seed {args.seed}, ~{args.lines:,} invoice lines)"
+    )
     counts = generate(
         args.out,
         seed=args.seed,
@@ -50,14 +51,22 @@ def _print_summary(summary, warehouse: Path) -> None:
     from ledgerlens.report import as_of_date, top_customers
 
     loads = Table(title="Raw files loaded", title_justify="left")
-    for column, justify in (("table", "left"), ("loaded", "right"), ("quarantined", "right"), ("rules broken", "left")):
+    for column, justify in (
+        ("table", "left"),
+        ("loaded", "right"),
+        ("quarantined", "right"),
+        ("rules broken", "left"),
+    ):
         loads.add_column(column, justify=justify)
     for load in summary.loads:
         rules = ", ".join(f"{rule} {count:,}" for rule, count in load.quarantined_by_rule.items())
         loads.add_row(load.table, f"{load.rows_loaded:,}", f"{load.rows_quarantined:,}", rules)
     console.print(loads)
     if any(load.rows_quarantined for load in summary.loads):
-        console.print("[yellow]Quarantined rows are kept in the warehouse's quarantine schema with file, line and rule.[/yellow]")
+        console.print(
+            "[yellow]Quarantined rows are kept in the warehouse's quarantine schema "
+            "with file, line and rule.[/yellow]"
+        )
     console.print(
         f"dbt models built: {len(summary.models_built)}; "
         f"checks passed: {summary.checks_passed}, failed: {len(summary.checks_failed)}, "
@@ -82,11 +91,19 @@ def _print_summary(summary, warehouse: Path) -> None:
         by_business.setdefault(row["business_id"], []).append(row)
     for business_id, customers in by_business.items():
         table = Table(
-            title=f"Top customers by LTV: {customers[0]['business_name']} ({business_id}), as of {as_of}",
+            title=f"Top customers by LTV: {customers[0]['business_name']} ({business_id}), "
+            f"as of {as_of}",
             title_justify="left",
         )
         currency = customers[0]["home_currency"]
-        for column, justify in (("customer", "left"), ("name", "left"), (f"ltv ({currency})", "right"), ("purchases", "right"), ("first purchase", "left"), ("last purchase", "left")):
+        for column, justify in (
+            ("customer", "left"),
+            ("name", "left"),
+            (f"ltv ({currency})", "right"),
+            ("purchases", "right"),
+            ("first purchase", "left"),
+            ("last purchase", "left"),
+        ):
             table.add_column(column, justify=justify)
         for row in customers:
             table.add_row(
@@ -105,7 +122,9 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     started = time.perf_counter()
     warehouse = Path(args.warehouse)
-    console.print(f"Running the ledgerlens pipeline: [bold]{args.data}[/bold] -> [bold]{warehouse}[/bold]")
+    console.print(
+        f"Running the ledgerlens pipeline: [bold]{args.data}[/bold] -> [bold]{warehouse}[/bold]"
+    )
     try:
         summary = run_pipeline(
             args.data,
@@ -135,18 +154,34 @@ def cmd_benchmark(args: argparse.Namespace) -> int:
     from ledgerlens.benchmark import run_benchmark
 
     console.print(
-        f"Benchmark: ~{args.lines:,} invoice lines, seed {args.seed}, {args.format}, in {args.workdir}"
+        f"Benchmark: ~{args.lines:,} invoice lines, seed {args.seed}, {args.format}, "
+        f"in {args.workdir}"
     )
     result = run_benchmark(args.lines, args.seed, args.workdir, args.format, args.as_of)
-    table = Table(title=f"{result['invoice_lines_loaded']:,} invoice lines loaded", title_justify="left")
-    for column, justify in (("phase", "left"), ("seconds", "right"), ("peak RSS (MiB)", "right"), ("exit", "right")):
+    table = Table(
+        title=f"{result['invoice_lines_loaded']:,} invoice lines loaded", title_justify="left"
+    )
+    for column, justify in (
+        ("phase", "left"),
+        ("seconds", "right"),
+        ("peak RSS (MiB)", "right"),
+        ("exit", "right"),
+    ):
         table.add_column(column, justify=justify)
     for phase in result["phases"]:
-        table.add_row(phase["name"], f"{phase['seconds']:.1f}", f"{phase['peak_rss_mib']:,.0f}", str(phase["exit_code"]))
+        table.add_row(
+            phase["name"],
+            f"{phase['seconds']:.1f}",
+            f"{phase['peak_rss_mib']:,.0f}",
+            str(phase["exit_code"]),
+        )
     for step, seconds in result["pipeline_steps_seconds"].items():
         table.add_row(f"  step {step}", f"{seconds:.1f}", "", "")
     console.print(table)
-    console.print(f"warehouse size: {result['warehouse_mib']} MiB; details in {Path(args.workdir) / 'benchmark.json'}")
+    console.print(
+        f"warehouse size: {result['warehouse_mib']} MiB; "
+        f"details in {Path(args.workdir) / 'benchmark.json'}"
+    )
     return 0 if all(phase["exit_code"] == 0 for phase in result["phases"]) else 1
 
 
@@ -158,7 +193,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     def add_generate_options(command: argparse.ArgumentParser) -> None:
         command.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
-        command.add_argument("--lines", type=int, default=200_000, help="approximate invoice lines (default 200000)")
+        command.add_argument(
+            "--lines", type=int, default=200_000, help="approximate invoice lines (default 200000)"
+        )
         command.add_argument("--format", choices=["csv", "parquet"], default="csv")
 
     generate = commands.add_parser("generate", help="write a demo dataset in the raw data contract")
@@ -167,9 +204,20 @@ def build_parser() -> argparse.ArgumentParser:
     generate.set_defaults(func=cmd_generate)
 
     def add_run_options(command: argparse.ArgumentParser, data_required: bool) -> None:
-        command.add_argument("--data", required=data_required, default="demo-data", help="folder with one file per contract table")
-        command.add_argument("--warehouse", default=DEFAULT_WAREHOUSE, help=f"DuckDB file (default {DEFAULT_WAREHOUSE})")
-        command.add_argument("--as-of", dest="as_of", help="as-of date YYYY-MM-DD (default: latest invoice date)")
+        command.add_argument(
+            "--data",
+            required=data_required,
+            default="demo-data",
+            help="folder with one file per contract table",
+        )
+        command.add_argument(
+            "--warehouse",
+            default=DEFAULT_WAREHOUSE,
+            help=f"DuckDB file (default {DEFAULT_WAREHOUSE})",
+        )
+        command.add_argument(
+            "--as-of", dest="as_of", help="as-of date YYYY-MM-DD (default: latest invoice date)"
+        )
 
     run = commands.add_parser("run", help="load a data folder and build the warehouse")
     add_run_options(run, data_required=True)
@@ -181,8 +229,12 @@ def build_parser() -> argparse.ArgumentParser:
     add_generate_options(demo)
     demo.set_defaults(func=cmd_demo)
 
-    bench = commands.add_parser("benchmark", help="time and peak memory of generate + run at a size")
-    bench.add_argument("--workdir", default="bench", help="where data and warehouse go (default bench/)")
+    bench = commands.add_parser(
+        "benchmark", help="time and peak memory of generate + run at a size"
+    )
+    bench.add_argument(
+        "--workdir", default="bench", help="where data and warehouse go (default bench/)"
+    )
     bench.add_argument("--as-of", dest="as_of")
     add_generate_options(bench)
     bench.set_defaults(func=cmd_benchmark)

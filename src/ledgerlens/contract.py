@@ -154,7 +154,9 @@ TABLES: tuple[Table, ...] = (
                 max_value=3650,
                 blank_means="the business's default_payment_terms_days",
             ),
-            Column("sales_rep", "text", "Salesperson responsible for the customer.", blank_means="none"),
+            Column(
+                "sales_rep", "text", "Salesperson responsible for the customer.", blank_means="none"
+            ),
             Column(
                 "acquisition_channel",
                 "text",
@@ -210,7 +212,9 @@ TABLES: tuple[Table, ...] = (
                 "Date payment is due.",
                 blank_means="invoice_date plus the customer's payment terms",
             ),
-            Column("currency", "currency", "ISO 4217 code of the document currency.", required=True),
+            Column(
+                "currency", "currency", "ISO 4217 code of the document currency.", required=True
+            ),
             Column(
                 "exchange_rate",
                 "rate",
@@ -235,7 +239,9 @@ TABLES: tuple[Table, ...] = (
                 required=True,
                 min_value=0,
             ),
-            Column("tax_amount", "money", "Tax included in total_amount.", required=True, min_value=0),
+            Column(
+                "tax_amount", "money", "Tax included in total_amount.", required=True, min_value=0
+            ),
         ),
         key=("business_id", "invoice_id"),
         references=(_BUSINESS_REF, _CUSTOMER_REF),
@@ -259,11 +265,29 @@ TABLES: tuple[Table, ...] = (
         (
             _business_id(),
             Column("invoice_id", "id", "Document the line belongs to.", required=True),
-            Column("line_number", "integer", "Line position on the document (1, 2, ...).", required=True, min_value=1),
+            Column(
+                "line_number",
+                "integer",
+                "Line position on the document (1, 2, ...).",
+                required=True,
+                min_value=1,
+            ),
             Column("item_code", "text", "Product or service code.", blank_means="no item"),
             Column("description", "text", "Line description.", blank_means="none"),
-            Column("quantity", "quantity", "Quantity sold (hours, units, ...).", required=True, min_value=0),
-            Column("unit_price", "price", "Price per unit, document currency, excl. tax.", required=True, min_value=0),
+            Column(
+                "quantity",
+                "quantity",
+                "Quantity sold (hours, units, ...).",
+                required=True,
+                min_value=0,
+            ),
+            Column(
+                "unit_price",
+                "price",
+                "Price per unit, document currency, excl. tax.",
+                required=True,
+                min_value=0,
+            ),
             Column(
                 "discount_amount",
                 "money",
@@ -390,7 +414,9 @@ TABLES: tuple[Table, ...] = (
         "One row per credit note (a refund or reduction of a sale).",
         (
             _business_id(),
-            Column("credit_note_id", "id", "Credit note id, unique within the business.", required=True),
+            Column(
+                "credit_note_id", "id", "Credit note id, unique within the business.", required=True
+            ),
             Column("customer_id", "id", "Customer credited.", required=True),
             Column(
                 "invoice_id",
@@ -399,7 +425,9 @@ TABLES: tuple[Table, ...] = (
                 blank_means="not tied to one invoice (a general credit)",
             ),
             Column("credit_note_date", "date", "Date of the credit note.", required=True),
-            Column("currency", "currency", "ISO 4217 code of the credit note currency.", required=True),
+            Column(
+                "currency", "currency", "ISO 4217 code of the credit note currency.", required=True
+            ),
             Column(
                 "exchange_rate",
                 "rate",
@@ -408,7 +436,13 @@ TABLES: tuple[Table, ...] = (
                 min_value=0,
                 min_exclusive=True,
             ),
-            Column("amount", "money", "Amount credited excl. tax, positive.", required=True, min_value=0),
+            Column(
+                "amount",
+                "money",
+                "Amount credited excl. tax, positive.",
+                required=True,
+                min_value=0,
+            ),
             Column("tax_amount", "money", "Tax credited.", required=True, min_value=0),
             Column("reason", "text", "Why the credit was given.", blank_means="none"),
         ),

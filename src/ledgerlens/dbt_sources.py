@@ -78,7 +78,8 @@ def _raw_table(table: Table) -> list[str]:
 def _quarantine_table(table: Table) -> list[str]:
     out = [
         f"      - name: {table.name}",
-        f"        description: {_q(f'Rows of the {table.name} file that broke a contract rule, kept as read (text).')}",
+        "        description: "
+        + _q(f"Rows of the {table.name} file that broke a contract rule, kept as read (text)."),
         "        columns:",
     ]
     for name, text in QUARANTINE_COLUMNS.items():

@@ -415,9 +415,7 @@ def _validate(con: duckdb.DuckDBPyConnection, table: Table) -> None:
     )
 
 
-def load_table(
-    con: duckdb.DuckDBPyConnection, table_name: str, data_dir: str | Path
-) -> LoadResult:
+def load_table(con: duckdb.DuckDBPyConnection, table_name: str, data_dir: str | Path) -> LoadResult:
     """Replace `raw.<table>` and `quarantine.<table>` with the contents of its file."""
     started = time.perf_counter()
     table = TABLES_BY_NAME[table_name]

@@ -51,11 +51,13 @@ def publish_to_postgres(warehouse: str | Path, **connect_kwargs) -> dict[str, in
                 # CSV through a file: set-based on both sides, exact decimal text.
                 path = Path(scratch) / f"{schema}.{table.name}.csv"
                 duck.execute(
-                    f"copy (select {names} from {schema}.{table.name}) to '{path}' (header, format csv)"
+                    f"copy (select {names} from {schema}.{table.name})"
+                    f" to '{path}' (header, format csv)"
                 )
                 with path.open() as handle:
                     cursor.copy_expert(
-                        f"copy {schema}.{table.name} ({names}) from stdin with (format csv, header)",
+                        f"copy {schema}.{table.name} ({names})"
+                        " from stdin with (format csv, header)",
                         handle,
                     )
                 copied[f"{schema}.{table.name}"] = cursor.rowcount
