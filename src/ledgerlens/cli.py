@@ -48,7 +48,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
 
 def _print_summary(summary, warehouse: Path) -> None:
-    from ledgerlens.report import as_of_date, top_customers
+    from ledgerlens.report import as_of_date, business_overview, top_customers
 
     loads = Table(title="Raw files loaded", title_justify="left")
     for column, justify in (
@@ -81,11 +81,34 @@ def _print_summary(summary, warehouse: Path) -> None:
     if not summary.success or not warehouse.exists():
         return
     try:
+        overview = business_overview(warehouse)
         rows = top_customers(warehouse)
         as_of = as_of_date(warehouse)
     except Exception as error:  # the marts may not exist after a failed build
         console.print(f"[yellow]customer sheet not readable: {error}[/yellow]")
         return
+    table = Table(title=f"Businesses, as of {as_of}", title_justify="left")
+    for column, justify in (
+        ("business", "left"),
+        ("name", "left"),
+        ("customers", "right"),
+        ("net sales, all time", "right"),
+        ("purchases", "right"),
+        ("first sale", "left"),
+        ("last sale", "left"),
+    ):
+        table.add_column(column, justify=justify)
+    for row in overview:
+        table.add_row(
+            row["business_id"],
+            row["business_name"],
+            f"{row['customers']:,}",
+            f"{row['net_sales']:,.2f} {row['home_currency']}",
+            f"{row['purchases']:,}",
+            str(row["first_purchase_date"]),
+            str(row["last_purchase_date"]),
+        )
+    console.print(table)
     by_business: dict[str, list[dict]] = {}
     for row in rows:
         by_business.setdefault(row["business_id"], []).append(row)

@@ -27,12 +27,39 @@ TOP_CUSTOMERS_SQL = """
 """
 
 
-def top_customers(warehouse: str | Path, limit: int = 10) -> list[dict]:
-    """The `limit` customers with the highest LTV of each business."""
+BUSINESS_OVERVIEW_SQL = """
+    select
+        businesses.business_id,
+        businesses.business_name,
+        businesses.home_currency,
+        count(sheet.customer_id) as customers,
+        coalesce(sum(sheet.ltv), 0) as net_sales,
+        coalesce(sum(sheet.purchases), 0) as purchases,
+        min(sheet.first_purchase_date) as first_purchase_date,
+        max(sheet.last_purchase_date) as last_purchase_date
+    from staging.stg_businesses as businesses
+    left join marts.customer_sheet as sheet
+        on businesses.business_id = sheet.business_id
+    group by all
+    order by businesses.business_id
+"""
+
+
+def _rows(warehouse: str | Path, sql: str, params: list | None = None) -> list[dict]:
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        cursor = con.execute(TOP_CUSTOMERS_SQL, [limit])
+        cursor = con.execute(sql, params or [])
         names = [column[0] for column in cursor.description]
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def business_overview(warehouse: str | Path) -> list[dict]:
+    """One row per business: customers who bought, all-time net sales, purchases."""
+    return _rows(warehouse, BUSINESS_OVERVIEW_SQL)
+
+
+def top_customers(warehouse: str | Path, limit: int = 10) -> list[dict]:
+    """The `limit` customers with the highest LTV of each business."""
+    return _rows(warehouse, TOP_CUSTOMERS_SQL, [limit])
 
 
 def as_of_date(warehouse: str | Path) -> str | None:
