@@ -27,7 +27,6 @@ of cents.
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -1782,19 +1781,3 @@ def _business(biz: Business, rng, target: float, fx, sink: _Sink, truth, say) ->
         written += _block(biz, p, attrs, b0, b1, s, block_rng_k, fx, ctr, sink)
         say(f"{bid}: block {k + 1}/{len(blocks)}, {written:,} lines")
     say(f"{bid}: {p.size:,} customers, {written:,} invoice lines (target {target:,.0f})")
-
-
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description="Write ledgerlens demo raw files.")
-    parser.add_argument("out_dir")
-    parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--lines", type=int, default=200_000)
-    parser.add_argument("--format", dest="fmt", choices=("csv", "parquet"), default="csv")
-    args = parser.parse_args(argv)
-    counts = generate(args.out_dir, args.seed, args.lines, args.fmt, progress=print)
-    for name, rows in counts.items():
-        print(f"{name:22s} {rows:>12,}")
-
-
-if __name__ == "__main__":
-    main()
