@@ -126,8 +126,6 @@ def _read_source(con: duckdb.DuckDBPyConnection, path: Path, table: Table) -> li
             )
         except duckdb.Error as error:
             raise ContractError(f"{path}: cannot be read as CSV: {error}") from error
-        # Good records keep file order (insertion order), so the n-th good record sits on
-        # the n-th line that DuckDB did not reject.
         con.execute(
             """
             create or replace temp table _ll_malformed as
@@ -139,26 +137,36 @@ def _read_source(con: duckdb.DuckDBPyConnection, path: Path, table: Table) -> li
             group by line
             """
         )
+        malformed_lines = con.execute("select count(*) from _ll_malformed").fetchone()[0]
         selected = ", ".join(f"{_quote(name)}" for name in table.column_names)
-        con.execute(
-            f"""
-            create or replace temp table _ll_input as
-            with numbered as (
-                select rowid + 1 as good_index, {selected} from _ll_read
-            ),
-            lines as (
-                select
-                    line_number,
-                    row_number() over (order by line_number) as good_index
-                from range(2, 2 + (select count(*) from _ll_read)
-                                 + (select count(*) from _ll_malformed)) as r(line_number)
-                where line_number not in (select _source_row from _ll_malformed)
+        if malformed_lines == 0:
+            # Insertion order is file order: record n (from 0) is on line n + 2.
+            con.execute(
+                "create or replace temp table _ll_input as"
+                f" select rowid + 2 as _source_row, {selected} from _ll_read"
             )
-            select lines.line_number as _source_row, numbered.* exclude (good_index)
-            from numbered
-            join lines on numbered.good_index = lines.good_index
-            """
-        )
+        else:
+            # Good records keep file order (insertion order), so the n-th good record
+            # sits on the n-th line that DuckDB did not reject.
+            con.execute(
+                f"""
+                create or replace temp table _ll_input as
+                with numbered as (
+                    select rowid + 1 as good_index, {selected} from _ll_read
+                ),
+                lines as (
+                    select
+                        line_number,
+                        row_number() over (order by line_number) as good_index
+                    from range(2, 2 + (select count(*) from _ll_read)
+                                     + (select count(*) from _ll_malformed)) as r(line_number)
+                    where line_number not in (select _source_row from _ll_malformed)
+                )
+                select lines.line_number as _source_row, numbered.* exclude (good_index)
+                from numbered
+                join lines on numbered.good_index = lines.good_index
+                """
+            )
         con.execute("drop table _ll_read")
         return ignored
     if path.suffix == ".parquet":
@@ -199,12 +207,35 @@ def _read_source(con: duckdb.DuckDBPyConnection, path: Path, table: Table) -> li
     raise ContractError(f"{path}: unsupported file type (use .csv or .parquet)")
 
 
+# Each value is trimmed and cast once, into these prepared columns; the rules read them.
+# (DuckDB does not share a repeated expression between the branches of a CASE, and
+# re-trimming and re-casting each value per rule made validation 3x slower.)
+
+
 def _value(column: Column) -> str:
     """The trimmed text of a column, NULL when blank."""
-    return f"nullif(trim({_quote(column.name)}), '')"
+    return _quote("text__" + column.name)
+
+
+def _wide(column: Column) -> str:
+    """A numeric column's value with every decimal it was written with."""
+    return _quote("wide__" + column.name)
 
 
 def _typed(column: Column) -> str:
+    return _quote("typed__" + column.name)
+
+
+def _prepared_columns(column: Column) -> list[str]:
+    name = _quote(column.name)
+    text = f"nullif(trim({name}), '')"
+    out = [f"{text} as {_value(column)}"]
+    if column.kind in DECIMAL_PLACES or column.kind == "integer":
+        out.append(f"try_cast({text} as decimal(38, 10)) as {_wide(column)}")
+    return out
+
+
+def _typed_expression(column: Column) -> str:
     value = _value(column)
     if column.kind in ("id", "text"):
         return value
@@ -227,7 +258,7 @@ def _row_rules(column: Column) -> list[tuple[str, str, str]]:
             (
                 "not_a_date",
                 f"{value} is not null and (not regexp_full_match({value}, '{DATE_PATTERN}')"
-                f" or try_cast({value} as date) is null)",
+                f" or {_typed(column)} is null)",
                 f"{shown} || ' is not a date (YYYY-MM-DD)'",
             )
         )
@@ -243,8 +274,7 @@ def _row_rules(column: Column) -> list[tuple[str, str, str]]:
         rules.append(
             (
                 "too_many_decimals",
-                f"{value} is not null and try_cast({value} as decimal(38, 10))"
-                f" <> try_cast({value} as decimal(38, {places}))",
+                f"{_wide(column)} <> round({_wide(column)}, {places})",
                 f"{shown} || ' has more than {places} decimal places'",
             )
         )
@@ -294,24 +324,42 @@ def _row_rules(column: Column) -> list[tuple[str, str, str]]:
     return rules
 
 
-def _first_rule_sql(table: Table) -> tuple[str, str, str]:
-    """SQL expressions for the first row-level rule broken: rule, column, detail."""
-    rules = [(column, rule) for column in table.columns for rule in _row_rules(column)]
+def _first_broken(rules: list[tuple[str, str, str, str]]) -> str:
+    """SQL for the position of the first rule of `rules` a row breaks (null: none).
+
+    Each rule is (name, condition, detail, column), all SQL. The conditions (regular
+    expressions, anti-joins) are evaluated once, into an index; the rule's name, column
+    and detail are then picked by that index (`_pick`), not evaluated again.
+    """
     if not rules:
-        return "null", "null", "null"
-    rule = "case " + " ".join(f"when {cond} then '{name}'" for _, (name, cond, _) in rules)
-    col = "case " + " ".join(f"when {cond} then '{c.name}'" for c, (_, cond, _) in rules)
-    detail = "case " + " ".join(f"when {cond} then {text}" for _, (_, cond, text) in rules)
-    return rule + " end", col + " end", detail + " end"
+        return "null::integer"
+    whens = " ".join(f"when {cond} then {i}" for i, (_, cond, _, _) in enumerate(rules))
+    return f"case {whens} end"
+
+
+def _pick(rules: list[tuple[str, str, str, str]], index: str, part: int) -> str:
+    if not rules:
+        return "null"
+    return (
+        f"case {index} "
+        + " ".join(f"when {i} then {rule[part]}" for i, rule in enumerate(rules))
+        + " end"
+    )
 
 
 def _validate(con: duckdb.DuckDBPyConnection, table: Table) -> None:
     """Create temp table `_ll_checked`: every input row with its first broken rule."""
     raw_columns = ", ".join(_quote(name) for name in table.column_names)
+    prepared = [item for column in table.columns for item in _prepared_columns(column)]
+    prepared_names = ", ".join(item.rsplit(" as ", 1)[1] for item in prepared)
     typed_columns = ", ".join(
-        f"{_typed(column)} as {_quote('typed__' + column.name)}" for column in table.columns
+        f"{_typed_expression(column)} as {_typed(column)}" for column in table.columns
     )
-    rule, rule_column, detail = _first_rule_sql(table)
+    row_rules = [
+        (f"'{name}'", cond, text, f"'{column.name}'")
+        for column in table.columns
+        for name, cond, text in _row_rules(column)
+    ]
     keys = ", ".join(_quote("typed__" + name) for name in table.key)
     everything = ", ".join(_quote("typed__" + name) for name in table.column_names)
     key_shown = " || '/' || ".join(
@@ -333,86 +381,117 @@ def _validate(con: duckdb.DuckDBPyConnection, table: Table) -> None:
         shown = " || '/' || ".join(f"keyed.{_quote('typed__' + c)}" for c in reference.columns)
         reference_rules.append(
             (
-                reference.rule,
+                f"'{reference.rule}'",
                 missing,
                 f"{_sql_string(reference.parent[:-1] + ' ')} || {shown} || "
                 "' is not loaded (absent from its file, or quarantined)'",
-                reference.columns[-1],
+                f"'{reference.columns[-1]}'",
             )
         )
     if table.name == "credit_notes":
         # A credit note tied to an invoice must credit that invoice's own customer.
         reference_rules.append(
             (
-                "customer_mismatch",
+                "'customer_mismatch'",
                 "exists (select 1 from raw.invoices as parent"
                 " where parent.business_id = keyed.typed__business_id"
                 " and parent.invoice_id = keyed.typed__invoice_id"
                 " and parent.customer_id <> keyed.typed__customer_id)",
                 "'credit note customer ' || keyed.typed__customer_id"
                 " || ' differs from the customer of invoice ' || keyed.typed__invoice_id",
-                "customer_id",
+                "'customer_id'",
             )
         )
     later_rules = [
         (
-            "conflicting_duplicate_key",
+            "'conflicting_duplicate_key'",
             "keyed.key_conflicts",
             f"'key ' || {key_shown.replace(chr(34) + 'typed__', 'keyed.' + chr(34) + 'typed__')}"
             " || ' appears on ' || keyed.key_rows || ' rows with different values;"
             " none is loaded'",
-            table.key[-1],
+            f"'{table.key[-1]}'",
         ),
         (
-            "duplicate_row",
+            "'duplicate_row'",
             "keyed.key_position > 1",
             "'exact repeat of the row at line ' || keyed.key_first_row",
-            table.key[-1],
+            f"'{table.key[-1]}'",
         ),
         *reference_rules,
     ]
-    case_rule = " ".join(f"when {cond} then '{name}'" for name, cond, _, _ in later_rules)
-    case_column = " ".join(f"when {cond} then '{col}'" for name, cond, _, col in later_rules)
-    case_detail = " ".join(f"when {cond} then {text}" for _, cond, text, _ in later_rules)
+    row_index = _first_broken(row_rules)
+    later_index = _first_broken(later_rules)
 
+    # 1. Type every value and find the first row-level rule it breaks (one pass).
+    con.execute(
+        f"""
+        create or replace temp table _ll_typed as
+        with prepared as (
+            select _source_row, {raw_columns}, {", ".join(prepared)}
+            from _ll_input
+        ),
+        typed as (
+            select *, {typed_columns}
+            from prepared
+        )
+        select *, {row_index} as row_rule_index
+        from typed
+        """
+    )
+    # 2. Duplicate keys among the valid rows: found by a grouping, so the windows that
+    # tell repeats from conflicts sort only the few rows whose key is repeated.
+    con.execute(
+        f"""
+        create or replace temp table _ll_duplicates as
+        with repeated_keys as (
+            select {keys}
+            from _ll_typed
+            where row_rule_index is null
+            group by {keys}
+            having count(*) > 1
+        )
+        select
+            _source_row,
+            count(*) over by_key as key_rows,
+            min(hash({everything})) over by_key <> max(hash({everything})) over by_key
+                as key_conflicts,
+            row_number() over (by_key order by _source_row) as key_position,
+            min(_source_row) over by_key as key_first_row
+        from _ll_typed
+        semi join repeated_keys using ({keys})
+        where row_rule_index is null
+        window by_key as (partition by {keys})
+        """
+    )
+    # 3. Rules on keys and references, then name the rule each rejected row broke.
     con.execute(
         f"""
         create or replace temp table _ll_checked as
-        with typed as (
-            select
-                _source_row,
-                {raw_columns},
-                {typed_columns},
-                {rule} as row_rule,
-                {rule_column} as row_rule_column,
-                {detail} as row_rule_detail
-            from _ll_input
+        with keyed as (
+            select _ll_typed.*, _ll_duplicates.* exclude (_source_row)
+            from _ll_typed
+            left join _ll_duplicates on _ll_typed._source_row = _ll_duplicates._source_row
         ),
-        valid_keyed as (
+        judged as (
             select
-                _source_row,
-                count(*) over by_key as key_rows,
-                min(hash({everything})) over by_key <> max(hash({everything})) over by_key
-                    as key_conflicts,
-                row_number() over (by_key order by _source_row) as key_position,
-                min(_source_row) over by_key as key_first_row
-            from typed
-            where row_rule is null
-            window by_key as (partition by {keys})
-        ),
-        keyed as (
-            select typed.*, valid_keyed.* exclude (_source_row)
-            from typed
-            left join valid_keyed on typed._source_row = valid_keyed._source_row
+                keyed.*,
+                case when keyed.row_rule_index is null then {later_index} end
+                    as later_rule_index
+            from keyed
         )
         select
-            keyed.*,
-            coalesce(row_rule, case {case_rule} end) as rule,
-            coalesce(row_rule_column, case {case_column} end) as rule_column,
-            coalesce(row_rule_detail, case {case_detail} end) as detail
-        from keyed
+            keyed.* exclude (row_rule_index, later_rule_index, {prepared_names}),
+            coalesce({_pick(row_rules, "row_rule_index", 0)},
+                     {_pick(later_rules, "later_rule_index", 0)}) as rule,
+            coalesce({_pick(row_rules, "row_rule_index", 3)},
+                     {_pick(later_rules, "later_rule_index", 3)}) as rule_column,
+            coalesce({_pick(row_rules, "row_rule_index", 2)},
+                     {_pick(later_rules, "later_rule_index", 2)}) as detail
+        from judged as keyed
         """
     )
+    con.execute("drop table _ll_typed")
+    con.execute("drop table _ll_duplicates")
 
 
 def load_table(con: duckdb.DuckDBPyConnection, table_name: str, data_dir: str | Path) -> LoadResult:
@@ -439,7 +518,6 @@ def load_table(con: duckdb.DuckDBPyConnection, table_name: str, data_dir: str | 
             create or replace table raw.{table.name} as
             select {typed}, {file_sql} as _source_file, cast(_source_row as bigint) as _source_row
             from _ll_checked where rule is null
-            order by _source_row
             """
         )
         con.execute(
