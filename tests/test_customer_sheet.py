@@ -137,3 +137,29 @@ def test_schemas_are_exactly_the_documented_ones(handmade_run):
         for row in query(warehouse, "select distinct table_schema from information_schema.tables")
     }
     assert schemas == {"raw", "staging", "intermediate", "marts", "quarantine"}
+
+
+def test_ttm_recency_tenure_share_and_rank(handmade_run):
+    """As of 2024-07-01 every hand-made sale is inside the TTM window (from 2023-07-03)."""
+    _, warehouse = handmade_run
+    rows = query(
+        warehouse,
+        "select business_id, customer_id, ttm_sales, prev_ttm_sales, recency_days,"
+        " tenure_days, revenue_share, revenue_rank from marts.customer_sheet",
+    )
+    got = {(row[0], row[1]): tuple(row[2:]) for row in rows}
+    acme_ttm = Decimal("1400.00") + Decimal("350.00") + Decimal("1312.00")  # 3062.00
+
+    def share(amount: str, total: Decimal) -> Decimal:
+        return (Decimal(amount) / total).quantize(Decimal("0.000001"))
+
+    assert got == {
+        # last purchase 2024-03-05: 118 days before 2024-07-01; first 2024-01-10: 173 days
+        ("acme", "C1"): (Decimal("1400.00"), Decimal("0.00"), 118, 173, share("1400", acme_ttm), 1),
+        # last purchase on the as-of date itself; first 2024-02-15: 137 days
+        ("acme", "C2"): (Decimal("350.00"), Decimal("0.00"), 0, 137, share("350", acme_ttm), 3),
+        # one invoice on 2024-05-01: 61 days
+        ("acme", "C3"): (Decimal("1312.00"), Decimal("0.00"), 61, 61, share("1312", acme_ttm), 2),
+        # the only customer of its business: all of its revenue
+        ("euro", "C1"): (Decimal("500.00"), Decimal("0.00"), 82, 82, Decimal("1.000000"), 1),
+    }

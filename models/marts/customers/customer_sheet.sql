@@ -18,10 +18,27 @@ sales_events as (
 
 ),
 
+-- The trailing-twelve-month windows: the 365 days ending at the as-of date, and the
+-- 365 days before those.
+windows as (
+
+    select
+        {{ as_of_date() }} as as_of_date,
+        {{ dbt.dateadd('day', -364, as_of_date()) }} as ttm_start_date,
+        {{ dbt.dateadd('day', -729, as_of_date()) }} as prev_ttm_start_date
+
+),
+
 events_to_date as (
 
-    select * from sales_events
-    where event_date <= {{ as_of_date() }}
+    select
+        sales_events.*,
+        windows.ttm_start_date,
+        windows.prev_ttm_start_date
+
+    from sales_events
+    cross join windows
+    where sales_events.event_date <= windows.as_of_date
 
 ),
 
@@ -31,6 +48,16 @@ customer_totals as (
         business_id,
         customer_id,
         sum(net_sales_home) as ltv,
+        sum(
+            case when event_date >= ttm_start_date then net_sales_home else 0 end
+        ) as ttm_sales,
+        sum(
+            case
+                when event_date >= prev_ttm_start_date and event_date < ttm_start_date
+                    then net_sales_home
+                else 0
+            end
+        ) as prev_ttm_sales,
         sum(case when is_purchase then 1 else 0 end) as purchases,
         min(case when is_purchase then event_date end) as first_purchase_date,
         max(case when is_purchase then event_date end) as last_purchase_date
@@ -40,32 +67,67 @@ customer_totals as (
 
 ),
 
+buyers as (
+
+    select * from customer_totals
+    -- Only customers who bought: a credit note alone does not make a customer.
+    where purchases > 0
+
+),
+
+-- "This client is 30% of your revenue": share and rank within the business, on TTM.
+ranked as (
+
+    select
+        buyers.*,
+        sum(ttm_sales) over (partition by business_id) as business_ttm_sales,
+        rank() over (partition by business_id order by ttm_sales desc) as revenue_rank
+
+    from buyers
+
+),
+
 final as (
 
     select
         ---------- keys
-        customer_totals.business_id,
-        customer_totals.customer_id,
+        ranked.business_id,
+        ranked.customer_id,
         ---------- attributes
         customers.customer_name,
         businesses.home_currency,
         ---------- amounts
-        cast(customer_totals.ltv as decimal(18, 2)) as ltv,
+        cast(ranked.ltv as decimal(18, 2)) as ltv,
+        cast(ranked.ttm_sales as decimal(18, 2)) as ttm_sales,
+        cast(ranked.prev_ttm_sales as decimal(18, 2)) as prev_ttm_sales,
+        ---------- shares
+        cast(
+            case
+                when ranked.business_ttm_sales > 0
+                    then ranked.ttm_sales / ranked.business_ttm_sales
+            end as decimal(18, 6)
+        ) as revenue_share,
+        cast(ranked.revenue_rank as integer) as revenue_rank,
         ---------- counts
-        cast(customer_totals.purchases as integer) as purchases,
+        cast(ranked.purchases as integer) as purchases,
+        ---------- days
+        cast(
+            {{ dbt.datediff('ranked.last_purchase_date', as_of_date(), 'day') }} as integer
+        ) as recency_days,
+        cast(
+            {{ dbt.datediff('ranked.first_purchase_date', as_of_date(), 'day') }} as integer
+        ) as tenure_days,
         ---------- dates
-        customer_totals.first_purchase_date,
-        customer_totals.last_purchase_date,
+        ranked.first_purchase_date,
+        ranked.last_purchase_date,
         {{ as_of_date() }} as as_of_date
 
-    from customer_totals
+    from ranked
     inner join customers
-        on customer_totals.business_id = customers.business_id
-        and customer_totals.customer_id = customers.customer_id
+        on ranked.business_id = customers.business_id
+        and ranked.customer_id = customers.customer_id
     inner join businesses
-        on customer_totals.business_id = businesses.business_id
-    -- Only customers who bought: a credit note alone does not make a customer.
-    where customer_totals.purchases > 0
+        on ranked.business_id = businesses.business_id
 
 )
 
