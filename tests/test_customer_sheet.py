@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -162,4 +163,37 @@ def test_ttm_recency_tenure_share_and_rank(handmade_run):
         ("acme", "C3"): (Decimal("1312.00"), Decimal("0.00"), 61, 61, share("1312", acme_ttm), 2),
         # the only customer of its business: all of its revenue
         ("euro", "C1"): (Decimal("500.00"), Decimal("0.00"), 82, 82, Decimal("1.000000"), 1),
+    }
+
+
+def test_rhythm_trend_momentum_and_recency_weighting(handmade_run):
+    _, warehouse = handmade_run
+    rows = query(
+        warehouse,
+        "select business_id, customer_id, typical_gap_days, business_cycle_days,"
+        " purchases_ttm, purchases_prev_ttm, frequency_trend, sales_momentum,"
+        " recency_weighted_ltv from marts.customer_sheet",
+    )
+    got = {(row[0], row[1]): tuple(row[2:]) for row in rows}
+    as_of = date(2024, 7, 1)
+
+    def weighted(*events: tuple[date, str]) -> Decimal:
+        # each sale's weight halves every 365 days before the as-of date
+        total = sum(float(amount) * 0.5 ** ((as_of - day).days / 365) for day, amount in events)
+        return Decimal(str(round(total, 2))).quantize(Decimal("0.01"))
+
+    c1 = weighted(
+        (date(2024, 1, 10), "1000"), (date(2024, 3, 5), "500"), (date(2024, 1, 20), "-100")
+    )
+    c2 = weighted((date(2024, 2, 15), "300"), (date(2024, 7, 1), "100"), (date(2024, 3, 1), "-50"))
+    c3 = weighted((date(2024, 5, 1), "1460"), (date(2024, 5, 20), "-148"))
+    euro = weighted((date(2024, 4, 10), "500"))
+    # acme gaps: C1 2024-01-10 -> 2024-03-05 = 55 days, C2 2024-02-15 -> 2024-07-01 = 137;
+    # the business cycle is their median, (55 + 137) / 2 = 96. No prior-year sales, so no
+    # momentum; two purchases from none is "increasing", one is not enough of a change.
+    assert got == {
+        ("acme", "C1"): (Decimal("55.0"), Decimal("96.0"), 2, 0, "increasing", None, c1),
+        ("acme", "C2"): (Decimal("137.0"), Decimal("96.0"), 2, 0, "increasing", None, c2),
+        ("acme", "C3"): (None, Decimal("96.0"), 1, 0, "steady", None, c3),
+        ("euro", "C1"): (None, None, 1, 0, "steady", None, euro),
     }

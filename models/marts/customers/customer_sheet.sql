@@ -18,6 +18,12 @@ sales_events as (
 
 ),
 
+rhythm as (
+
+    select * from {{ ref('int_customers_rhythm_measured') }}
+
+),
+
 -- The trailing-twelve-month windows: the 365 days ending at the as-of date, and the
 -- 365 days before those.
 windows as (
@@ -108,6 +114,20 @@ final as (
             end as decimal(18, 6)
         ) as revenue_share,
         cast(ranked.revenue_rank as integer) as revenue_rank,
+        ---------- momentum
+        cast(
+            case
+                when ranked.prev_ttm_sales > 0
+                    then ranked.ttm_sales / ranked.prev_ttm_sales - 1
+            end as decimal(18, 6)
+        ) as sales_momentum,
+        rhythm.recency_weighted_ltv,
+        ---------- rhythm
+        rhythm.purchases_ttm,
+        rhythm.purchases_prev_ttm,
+        rhythm.frequency_trend,
+        rhythm.typical_gap_days,
+        rhythm.business_cycle_days,
         ---------- counts
         cast(ranked.purchases as integer) as purchases,
         ---------- days
@@ -128,6 +148,9 @@ final as (
         and ranked.customer_id = customers.customer_id
     inner join businesses
         on ranked.business_id = businesses.business_id
+    inner join rhythm
+        on ranked.business_id = rhythm.business_id
+        and ranked.customer_id = rhythm.customer_id
 
 )
 

@@ -1,0 +1,136 @@
+{#-
+    How each customer buys, up to the as-of date: the typical gap between its purchases,
+    its business's typical cycle, the trend of its purchase count, and an LTV that weighs
+    recent sales more. Segments judge recency against these cycles, so that for an
+    annual-cycle business one month and ten months ago are both "recent".
+-#}
+with
+
+sales_events as (
+
+    select * from {{ ref('int_sales_events_unioned') }}
+
+),
+
+events_to_date as (
+
+    select
+        *,
+        {{ dbt.datediff('event_date', as_of_date(), 'day') }} as age_days
+
+    from sales_events
+    where event_date <= {{ as_of_date() }}
+
+),
+
+-- Several documents on one day are one purchase occasion for the rhythm.
+purchase_dates as (
+
+    select distinct
+        business_id,
+        customer_id,
+        event_date as purchase_date
+
+    from events_to_date
+    where is_purchase
+
+),
+
+gaps as (
+
+    select
+        business_id,
+        customer_id,
+        {{ dbt.datediff(
+            'lag(purchase_date) over (partition by business_id, customer_id order by purchase_date)',
+            'purchase_date',
+            'day'
+        ) }} as gap_days
+
+    from purchase_dates
+
+),
+
+customer_gaps as (
+
+    select
+        business_id,
+        customer_id,
+        {{ median('gap_days') }} as typical_gap_days
+
+    from gaps
+    where gap_days is not null
+    group by business_id, customer_id
+
+),
+
+business_cycles as (
+
+    select
+        business_id,
+        {{ median('typical_gap_days') }} as business_cycle_days
+
+    from customer_gaps
+    group by business_id
+
+),
+
+customer_activity as (
+
+    select
+        business_id,
+        customer_id,
+        sum(case when is_purchase and age_days < 365 then 1 else 0 end) as purchases_ttm,
+        sum(
+            case when is_purchase and age_days >= 365 and age_days < 730 then 1 else 0 end
+        ) as purchases_prev_ttm,
+        sum(
+            net_sales_home
+            * power(0.5, age_days / {{ var('recency_weight_half_life_days') }}.0)
+        ) as recency_weighted_ltv
+
+    from events_to_date
+    group by business_id, customer_id
+
+),
+
+final as (
+
+    select
+        ---------- keys
+        customer_activity.business_id,
+        customer_activity.customer_id,
+        ---------- rhythm
+        cast(customer_gaps.typical_gap_days as decimal(18, 1)) as typical_gap_days,
+        cast(business_cycles.business_cycle_days as decimal(18, 1)) as business_cycle_days,
+        ---------- trend
+        cast(customer_activity.purchases_ttm as integer) as purchases_ttm,
+        cast(customer_activity.purchases_prev_ttm as integer) as purchases_prev_ttm,
+        case
+            when customer_activity.purchases_ttm
+                >= customer_activity.purchases_prev_ttm
+                * (1 + {{ var('frequency_trend_threshold') }})
+                and customer_activity.purchases_ttm - customer_activity.purchases_prev_ttm
+                >= {{ var('frequency_trend_min_change') }}
+                then 'increasing'
+            when customer_activity.purchases_ttm
+                <= customer_activity.purchases_prev_ttm
+                * (1 - {{ var('frequency_trend_threshold') }})
+                and customer_activity.purchases_prev_ttm - customer_activity.purchases_ttm
+                >= {{ var('frequency_trend_min_change') }}
+                then 'decreasing'
+            else 'steady'
+        end as frequency_trend,
+        ---------- amounts
+        {{ to_money('customer_activity.recency_weighted_ltv') }} as recency_weighted_ltv
+
+    from customer_activity
+    left join customer_gaps
+        on customer_activity.business_id = customer_gaps.business_id
+        and customer_activity.customer_id = customer_gaps.customer_id
+    left join business_cycles
+        on customer_activity.business_id = business_cycles.business_id
+
+)
+
+select * from final
