@@ -222,3 +222,10 @@ def test_parquet_midnight_timestamps_are_dates_other_times_are_not(con, handmade
     assert con.execute("select invoice_id, invoice_date::varchar from raw.invoices").fetchall() == [
         ("I0", "2024-01-10")
     ]
+
+
+def test_credit_note_in_another_currency_than_its_invoice_is_quarantined(con, handmade_copy):
+    path = handmade_copy / "credit_notes.csv"
+    path.write_text(path.read_text() + "acme,CN9,C3,I5,2024-06-01,USD,1,10.00,0,wrong currency\n")
+    results = _load_all(con, handmade_copy)
+    assert results["credit_notes"].quarantined_by_rule == {"currency_mismatch": 1}

@@ -402,6 +402,19 @@ def _validate(con: duckdb.DuckDBPyConnection, table: Table) -> None:
                 "'customer_id'",
             )
         )
+        # Settlement compares a tied credit note with its invoice in one currency.
+        reference_rules.append(
+            (
+                "'currency_mismatch'",
+                "exists (select 1 from raw.invoices as parent"
+                " where parent.business_id = keyed.typed__business_id"
+                " and parent.invoice_id = keyed.typed__invoice_id"
+                " and parent.currency <> keyed.typed__currency)",
+                "'credit note currency ' || keyed.typed__currency"
+                " || ' differs from the currency of invoice ' || keyed.typed__invoice_id",
+                "'currency'",
+            )
+        )
     later_rules = [
         (
             "'conflicting_duplicate_key'",
