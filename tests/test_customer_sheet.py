@@ -197,3 +197,65 @@ def test_rhythm_trend_momentum_and_recency_weighting(handmade_run):
         ("acme", "C3"): (None, Decimal("96.0"), 1, 0, "steady", None, c3),
         ("euro", "C1"): (None, None, 1, 0, "steady", None, euro),
     }
+
+
+def test_timeliness_and_balances(handmade_run):
+    """Credit invoices only; paid = allocations + tied credit notes cover the total."""
+    _, warehouse = handmade_run
+    rows = query(
+        warehouse,
+        "select business_id, customer_id, avg_days_to_pay, avg_days_to_pay_weighted,"
+        " avg_days_beyond_terms, share_paid_late, open_balance, overdue_balance"
+        " from marts.customer_sheet",
+    )
+    got = {(row[0], row[1]): tuple(row[2:]) for row in rows}
+    zero = Decimal("0.0")
+    assert got == {
+        # I1 1080.00: CN1 108.00 (2024-01-20) + P1 972.00 (2024-02-05) -> paid 26 days after
+        # 2024-01-10, before its due date 2024-02-09. I2 540.00 is unpaid and was due
+        # 2024-04-04, so all of it is open and overdue at 2024-07-01.
+        ("acme", "C1"): (
+            Decimal("26.0"),
+            Decimal("26.0"),
+            zero,
+            Decimal("0"),
+            Decimal("540.00"),
+            Decimal("540.00"),
+        ),
+        # I4 is a sales receipt (not a credit invoice); I7 108.00 is open, due 2024-07-16
+        ("acme", "C2"): (None, None, None, None, Decimal("108.00"), Decimal("0.00")),
+        # I5 2160.00 CAD: CN3 200.00 + 16.00 tax (2024-05-20) + P3 1944.00 (2024-06-10)
+        # -> paid 40 days after 2024-05-01, before 2024-06-15; paid at another rate, but
+        # compared in CAD nothing is left open
+        ("acme", "C3"): (
+            Decimal("40.0"),
+            Decimal("40.0"),
+            zero,
+            Decimal("0"),
+            Decimal("0.00"),
+            Decimal("0.00"),
+        ),
+        # I1 595.00 EUR paid by P1 on 2024-04-20: 10 days, due 2024-04-24
+        ("euro", "C1"): (
+            Decimal("10.0"),
+            Decimal("10.0"),
+            zero,
+            Decimal("0"),
+            Decimal("0.00"),
+            Decimal("0.00"),
+        ),
+    }
+
+
+def test_balances_at_an_earlier_as_of_date_ignore_later_payments(tmp_path):
+    warehouse = tmp_path / "early.duckdb"
+    summary = run_pipeline(HANDMADE, warehouse, as_of_date="2024-02-01")
+    assert summary.success, summary.failures
+    rows = query(
+        warehouse,
+        "select customer_id, avg_days_to_pay, open_balance, overdue_balance"
+        " from marts.customer_sheet where business_id = 'acme'",
+    )
+    # On 2024-02-01 I1 had only CN1 (108.00) against it: 972.00 open, not yet due
+    # (2024-02-09), and no invoice was paid yet. P1 arrives on 2024-02-05.
+    assert sorted(rows) == [("C1", None, Decimal("972.00"), Decimal("0.00"))]

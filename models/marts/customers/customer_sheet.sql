@@ -24,6 +24,12 @@ rhythm as (
 
 ),
 
+timeliness as (
+
+    select * from {{ ref('int_customers_timeliness_measured') }}
+
+),
+
 -- The trailing-twelve-month windows: the 365 days ending at the as-of date, and the
 -- 365 days before those.
 windows as (
@@ -128,6 +134,14 @@ final as (
         rhythm.frequency_trend,
         rhythm.typical_gap_days,
         rhythm.business_cycle_days,
+        ---------- timeliness (credit invoices only; null until one is paid)
+        cast(timeliness.avg_days_to_pay as decimal(18, 1)) as avg_days_to_pay,
+        cast(timeliness.avg_days_to_pay_weighted as decimal(18, 1))
+            as avg_days_to_pay_weighted,
+        cast(timeliness.avg_days_beyond_terms as decimal(18, 1)) as avg_days_beyond_terms,
+        cast(timeliness.share_paid_late as decimal(18, 6)) as share_paid_late,
+        cast(coalesce(timeliness.open_balance, 0) as decimal(18, 2)) as open_balance,
+        cast(coalesce(timeliness.overdue_balance, 0) as decimal(18, 2)) as overdue_balance,
         ---------- counts
         cast(ranked.purchases as integer) as purchases,
         ---------- days
@@ -151,6 +165,9 @@ final as (
     inner join rhythm
         on ranked.business_id = rhythm.business_id
         and ranked.customer_id = rhythm.customer_id
+    left join timeliness
+        on ranked.business_id = timeliness.business_id
+        and ranked.customer_id = timeliness.customer_id
 
 )
 
