@@ -106,18 +106,28 @@ final as (
         ---------- trend
         cast(customer_activity.purchases_ttm as integer) as purchases_ttm,
         cast(customer_activity.purchases_prev_ttm as integer) as purchases_prev_ttm,
+        -- A trend must be both large (frequency_trend_threshold) and more than chance:
+        -- purchase counts vary like Poisson counts, so the change must exceed
+        -- frequency_trend_z standard deviations, sqrt(ttm + prev). 6 -> 3 purchases is
+        -- noise; 40 -> 24 or 11 -> 2 is a trend.
         case
             when customer_activity.purchases_ttm
                 >= customer_activity.purchases_prev_ttm
                 * (1 + {{ var('frequency_trend_threshold') }})
+                and customer_activity.purchases_ttm > customer_activity.purchases_prev_ttm
                 and customer_activity.purchases_ttm - customer_activity.purchases_prev_ttm
-                >= {{ var('frequency_trend_min_change') }}
+                >= {{ var('frequency_trend_z') }} * sqrt(
+                    customer_activity.purchases_ttm + customer_activity.purchases_prev_ttm
+                )
                 then 'increasing'
             when customer_activity.purchases_ttm
                 <= customer_activity.purchases_prev_ttm
                 * (1 - {{ var('frequency_trend_threshold') }})
+                and customer_activity.purchases_prev_ttm > customer_activity.purchases_ttm
                 and customer_activity.purchases_prev_ttm - customer_activity.purchases_ttm
-                >= {{ var('frequency_trend_min_change') }}
+                >= {{ var('frequency_trend_z') }} * sqrt(
+                    customer_activity.purchases_ttm + customer_activity.purchases_prev_ttm
+                )
                 then 'decreasing'
             else 'steady'
         end as frequency_trend,

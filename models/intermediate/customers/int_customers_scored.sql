@@ -1,0 +1,233 @@
+{#-
+    RFM+T scores and the segment decision. Every score is relative to the customer's own
+    business: R against purchase cycles, F and M against the business's median customer,
+    T against the customer's own payment terms. Bounds are dbt vars; the segments' order
+    and names come from the seed segment_rules, so users re-order or rename them without
+    touching SQL.
+-#}
+{%- set r = var('recency_cycle_bounds') -%}
+{%- set f = var('frequency_ratio_bounds') -%}
+{%- set m = var('monetary_ratio_bounds') -%}
+{%- set t = var('timeliness_days_bounds') -%}
+with
+
+customers as (
+
+    select * from {{ ref('int_customers_summarized') }}
+
+),
+
+payments as (
+
+    select * from {{ ref('stg_payments') }}
+
+),
+
+sales_events as (
+
+    select * from {{ ref('int_sales_events_unioned') }}
+
+),
+
+segment_rules as (
+
+    select * from {{ ref('segment_rules') }}
+
+),
+
+-- "Paid anything": a payment received, or a sales receipt (paid at the sale).
+payers as (
+
+    select business_id, customer_id
+    from payments
+    where payment_date <= {{ as_of_date() }}
+    union
+    select business_id, customer_id
+    from sales_events
+    where document_type = 'sales_receipt'
+        and event_date <= {{ as_of_date() }}
+
+),
+
+business_medians as (
+
+    select
+        business_id,
+        {{ median('case when purchases_ttm > 0 then purchases_ttm end') }}
+            as median_purchases_ttm,
+        {{ median('case when ttm_sales > 0 then ttm_sales end') }} as median_ttm_sales,
+        {{ median('case when prev_ttm_sales > 0 then prev_ttm_sales end') }}
+            as median_prev_ttm_sales,
+        {{ median('ltv') }} as median_ltv
+
+    from customers
+    group by business_id
+
+),
+
+ratios as (
+
+    select
+        customers.*,
+        payers.customer_id is not null as has_paid,
+        business_medians.median_ltv,
+        customers.recency_days
+            / coalesce(customers.typical_gap_days, customers.business_cycle_days, 30)
+            as recency_cycles,
+        customers.purchases_ttm / nullif(business_medians.median_purchases_ttm, 0)
+            as frequency_ratio,
+        customers.ttm_sales / nullif(business_medians.median_ttm_sales, 0)
+            as monetary_ratio,
+        customers.prev_ttm_sales / nullif(business_medians.median_prev_ttm_sales, 0)
+            as prev_monetary_ratio
+
+    from customers
+    inner join business_medians
+        on customers.business_id = business_medians.business_id
+    left join payers
+        on customers.business_id = payers.business_id
+        and customers.customer_id = payers.customer_id
+
+),
+
+scored as (
+
+    select
+        ratios.*,
+        case
+            when recency_cycles <= {{ r[0] }} then 5
+            when recency_cycles <= {{ r[1] }} then 4
+            when recency_cycles <= {{ r[2] }} then 3
+            when recency_cycles <= {{ r[3] }} then 2
+            else 1
+        end as r_score,
+        -- Rising buyers move up a step and falling ones down: steadiness counts.
+        greatest(1, least(5,
+            case
+                when frequency_ratio >= {{ f[0] }} then 5
+                when frequency_ratio >= {{ f[1] }} then 4
+                when frequency_ratio >= {{ f[2] }} then 3
+                when frequency_ratio > 0 then 2
+                else 1
+            end
+            + case frequency_trend when 'increasing' then 1 when 'decreasing' then -1 else 0 end
+        )) as f_score,
+        -- TTM net sales, not LTV: a grower outscores a fader of the same total, and an
+        -- annual prepayer scores like a monthly payer of the same yearly amount.
+        case
+            when monetary_ratio >= {{ m[0] }} then 5
+            when monetary_ratio >= {{ m[1] }} then 4
+            when monetary_ratio >= {{ m[2] }} then 3
+            when monetary_ratio > 0 then 2
+            else 1
+        end as m_score,
+        case
+            when avg_days_beyond_terms is null then null
+            when avg_days_beyond_terms <= {{ t[0] }} then 5
+            when avg_days_beyond_terms <= {{ t[1] }} then 4
+            when avg_days_beyond_terms <= {{ t[2] }} then 3
+            when avg_days_beyond_terms <= {{ t[3] }} then 2
+            else 1
+        end as t_score
+
+    from ratios
+
+),
+
+flagged as (
+
+    select
+        scored.*,
+        not has_paid and tenure_days <= {{ var('new_max_tenure_days') }} as is_new,
+        -- A pattern, not an incident: several paid invoices, most of them late.
+        coalesce(
+            t_score = 1 and share_paid_late >= {{ var('late_payer_min_share_late') }}
+            and paid_invoices >= {{ var('late_payer_min_paid_invoices') }}, false
+        ) as is_late_payer,
+        purchases <= 2 and ltv < median_ltv
+            and tenure_days > {{ var('new_max_tenure_days') }} as is_possible_mismatch,
+        r_score <= 2 and recency_days > {{ var('hibernating_min_days') }} as is_hibernating,
+        r_score <= 2 and coalesce(prev_monetary_ratio >= 1, false) as is_dont_lose_them,
+        -- A year of history first: until then a big new buyer is Promising.
+        m_score = 5 and f_score >= 4 and r_score >= 4 and coalesce(t_score >= 4, true)
+            and coalesce(sales_momentum > {{ var('falling_momentum') }}, true)
+            and tenure_days > {{ var('promising_max_tenure_days') }} as is_champion,
+        coalesce(sales_momentum <= {{ var('falling_momentum') }}, false)
+            or frequency_trend = 'decreasing' or r_score <= 3 as is_give_attention,
+        tenure_days <= {{ var('promising_max_tenure_days') }} as is_promising,
+        true as is_good
+
+    from scored
+
+),
+
+matches as (
+
+    {%- set keys = ['new', 'late_payer', 'possible_mismatch', 'hibernating',
+                    'dont_lose_them', 'champion', 'give_attention', 'promising', 'good'] %}
+    {%- for key in keys %}
+    select business_id, customer_id, '{{ key }}' as segment_key
+    from flagged
+    where is_{{ key }}
+    {% if not loop.last %}union all{% endif %}
+    {%- endfor %}
+
+),
+
+first_match as (
+
+    select
+        matches.business_id,
+        matches.customer_id,
+        min(segment_rules.priority) as priority
+
+    from matches
+    inner join segment_rules
+        on matches.segment_key = segment_rules.segment_key
+    group by matches.business_id, matches.customer_id
+
+),
+
+final as (
+
+    select
+        ---------- keys
+        flagged.business_id,
+        flagged.customer_id,
+        ---------- scores
+        flagged.r_score,
+        flagged.f_score,
+        flagged.m_score,
+        flagged.t_score,
+        ---------- segment
+        segment_rules.segment_key,
+        segment_rules.segment,
+        {{ dbt.concat([
+            "'bought '",
+            dbt.cast("flagged.purchases_ttm", dbt.type_string()),
+            "'x in TTM'",
+            "case when flagged.sales_momentum is null then ', no prior-year sales'"
+            ~ " else ', ' || case when flagged.sales_momentum >= 0 then '+' else '' end"
+            ~ " || " ~ dbt.cast("cast(round(flagged.sales_momentum * 100, 0) as integer)",
+                               dbt.type_string())
+            ~ " || '% vs prior year' end",
+            "', last purchase '",
+            dbt.cast("flagged.recency_days", dbt.type_string()),
+            "' days ago'",
+            "case when flagged.avg_days_beyond_terms is null then ', nothing paid on credit yet'"
+            ~ " when flagged.avg_days_beyond_terms <= 0 then ', pays within terms'"
+            ~ " else ', pays ' || " ~ dbt.cast(
+                "cast(round(flagged.avg_days_beyond_terms, 0) as integer)", dbt.type_string())
+            ~ " || ' days beyond terms' end",
+        ]) }} as segment_reason
+
+    from flagged
+    inner join first_match
+        on flagged.business_id = first_match.business_id
+        and flagged.customer_id = first_match.customer_id
+    inner join segment_rules
+        on first_match.priority = segment_rules.priority
+
+)
+
+select * from final

@@ -1,0 +1,175 @@
+with
+
+businesses as (
+
+    select * from {{ ref('stg_businesses') }}
+
+),
+
+customers as (
+
+    select * from {{ ref('stg_customers') }}
+
+),
+
+sales_events as (
+
+    select * from {{ ref('int_sales_events_unioned') }}
+
+),
+
+rhythm as (
+
+    select * from {{ ref('int_customers_rhythm_measured') }}
+
+),
+
+timeliness as (
+
+    select * from {{ ref('int_customers_timeliness_measured') }}
+
+),
+
+-- The trailing-twelve-month windows: the 365 days ending at the as-of date, and the
+-- 365 days before those.
+windows as (
+
+    select
+        {{ as_of_date() }} as as_of_date,
+        {{ dbt.dateadd('day', -364, as_of_date()) }} as ttm_start_date,
+        {{ dbt.dateadd('day', -729, as_of_date()) }} as prev_ttm_start_date
+
+),
+
+events_to_date as (
+
+    select
+        sales_events.*,
+        windows.ttm_start_date,
+        windows.prev_ttm_start_date
+
+    from sales_events
+    cross join windows
+    where sales_events.event_date <= windows.as_of_date
+
+),
+
+customer_totals as (
+
+    select
+        business_id,
+        customer_id,
+        sum(net_sales_home) as ltv,
+        sum(
+            case when event_date >= ttm_start_date then net_sales_home else 0 end
+        ) as ttm_sales,
+        sum(
+            case
+                when event_date >= prev_ttm_start_date and event_date < ttm_start_date
+                    then net_sales_home
+                else 0
+            end
+        ) as prev_ttm_sales,
+        sum(case when is_purchase then 1 else 0 end) as purchases,
+        min(case when is_purchase then event_date end) as first_purchase_date,
+        max(case when is_purchase then event_date end) as last_purchase_date
+
+    from events_to_date
+    group by business_id, customer_id
+
+),
+
+buyers as (
+
+    select * from customer_totals
+    -- Only customers who bought: a credit note alone does not make a customer.
+    where purchases > 0
+
+),
+
+-- "This client is 30% of your revenue": share and rank within the business, on TTM.
+ranked as (
+
+    select
+        buyers.*,
+        sum(ttm_sales) over (partition by business_id) as business_ttm_sales,
+        rank() over (partition by business_id order by ttm_sales desc) as revenue_rank
+
+    from buyers
+
+),
+
+final as (
+
+    select
+        ---------- keys
+        ranked.business_id,
+        ranked.customer_id,
+        ---------- attributes
+        customers.customer_name,
+        businesses.home_currency,
+        ---------- amounts
+        cast(ranked.ltv as decimal(18, 2)) as ltv,
+        cast(ranked.ttm_sales as decimal(18, 2)) as ttm_sales,
+        cast(ranked.prev_ttm_sales as decimal(18, 2)) as prev_ttm_sales,
+        ---------- shares
+        cast(
+            case
+                when ranked.business_ttm_sales > 0
+                    then ranked.ttm_sales / ranked.business_ttm_sales
+            end as decimal(18, 6)
+        ) as revenue_share,
+        cast(ranked.revenue_rank as integer) as revenue_rank,
+        ---------- momentum
+        cast(
+            case
+                when ranked.prev_ttm_sales > 0
+                    then ranked.ttm_sales / ranked.prev_ttm_sales - 1
+            end as decimal(18, 6)
+        ) as sales_momentum,
+        rhythm.recency_weighted_ltv,
+        ---------- rhythm
+        rhythm.purchases_ttm,
+        rhythm.purchases_prev_ttm,
+        rhythm.frequency_trend,
+        rhythm.typical_gap_days,
+        rhythm.business_cycle_days,
+        ---------- timeliness (credit invoices only; null until one is paid)
+        cast(timeliness.avg_days_to_pay as decimal(18, 1)) as avg_days_to_pay,
+        cast(timeliness.avg_days_to_pay_weighted as decimal(18, 1))
+            as avg_days_to_pay_weighted,
+        cast(timeliness.avg_days_beyond_terms as decimal(18, 1)) as avg_days_beyond_terms,
+        cast(timeliness.share_paid_late as decimal(18, 6)) as share_paid_late,
+        cast(coalesce(timeliness.paid_invoices, 0) as integer) as paid_invoices,
+        cast(coalesce(timeliness.open_balance, 0) as decimal(18, 2)) as open_balance,
+        cast(coalesce(timeliness.overdue_balance, 0) as decimal(18, 2)) as overdue_balance,
+        ---------- counts
+        cast(ranked.purchases as integer) as purchases,
+        ---------- days
+        cast(
+            {{ dbt.datediff('ranked.last_purchase_date', as_of_date(), 'day') }} as integer
+        ) as recency_days,
+        cast(
+            {{ dbt.datediff('ranked.first_purchase_date', as_of_date(), 'day') }} as integer
+        ) as tenure_days,
+        ---------- dates
+        ranked.first_purchase_date,
+        ranked.last_purchase_date,
+        {{ as_of_date() }} as as_of_date
+
+    from ranked
+    inner join customers
+        on ranked.business_id = customers.business_id
+        and ranked.customer_id = customers.customer_id
+    inner join businesses
+        on ranked.business_id = businesses.business_id
+    inner join rhythm
+        on ranked.business_id = rhythm.business_id
+        and ranked.customer_id = rhythm.customer_id
+    left join timeliness
+        on ranked.business_id = timeliness.business_id
+        and ranked.customer_id = timeliness.customer_id
+
+)
+
+select * from final
