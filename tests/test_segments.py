@@ -90,3 +90,38 @@ def test_segment_summary_matches_the_customer_sheet(handmade_run):
     )
     assert summary == dict(sheet)
     assert sum(summary.values()) == 3
+
+
+def test_a_build_as_of_a_month_end_reproduces_segment_history(tmp_path):
+    """segment_history at month end X == the customer sheet of a run as of X."""
+    data = tmp_path / "data"
+    generate(data, seed=5, lines=20_000)
+    latest = tmp_path / "latest.duckdb"
+    assert run_pipeline(data, latest).success
+    month_end = "2026-03-31"
+    history = query(
+        latest,
+        "select business_id, customer_id, segment, r_score, f_score, m_score, t_score"
+        " from marts.segment_history where month_end_date = ?",
+        [month_end],
+    )
+    past = tmp_path / "past.duckdb"
+    assert run_pipeline(data, past, as_of_date=month_end).success
+    sheet = query(
+        past,
+        "select business_id, customer_id, segment, r_score, f_score, m_score, t_score"
+        " from marts.customer_sheet",
+    )
+    assert len(history) > 100
+    assert sorted(history) == sorted(sheet)
+    # and last month's segment on today's sheet is the history's
+    previous = query(
+        latest,
+        "select sheet.business_id, sheet.customer_id, sheet.previous_segment,"
+        " history.segment from marts.customer_sheet as sheet"
+        " left join marts.segment_history as history"
+        " on history.business_id = sheet.business_id"
+        " and history.customer_id = sheet.customer_id"
+        " and history.month_end_date = date '2026-09-30'",
+    )
+    assert all(row[2] == row[3] for row in previous)

@@ -35,23 +35,35 @@ segment_rules as (
 
 ),
 
--- "Paid anything": a payment received, or a sales receipt (paid at the sale).
-payers as (
+-- "Paid anything": a payment received, or a sales receipt (paid at the sale); the
+-- first such date tells, for any snapshot date, whether the customer had paid by then.
+money_received as (
 
-    select business_id, customer_id
+    select business_id, customer_id, payment_date as received_date
     from payments
-    where payment_date <= {{ as_of_date() }}
-    union
-    select business_id, customer_id
+    union all
+    select business_id, customer_id, event_date as received_date
     from sales_events
     where document_type = 'sales_receipt'
-        and event_date <= {{ as_of_date() }}
+
+),
+
+first_payments as (
+
+    select
+        business_id,
+        customer_id,
+        min(received_date) as first_paid_date
+
+    from money_received
+    group by business_id, customer_id
 
 ),
 
 business_medians as (
 
     select
+        as_of_date,
         business_id,
         {{ median('case when purchases_ttm > 0 then purchases_ttm end') }}
             as median_purchases_ttm,
@@ -61,7 +73,7 @@ business_medians as (
         {{ median('ltv') }} as median_ltv
 
     from customers
-    group by business_id
+    group by as_of_date, business_id
 
 ),
 
@@ -69,7 +81,7 @@ ratios as (
 
     select
         customers.*,
-        payers.customer_id is not null as has_paid,
+        coalesce(first_payments.first_paid_date <= customers.as_of_date, false) as has_paid,
         business_medians.median_ltv,
         customers.recency_days
             / coalesce(customers.typical_gap_days, customers.business_cycle_days, 30)
@@ -83,10 +95,11 @@ ratios as (
 
     from customers
     inner join business_medians
-        on customers.business_id = business_medians.business_id
-    left join payers
-        on customers.business_id = payers.business_id
-        and customers.customer_id = payers.customer_id
+        on customers.as_of_date = business_medians.as_of_date
+        and customers.business_id = business_medians.business_id
+    left join first_payments
+        on customers.business_id = first_payments.business_id
+        and customers.customer_id = first_payments.customer_id
 
 ),
 
@@ -166,7 +179,7 @@ matches as (
     {%- set keys = ['new', 'late_payer', 'possible_mismatch', 'hibernating',
                     'dont_lose_them', 'champion', 'give_attention', 'promising', 'good'] %}
     {%- for key in keys %}
-    select business_id, customer_id, '{{ key }}' as segment_key
+    select as_of_date, business_id, customer_id, '{{ key }}' as segment_key
     from flagged
     where is_{{ key }}
     {% if not loop.last %}union all{% endif %}
@@ -177,6 +190,7 @@ matches as (
 first_match as (
 
     select
+        matches.as_of_date,
         matches.business_id,
         matches.customer_id,
         min(segment_rules.priority) as priority
@@ -184,7 +198,7 @@ first_match as (
     from matches
     inner join segment_rules
         on matches.segment_key = segment_rules.segment_key
-    group by matches.business_id, matches.customer_id
+    group by matches.as_of_date, matches.business_id, matches.customer_id
 
 ),
 
@@ -192,6 +206,7 @@ final as (
 
     select
         ---------- keys
+        flagged.as_of_date,
         flagged.business_id,
         flagged.customer_id,
         ---------- scores
@@ -223,7 +238,8 @@ final as (
 
     from flagged
     inner join first_match
-        on flagged.business_id = first_match.business_id
+        on flagged.as_of_date = first_match.as_of_date
+        and flagged.business_id = first_match.business_id
         and flagged.customer_id = first_match.customer_id
     inner join segment_rules
         on first_match.priority = segment_rules.priority

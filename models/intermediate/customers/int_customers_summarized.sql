@@ -30,33 +30,43 @@ timeliness as (
 
 ),
 
--- The trailing-twelve-month windows: the 365 days ending at the as-of date, and the
--- 365 days before those.
+snapshot_dates as (
+
+    select * from {{ ref('int_snapshot_dates') }}
+
+),
+
+-- The trailing-twelve-month windows of each snapshot date: the 365 days ending at it,
+-- and the 365 days before those.
 windows as (
 
     select
-        {{ as_of_date() }} as as_of_date,
-        {{ dbt.dateadd('day', -364, as_of_date()) }} as ttm_start_date,
-        {{ dbt.dateadd('day', -729, as_of_date()) }} as prev_ttm_start_date
+        as_of_date,
+        {{ dbt.dateadd('day', -364, 'as_of_date') }} as ttm_start_date,
+        {{ dbt.dateadd('day', -729, 'as_of_date') }} as prev_ttm_start_date
+
+    from snapshot_dates
 
 ),
 
 events_to_date as (
 
     select
-        sales_events.*,
+        windows.as_of_date,
         windows.ttm_start_date,
-        windows.prev_ttm_start_date
+        windows.prev_ttm_start_date,
+        sales_events.*
 
     from sales_events
-    cross join windows
-    where sales_events.event_date <= windows.as_of_date
+    inner join windows
+        on sales_events.event_date <= windows.as_of_date
 
 ),
 
 customer_totals as (
 
     select
+        as_of_date,
         business_id,
         customer_id,
         sum(net_sales_home) as ltv,
@@ -75,7 +85,7 @@ customer_totals as (
         max(case when is_purchase then event_date end) as last_purchase_date
 
     from events_to_date
-    group by business_id, customer_id
+    group by as_of_date, business_id, customer_id
 
 ),
 
@@ -92,8 +102,9 @@ ranked as (
 
     select
         buyers.*,
-        sum(ttm_sales) over (partition by business_id) as business_ttm_sales,
-        rank() over (partition by business_id order by ttm_sales desc) as revenue_rank
+        sum(ttm_sales) over (partition by as_of_date, business_id) as business_ttm_sales,
+        rank() over (partition by as_of_date, business_id order by ttm_sales desc)
+            as revenue_rank
 
     from buyers
 
@@ -105,6 +116,7 @@ final as (
         ---------- keys
         ranked.business_id,
         ranked.customer_id,
+        ranked.as_of_date,
         ---------- attributes
         customers.customer_name,
         businesses.home_currency,
@@ -147,15 +159,16 @@ final as (
         cast(ranked.purchases as integer) as purchases,
         ---------- days
         cast(
-            {{ dbt.datediff('ranked.last_purchase_date', as_of_date(), 'day') }} as integer
+            {{ dbt.datediff('ranked.last_purchase_date', 'ranked.as_of_date', 'day') }}
+            as integer
         ) as recency_days,
         cast(
-            {{ dbt.datediff('ranked.first_purchase_date', as_of_date(), 'day') }} as integer
+            {{ dbt.datediff('ranked.first_purchase_date', 'ranked.as_of_date', 'day') }}
+            as integer
         ) as tenure_days,
         ---------- dates
         ranked.first_purchase_date,
-        ranked.last_purchase_date,
-        {{ as_of_date() }} as as_of_date
+        ranked.last_purchase_date
 
     from ranked
     inner join customers
@@ -164,10 +177,12 @@ final as (
     inner join businesses
         on ranked.business_id = businesses.business_id
     inner join rhythm
-        on ranked.business_id = rhythm.business_id
+        on ranked.as_of_date = rhythm.as_of_date
+        and ranked.business_id = rhythm.business_id
         and ranked.customer_id = rhythm.customer_id
     left join timeliness
-        on ranked.business_id = timeliness.business_id
+        on ranked.as_of_date = timeliness.as_of_date
+        and ranked.business_id = timeliness.business_id
         and ranked.customer_id = timeliness.customer_id
 
 )

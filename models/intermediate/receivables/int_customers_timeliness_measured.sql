@@ -1,6 +1,7 @@
 {#-
-    How each customer pays, as known at the as-of date: only invoices issued by then, only
-    settlements dated by then (no look-ahead), and what was still open on that day.
+    How each customer pays, as known at each snapshot date (int_snapshot_dates): only
+    invoices issued by then, only settlements dated by then (no look-ahead), and what was
+    still open on that day.
 -#}
 with
 
@@ -16,22 +17,31 @@ settlements as (
 
 ),
 
+snapshot_dates as (
+
+    select * from {{ ref('int_snapshot_dates') }}
+
+),
+
 settled_to_date as (
 
     select
-        business_id,
-        invoice_id,
-        sum(settled_amount) as settled_amount
+        snapshot_dates.as_of_date,
+        settlements.business_id,
+        settlements.invoice_id,
+        sum(settlements.settled_amount) as settled_amount
 
     from settlements
-    where event_date <= {{ as_of_date() }}
-    group by business_id, invoice_id
+    inner join snapshot_dates
+        on settlements.event_date <= snapshot_dates.as_of_date
+    group by snapshot_dates.as_of_date, settlements.business_id, settlements.invoice_id
 
 ),
 
 invoices_as_of as (
 
     select
+        snapshot_dates.as_of_date,
         invoices_settled.business_id,
         invoices_settled.customer_id,
         invoices_settled.total_amount_home,
@@ -39,7 +49,7 @@ invoices_as_of as (
         invoices_settled.days_beyond_terms,
         invoices_settled.is_paid_late,
         invoices_settled.due_date,
-        coalesce(invoices_settled.paid_date <= {{ as_of_date() }}, false) as is_paid,
+        coalesce(invoices_settled.paid_date <= snapshot_dates.as_of_date, false) as is_paid,
         -- Open amounts are taken in the invoice currency and converted at the invoice's
         -- rate, so a foreign invoice paid at another rate leaves exactly 0.00 open.
         {{ to_money(
@@ -51,10 +61,12 @@ invoices_as_of as (
         ) }} as open_amount_home
 
     from invoices_settled
+    inner join snapshot_dates
+        on invoices_settled.invoice_date <= snapshot_dates.as_of_date
     left join settled_to_date
-        on invoices_settled.business_id = settled_to_date.business_id
+        on snapshot_dates.as_of_date = settled_to_date.as_of_date
+        and invoices_settled.business_id = settled_to_date.business_id
         and invoices_settled.invoice_id = settled_to_date.invoice_id
-    where invoices_settled.invoice_date <= {{ as_of_date() }}
 
 ),
 
@@ -62,6 +74,7 @@ final as (
 
     select
         ---------- keys
+        as_of_date,
         business_id,
         customer_id,
         ---------- counts
@@ -79,11 +92,11 @@ final as (
         ---------- amounts
         sum(open_amount_home) as open_balance,
         sum(
-            case when due_date < {{ as_of_date() }} then open_amount_home else 0 end
+            case when due_date < as_of_date then open_amount_home else 0 end
         ) as overdue_balance
 
     from invoices_as_of
-    group by business_id, customer_id
+    group by as_of_date, business_id, customer_id
 
 )
 

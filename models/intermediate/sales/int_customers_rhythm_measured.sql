@@ -1,5 +1,6 @@
 {#-
-    How each customer buys, up to the as-of date: the typical gap between its purchases,
+    How each customer buys, at each snapshot date (int_snapshot_dates: the as-of date and
+    the month ends before it), from what happened up to that date: the typical gap between its purchases,
     its business's typical cycle, the trend of its purchase count, and an LTV that weighs
     recent sales more. Segments judge recency against these cycles, so that for an
     annual-cycle business one month and ten months ago are both "recent".
@@ -12,14 +13,23 @@ sales_events as (
 
 ),
 
+snapshot_dates as (
+
+    select * from {{ ref('int_snapshot_dates') }}
+
+),
+
 events_to_date as (
 
     select
-        *,
-        {{ dbt.datediff('event_date', as_of_date(), 'day') }} as age_days
+        snapshot_dates.as_of_date,
+        sales_events.*,
+        {{ dbt.datediff('sales_events.event_date', 'snapshot_dates.as_of_date', 'day') }}
+            as age_days
 
     from sales_events
-    where event_date <= {{ as_of_date() }}
+    inner join snapshot_dates
+        on sales_events.event_date <= snapshot_dates.as_of_date
 
 ),
 
@@ -27,6 +37,7 @@ events_to_date as (
 purchase_dates as (
 
     select distinct
+        as_of_date,
         business_id,
         customer_id,
         event_date as purchase_date
@@ -39,10 +50,12 @@ purchase_dates as (
 gaps as (
 
     select
+        as_of_date,
         business_id,
         customer_id,
         {{ dbt.datediff(
-            'lag(purchase_date) over (partition by business_id, customer_id order by purchase_date)',
+            'lag(purchase_date) over (partition by as_of_date, business_id, customer_id'
+            ~ ' order by purchase_date)',
             'purchase_date',
             'day'
         ) }} as gap_days
@@ -54,30 +67,33 @@ gaps as (
 customer_gaps as (
 
     select
+        as_of_date,
         business_id,
         customer_id,
         {{ median('gap_days') }} as typical_gap_days
 
     from gaps
     where gap_days is not null
-    group by business_id, customer_id
+    group by as_of_date, business_id, customer_id
 
 ),
 
 business_cycles as (
 
     select
+        as_of_date,
         business_id,
         {{ median('typical_gap_days') }} as business_cycle_days
 
     from customer_gaps
-    group by business_id
+    group by as_of_date, business_id
 
 ),
 
 customer_activity as (
 
     select
+        as_of_date,
         business_id,
         customer_id,
         sum(case when is_purchase and age_days < 365 then 1 else 0 end) as purchases_ttm,
@@ -90,7 +106,7 @@ customer_activity as (
         ) as recency_weighted_ltv
 
     from events_to_date
-    group by business_id, customer_id
+    group by as_of_date, business_id, customer_id
 
 ),
 
@@ -98,6 +114,7 @@ final as (
 
     select
         ---------- keys
+        customer_activity.as_of_date,
         customer_activity.business_id,
         customer_activity.customer_id,
         ---------- rhythm
@@ -136,10 +153,12 @@ final as (
 
     from customer_activity
     left join customer_gaps
-        on customer_activity.business_id = customer_gaps.business_id
+        on customer_activity.as_of_date = customer_gaps.as_of_date
+        and customer_activity.business_id = customer_gaps.business_id
         and customer_activity.customer_id = customer_gaps.customer_id
     left join business_cycles
-        on customer_activity.business_id = business_cycles.business_id
+        on customer_activity.as_of_date = business_cycles.as_of_date
+        and customer_activity.business_id = business_cycles.business_id
 
 )
 

@@ -12,6 +12,39 @@ customer_segments as (
 
 ),
 
+snapshot_dates as (
+
+    select * from {{ ref('int_snapshot_dates') }}
+
+),
+
+current_date_row as (
+
+    select as_of_date from snapshot_dates
+    where is_current
+
+),
+
+-- The segment at the last month end before the as-of date: what last month's report said.
+previous_month_end as (
+
+    select max(snapshot_dates.as_of_date) as as_of_date
+    from snapshot_dates
+    cross join current_date_row
+    where snapshot_dates.is_month_end
+        and snapshot_dates.as_of_date < current_date_row.as_of_date
+
+),
+
+previous_segments as (
+
+    select customer_segments.*
+    from customer_segments
+    inner join previous_month_end
+        on customer_segments.as_of_date = previous_month_end.as_of_date
+
+),
+
 final as (
 
     select
@@ -22,12 +55,19 @@ final as (
         customer_segments.m_score,
         customer_segments.t_score,
         customer_segments.segment,
+        previous_segments.segment as previous_segment,
         customer_segments.segment_reason
 
     from customer_facts
+    inner join current_date_row
+        on customer_facts.as_of_date = current_date_row.as_of_date
     inner join customer_segments
-        on customer_facts.business_id = customer_segments.business_id
+        on customer_facts.as_of_date = customer_segments.as_of_date
+        and customer_facts.business_id = customer_segments.business_id
         and customer_facts.customer_id = customer_segments.customer_id
+    left join previous_segments
+        on customer_facts.business_id = previous_segments.business_id
+        and customer_facts.customer_id = previous_segments.customer_id
 
 )
 
