@@ -36,6 +36,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
         lines=args.lines,
         fmt=args.format,
         progress=lambda line: console.print(f"{_stamp(started)} {line}"),
+        businesses=args.businesses.split(",") if args.businesses else None,
     )
     table = Table(title="Rows written", title_justify="left")
     table.add_column("table")
@@ -220,6 +221,11 @@ def build_parser() -> argparse.ArgumentParser:
             "--lines", type=int, default=200_000, help="approximate invoice lines (default 200000)"
         )
         command.add_argument("--format", choices=["csv", "parquet"], default="csv")
+        command.add_argument(
+            "--businesses",
+            help="comma-separated subset of the demo businesses "
+            "(northwind,harbor,summit,rheinland; default all)",
+        )
 
     generate = commands.add_parser("generate", help="write a demo dataset in the raw data contract")
     generate.add_argument("--out", required=True, help="folder to write into")

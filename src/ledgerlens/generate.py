@@ -28,7 +28,7 @@ of cents.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
@@ -1671,8 +1671,12 @@ def generate(
     lines: int = 200_000,
     fmt: str = "csv",
     progress: Callable[[str], None] | None = None,
+    businesses: Sequence[str] | None = None,
 ) -> dict[str, int]:
     """Write the demo raw files to `out_dir`; return rows written per contract table.
+
+    `businesses` picks a subset of the demo businesses (ids; default all four), with
+    `lines` shared among them: another business mix for the same seed.
 
     Files: `<table>.csv` (or `.parquet`) per contract table and
     `truth/planted_customers.csv` (business_id, customer_id, behaviour). The same seed
@@ -1683,6 +1687,15 @@ def generate(
         raise ValueError(f"fmt must be 'csv' or 'parquet', not {fmt!r}")
     if lines < 0:
         raise ValueError("lines must be >= 0")
+    known = [b.business_id for b in BUSINESSES]
+    chosen = list(businesses) if businesses else known
+    unknown = sorted(set(chosen) - set(known))
+    if unknown or not chosen:
+        raise ValueError(f"businesses must be among {', '.join(known)}; got {unknown or chosen}")
+    # Every business keeps its own random stream, so a subset is the same data minus
+    # the others.
+    selected = [b for b in BUSINESSES if b.business_id in chosen]
+    share_total = sum(b.share for b in selected)
     say = progress or (lambda message: None)
     out = Path(out_dir)
     (out / "truth").mkdir(parents=True, exist_ok=True)
@@ -1705,17 +1718,18 @@ def generate(
             sink.write(
                 "businesses",
                 {
-                    "business_id": _s(pa.array([b.business_id for b in BUSINESSES])),
-                    "business_name": _s(pa.array([b.name for b in BUSINESSES])),
-                    "home_currency": _s(pa.array([b.currency for b in BUSINESSES])),
+                    "business_id": _s(pa.array([b.business_id for b in selected])),
+                    "business_name": _s(pa.array([b.name for b in selected])),
+                    "home_currency": _s(pa.array([b.currency for b in selected])),
                     "fiscal_year_start_month": _i(
-                        np.array([b.fiscal_year_start_month for b in BUSINESSES])
+                        np.array([b.fiscal_year_start_month for b in selected])
                     ),
-                    "default_payment_terms_days": _i(np.array([b.terms for b in BUSINESSES])),
+                    "default_payment_terms_days": _i(np.array([b.terms for b in selected])),
                 },
             )
             for biz, brng in zip(BUSINESSES, business_rngs, strict=True):
-                _business(biz, brng, lines * biz.share, fx, sink, truth, say)
+                if biz in selected:
+                    _business(biz, brng, lines * biz.share / share_total, fx, sink, truth, say)
             truth.close()
     finally:
         sink.close()

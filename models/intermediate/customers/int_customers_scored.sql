@@ -165,8 +165,14 @@ flagged as (
         m_score = 5 and f_score >= 4 and r_score >= 4 and coalesce(t_score >= 4, true)
             and coalesce(sales_momentum > {{ var('falling_momentum') }}, true)
             and tenure_days > {{ var('promising_max_tenure_days') }} as is_champion,
-        coalesce(sales_momentum <= {{ var('falling_momentum') }}, false)
-            or frequency_trend = 'decreasing' or r_score <= 3 as is_give_attention,
+        -- Falling sales count only with enough purchases to tell: with two or three
+        -- invoices a year, one large invoice more or less halves or doubles TTM sales.
+        coalesce(
+            sales_momentum <= {{ var('falling_momentum') }}
+            and purchases_prev_ttm >= {{ var('falling_momentum_min_purchases') }},
+            false
+        )
+            or frequency_trend = 'decreasing' or r_score <= 2 as is_give_attention,
         tenure_days <= {{ var('promising_max_tenure_days') }} as is_promising,
         true as is_good
 
