@@ -32,10 +32,17 @@ EXPECTED = {
 }
 
 
-@pytest.mark.parametrize(("seed", "lines"), [(7, 100_000), (11, 60_000)])
-def test_planted_behaviours_land_in_their_segments(tmp_path, seed, lines):
+@pytest.mark.parametrize(
+    ("seed", "lines", "businesses"),
+    [
+        (7, 100_000, None),
+        # another seed and another business mix: the two slow-buying businesses alone
+        (11, 60_000, ("summit", "rheinland")),
+    ],
+)
+def test_planted_behaviours_land_in_their_segments(tmp_path, seed, lines, businesses):
     data = tmp_path / "data"
-    generate(data, seed=seed, lines=lines)
+    generate(data, seed=seed, lines=lines, businesses=businesses)
     warehouse = tmp_path / "w.duckdb"
     summary = run_pipeline(data, warehouse)
     assert summary.success, summary.failures

@@ -49,7 +49,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
 
 def _print_summary(summary, warehouse: Path) -> None:
-    from ledgerlens.report import as_of_date, business_overview, top_customers
+    from ledgerlens.report import as_of_date, business_overview, segment_summary, top_customers
 
     loads = Table(title="Raw files loaded", title_justify="left")
     for column, justify in (
@@ -83,6 +83,7 @@ def _print_summary(summary, warehouse: Path) -> None:
         return
     try:
         overview = business_overview(warehouse)
+        segments = segment_summary(warehouse)
         rows = top_customers(warehouse)
         as_of = as_of_date(warehouse)
     except Exception as error:  # the marts may not exist after a failed build
@@ -110,6 +111,10 @@ def _print_summary(summary, warehouse: Path) -> None:
             str(row["last_purchase_date"]),
         )
     console.print(table)
+    for business in overview:
+        _print_segments(
+            business, [row for row in segments if row["business_id"] == business["business_id"]]
+        )
     by_business: dict[str, list[dict]] = {}
     for row in rows:
         by_business.setdefault(row["business_id"], []).append(row)
@@ -139,6 +144,37 @@ def _print_summary(summary, warehouse: Path) -> None:
                 str(row["last_purchase_date"]),
             )
         console.print(table)
+
+
+def _print_segments(business: dict, segments: list[dict]) -> None:
+    currency = business["home_currency"]
+    table = Table(
+        title=f"Segments: {business['business_name']} ({business['business_id']})",
+        title_justify="left",
+    )
+    for column in (
+        "segment",
+        "customers",
+        f"avg LTV ({currency})",
+        "avg purchases",
+        f"TTM sales ({currency})",
+        "share of TTM",
+        "avg days to pay",
+    ):
+        table.add_column(column, justify="left" if column == "segment" else "right")
+    for row in segments:
+        share = row["share_of_ttm_sales"]
+        days = row["avg_days_to_pay"]
+        table.add_row(
+            row["segment"],
+            f"{row['customers']:,}",
+            f"{row['avg_ltv']:,.2f}",
+            f"{row['avg_purchases']:,.1f}",
+            f"{row['total_ttm_sales']:,.2f}",
+            f"{share:.1%}" if share is not None else "",
+            f"{days:,.1f}" if days is not None else "",
+        )
+    console.print(table)
 
 
 def cmd_run(args: argparse.Namespace) -> int:

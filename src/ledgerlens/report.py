@@ -57,6 +57,19 @@ def business_overview(warehouse: str | Path) -> list[dict]:
     return _rows(warehouse, BUSINESS_OVERVIEW_SQL)
 
 
+SEGMENT_SUMMARY_SQL = """
+    select business_id, segment, customers, avg_ltv, avg_purchases, total_ttm_sales,
+        share_of_ttm_sales, avg_days_to_pay, home_currency
+    from marts.segment_summary
+    order by business_id, segment_priority
+"""
+
+
+def segment_summary(warehouse: str | Path) -> list[dict]:
+    """marts.segment_summary, in the segments' priority order."""
+    return _rows(warehouse, SEGMENT_SUMMARY_SQL)
+
+
 def top_customers(warehouse: str | Path, limit: int = 10) -> list[dict]:
     """The `limit` customers with the highest LTV of each business."""
     return _rows(warehouse, TOP_CUSTOMERS_SQL, [limit])

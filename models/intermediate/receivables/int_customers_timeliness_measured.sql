@@ -2,6 +2,10 @@
     How each customer pays, as known at each snapshot date (int_snapshot_dates): only
     invoices issued by then, only settlements dated by then (no look-ahead), and what was
     still open on that day.
+
+    Built to scale with the number of snapshot dates: paid invoices are counted against
+    the snapshots after their paid date (a streaming aggregate), and settlements are summed
+    per snapshot only for the few invoices still open at that snapshot.
 -#}
 with
 
@@ -23,50 +27,122 @@ snapshot_dates as (
 
 ),
 
-settled_to_date as (
-
-    select
-        snapshot_dates.as_of_date,
-        settlements.business_id,
-        settlements.invoice_id,
-        sum(settlements.settled_amount) as settled_amount
-
-    from settlements
-    inner join snapshot_dates
-        on settlements.event_date <= snapshot_dates.as_of_date
-    group by snapshot_dates.as_of_date, settlements.business_id, settlements.invoice_id
-
-),
-
-invoices_as_of as (
+issued as (
 
     select
         snapshot_dates.as_of_date,
         invoices_settled.business_id,
         invoices_settled.customer_id,
-        invoices_settled.total_amount_home,
-        invoices_settled.days_to_pay,
-        invoices_settled.days_beyond_terms,
-        invoices_settled.is_paid_late,
-        invoices_settled.due_date,
-        coalesce(invoices_settled.paid_date <= snapshot_dates.as_of_date, false) as is_paid,
-        -- Open amounts are taken in the invoice currency and converted at the invoice's
-        -- rate, so a foreign invoice paid at another rate leaves exactly 0.00 open.
-        {{ to_money(
-            '(case when invoices_settled.total_amount'
-            ~ ' > coalesce(settled_to_date.settled_amount, 0)'
-            ~ ' then invoices_settled.total_amount'
-            ~ ' - coalesce(settled_to_date.settled_amount, 0) else 0 end)'
-            ~ ' * invoices_settled.exchange_rate'
-        ) }} as open_amount_home
+        count(*) as credit_invoices
 
     from invoices_settled
     inner join snapshot_dates
         on invoices_settled.invoice_date <= snapshot_dates.as_of_date
+    group by
+        snapshot_dates.as_of_date,
+        invoices_settled.business_id,
+        invoices_settled.customer_id
+
+),
+
+-- Paid as of a snapshot = paid on or before it (int_invoices_settled.paid_date).
+paid as (
+
+    select
+        snapshot_dates.as_of_date,
+        invoices_settled.business_id,
+        invoices_settled.customer_id,
+        count(*) as paid_invoices,
+        avg(invoices_settled.days_to_pay) as avg_days_to_pay,
+        sum(invoices_settled.days_to_pay * invoices_settled.total_amount_home)
+            / nullif(sum(invoices_settled.total_amount_home), 0)
+            as avg_days_to_pay_weighted,
+        avg(invoices_settled.days_beyond_terms) as avg_days_beyond_terms,
+        avg(case when invoices_settled.is_paid_late then 1.0 else 0.0 end)
+            as share_paid_late
+
+    from invoices_settled
+    inner join snapshot_dates
+        on invoices_settled.paid_date <= snapshot_dates.as_of_date
+    group by
+        snapshot_dates.as_of_date,
+        invoices_settled.business_id,
+        invoices_settled.customer_id
+
+),
+
+open_invoices as (
+
+    select
+        snapshot_dates.as_of_date,
+        invoices_settled.business_id,
+        invoices_settled.invoice_id,
+        invoices_settled.customer_id,
+        invoices_settled.total_amount,
+        invoices_settled.exchange_rate,
+        invoices_settled.due_date
+
+    from invoices_settled
+    inner join snapshot_dates
+        on invoices_settled.invoice_date <= snapshot_dates.as_of_date
+        and (
+            invoices_settled.paid_date is null
+            or invoices_settled.paid_date > snapshot_dates.as_of_date
+        )
+
+),
+
+settled_to_date as (
+
+    select
+        open_invoices.as_of_date,
+        open_invoices.business_id,
+        open_invoices.invoice_id,
+        sum(settlements.settled_amount) as settled_amount
+
+    from open_invoices
+    inner join settlements
+        on open_invoices.business_id = settlements.business_id
+        and open_invoices.invoice_id = settlements.invoice_id
+        and settlements.event_date <= open_invoices.as_of_date
+    group by open_invoices.as_of_date, open_invoices.business_id, open_invoices.invoice_id
+
+),
+
+open_amounts as (
+
+    select
+        open_invoices.as_of_date,
+        open_invoices.business_id,
+        open_invoices.customer_id,
+        open_invoices.due_date,
+        -- Open amounts are taken in the invoice currency and converted at the invoice's
+        -- rate, so a foreign invoice paid at another rate leaves exactly 0.00 open.
+        {{ to_money(
+            '(open_invoices.total_amount - coalesce(settled_to_date.settled_amount, 0))'
+            ~ ' * open_invoices.exchange_rate'
+        ) }} as open_amount_home
+
+    from open_invoices
     left join settled_to_date
-        on snapshot_dates.as_of_date = settled_to_date.as_of_date
-        and invoices_settled.business_id = settled_to_date.business_id
-        and invoices_settled.invoice_id = settled_to_date.invoice_id
+        on open_invoices.as_of_date = settled_to_date.as_of_date
+        and open_invoices.business_id = settled_to_date.business_id
+        and open_invoices.invoice_id = settled_to_date.invoice_id
+
+),
+
+balances as (
+
+    select
+        as_of_date,
+        business_id,
+        customer_id,
+        sum(open_amount_home) as open_balance,
+        sum(case when due_date < as_of_date then open_amount_home else 0 end)
+            as overdue_balance
+
+    from open_amounts
+    group by as_of_date, business_id, customer_id
 
 ),
 
@@ -74,29 +150,30 @@ final as (
 
     select
         ---------- keys
-        as_of_date,
-        business_id,
-        customer_id,
+        issued.as_of_date,
+        issued.business_id,
+        issued.customer_id,
         ---------- counts
-        count(*) as credit_invoices,
-        sum(case when is_paid then 1 else 0 end) as paid_invoices,
+        issued.credit_invoices,
+        coalesce(paid.paid_invoices, 0) as paid_invoices,
         ---------- days
-        avg(case when is_paid then days_to_pay end) as avg_days_to_pay,
-        sum(case when is_paid then days_to_pay * total_amount_home end)
-            / nullif(sum(case when is_paid then total_amount_home end), 0)
-            as avg_days_to_pay_weighted,
-        avg(case when is_paid then days_beyond_terms end) as avg_days_beyond_terms,
-        avg(
-            case when is_paid then case when is_paid_late then 1.0 else 0.0 end end
-        ) as share_paid_late,
+        paid.avg_days_to_pay,
+        paid.avg_days_to_pay_weighted,
+        paid.avg_days_beyond_terms,
+        paid.share_paid_late,
         ---------- amounts
-        sum(open_amount_home) as open_balance,
-        sum(
-            case when due_date < as_of_date then open_amount_home else 0 end
-        ) as overdue_balance
+        coalesce(balances.open_balance, 0) as open_balance,
+        coalesce(balances.overdue_balance, 0) as overdue_balance
 
-    from invoices_as_of
-    group by as_of_date, business_id, customer_id
+    from issued
+    left join paid
+        on issued.as_of_date = paid.as_of_date
+        and issued.business_id = paid.business_id
+        and issued.customer_id = paid.customer_id
+    left join balances
+        on issued.as_of_date = balances.as_of_date
+        and issued.business_id = balances.business_id
+        and issued.customer_id = balances.customer_id
 
 )
 

@@ -37,44 +37,40 @@ events_to_date as (
 purchase_dates as (
 
     select distinct
-        as_of_date,
         business_id,
         customer_id,
         event_date as purchase_date
 
-    from events_to_date
+    from sales_events
     where is_purchase
 
 ),
 
-gaps as (
-
-    select
-        as_of_date,
-        business_id,
-        customer_id,
-        {{ dbt.datediff(
-            'lag(purchase_date) over (partition by as_of_date, business_id, customer_id'
-            ~ ' order by purchase_date)',
-            'purchase_date',
-            'day'
-        ) }} as gap_days
-
-    from purchase_dates
-
-),
-
+-- The typical gap is the mean gap between purchase dates, (last - first) / (dates - 1),
+-- which needs only a count and two dates per snapshot: a median would hold every gap of
+-- every customer at every snapshot in memory.
 customer_gaps as (
 
     select
-        as_of_date,
-        business_id,
-        customer_id,
-        {{ median('gap_days') }} as typical_gap_days
+        snapshot_dates.as_of_date,
+        purchase_dates.business_id,
+        purchase_dates.customer_id,
+        case
+            when count(*) > 1
+                then {{ dbt.datediff(
+                    'min(purchase_dates.purchase_date)',
+                    'max(purchase_dates.purchase_date)',
+                    'day'
+                ) }} * 1.0 / (count(*) - 1)
+        end as typical_gap_days
 
-    from gaps
-    where gap_days is not null
-    group by as_of_date, business_id, customer_id
+    from purchase_dates
+    inner join snapshot_dates
+        on purchase_dates.purchase_date <= snapshot_dates.as_of_date
+    group by
+        snapshot_dates.as_of_date,
+        purchase_dates.business_id,
+        purchase_dates.customer_id
 
 ),
 
@@ -86,6 +82,7 @@ business_cycles as (
         {{ median('typical_gap_days') }} as business_cycle_days
 
     from customer_gaps
+    where typical_gap_days is not null
     group by as_of_date, business_id
 
 ),
