@@ -47,7 +47,7 @@ month_ends as (
 
 ),
 
-current_date_row as (
+this_run as (
 
     select
         as_of_date,
@@ -60,7 +60,7 @@ current_date_row as (
 
 final as (
 
-    select * from current_date_row
+    select * from this_run
     union all
     select * from month_ends
 

@@ -18,7 +18,7 @@ snapshot_dates as (
 
 ),
 
-current_date_row as (
+this_run as (
 
     select as_of_date from snapshot_dates
     where is_current
@@ -30,9 +30,9 @@ previous_month_end as (
 
     select max(snapshot_dates.as_of_date) as as_of_date
     from snapshot_dates
-    cross join current_date_row
+    cross join this_run
     where snapshot_dates.is_month_end
-        and snapshot_dates.as_of_date < current_date_row.as_of_date
+        and snapshot_dates.as_of_date < this_run.as_of_date
 
 ),
 
@@ -59,8 +59,8 @@ final as (
         customer_segments.segment_reason
 
     from customer_facts
-    inner join current_date_row
-        on customer_facts.as_of_date = current_date_row.as_of_date
+    inner join this_run
+        on customer_facts.as_of_date = this_run.as_of_date
     inner join customer_segments
         on customer_facts.as_of_date = customer_segments.as_of_date
         and customer_facts.business_id = customer_segments.business_id
