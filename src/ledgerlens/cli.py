@@ -18,6 +18,15 @@ console = Console(file=sys.stdout, highlight=False, width=None if sys.stdout.isa
 DEFAULT_WAREHOUSE = "warehouse/ledgerlens.duckdb"
 
 
+def _table(title: str, *columns: str) -> Table:
+    """A summary table; a column whose name starts with ">" is right-aligned (numbers)."""
+    table = Table(title=title, title_justify="left")
+    for column in columns:
+        right = column.startswith(">")
+        table.add_column(column.removeprefix(">"), justify="right" if right else "left")
+    return table
+
+
 def _stamp(started: float) -> str:
     return f"[dim]{time.perf_counter() - started:6.1f}s[/dim]"
 
@@ -38,9 +47,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
         progress=lambda line: console.print(f"{_stamp(started)} {line}"),
         businesses=args.businesses.split(",") if args.businesses else None,
     )
-    table = Table(title="Rows written", title_justify="left")
-    table.add_column("table")
-    table.add_column("rows", justify="right")
+    table = _table("Rows written", "table", ">rows")
     for name, rows in counts.items():
         table.add_row(name, f"{rows:,}")
     console.print(table)
@@ -49,16 +56,9 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
 
 def _print_summary(summary, warehouse: Path) -> None:
-    from ledgerlens.report import as_of_date, business_overview, segment_summary, top_customers
+    from ledgerlens.report import read_run_report
 
-    loads = Table(title="Raw files loaded", title_justify="left")
-    for column, justify in (
-        ("table", "left"),
-        ("loaded", "right"),
-        ("quarantined", "right"),
-        ("rules broken", "left"),
-    ):
-        loads.add_column(column, justify=justify)
+    loads = _table("Raw files loaded", "table", ">loaded", ">quarantined", "rules broken")
     for load in summary.loads:
         rules = ", ".join(f"{rule} {count:,}" for rule, count in load.quarantined_by_rule.items())
         loads.add_row(load.table, f"{load.rows_loaded:,}", f"{load.rows_quarantined:,}", rules)
@@ -82,25 +82,22 @@ def _print_summary(summary, warehouse: Path) -> None:
     if not summary.success or not warehouse.exists():
         return
     try:
-        overview = business_overview(warehouse)
-        segments = segment_summary(warehouse)
-        rows = top_customers(warehouse)
-        as_of = as_of_date(warehouse)
+        report = read_run_report(warehouse)
     except Exception as error:  # the marts may not exist after a failed build
         console.print(f"[yellow]customer sheet not readable: {error}[/yellow]")
         return
-    table = Table(title=f"Businesses, as of {as_of}", title_justify="left")
-    for column, justify in (
-        ("business", "left"),
-        ("name", "left"),
-        ("customers", "right"),
-        ("net sales, all time", "right"),
-        ("purchases", "right"),
-        ("first sale", "left"),
-        ("last sale", "left"),
-    ):
-        table.add_column(column, justify=justify)
-    for row in overview:
+    as_of = report.as_of_date
+    table = _table(
+        f"Businesses, as of {as_of}",
+        "business",
+        "name",
+        ">customers",
+        ">net sales, all time",
+        ">purchases",
+        "first sale",
+        "last sale",
+    )
+    for row in report.businesses:
         table.add_row(
             row["business_id"],
             row["business_name"],
@@ -111,29 +108,23 @@ def _print_summary(summary, warehouse: Path) -> None:
             str(row["last_purchase_date"]),
         )
     console.print(table)
-    for business in overview:
-        _print_segments(
-            business, [row for row in segments if row["business_id"] == business["business_id"]]
-        )
+    for business in report.businesses:
+        segments = [s for s in report.segments if s["business_id"] == business["business_id"]]
+        _print_segments(business, segments)
     by_business: dict[str, list[dict]] = {}
-    for row in rows:
+    for row in report.top_customers:
         by_business.setdefault(row["business_id"], []).append(row)
     for business_id, customers in by_business.items():
-        table = Table(
-            title=f"Top customers by LTV: {customers[0]['business_name']} ({business_id}), "
-            f"as of {as_of}",
-            title_justify="left",
-        )
         currency = customers[0]["home_currency"]
-        for column, justify in (
-            ("customer", "left"),
-            ("name", "left"),
-            (f"ltv ({currency})", "right"),
-            ("purchases", "right"),
-            ("first purchase", "left"),
-            ("last purchase", "left"),
-        ):
-            table.add_column(column, justify=justify)
+        table = _table(
+            f"Top customers by LTV: {customers[0]['business_name']} ({business_id}), as of {as_of}",
+            "customer",
+            "name",
+            f">ltv ({currency})",
+            ">purchases",
+            "first purchase",
+            "last purchase",
+        )
         for row in customers:
             table.add_row(
                 row["customer_id"],
@@ -148,20 +139,16 @@ def _print_summary(summary, warehouse: Path) -> None:
 
 def _print_segments(business: dict, segments: list[dict]) -> None:
     currency = business["home_currency"]
-    table = Table(
-        title=f"Segments: {business['business_name']} ({business['business_id']})",
-        title_justify="left",
-    )
-    for column in (
+    table = _table(
+        f"Segments: {business['business_name']} ({business['business_id']})",
         "segment",
-        "customers",
-        f"avg LTV ({currency})",
-        "avg purchases",
-        f"TTM sales ({currency})",
-        "share of TTM",
-        "avg days to pay",
-    ):
-        table.add_column(column, justify="left" if column == "segment" else "right")
+        ">customers",
+        f">avg LTV ({currency})",
+        ">avg purchases",
+        f">TTM sales ({currency})",
+        ">share of TTM",
+        ">avg days to pay",
+    )
     for row in segments:
         share = row["share_of_ttm_sales"]
         days = row["avg_days_to_pay"]
@@ -218,16 +205,13 @@ def cmd_benchmark(args: argparse.Namespace) -> int:
         f"in {args.workdir}"
     )
     result = run_benchmark(args.lines, args.seed, args.workdir, args.format, args.as_of)
-    table = Table(
-        title=f"{result['invoice_lines_loaded']:,} invoice lines loaded", title_justify="left"
+    table = _table(
+        f"{result['invoice_lines_loaded']:,} invoice lines loaded",
+        "phase",
+        ">seconds",
+        ">peak RSS (MiB)",
+        ">exit",
     )
-    for column, justify in (
-        ("phase", "left"),
-        ("seconds", "right"),
-        ("peak RSS (MiB)", "right"),
-        ("exit", "right"),
-    ):
-        table.add_column(column, justify=justify)
     for phase in result["phases"]:
         table.add_row(
             phase["name"],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -45,18 +46,6 @@ BUSINESS_OVERVIEW_SQL = """
 """
 
 
-def _rows(warehouse: str | Path, sql: str, params: list | None = None) -> list[dict]:
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        cursor = con.execute(sql, params or [])
-        names = [column[0] for column in cursor.description]
-        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-
-
-def business_overview(warehouse: str | Path) -> list[dict]:
-    """One row per business: customers who bought, all-time net sales, purchases."""
-    return _rows(warehouse, BUSINESS_OVERVIEW_SQL)
-
-
 SEGMENT_SUMMARY_SQL = """
     select business_id, segment, customers, avg_ltv, avg_purchases, total_ttm_sales,
         share_of_ttm_sales, avg_days_to_pay, home_currency
@@ -65,17 +54,27 @@ SEGMENT_SUMMARY_SQL = """
 """
 
 
-def segment_summary(warehouse: str | Path) -> list[dict]:
-    """marts.segment_summary, in the segments' priority order."""
-    return _rows(warehouse, SEGMENT_SUMMARY_SQL)
+def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> list[dict]:
+    cursor = con.execute(sql, params or [])
+    names = [column[0] for column in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
-def top_customers(warehouse: str | Path, limit: int = 10) -> list[dict]:
-    """The `limit` customers with the highest LTV of each business."""
-    return _rows(warehouse, TOP_CUSTOMERS_SQL, [limit])
+@dataclass
+class RunReport:
+    as_of_date: str | None
+    businesses: list[dict]  # one row per business: customers, net sales, purchases
+    segments: list[dict]  # marts.segment_summary in the segments' priority order
+    top_customers: list[dict]  # the highest-LTV customers of each business
 
 
-def as_of_date(warehouse: str | Path) -> str | None:
+def read_run_report(warehouse: str | Path, top: int = 10) -> RunReport:
+    """Everything the run summary prints, read through one read-only connection."""
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        row = con.execute("select max(as_of_date) from marts.customer_sheet").fetchone()
-    return str(row[0]) if row and row[0] else None
+        as_of = con.execute("select max(as_of_date) from marts.customer_sheet").fetchone()[0]
+        return RunReport(
+            as_of_date=str(as_of) if as_of else None,
+            businesses=_rows(con, BUSINESS_OVERVIEW_SQL),
+            segments=_rows(con, SEGMENT_SUMMARY_SQL),
+            top_customers=_rows(con, TOP_CUSTOMERS_SQL, [top]),
+        )
