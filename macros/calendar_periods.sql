@@ -1,0 +1,50 @@
+{#-
+    Calendar periods as whole numbers, so that "the period before" is plain arithmetic
+    (period_number - 1) on every warehouse, without a date spine join.
+
+    A month number counts months since January 1900. A period of a grain is `months`
+    long and starts `shift` months after January: a fiscal year that starts in April
+    is 12 months shifted by 3. The shift may be a column expression: the fiscal year's
+    names the business's fiscal_year_start_month column, unqualified, so the query
+    using it must have that column in scope once.
+-#}
+{% macro calendar_grains() -%}
+    {{ return([
+        {'name': 'month', 'months': 1, 'shift': '0'},
+        {'name': 'quarter', 'months': 3, 'shift': '0'},
+        {'name': 'year', 'months': 12, 'shift': '0'},
+        {'name': 'fiscal_year', 'months': 12, 'shift': 'fiscal_year_start_month - 1'},
+    ]) }}
+{%- endmacro %}
+
+{% macro month_number(date_expression) -%}
+    {{ dbt.datediff("cast('1900-01-01' as date)", date_expression, 'month') }}
+{%- endmacro %}
+
+{% macro period_number(month_number, grain) -%}
+    cast(floor(
+        ({{ month_number }} - ({{ grain.shift }})) / {{ grain.months }}.0
+    ) as integer)
+{%- endmacro %}
+
+{#- The first day of a period, from its period number. -#}
+{% macro period_start_date(period_number, grain) -%}
+    cast({{ dbt.dateadd(
+        'month',
+        '(' ~ period_number ~ ') * ' ~ grain.months ~ ' + (' ~ grain.shift ~ ')',
+        "cast('1900-01-01' as date)"
+    ) }} as date)
+{%- endmacro %}
+
+{#- The last day of a period: the day before the next period starts. -#}
+{% macro period_end_date(period_number, grain) -%}
+    cast({{ dbt.dateadd(
+        'day',
+        -1,
+        dbt.dateadd(
+            'month',
+            '(' ~ period_number ~ ' + 1) * ' ~ grain.months ~ ' + (' ~ grain.shift ~ ')',
+            "cast('1900-01-01' as date)"
+        )
+    ) }} as date)
+{%- endmacro %}

@@ -1,0 +1,52 @@
+{#-
+    Net sales per customer per calendar month, up to the as-of date: the small table
+    that every monthly, quarterly and yearly retention figure is summed from, instead
+    of re-reading millions of documents for each grain.
+-#}
+with
+
+sales_events as (
+
+    select * from {{ ref('int_sales_events_unioned') }}
+
+),
+
+as_of as (
+
+    select {{ as_of_date() }} as as_of_date
+
+),
+
+events_to_date as (
+
+    select
+        sales_events.business_id,
+        sales_events.customer_id,
+        {{ month_number('sales_events.event_date') }} as month_number,
+        sales_events.is_purchase,
+        sales_events.net_sales_home
+
+    from sales_events
+    cross join as_of
+    where sales_events.event_date <= as_of.as_of_date
+
+),
+
+final as (
+
+    select
+        ---------- keys
+        business_id,
+        customer_id,
+        month_number,
+        ---------- counts
+        sum(case when is_purchase then 1 else 0 end) as purchases,
+        ---------- amounts
+        {{ to_money('sum(net_sales_home)') }} as net_sales_home
+
+    from events_to_date
+    group by business_id, customer_id, month_number
+
+)
+
+select * from final

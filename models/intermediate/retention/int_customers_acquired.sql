@@ -1,0 +1,49 @@
+{#-
+    When each customer first bought (a non-void invoice or sales receipt), up to the
+    as-of date: what makes a customer "new" in a period, and which cohort it joins.
+    A customer with only credit notes has no row: it was never acquired.
+-#}
+with
+
+sales_events as (
+
+    select * from {{ ref('int_sales_events_unioned') }}
+
+),
+
+as_of as (
+
+    select {{ as_of_date() }} as as_of_date
+
+),
+
+first_purchases as (
+
+    select
+        sales_events.business_id,
+        sales_events.customer_id,
+        min(sales_events.event_date) as first_purchase_date
+
+    from sales_events
+    cross join as_of
+    where sales_events.is_purchase
+        and sales_events.event_date <= as_of.as_of_date
+    group by sales_events.business_id, sales_events.customer_id
+
+),
+
+final as (
+
+    select
+        ---------- keys
+        business_id,
+        customer_id,
+        ---------- dates
+        first_purchase_date,
+        {{ month_number('first_purchase_date') }} as first_purchase_month_number
+
+    from first_purchases
+
+)
+
+select * from final

@@ -1,0 +1,159 @@
+{#-
+    Every complete period of every grain, per business, from the period of the
+    business's first sale to the last period that ends on or before the as-of date.
+    A period still under way is left out: comparing half a quarter with a whole one
+    would show churn that is only the calendar (DECISIONLOG.md).
+
+    `ttm` periods are 365-day windows ending at the as-of date and every 365 days
+    before it (period_number 0, -1, -2, ...), at least three of them: the same window
+    as customer_sheet.ttm_sales and prev_ttm_sales.
+-#}
+with
+
+businesses as (
+
+    select * from {{ ref('stg_businesses') }}
+
+),
+
+customer_months as (
+
+    select * from {{ ref('int_customer_months_summed') }}
+
+),
+
+sales_events as (
+
+    select * from {{ ref('int_sales_events_unioned') }}
+
+),
+
+as_of as (
+
+    select {{ as_of_date() }} as as_of_date
+
+),
+
+-- 2,400 months is two hundred years: more history than any export carries.
+counter as (
+
+    {{ dbt.generate_series(2400) }}
+
+),
+
+first_months as (
+
+    select
+        business_id,
+        min(month_number) as first_month_number
+
+    from customer_months
+    group by business_id
+
+),
+
+{% for grain in calendar_grains() %}
+{{ grain.name }}_periods as (
+
+    select
+        first_months.business_id,
+        '{{ grain.name }}' as period_grain,
+        {{ period_number('first_months.first_month_number', grain) }}
+            + counter.generated_number - 1 as period_number,
+        businesses.fiscal_year_start_month
+
+    from first_months
+    inner join businesses
+        on first_months.business_id = businesses.business_id
+    cross join as_of
+    cross join counter
+    -- The last complete period is the one before the period holding tomorrow.
+    where {{ period_number('first_months.first_month_number', grain) }}
+            + counter.generated_number - 1
+        <= {{ period_number(
+                month_number(dbt.dateadd('day', 1, 'as_of.as_of_date')), grain
+            ) }} - 1
+
+),
+
+{{ grain.name }}_dated as (
+
+    select
+        business_id,
+        period_grain,
+        period_number,
+        {{ period_start_date('period_number', grain) }} as period_start_date,
+        {{ period_end_date('period_number', grain) }} as period_end_date
+
+    from {{ grain.name }}_periods
+
+),
+
+{% endfor %}
+first_sales as (
+
+    select
+        sales_events.business_id,
+        max({{ dbt.datediff('sales_events.event_date', 'as_of.as_of_date', 'day') }})
+            as days_of_history
+
+    from sales_events
+    cross join as_of
+    where sales_events.event_date <= as_of.as_of_date
+    group by sales_events.business_id
+
+),
+
+ttm_dated as (
+
+    select
+        first_sales.business_id,
+        'ttm' as period_grain,
+        1 - counter.generated_number as period_number,
+        cast({{ dbt.dateadd(
+            'day',
+            '-365 * counter.generated_number + 1',
+            'as_of.as_of_date'
+        ) }} as date) as period_start_date,
+        cast({{ dbt.dateadd(
+            'day',
+            '-365 * (counter.generated_number - 1)',
+            'as_of.as_of_date'
+        ) }} as date) as period_end_date
+
+    from first_sales
+    cross join as_of
+    cross join counter
+    -- Back to the window holding the first sale, and never fewer than three windows.
+    where counter.generated_number - 1
+        <= cast(floor(first_sales.days_of_history / 365.0) as integer)
+        or counter.generated_number <= 3
+
+),
+
+unioned as (
+
+    {% for grain in calendar_grains() %}
+    select * from {{ grain.name }}_dated
+    union all
+    {% endfor %}
+    select * from ttm_dated
+
+),
+
+final as (
+
+    select
+        ---------- keys
+        business_id,
+        period_grain,
+        cast(period_number as integer) as period_number,
+        ---------- dates
+        period_start_date,
+        period_end_date
+
+    from unioned
+
+)
+
+select * from final
