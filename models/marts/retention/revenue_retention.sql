@@ -6,9 +6,11 @@
 -#}
 with
 
+-- Calendar years are for cohorts; retention is read by fiscal year.
 periods as (
 
     select * from {{ ref('int_retention_periods_spined') }}
+    where period_grain in ('month', 'quarter', 'fiscal_year', 'ttm')
 
 ),
 

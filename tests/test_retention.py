@@ -1,0 +1,356 @@
+"""Revenue retention, movements, cohorts and concentration against figures worked out by hand.
+
+tests/data/retention has two businesses, as of 2025-12-31:
+
+north (USD, fiscal year = calendar year), net sales per customer:
+    customer            2023    2024    2025
+    A churns              -    2,000      -     (1,000 in March and in September 2024)
+    B expands             -    2,000   3,000    (2,000 May 2025 + 1,000 Nov 2025)
+    C contracts           -    4,000   2,500    (3,000 June 2025, credit note 500 Dec 2025)
+    D new                 -       -      800    (Oct 2025; a 5,000 void invoice too)
+    E reactivated        600      -      700    (Apr 2023, Aug 2025)
+    F annual prepayer     -    1,200   1,200    (every 1 February)
+  B also has an invoice dated 2026-01-15, after the as-of date: it counts nowhere.
+
+south (GBP, fiscal year from April): FY ending 2024-03-31 -> FY ending 2025-03-31
+    G expands 500 -> 900, H contracts 1,000 -> 600, J churns 300 -> 0, K new 0 -> 400.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from ledgerlens.pipeline import run_pipeline
+from tests.conftest import query
+
+RETENTION = Path(__file__).parent / "data" / "retention"
+D = Decimal
+
+
+@pytest.fixture(scope="module")
+def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    target = tmp_path_factory.mktemp("retention") / "ledgerlens.duckdb"
+    summary = run_pipeline(RETENTION, target, as_of_date="2025-12-31")
+    assert summary.success, summary.failures
+    return target
+
+
+BRIDGE = (
+    "starting_customers, retained_customers, churned_customers, new_customers,"
+    " reactivated_customers, starting_revenue, expansion_revenue, contraction_revenue,"
+    " churned_revenue, new_revenue, reactivated_revenue, revenue,"
+    " inactive_customer_net_sales, net_sales, logo_retention, nrr, grr"
+)
+
+
+def bridge(warehouse: Path, business: str, grain: str, period_end: str) -> dict:
+    rows = query(
+        warehouse,
+        f"select {BRIDGE} from marts.revenue_retention"
+        " where business_id = ? and period_grain = ? and period_end_date = ?",
+        [business, grain, period_end],
+    )
+    assert len(rows) == 1, rows
+    return dict(zip([c.strip() for c in BRIDGE.split(",")], rows[0], strict=True))
+
+
+def test_fiscal_year_bridge_north(warehouse):
+    # Starting: A 2,000 + B 2,000 + C 4,000 + F 1,200 = 9,200 (4 customers).
+    # B +1,000 expansion; C -1,500 contraction (3,000 - 500 credit note); A churns 2,000;
+    # F flat; D new 800; E reactivated 700. Revenue 3,000 + 2,500 + 1,200 + 800 + 700.
+    got = bridge(warehouse, "north", "fiscal_year", "2025-12-31")
+    assert got == {
+        "starting_customers": 4,
+        "retained_customers": 3,
+        "churned_customers": 1,
+        "new_customers": 1,
+        "reactivated_customers": 1,
+        "starting_revenue": D("9200.00"),
+        "expansion_revenue": D("1000.00"),
+        "contraction_revenue": D("1500.00"),
+        "churned_revenue": D("2000.00"),
+        "new_revenue": D("800.00"),
+        "reactivated_revenue": D("700.00"),
+        "revenue": D("8200.00"),
+        "inactive_customer_net_sales": D("0.00"),
+        "net_sales": D("8200.00"),
+        "logo_retention": D("0.750000"),
+        "nrr": D("0.728261"),  # (9,200 + 1,000 - 1,500 - 2,000) / 9,200
+        "grr": D("0.619565"),  # (9,200 - 1,500 - 2,000) / 9,200
+    }
+
+
+def test_ttm_windows_are_365_days_back_from_the_as_of_date(warehouse):
+    rows = query(
+        warehouse,
+        "select period_start_date::varchar, period_end_date::varchar, revenue, nrr"
+        " from marts.revenue_retention where business_id = 'north'"
+        " and period_grain = 'ttm' order by period_end_date",
+    )
+    # At least three windows; 2024 is a leap year, so the window before 2025 starts on
+    # 2 January 2024 and the one before that ends on 1 January 2024.
+    assert rows == [
+        ("2023-01-02", "2024-01-01", D("600.00"), None),
+        ("2024-01-02", "2024-12-31", D("9200.00"), D("0.000000")),
+        ("2025-01-01", "2025-12-31", D("8200.00"), D("0.728261")),
+    ]
+
+
+def test_fiscal_year_follows_the_business_fiscal_start(warehouse):
+    # south's fiscal year runs April to March. Starting G 500 + H 1,000 + J 300 = 1,800;
+    # G +400, H -400, J churns 300, K new 400. Revenue 900 + 600 + 400 = 1,900.
+    got = bridge(warehouse, "south", "fiscal_year", "2025-03-31")
+    assert (got["starting_customers"], got["retained_customers"], got["new_customers"]) == (3, 2, 1)
+    assert (got["expansion_revenue"], got["contraction_revenue"], got["churned_revenue"]) == (
+        D("400.00"),
+        D("400.00"),
+        D("300.00"),
+    )
+    assert got["revenue"] == D("1900.00")
+    assert got["nrr"] == D("0.833333")  # 1,500 / 1,800
+    assert got["grr"] == D("0.611111")  # 1,100 / 1,800
+    assert got["logo_retention"] == D("0.666667")
+    # The fiscal year under way (April 2025 - March 2026) is not complete: not shown.
+    ends = query(
+        warehouse,
+        "select period_end_date::varchar from marts.revenue_retention"
+        " where business_id = 'south' and period_grain = 'fiscal_year' order by 1",
+    )
+    assert ends == [("2024-03-31",), ("2025-03-31",)]
+
+
+def test_credit_note_in_a_later_quarter_without_sales_is_kept_outside_the_base(warehouse):
+    # Q4 2025: Q3 had only E (700), who buys nothing in Q4 -> churned. B comes back
+    # (1,000, reactivated), D is new (800). C's only Q4 document is the 500 credit note:
+    # C is not active, and the 500 stays visible in inactive_customer_net_sales.
+    got = bridge(warehouse, "north", "quarter", "2025-12-31")
+    assert (got["starting_revenue"], got["churned_revenue"]) == (D("700.00"), D("700.00"))
+    assert (got["new_revenue"], got["reactivated_revenue"]) == (D("800.00"), D("1000.00"))
+    assert got["revenue"] == D("1800.00")
+    assert got["inactive_customer_net_sales"] == D("-500.00")
+    assert got["net_sales"] == D("1300.00")
+    assert got["nrr"] == D("0.000000")
+
+
+def test_month_grain_and_the_bridge_identity_everywhere(warehouse):
+    got = bridge(warehouse, "north", "month", "2025-12-31")
+    # November had B's 1,000 only; December only C's credit note.
+    assert (got["starting_revenue"], got["churned_revenue"], got["revenue"]) == (
+        D("1000.00"),
+        D("1000.00"),
+        D("0.00"),
+    )
+    assert got["net_sales"] == D("-500.00")
+    broken = query(
+        warehouse,
+        "select * from marts.revenue_retention where starting_revenue + expansion_revenue"
+        " - contraction_revenue - churned_revenue + new_revenue + reactivated_revenue"
+        " <> revenue",
+    )
+    assert broken == []
+    # 33 months for north (April 2023 - December 2025), 11 quarters, 3 + 3 years.
+    counts = query(
+        warehouse,
+        "select period_grain, count(*) from marts.revenue_retention"
+        " where business_id = 'north' group by 1 order by 1",
+    )
+    assert counts == [("fiscal_year", 3), ("month", 33), ("quarter", 11), ("ttm", 3)]
+
+
+def test_annual_prepayer_is_never_churned_on_ttm_movements(warehouse):
+    movements = query(
+        warehouse,
+        "select customer_id, month_end_date::varchar, movement_type, ttm_revenue,"
+        " revenue_change from marts.revenue_movements where business_id = 'north'"
+        " and movement_type <> 'unchanged' order by customer_id, month_end_date",
+    )
+    assert movements == [
+        # A: 1,000 in March 2024, 2,000 from September, March 2025's window drops the
+        # first sale, September 2025's the second.
+        ("A", "2024-03-31", "new", D("1000.00"), D("1000.00")),
+        ("A", "2024-09-30", "expansion", D("2000.00"), D("1000.00")),
+        ("A", "2025-03-31", "contraction", D("1000.00"), D("-1000.00")),
+        ("A", "2025-09-30", "churn", D("0.00"), D("-1000.00")),
+        ("B", "2024-05-31", "new", D("2000.00"), D("2000.00")),
+        ("B", "2025-11-30", "expansion", D("3000.00"), D("1000.00")),
+        ("C", "2024-06-30", "new", D("4000.00"), D("4000.00")),
+        ("C", "2025-06-30", "contraction", D("3000.00"), D("-1000.00")),
+        ("C", "2025-12-31", "contraction", D("2500.00"), D("-500.00")),
+        ("D", "2025-10-31", "new", D("800.00"), D("800.00")),
+        ("E", "2023-04-30", "new", D("600.00"), D("600.00")),
+        ("E", "2024-04-30", "churn", D("0.00"), D("-600.00")),
+        ("E", "2025-08-31", "reactivation", D("700.00"), D("700.00")),
+        # F, invoiced every 1 February, is new once and unchanged ever after.
+        ("F", "2024-02-29", "new", D("1200.00"), D("1200.00")),
+    ]
+    prepayer = query(
+        warehouse,
+        "select count(*), min(ttm_revenue), max(ttm_revenue),"
+        " sum(case when month_net_sales = 0 then 1 else 0 end)"
+        " from marts.revenue_movements where business_id = 'north' and customer_id = 'F'",
+    )
+    # 23 month ends, every one at 1,200 TTM, though 21 of those months had no invoice.
+    assert prepayer == [(23, D("1200.00"), D("1200.00"), 21)]
+
+
+def test_cohorts_by_year(warehouse):
+    rows = query(
+        warehouse,
+        "select cohort_start_date::varchar, period_offset, cohort_customers,"
+        " active_customers, revenue, cumulative_revenue_per_customer,"
+        " customer_retention, revenue_retention from marts.cohorts"
+        " where business_id = 'north' and cohort_grain = 'year'"
+        " order by cohort_start_date, period_offset",
+    )
+    assert rows == [
+        ("2023-01-01", 0, 1, 1, D("600.00"), D("600.00"), D("1.000000"), D("1.000000")),
+        ("2023-01-01", 1, 1, 0, D("0.00"), D("600.00"), D("0.000000"), D("0.000000")),
+        ("2023-01-01", 2, 1, 1, D("700.00"), D("1300.00"), D("1.000000"), D("1.166667")),
+        # A, B, C, F: 9,200 then 6,700 (A gone); (9,200 + 6,700) / 4 = 3,975.
+        ("2024-01-01", 0, 4, 4, D("9200.00"), D("2300.00"), D("1.000000"), D("1.000000")),
+        ("2024-01-01", 1, 4, 3, D("6700.00"), D("3975.00"), D("0.750000"), D("0.728261")),
+        ("2025-01-01", 0, 1, 1, D("800.00"), D("800.00"), D("1.000000"), D("1.000000")),
+    ]
+
+
+def test_concentration_at_the_as_of_month_end(warehouse):
+    row = query(
+        warehouse,
+        "select customers_with_sales, ttm_revenue, top_customer_id,"
+        " revenue_drop_if_top_customer_lost, top_1_share, top_5_share,"
+        " top_20_percent_share, hhi, gini, concentration_risk"
+        " from marts.concentration where business_id = 'north'"
+        " and month_end_date = '2025-12-31'",
+    )
+    # TTM: B 3,000, C 2,500, F 1,200, D 800, E 700 = 8,200.
+    # HHI = (3,000^2 + 2,500^2 + 1,200^2 + 800^2 + 700^2) / 8,200^2 x 10,000
+    #     = 17,820,000 / 67,240,000 x 10,000 = 2,650.21.
+    # Gini, ranked from the smallest: 2 x (1x700 + 2x800 + 3x1,200 + 4x2,500 + 5x3,000)
+    #     / (5 x 8,200) - 6/5 = 61,800 / 41,000 - 1.2 = 0.307317.
+    assert row == [
+        (
+            5,
+            D("8200.00"),
+            "B",
+            D("3000.00"),
+            D("0.365854"),
+            D("1.000000"),
+            D("0.365854"),
+            D("2650.21"),
+            D("0.307317"),
+            "high",
+        )
+    ]
+    # The same top customer and share as customer_sheet (TTM there is 365 days, which in
+    # 2025 is the calendar year).
+    sheet = query(
+        warehouse,
+        "select customer_id, revenue_share from marts.customer_sheet"
+        " where business_id = 'north' and revenue_rank = 1",
+    )
+    assert sheet == [("B", D("0.365854"))]
+
+
+# ---------------------------------------------------------------------------------------
+# Demo data: NRR and logo retention recomputed from the raw tables by another route.
+# ---------------------------------------------------------------------------------------
+
+DEMO_EVENTS_SQL = """
+    select invoices.business_id, invoices.customer_id, invoices.invoice_date as day,
+        round(lines.line_amount * invoices.exchange_rate, 2) as amount
+    from raw.invoice_lines as lines
+    join raw.invoices as invoices using (business_id, invoice_id)
+    where invoices.status <> 'void'
+    union all
+    select business_id, customer_id, credit_note_date,
+        -round(amount * exchange_rate, 2)
+    from raw.credit_notes
+"""
+
+
+@pytest.fixture(scope="module")
+def demo_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from ledgerlens.generate import generate
+
+    root = tmp_path_factory.mktemp("retention_demo")
+    generate(root / "data", seed=7, lines=60_000)
+    target = root / "ledgerlens.duckdb"
+    summary = run_pipeline(root / "data", target)
+    assert summary.success, summary.failures
+    return target
+
+
+def _ratios(events, start, end, previous_start, previous_end):
+    """NRR and logo retention by their shortest definitions: what the starting customers
+    spend now (nothing for those not active), over what they spent before."""
+    now: dict = {}
+    before: dict = {}
+    for customer, day, amount in events:
+        if start <= day <= end:
+            now[customer] = now.get(customer, 0) + amount
+        elif previous_start <= day <= previous_end:
+            before[customer] = before.get(customer, 0) + amount
+    starting = {c: v for c, v in before.items() if v > 0}
+    kept = [c for c in starting if now.get(c, 0) > 0]
+    if not starting:
+        return None, None
+    nrr = sum(now[c] for c in kept) / sum(starting.values())
+    return (
+        Decimal(nrr).quantize(Decimal("0.000001")),
+        (Decimal(len(kept)) / len(starting)).quantize(Decimal("0.000001")),
+    )
+
+
+@pytest.mark.slow
+def test_demo_nrr_and_logo_retention_match_an_independent_computation(demo_warehouse):
+    from datetime import date, timedelta
+
+    (as_of,) = query(demo_warehouse, "select max(invoice_date) from raw.invoices")[0]
+    businesses = query(
+        demo_warehouse, "select business_id, fiscal_year_start_month from raw.businesses"
+    )
+    checked = 0
+    for business_id, fiscal_start in businesses:
+        events = [
+            (customer, day, Decimal(amount))
+            for business, customer, day, amount in query(demo_warehouse, DEMO_EVENTS_SQL)
+            if business == business_id and day <= as_of
+        ]
+        first_day = min(day for _, day, _ in events)
+        expected = {}
+        # ttm: 365-day windows back from the as-of date, to the one holding the first
+        # sale, and at least three.
+        for k in range(max(3, (as_of - first_day).days // 365 + 1)):
+            end = as_of - timedelta(days=365 * k)
+            start = end - timedelta(days=364)
+            expected[("ttm", end)] = _ratios(
+                events, start, end, start - timedelta(days=365), start - timedelta(days=1)
+            )
+        # fiscal years: complete ones, from the one holding the first sale.
+        year = first_day.year if first_day.month >= fiscal_start else first_day.year - 1
+        while True:
+            start = date(year, fiscal_start, 1)
+            end = date(year + 1, fiscal_start, 1) - timedelta(days=1)
+            if end > as_of:
+                break
+            previous_start = date(year - 1, fiscal_start, 1)
+            expected[("fiscal_year", end)] = _ratios(
+                events, start, end, previous_start, start - timedelta(days=1)
+            )
+            year += 1
+        got = {
+            (grain, end): (nrr, logo)
+            for grain, end, nrr, logo in query(
+                demo_warehouse,
+                "select period_grain, period_end_date, nrr, logo_retention"
+                " from marts.revenue_retention where business_id = ?"
+                " and period_grain in ('ttm', 'fiscal_year')",
+                [business_id],
+            )
+        }
+        assert got == expected, business_id
+        checked += sum(1 for value in expected.values() if value[0] is not None)
+    assert checked >= 16  # four businesses, several periods each with a customer base
