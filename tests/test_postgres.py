@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import query
 from tests.test_customer_sheet import EXPECTED
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
@@ -56,6 +57,14 @@ def postgres():
     finally:
         subprocess.run([*as_user, bindir / "pg_ctl", "-D", data, "-m", "fast", "stop"], check=False)
         shutil.rmtree(home, ignore_errors=True)
+
+
+RETENTION_MARTS = {
+    "revenue_retention": "business_id, period_grain, period_end_date",
+    "revenue_movements": "business_id, month_end_date, customer_id",
+    "cohorts": "business_id, cohort_grain, cohort_start_date, period_offset",
+    "concentration": "business_id, month_end_date",
+}
 
 
 def test_dbt_project_builds_on_postgres_with_the_same_numbers(postgres, handmade_run, tmp_path):
@@ -104,6 +113,19 @@ def test_dbt_project_builds_on_postgres_with_the_same_numbers(postgres, handmade
             "select table_schema from information_schema.tables where table_name = 'customer_sheet'"
         )
         schemas = {row[0] for row in cursor.fetchall()}
+        retention_pg = {}
+        for mart, order in RETENTION_MARTS.items():
+            cursor.execute(f"select * from marts.{mart} order by {order}")
+            retention_pg[mart] = cursor.fetchall()
+    retention_duckdb = {
+        mart: [
+            tuple(row) for row in query(warehouse, f"select * from marts.{mart} order by {order}")
+        ]
+        for mart, order in RETENTION_MARTS.items()
+    }
+    # Retention, movements, cohorts and concentration: every row and column the same.
+    assert all(retention_duckdb[mart] for mart in RETENTION_MARTS)
+    assert retention_pg == retention_duckdb
     assert sheet == EXPECTED
     assert all(isinstance(value[0], Decimal) for value in sheet.values())
     assert schemas == {"marts"}
