@@ -9,6 +9,7 @@ import time
 from dataclasses import asdict
 from pathlib import Path
 
+from rich import box
 from rich.console import Console
 from rich.table import Table
 
@@ -18,12 +19,22 @@ console = Console(file=sys.stdout, highlight=False, width=None if sys.stdout.isa
 DEFAULT_WAREHOUSE = "warehouse/ledgerlens.duckdb"
 
 
-def _table(title: str, *columns: str) -> Table:
-    """A summary table; a column whose name starts with ">" is right-aligned (numbers)."""
-    table = Table(title=title, title_justify="left")
+def _table(title: str, *columns: str, compact: bool = False) -> Table:
+    """A summary table; a column whose name starts with ">" is right-aligned (numbers).
+    A compact table has no vertical rules, for when many columns must fit 120 characters."""
+    table = Table(
+        title=title, title_justify="left", box=box.SIMPLE_HEAD if compact else box.HEAVY_HEAD
+    )
     for column in columns:
         right = column.startswith(">")
-        table.add_column(column.removeprefix(">"), justify="right" if right else "left")
+        name = column.removeprefix(">")
+        table.add_column(
+            name,
+            justify="right" if right else "left",
+            no_wrap=not right,
+            # Headers wrap between words, never inside one.
+            min_width=max(len(word) for word in name.split()),
+        )
     return table
 
 
@@ -111,6 +122,12 @@ def _print_summary(summary, warehouse: Path) -> None:
     for business in report.businesses:
         segments = [s for s in report.segments if s["business_id"] == business["business_id"]]
         _print_segments(business, segments)
+    for business in report.businesses:
+        _print_retention(
+            business,
+            [r for r in report.retention if r["business_id"] == business["business_id"]],
+            [c for c in report.concentration if c["business_id"] == business["business_id"]],
+        )
     by_business: dict[str, list[dict]] = {}
     for row in report.top_customers:
         by_business.setdefault(row["business_id"], []).append(row)
@@ -162,6 +179,58 @@ def _print_segments(business: dict, segments: list[dict]) -> None:
             f"{days:,.1f}" if days is not None else "",
         )
     console.print(table)
+
+
+def _print_retention(business: dict, periods: list[dict], concentration: list[dict]) -> None:
+    if not periods:
+        return
+    currency = business["home_currency"]
+    table = _table(
+        f"Revenue retention, 365-day windows ({currency}, whole units):"
+        f" {business['business_name']} ({business['business_id']})",
+        "365 days to",
+        ">buyers before",
+        ">kept",
+        ">logo ret.",
+        ">starting",
+        ">+expand",
+        ">-contract",
+        ">-churned",
+        ">+new, back",
+        ">revenue",
+        ">NRR",
+        ">GRR",
+        compact=True,
+    )
+
+    def share(value) -> str:
+        return f"{value:.1%}" if value is not None else ""
+
+    for row in periods:
+        table.add_row(
+            str(row["period_end_date"]),
+            f"{row['starting_customers']:,}",
+            f"{row['retained_customers']:,}",
+            share(row["logo_retention"]),
+            f"{row['starting_revenue']:,.0f}",
+            f"{row['expansion_revenue']:,.0f}",
+            f"{row['contraction_revenue']:,.0f}",
+            f"{row['churned_revenue']:,.0f}",
+            f"{row['new_and_reactivated_revenue']:,.0f}",
+            f"{row['revenue']:,.0f}",
+            share(row["nrr"]),
+            share(row["grr"]),
+        )
+    console.print(table)
+    for row in concentration:
+        console.print(
+            f"Concentration at {row['month_end_date']}: {row['customers_with_sales']:,}"
+            f" customers with TTM sales; the top customer ({row['top_customer_id']}) holds"
+            f" {share(row['top_1_share'])} ({row['revenue_drop_if_top_customer_lost']:,.2f}"
+            f" {currency}), the top 10 {share(row['top_10_share'])}, the top 20% of"
+            f" customers {share(row['top_20_percent_share'])}; HHI {row['hhi']:,.0f},"
+            f" Gini {row['gini']:.2f}: {row['concentration_risk']} risk."
+        )
 
 
 def cmd_run(args: argparse.Namespace) -> int:

@@ -54,6 +54,30 @@ SEGMENT_SUMMARY_SQL = """
 """
 
 
+# The three-year scorecard: the last three 365-day windows of each business.
+RETENTION_SQL = """
+    select business_id, period_start_date, period_end_date, starting_customers,
+        retained_customers, logo_retention, new_customers, reactivated_customers,
+        starting_revenue, expansion_revenue, contraction_revenue, churned_revenue,
+        new_revenue + reactivated_revenue as new_and_reactivated_revenue, revenue, nrr, grr,
+        home_currency
+    from marts.revenue_retention
+    where period_grain = 'ttm'
+    qualify row_number() over (partition by business_id order by period_end_date desc) <= 3
+    order by business_id, period_end_date
+"""
+
+
+CONCENTRATION_SQL = """
+    select business_id, month_end_date, customers_with_sales, ttm_revenue, top_customer_id,
+        revenue_drop_if_top_customer_lost, top_1_share, top_10_share, top_20_percent_share,
+        hhi, gini, concentration_risk, home_currency
+    from marts.concentration
+    qualify row_number() over (partition by business_id order by month_end_date desc) = 1
+    order by business_id
+"""
+
+
 def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> list[dict]:
     cursor = con.execute(sql, params or [])
     names = [column[0] for column in cursor.description]
@@ -66,6 +90,8 @@ class RunReport:
     businesses: list[dict]  # one row per business: customers, net sales, purchases
     segments: list[dict]  # marts.segment_summary in the segments' priority order
     top_customers: list[dict]  # the highest-LTV customers of each business
+    retention: list[dict]  # marts.revenue_retention, the last three ttm windows
+    concentration: list[dict]  # marts.concentration at the latest month end
 
 
 def read_run_report(warehouse: str | Path, top: int = 10) -> RunReport:
@@ -77,4 +103,6 @@ def read_run_report(warehouse: str | Path, top: int = 10) -> RunReport:
             businesses=_rows(con, BUSINESS_OVERVIEW_SQL),
             segments=_rows(con, SEGMENT_SUMMARY_SQL),
             top_customers=_rows(con, TOP_CUSTOMERS_SQL, [top]),
+            retention=_rows(con, RETENTION_SQL),
+            concentration=_rows(con, CONCENTRATION_SQL),
         )
