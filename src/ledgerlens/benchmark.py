@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -37,6 +38,25 @@ def _measure(name: str, args: list[str], log: Path) -> Phase:
         peak_rss_mib=round(usage.ru_maxrss / 1024, 1),  # Linux reports KiB
         exit_code=process.returncode,
     )
+
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+# dbt's log line for a built model: "... OK created sql table model marts.cohorts ... [OK in 0.52s]"
+MODEL_LINE = re.compile(r"OK created sql \w+ model \w+\.(\w+) .*\[\S*OK\S* in ([0-9.]+)s\]")
+
+
+def model_seconds_by_folder(dbt_log: Path) -> dict[str, float]:
+    """Seconds dbt spent building the models of each models/ folder (e.g. marts/retention),
+    read from the run's dbt log: which part of the project costs what."""
+    folders = {
+        path.stem: str(path.parent.relative_to(PROJECT_ROOT / "models"))
+        for path in (PROJECT_ROOT / "models").rglob("*.sql")
+    }
+    seconds: dict[str, float] = {}
+    for match in MODEL_LINE.finditer(dbt_log.read_text(errors="replace")):
+        folder = folders.get(match.group(1), "other")
+        seconds[folder] = round(seconds.get(folder, 0.0) + float(match.group(2)), 1)
+    return dict(sorted(seconds.items()))
 
 
 def run_benchmark(
@@ -78,7 +98,10 @@ def run_benchmark(
     if as_of:
         run_args += ["--as-of", as_of]
     phases.append(_measure("pipeline (load + dbt build)", run_args, work / "run.log"))
-    steps = json.loads(summary_file.read_text())["step_seconds"] if summary_file.exists() else {}
+    run_summary = json.loads(summary_file.read_text()) if summary_file.exists() else {}
+    steps = run_summary.get("step_seconds", {})
+    dbt_log = Path(run_summary.get("log_file") or warehouse.with_suffix(".run.log"))
+    models = model_seconds_by_folder(dbt_log) if dbt_log.exists() else {}
     invoice_lines = 0
     if warehouse.exists():
         import duckdb
@@ -93,6 +116,7 @@ def run_benchmark(
         "cpus": os.cpu_count(),
         "phases": [asdict(phase) for phase in phases],
         "pipeline_steps_seconds": steps,
+        "dbt_model_seconds_by_folder": models,
         "warehouse_mib": round(warehouse.stat().st_size / 2**20, 1) if warehouse.exists() else None,
     }
     (work / "benchmark.json").write_text(json.dumps(result, indent=2))

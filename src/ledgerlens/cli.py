@@ -290,6 +290,8 @@ def cmd_benchmark(args: argparse.Namespace) -> int:
         )
     for step, seconds in result["pipeline_steps_seconds"].items():
         table.add_row(f"  step {step}", f"{seconds:.1f}", "", "")
+    for folder, seconds in result["dbt_model_seconds_by_folder"].items():
+        table.add_row(f"    dbt models in {folder}", f"{seconds:.1f}", "", "")
     console.print(table)
     console.print(
         f"warehouse size: {result['warehouse_mib']} MiB; "
