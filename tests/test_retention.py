@@ -254,6 +254,31 @@ def test_concentration_at_the_as_of_month_end(warehouse):
     assert sheet == [("B", D("0.365854"))]
 
 
+def test_a_past_as_of_date_reproduces_the_periods_it_had_complete(warehouse, tmp_path):
+    past = tmp_path / "past.duckdb"
+    assert run_pipeline(RETENTION, past, as_of_date="2025-09-30").success
+    calendar = (
+        "select * from marts.revenue_retention where period_grain <> 'ttm'"
+        " and period_end_date <= '2025-09-30' order by all"
+    )
+    then, now = query(past, calendar), query(warehouse, calendar)
+    # north: 30 months (April 2023 - September 2025), 10 quarters, 2 fiscal years;
+    # south: 28 months (from June 2023), 10 quarters, 2 fiscal years (to March 2025).
+    assert then == now and len(then) == 30 + 10 + 2 + 28 + 10 + 2
+    # Nothing after its as-of date: the last month and quarter end in September, and so
+    # does the TTM window; the last complete fiscal year is south's, to March 2025.
+    assert query(
+        past,
+        "select period_grain, max(period_end_date)::varchar from marts.revenue_retention"
+        " group by period_grain order by 1",
+    ) == [
+        ("fiscal_year", "2025-03-31"),
+        ("month", "2025-09-30"),
+        ("quarter", "2025-09-30"),
+        ("ttm", "2025-09-30"),
+    ]
+
+
 # ---------------------------------------------------------------------------------------
 # Demo data: NRR and logo retention recomputed from the raw tables by another route.
 # ---------------------------------------------------------------------------------------
