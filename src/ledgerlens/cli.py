@@ -23,7 +23,11 @@ def _table(title: str, *columns: str, compact: bool = False) -> Table:
     """A summary table; a column whose name starts with ">" is right-aligned (numbers).
     A compact table has no vertical rules, for when many columns must fit 120 characters."""
     table = Table(
-        title=title, title_justify="left", box=box.SIMPLE_HEAD if compact else box.HEAVY_HEAD
+        title=title,
+        title_justify="left",
+        box=box.SIMPLE_HEAD if compact else box.HEAVY_HEAD,
+        show_edge=not compact,
+        pad_edge=not compact,
     )
     for column in columns:
         right = column.startswith(">")
@@ -186,17 +190,17 @@ def _print_retention(business: dict, periods: list[dict], concentration: list[di
         return
     currency = business["home_currency"]
     table = _table(
-        f"Revenue retention, 365-day windows ({currency}, whole units):"
-        f" {business['business_name']} ({business['business_id']})",
-        "365 days to",
-        ">buyers before",
+        f"Retention, 365-day windows, {currency} thousands: {business['business_id']}"
+        " (base: customers who bought in the window before; +new: new and reactivated)",
+        "window to",
+        ">base",
         ">kept",
-        ">logo ret.",
+        ">logo",
         ">starting",
         ">+expand",
         ">-contract",
         ">-churned",
-        ">+new, back",
+        ">+new",
         ">revenue",
         ">NRR",
         ">GRR",
@@ -206,18 +210,21 @@ def _print_retention(business: dict, periods: list[dict], concentration: list[di
     def share(value) -> str:
         return f"{value:.1%}" if value is not None else ""
 
+    def thousands(value) -> str:
+        return f"{value / 1000:,.1f}"
+
     for row in periods:
         table.add_row(
             str(row["period_end_date"]),
             f"{row['starting_customers']:,}",
             f"{row['retained_customers']:,}",
             share(row["logo_retention"]),
-            f"{row['starting_revenue']:,.0f}",
-            f"{row['expansion_revenue']:,.0f}",
-            f"{row['contraction_revenue']:,.0f}",
-            f"{row['churned_revenue']:,.0f}",
-            f"{row['new_and_reactivated_revenue']:,.0f}",
-            f"{row['revenue']:,.0f}",
+            thousands(row["starting_revenue"]),
+            thousands(row["expansion_revenue"]),
+            thousands(row["contraction_revenue"]),
+            thousands(row["churned_revenue"]),
+            thousands(row["new_and_reactivated_revenue"]),
+            thousands(row["revenue"]),
             share(row["nrr"]),
             share(row["grr"]),
         )
