@@ -50,6 +50,9 @@ def build_definitions(
     return dg.Definitions(
         assets=[*load_assets, dbt_models],
         jobs=[pipeline_job],
+        # Materialisations started from the UI also run in one process: DuckDB has one
+        # writer, and the warehouse resource builds a copy per run (ledgerlens.safe_run).
+        executor=dg.in_process_executor,
         schedules=[nightly_schedule],
         resources={
             "warehouse": warehouse,

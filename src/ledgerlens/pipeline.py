@@ -75,7 +75,9 @@ def _progress_logger(emit: Callable[[str], None]) -> dg.LoggerDefinition:
                 return
             if "instead of an `AssetCheckResult`" in message:
                 return  # dbt tests on sources run as observations, by design
-            if record.levelno >= logging.WARNING or message.startswith(("loaded ", "dbt ")):
+            if record.levelno >= logging.WARNING or message.startswith(
+                ("loaded ", "dbt ", "published ")
+            ):
                 emit(message)
 
     @dg.logger
@@ -102,6 +104,12 @@ def run_pipeline(
     warehouse = Path(warehouse_path).expanduser().resolve()
     as_of_date = validate_as_of(as_of_date)
     emit = emit or (lambda _line: None)
+    from ledgerlens.safe_run import WarehouseBusy, check_not_busy
+
+    try:
+        check_not_busy(warehouse)
+    except WarehouseBusy as error:
+        raise PipelineError(str(error)) from None
 
     # The dbt profile and the definitions read these; set them before importing.
     os.environ["LEDGERLENS_WAREHOUSE"] = str(warehouse)

@@ -1,0 +1,267 @@
+"""Runs are safe to repeat, to kill half-way and to start twice (ledgerlens.safe_run).
+
+Every test drives real runs: the pipeline in this process or `ledgerlens run` in a child
+process that is really killed.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from ledgerlens.generate import generate
+from ledgerlens.pipeline import PipelineError, run_pipeline
+from ledgerlens.safe_run import acquire_lock, building_path, check_not_busy, failed_path
+from tests.conftest import query
+
+pytestmark = pytest.mark.slow
+
+RETENTION = Path(__file__).parent / "data" / "retention"
+
+
+def _tables(warehouse: Path) -> list[tuple[str, str]]:
+    return query(
+        warehouse,
+        "select table_schema, table_name from information_schema.tables"
+        " where table_type = 'BASE TABLE' order by all",
+    )
+
+
+def _differences(first: Path, second: Path) -> dict[str, tuple[int, int]]:
+    """Rows of each table in one warehouse and not the other (both ways), by table."""
+    differences = {}
+    with duckdb.connect() as con:
+        con.execute(f"attach '{first}' as first (read_only)")
+        con.execute(f"attach '{second}' as second (read_only)")
+        for schema, table in _tables(first):
+            name = f"{schema}.{table}"
+            only_first, only_second = (
+                con.execute(
+                    f"select count(*) from (select * from {a}.{name}"
+                    f" except all select * from {b}.{name})"
+                ).fetchone()[0]
+                for a, b in (("first", "second"), ("second", "first"))
+            )
+            if only_first or only_second:
+                differences[name] = (only_first, only_second)
+    return differences
+
+
+@pytest.fixture(scope="module")
+def demo_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    data = tmp_path_factory.mktemp("safe_runs") / "data"
+    generate(data, seed=3, lines=30_000)
+    return data
+
+
+def test_rerunning_on_the_same_files_changes_nothing(demo_data, tmp_path):
+    warehouse = tmp_path / "ledgerlens.duckdb"
+    assert run_pipeline(demo_data, warehouse).success
+    before = tmp_path / "before" / "ledgerlens.duckdb"
+    before.parent.mkdir()
+    shutil.copyfile(warehouse, before)
+    assert run_pipeline(demo_data, warehouse).success
+
+    tables = _tables(warehouse)
+    assert tables == _tables(before)
+    marts = [table for schema, table in tables if schema == "marts"]
+    assert {"customer_sheet", "revenue_retention", "segment_history", "cohorts"} <= set(marts)
+    # Every row of every table (raw, quarantine, intermediate, marts, seeds) is the same.
+    assert _differences(before, warehouse) == {}
+
+
+def test_a_newer_export_updates_invoices_and_does_not_duplicate_them(tmp_path):
+    """Each file is a full export: a newer one replaces the older one's rows."""
+    first = tmp_path / "export1"
+    shutil.copytree(RETENTION, first)
+    warehouse = tmp_path / "ledgerlens.duckdb"
+    assert run_pipeline(first, warehouse, as_of_date="2025-12-31").success
+    assert query(warehouse, "select status from raw.invoices where invoice_id = 'N5'") == [
+        ("open",)
+    ]
+    # No payments yet: all three of B's invoices (2,000 + 2,000 + 1,000) are open.
+    assert query(
+        warehouse,
+        "select open_balance from marts.customer_sheet where customer_id = 'B'",
+    ) == [(5000,)]
+
+    # The next export: N5 is now paid (same invoice, new status) and a payment appears.
+    second = tmp_path / "export2"
+    shutil.copytree(RETENTION, second)
+    invoices = (second / "invoices.csv").read_text()
+    assert invoices.count("north,N5,B,invoice,2025-11-10,,USD,1,open,") == 1
+    (second / "invoices.csv").write_text(
+        invoices.replace(
+            "north,N5,B,invoice,2025-11-10,,USD,1,open,",
+            "north,N5,B,invoice,2025-11-10,,USD,1,paid,",
+        )
+    )
+    with (second / "payments.csv").open("a") as payments:
+        payments.write("north,P1,B,2025-12-01,USD,1,1000.00\n")
+    with (second / "payment_allocations.csv").open("a") as allocations:
+        allocations.write("north,P1,N5,1000.00\n")
+    assert run_pipeline(second, warehouse, as_of_date="2025-12-31").success
+
+    assert query(
+        warehouse, "select count(*), min(status) from raw.invoices where invoice_id = 'N5'"
+    ) == [(1, "paid")]
+    assert query(warehouse, "select count(*) from raw.invoices") == [(20,)]
+    # N5 is settled now; the sales are what they were.
+    assert query(
+        warehouse,
+        "select open_balance, ltv from marts.customer_sheet where customer_id = 'B'",
+    ) == [(4000, 5000)]
+
+
+def _start_run(data: Path, warehouse: Path, log: Path) -> subprocess.Popen:
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "ledgerlens.cli",
+            "run",
+            "--data",
+            str(data),
+            "--warehouse",
+            str(warehouse),
+        ],
+        stdout=log.open("w"),
+        stderr=subprocess.STDOUT,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        start_new_session=True,  # its own process group: dbt dies with it
+    )
+
+
+def _wait_for(log: Path, text: str, process: subprocess.Popen, timeout: float = 300) -> None:
+    deadline = time.monotonic() + timeout
+    while text not in log.read_text():
+        assert process.poll() is None, f"the run ended before '{text}':\n{log.read_text()}"
+        assert time.monotonic() < deadline, f"no '{text}' after {timeout}s"
+        time.sleep(0.2)
+
+
+def test_a_run_killed_during_the_dbt_build_leaves_the_last_good_warehouse(demo_data, tmp_path):
+    warehouse = tmp_path / "ledgerlens.duckdb"
+    assert run_pipeline(RETENTION, warehouse).success
+    good = tmp_path / "good" / "ledgerlens.duckdb"
+    good.parent.mkdir()
+    shutil.copyfile(warehouse, good)
+
+    # A run on other data, killed (SIGKILL, with its dbt process) once dbt builds models.
+    log = tmp_path / "killed.log"
+    run = _start_run(demo_data, warehouse, log)
+    _wait_for(log, "dbt built intermediate__", run)
+    os.killpg(run.pid, signal.SIGKILL)
+    run.wait(timeout=60)
+    assert run.returncode == -signal.SIGKILL
+    assert building_path(warehouse).exists()  # the half-built copy it left behind
+
+    # The warehouse people read is the last good one, whole, and the lock died with
+    # the run.
+    assert _differences(good, warehouse) == {}
+    assert query(warehouse, "select count(*) from marts.customer_sheet") == [(10,)]
+    check_not_busy(warehouse)
+
+    # The next run needs no manual step: it throws the half-built copy away.
+    summary = run_pipeline(demo_data, warehouse)
+    assert summary.success, summary.failures
+    assert not building_path(warehouse).exists()
+    assert query(warehouse, "select count(*) from raw.businesses") == [(4,)]
+    assert query(warehouse, "select count(distinct business_id) from marts.customer_sheet") == [
+        (4,)
+    ]
+
+
+def test_a_second_run_at_the_same_time_fails_fast_with_warehouse_busy(demo_data, tmp_path):
+    warehouse = tmp_path / "ledgerlens.duckdb"
+    log = tmp_path / "first.log"
+    first = _start_run(demo_data, warehouse, log)
+    _wait_for(log, "loaded businesses", first)
+
+    with pytest.raises(PipelineError, match=f"warehouse is busy.*pid {first.pid}"):
+        run_pipeline(demo_data, warehouse)
+    cli = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "ledgerlens.cli",
+            "run",
+            "--data",
+            str(demo_data),
+            "--warehouse",
+            str(warehouse),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert cli.returncode == 2
+    assert "warehouse is busy" in cli.stdout and "Traceback" not in cli.stdout + cli.stderr
+
+    assert first.wait(timeout=600) == 0, log.read_text()
+    assert query(warehouse, "select count(*) > 0 from marts.customer_sheet") == [(True,)]
+
+
+def test_a_failed_run_publishes_nothing_and_keeps_its_build(tmp_path):
+    warehouse = tmp_path / "ledgerlens.duckdb"
+    assert run_pipeline(RETENTION, warehouse, as_of_date="2025-12-31").success
+    good = tmp_path / "good" / "ledgerlens.duckdb"
+    good.parent.mkdir()
+    shutil.copyfile(warehouse, good)
+
+    broken = tmp_path / "broken"
+    shutil.copytree(RETENTION, broken)
+    # A newer export whose payments file lost a column: a contract break.
+    lines = (broken / "payments.csv").read_text().splitlines()
+    (broken / "payments.csv").write_text(lines[0].replace(",amount", "") + "\n")
+    summary = run_pipeline(broken, warehouse, as_of_date="2025-12-31")
+    assert not summary.success
+    assert any("payments.csv" in failure for failure in summary.failures), summary.failures
+
+    assert _differences(good, warehouse) == {}
+    assert failed_path(warehouse).exists()
+    assert not building_path(warehouse).exists()
+
+
+def test_dagster_runs_take_the_same_lock(tmp_path):
+    """A materialisation from Dagster (UI, schedule) is refused while a run holds it."""
+    import dagster as dg
+    from orchestration.assets.raw import load_assets
+    from orchestration.resources import RawFiles, Warehouse
+
+    warehouse = tmp_path / "ledgerlens.duckdb"
+    lock = acquire_lock(warehouse)
+    try:
+        with pytest.raises(Exception) as refused:
+            dg.materialize(
+                load_assets[:1],
+                resources={
+                    "warehouse": Warehouse(path=str(warehouse)),
+                    "raw_files": RawFiles(data_dir=str(RETENTION)),
+                },
+            )
+    finally:
+        lock.release()
+    chain, error = [], refused.value
+    while error is not None:
+        chain.append(str(error))
+        error = error.__cause__ or error.__context__
+    assert any("warehouse is busy" in message for message in chain), chain
+    assert not warehouse.exists()
+    result = dg.materialize(
+        load_assets[:1],
+        resources={
+            "warehouse": Warehouse(path=str(warehouse)),
+            "raw_files": RawFiles(data_dir=str(RETENTION)),
+        },
+    )
+    assert result.success
+    assert query(warehouse, "select count(*) from raw.businesses") == [(2,)]
