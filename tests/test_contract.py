@@ -17,6 +17,13 @@ def test_dbt_sources_file_is_generated_from_the_contract():
     )
 
 
+def test_dbt_contract_macro_is_generated_from_the_contract():
+    committed = (ROOT / dbt_sources.CONTRACT_MACRO_FILE).read_text()
+    assert committed == dbt_sources.render_macro(), (
+        "macros/contract_tables.sql is stale: run `python -m ledgerlens.dbt_sources`"
+    )
+
+
 def test_user_docs_name_every_table_and_column():
     text = (ROOT / "docs" / "contract.md").read_text()
     for table in TABLES:

@@ -67,6 +67,9 @@ class Table:
     key: tuple[str, ...]
     references: tuple[Reference, ...] = field(default_factory=tuple)
     example: dict[str, str] = field(default_factory=dict)
+    # The money column that says what a row is worth (a document's total, a payment's
+    # amount): what marts.data_quality_report sums for quarantined rows.
+    amount_column: str | None = None
 
     @property
     def column_names(self) -> list[str]:
@@ -245,6 +248,7 @@ TABLES: tuple[Table, ...] = (
         ),
         key=("business_id", "invoice_id"),
         references=(_BUSINESS_REF, _CUSTOMER_REF),
+        amount_column="total_amount",
         example={
             "business_id": "northwind",
             "invoice_id": "INV-10231",
@@ -319,6 +323,7 @@ TABLES: tuple[Table, ...] = (
                 "unknown_invoice",
             ),
         ),
+        amount_column="line_amount",
         example={
             "business_id": "northwind",
             "invoice_id": "INV-10231",
@@ -360,6 +365,7 @@ TABLES: tuple[Table, ...] = (
         ),
         key=("business_id", "payment_id"),
         references=(_BUSINESS_REF, _CUSTOMER_REF),
+        amount_column="amount",
         example={
             "business_id": "northwind",
             "payment_id": "PAY-88120",
@@ -402,6 +408,7 @@ TABLES: tuple[Table, ...] = (
                 "unknown_invoice",
             ),
         ),
+        amount_column="amount_applied",
         example={
             "business_id": "northwind",
             "payment_id": "PAY-88120",
@@ -458,6 +465,7 @@ TABLES: tuple[Table, ...] = (
                 optional=True,
             ),
         ),
+        amount_column="amount",
         example={
             "business_id": "northwind",
             "credit_note_id": "CN-0311",
@@ -499,6 +507,7 @@ TABLES: tuple[Table, ...] = (
         ),
         key=("business_id", "cost_id"),
         references=(_BUSINESS_REF, _CUSTOMER_REF),
+        amount_column="amount",
         example={
             "business_id": "northwind",
             "cost_id": "COST-5521",

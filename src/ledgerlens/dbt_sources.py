@@ -13,6 +13,7 @@ from pathlib import Path
 from ledgerlens.contract import TABLES, Table
 
 SOURCES_FILE = Path("models/staging/_staging__sources.yml")
+CONTRACT_MACRO_FILE = Path("macros/contract_tables.sql")
 
 LINEAGE_COLUMNS = {
     "_source_file": "File the row was loaded from.",
@@ -126,9 +127,31 @@ def render() -> str:
     return "\n".join(lines) + "\n"
 
 
+def render_macro() -> str:
+    """The contract's tables for SQL that loops over them (marts.data_quality_report):
+    name, amount column and money columns, in load order."""
+    tables = [
+        {
+            "name": table.name,
+            "amount_column": table.amount_column,
+            "money_columns": [c.name for c in table.columns if c.kind == "money"],
+        }
+        for table in TABLES
+    ]
+    body = json.dumps(tables, indent=4).replace("null", "none")
+    return (
+        "{#- Generated from src/ledgerlens/contract.py by `python -m ledgerlens.dbt_sources`.\n"
+        "    Edit the contract, not this file. -#}\n"
+        "{% macro contract_tables() -%}\n"
+        f"    {{{{ return({body}) }}}}\n"
+        "{%- endmacro %}\n"
+    )
+
+
 def main() -> None:
     SOURCES_FILE.write_text(render())
-    print(f"wrote {SOURCES_FILE}")
+    CONTRACT_MACRO_FILE.write_text(render_macro())
+    print(f"wrote {SOURCES_FILE} and {CONTRACT_MACRO_FILE}")
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -79,7 +80,9 @@ def _read_csv_header(path: Path) -> list[str]:
             f"{path}: the header row is not UTF-8 text (byte {error.start}); "
             "save the export as UTF-8 CSV"
         ) from error
-    return [name.strip() for name in next(csv.reader(io.StringIO(text)))]
+    # Names are matched without regard to case or surrounding spaces: "Invoice_ID " is
+    # invoice_id. The values are read by position, so renaming here is safe.
+    return [name.strip().lower() for name in next(csv.reader(io.StringIO(text)))]
 
 
 def _check_header(path: Path, table: Table, header: list[str]) -> list[str]:
@@ -100,6 +103,41 @@ def _check_header(path: Path, table: Table, header: list[str]) -> list[str]:
     return [name for name in header if name not in expected]
 
 
+def _read_csv(con: duckdb.DuckDBPyConnection, file_sql: str, columns: str) -> None:
+    # DuckDB appends to an existing rejects table: start empty, or a connection that
+    # loads several files would charge one file's bad lines to the next.
+    con.execute("drop table if exists _ll_reject_errors")
+    con.execute("drop table if exists _ll_reject_scans")
+    con.execute(
+        f"""
+        create or replace temp table _ll_read as
+        select * from read_csv(
+            {file_sql}, header = true, auto_detect = false, delim = ',',
+            quote = '"', escape = '"', columns = {columns},
+            store_rejects = true, rejects_table = '_ll_reject_errors',
+            rejects_scan = '_ll_reject_scans', rejects_limit = 0
+        )
+        """
+    )
+
+
+def _normalise_line_endings(source: Path, target: Path, chunk: int = 1 << 24) -> bool:
+    """Copy `source` to `target` with every CRLF as LF; False if there was no CRLF."""
+    found = False
+    with source.open("rb") as read, target.open("wb") as write:
+        carry = b""
+        while block := read.read(chunk):
+            block = carry + block
+            # A CR at the end of a block may be the first half of a CRLF.
+            carry = b"\r" if block.endswith(b"\r") else b""
+            if carry:
+                block = block[:-1]
+            found = found or b"\r\n" in block
+            write.write(block.replace(b"\r\n", b"\n"))
+        write.write(carry)
+    return found
+
+
 def _read_source(con: duckdb.DuckDBPyConnection, path: Path, table: Table) -> list[str]:
     """Create temp table `_ll_input` (all text, `_source_row`) and `_ll_malformed`.
 
@@ -113,19 +151,19 @@ def _read_source(con: duckdb.DuckDBPyConnection, path: Path, table: Table) -> li
         # for every failure, so that one bad value never rejects a whole file.
         columns = "{" + ", ".join(f"{_sql_string(name)}: 'varchar'" for name in header) + "}"
         try:
-            con.execute(
-                f"""
-                create or replace temp table _ll_read as
-                select * from read_csv(
-                    {file_sql}, header = true, auto_detect = false, delim = ',',
-                    quote = '"', escape = '"', columns = {columns},
-                    store_rejects = true, rejects_table = '_ll_reject_errors',
-                    rejects_scan = '_ll_reject_scans', rejects_limit = 0
-                )
-                """
-            )
+            _read_csv(con, file_sql, columns)
         except duckdb.Error as error:
-            raise ContractError(f"{path}: cannot be read as CSV: {error}") from error
+            # Some lines end in CRLF and others in LF (a file edited by hand in another
+            # program): DuckDB's reader wants one kind. Read a copy with LF throughout;
+            # line numbers stay the same.
+            with tempfile.TemporaryDirectory(prefix="ledgerlens-") as scratch:
+                copy = Path(scratch) / path.name
+                if not _normalise_line_endings(path, copy):
+                    raise ContractError(f"{path}: cannot be read as CSV: {error}") from error
+                try:
+                    _read_csv(con, _sql_string(str(copy)), columns)
+                except duckdb.Error as second:
+                    raise ContractError(f"{path}: cannot be read as CSV: {second}") from second
         con.execute(
             """
             create or replace temp table _ll_malformed as
