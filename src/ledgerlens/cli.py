@@ -102,6 +102,33 @@ def _print_summary(summary, warehouse: Path) -> None:
         console.print(f"[yellow]customer sheet not readable: {error}[/yellow]")
         return
     as_of = report.as_of_date
+    if report.data_quality:
+        quarantined = _table(
+            "Quarantined, by business, file and rule (marts.data_quality_report)",
+            "business",
+            "file",
+            "rule",
+            ">rows",
+            ">amount as written",
+            ">first line",
+        )
+        for row in report.data_quality:
+            amount = (
+                f"{row['amount_quarantined']:,.2f} ({row['amount_column']})"
+                if row["amount_column"]
+                else ""
+            )
+            if row["rows_with_unreadable_amount"]:
+                amount += f" + {row['rows_with_unreadable_amount']:,} unreadable"
+            quarantined.add_row(
+                row["business_id"],
+                f"{row['table_name']}.csv",
+                row["rule"],
+                f"{row['rows_quarantined']:,}",
+                amount,
+                str(row["first_source_row"]),
+            )
+        console.print(quarantined)
     table = _table(
         f"Businesses, as of {as_of}",
         "business",

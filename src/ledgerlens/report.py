@@ -78,6 +78,14 @@ CONCENTRATION_SQL = """
 """
 
 
+DATA_QUALITY_SQL = """
+    select business_id, table_name, rule, rows_quarantined, amount_column, amount_quarantined,
+        rows_with_unreadable_amount, source_file, first_source_row
+    from marts.data_quality_report
+    order by business_id, table_name, rule
+"""
+
+
 def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> list[dict]:
     cursor = con.execute(sql, params or [])
     names = [column[0] for column in cursor.description]
@@ -92,6 +100,7 @@ class RunReport:
     top_customers: list[dict]  # the highest-LTV customers of each business
     retention: list[dict]  # marts.revenue_retention, the last three ttm windows
     concentration: list[dict]  # marts.concentration at the latest month end
+    data_quality: list[dict]  # marts.data_quality_report: quarantined rows and money
 
 
 def read_run_report(warehouse: str | Path, top: int = 10) -> RunReport:
@@ -105,4 +114,5 @@ def read_run_report(warehouse: str | Path, top: int = 10) -> RunReport:
             top_customers=_rows(con, TOP_CUSTOMERS_SQL, [top]),
             retention=_rows(con, RETENTION_SQL),
             concentration=_rows(con, CONCENTRATION_SQL),
+            data_quality=_rows(con, DATA_QUALITY_SQL),
         )
