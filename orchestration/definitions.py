@@ -11,6 +11,7 @@ from dagster_dbt import DbtCliResource
 
 from orchestration.assets.dbt import dbt_models
 from orchestration.assets.raw import load_assets
+from orchestration.checks import gx_checks
 from orchestration.project import dbt_project
 from orchestration.resources import RawFiles, Warehouse, raw_files_from_env, warehouse_from_env
 
@@ -49,6 +50,7 @@ def build_definitions(
     warehouse = warehouse or warehouse_from_env()
     return dg.Definitions(
         assets=[*load_assets, dbt_models],
+        asset_checks=gx_checks,
         jobs=[pipeline_job],
         # Materialisations started from the UI also run in one process: DuckDB has one
         # writer, and the warehouse resource builds a copy per run (ledgerlens.safe_run).

@@ -70,6 +70,16 @@ class Warehouse(dg.ConfigurableResource):
             failures = context.instance.all_logs(
                 context.run.run_id, of_type=dg.DagsterEventType.STEP_FAILURE
             )
+            # A failed blocking check (an ERROR) stops the assets after it without failing
+            # a step: it must stop publishing too.
+            failures += [
+                event
+                for event in context.instance.all_logs(
+                    context.run.run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION
+                )
+                if not event.dagster_event.event_specific_data.passed
+                and event.dagster_event.event_specific_data.severity == dg.AssetCheckSeverity.ERROR
+            ]
             if failures:
                 kept = safe_run.keep_failed_build(warehouse)
                 context.log.warning(

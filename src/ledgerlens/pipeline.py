@@ -170,6 +170,8 @@ def _summarise(result: dg.ExecuteInProcessResult, seconds: float, as_of: str | N
             summary.checks_warned.append(name)
         else:
             summary.checks_failed.append(name)
+    # A failed blocking check stops what follows without failing a step.
+    summary.success = summary.success and not summary.checks_failed
     for event in result.all_events:
         if event.event_type_value == "STEP_SUCCESS":
             summary.step_seconds[event.step_key] = round(
@@ -182,6 +184,9 @@ def _summarise(result: dg.ExecuteInProcessResult, seconds: float, as_of: str | N
                 if event.step_failure_data.user_failure_data
                 else None
             )
+            # The innermost cause says what went wrong; the outer ones only where.
+            while error is not None and error.cause is not None:
+                error = error.cause
             text = description or (error.message.strip() if error else "failed")
             summary.failures.append(f"{event.step_key}: {text}")
     return summary

@@ -1,0 +1,93 @@
+"""Great Expectations suites as Dagster asset checks (ledgerlens.quality).
+
+One blocking check per raw table and per key mart. A failed contract rule is an ERROR:
+the assets downstream are not built and the run publishes nothing. A failed soft rule is
+a WARN. The metadata carries, per failed expectation, how many rows broke it and a few
+examples; the GX Data Docs are rebuilt in the `gx/` folder beside the warehouse.
+"""
+
+# No `from __future__ import annotations`: Dagster reads these annotations at import.
+
+import functools
+from pathlib import Path
+
+import dagster as dg
+
+from ledgerlens.contract import TABLES
+from ledgerlens.quality import SuiteResult, Validator, mart_suites, raw_suites
+from orchestration.assets.raw import raw_key
+from orchestration.resources import Warehouse
+
+CHECK_NAME = "great_expectations"
+
+
+def docs_dir(warehouse: Warehouse) -> Path:
+    """GX's project folder (suites, results, Data Docs): beside the published warehouse."""
+    return Path(warehouse.path).parent / "gx"
+
+
+@functools.cache
+def _validator(folder: str) -> Validator:
+    # One GX context per process and folder: making one costs about a second.
+    return Validator(folder)
+
+
+def _result(result: SuiteResult, docs: Path | None) -> dg.AssetCheckResult:
+    severity = dg.AssetCheckSeverity.ERROR if result.has_errors else dg.AssetCheckSeverity.WARN
+    metadata = {
+        "rows_validated": result.rows,
+        "arrow_batches": result.batches,
+        "seconds": result.seconds,
+        "expectations": len(result.outcomes),
+        "failed_expectations": dg.MetadataValue.json(result.summary()),
+    }
+    if docs:
+        metadata["data_docs"] = dg.MetadataValue.path(str(docs))
+    return dg.AssetCheckResult(passed=result.success, severity=severity, metadata=metadata)
+
+
+def _run(context, warehouse: Warehouse, suite_name: str, raw: bool) -> dg.AssetCheckResult:
+    validator = _validator(str(docs_dir(warehouse)))
+    with warehouse.connect() as con:
+        suites = raw_suites(con) if raw else mart_suites()
+        result = validator.validate(con, suites[suite_name])
+    docs = validator.build_docs()
+    for outcome in result.failed:
+        log = context.log.error if outcome.severity == "error" else context.log.warning
+        log(
+            f"{result.suite}: {outcome.unexpected:,} of {outcome.checked:,} rows break"
+            f" '{outcome.why}' ({outcome.expectation}), e.g. {', '.join(outcome.examples)}"
+        )
+    return _result(result, docs)
+
+
+def _raw_check(table_name: str) -> dg.AssetChecksDefinition:
+    @dg.asset_check(
+        asset=raw_key(table_name),
+        name=CHECK_NAME,
+        blocking=True,
+        description=f"GX suite of raw.{table_name}, derived from the data contract.",
+    )
+    def check(context: dg.AssetCheckExecutionContext, warehouse: Warehouse):
+        return _run(context, warehouse, table_name, raw=True)
+
+    return check
+
+
+def _mart_check(mart: str) -> dg.AssetChecksDefinition:
+    @dg.asset_check(
+        asset=dg.AssetKey(["marts", mart]),
+        name=CHECK_NAME,
+        blocking=True,
+        description=f"GX suite of marts.{mart}.",
+    )
+    def check(context: dg.AssetCheckExecutionContext, warehouse: Warehouse):
+        return _run(context, warehouse, mart, raw=False)
+
+    return check
+
+
+gx_checks = [
+    *(_raw_check(table.name) for table in TABLES),
+    *(_mart_check(mart) for mart in ("customer_sheet", "segment_summary")),
+]
