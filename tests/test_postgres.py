@@ -129,3 +129,46 @@ def test_dbt_project_builds_on_postgres_with_the_same_numbers(postgres, handmade
     assert sheet == EXPECTED
     assert all(isinstance(value[0], Decimal) for value in sheet.values())
     assert schemas == {"marts"}
+
+
+def test_gx_postgresql_data_source_validates_the_raw_tables(postgres, handmade_run):
+    """On a PostgreSQL target GX validates in place through its SQL data source."""
+    import psycopg2
+
+    from ledgerlens.contract import TABLES
+    from ledgerlens.publish import publish_to_postgres
+    from ledgerlens.quality import Validator, sql_table_suite
+
+    _, warehouse = handmade_run
+    publish_to_postgres(warehouse, **postgres)
+    url = (
+        f"postgresql+psycopg2://{postgres['user']}@{postgres['host']}:{postgres['port']}"
+        f"/{postgres['dbname']}"
+    )
+    validator = Validator()
+    results = {
+        table.name: validator.validate_sql_table(url, "raw", sql_table_suite(table))
+        for table in TABLES
+    }
+    assert {name: r.summary() for name, r in results.items() if not r.success} == {}
+    assert results["invoices"].rows == 8
+
+    # A negative quantity on a repeated key, written straight into PostgreSQL.
+    with psycopg2.connect(**postgres) as pg, pg.cursor() as cursor:
+        cursor.execute(
+            "insert into raw.invoice_lines select business_id, invoice_id, line_number,"
+            " item_code, description, -2, unit_price, discount_amount, line_amount, unit_cost,"
+            " _source_file, _source_row from raw.invoice_lines where invoice_id = 'I1'"
+            " and business_id = 'acme'"
+        )
+    broken = validator.validate_sql_table(
+        url, "raw", sql_table_suite(next(t for t in TABLES if t.name == "invoice_lines"))
+    )
+    failed = broken.summary()
+    assert failed["error: expect_column_values_to_be_between(quantity)"]["unexpected"] == 1
+    assert (
+        failed["error: expect_compound_columns_to_be_unique(business_id, invoice_id, line_number)"][
+            "unexpected"
+        ]
+        == 2
+    )
