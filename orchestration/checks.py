@@ -22,8 +22,9 @@ CHECK_NAME = "great_expectations"
 
 
 def docs_dir(warehouse: Warehouse) -> Path:
-    """GX's project folder (suites, results, Data Docs): beside the published warehouse."""
-    return Path(warehouse.path).parent / "gx"
+    """Where GX keeps its project (`gx/`: suites, results, Data Docs): the folder of the
+    published warehouse, so the docs are at warehouse/gx/uncommitted/data_docs/."""
+    return Path(warehouse.path).parent
 
 
 @functools.cache

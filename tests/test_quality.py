@@ -123,7 +123,7 @@ def test_a_soft_rule_warns_in_a_real_run_and_the_run_still_publishes(tmp_path):
     assert summary.success, summary.failures
     assert summary.checks_warned == ["raw.payment_allocations: great_expectations"]
     assert warehouse.exists()
-    docs = warehouse.parent / "gx" / "gx" / "uncommitted" / "data_docs" / "local_site"
+    docs = warehouse.parent / "gx" / "uncommitted" / "data_docs" / "local_site"
     assert (docs / "index.html").exists()
     # The Data Docs hold a validation result for the suite that warned.
     assert any("payment_allocations" in path.name for path in docs.rglob("*.html"))

@@ -345,8 +345,9 @@ def _batches(con: duckdb.DuckDBPyConnection, sql: str, rows: int) -> Iterator:
 
 class Validator:
     """A GX context with one pandas data source; each suite is validated batch by batch.
-    With `docs_dir`, the context is a file context there and every result is stored, so
-    `build_docs()` renders GX Data Docs."""
+    With `docs_dir`, the context is a file context there (GX's project in
+    `<docs_dir>/gx/`) and every result is stored, so `build_docs()` renders GX Data Docs
+    to `<docs_dir>/gx/uncommitted/data_docs/local_site/index.html`."""
 
     def __init__(self, docs_dir: str | Path | None = None):
         gx = _gx()
