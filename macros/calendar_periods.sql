@@ -48,3 +48,14 @@
         )
     ) }} as date)
 {%- endmacro %}
+
+{#-
+    Whole numbers 1 to `upper_bound` in a column `generated_number`: dbt's
+    generate_series builds them with power(), a float on most warehouses. Periods are
+    counted from a business's first one, so 2,400 (two hundred years of months) is
+    more history than any export carries.
+-#}
+{% macro period_counter(upper_bound=2400) -%}
+    select cast(generated_number as integer) as generated_number
+    from ({{ dbt.generate_series(upper_bound) }}) as series
+{%- endmacro %}

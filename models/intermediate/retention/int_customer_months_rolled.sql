@@ -24,11 +24,9 @@ as_of as (
 
 ),
 
--- dbt's series is built with power(), a float on most warehouses: made whole here.
 counter as (
 
-    select cast(generated_number as integer) as generated_number
-    from ({{ dbt.generate_series(2400) }}) as series
+    {{ period_counter() }}
 
 ),
 
