@@ -265,3 +265,37 @@ def test_dagster_runs_take_the_same_lock(tmp_path):
     )
     assert result.success
     assert query(warehouse, "select count(*) from raw.businesses") == [(2,)]
+
+
+def test_one_business_with_broken_rows_does_not_cost_the_others_anything(tmp_path):
+    clean = tmp_path / "clean.duckdb"
+    assert run_pipeline(RETENTION, clean, as_of_date="2025-12-31").success
+
+    data = tmp_path / "data"
+    shutil.copytree(RETENTION, data)
+    # Every invoice of north now has an impossible date: all of them, their lines and
+    # their credit note are quarantined; south is untouched.
+    invoices = (data / "invoices.csv").read_text().splitlines()
+    broken = [
+        line.replace(",invoice,20", ",invoice,31/12/20", 1) if line.startswith("north,") else line
+        for line in invoices
+    ]
+    (data / "invoices.csv").write_text("\n".join(broken) + "\n")
+    warehouse = tmp_path / "ledgerlens.duckdb"
+    summary = run_pipeline(data, warehouse, as_of_date="2025-12-31")
+    assert summary.success, summary.failures
+
+    quarantined = dict(
+        query(
+            warehouse,
+            "select table_name, sum(rows_quarantined) from marts.data_quality_report"
+            " where business_id = 'north' group by 1",
+        )
+    )
+    assert quarantined == {"invoices": 14, "invoice_lines": 14, "credit_notes": 1}
+    south = "select * from marts.{} where business_id = 'south' order by all"
+    for mart in ("customer_sheet", "revenue_retention", "cohorts", "concentration"):
+        assert query(warehouse, south.format(mart)) == query(clean, south.format(mart)), mart
+    assert query(
+        warehouse, "select count(*) from marts.customer_sheet where business_id = 'north'"
+    ) == [(0,)]
