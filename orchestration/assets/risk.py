@@ -4,7 +4,13 @@
 
 import dagster as dg
 
-from ledgerlens.risk import DEFAULT_METHOD, FEATURES_TABLE, SCORES_SCHEMA, SCORES_TABLE, score_warehouse
+from ledgerlens.risk import (
+    DEFAULT_METHOD,
+    FEATURES_TABLE,
+    SCORES_SCHEMA,
+    SCORES_TABLE,
+    score_warehouse,
+)
 from orchestration.resources import Warehouse
 
 RISK_SCORES_KEY = dg.AssetKey([SCORES_SCHEMA, SCORES_TABLE])

@@ -134,7 +134,10 @@ def _make_model(method: str):
         return make_pipeline(StandardScaler(), LogisticRegression(C=1.0, max_iter=500))
     if method == "gradient_boosting":
         return HistGradientBoostingClassifier(
-            max_iter=200, learning_rate=0.05, max_leaf_nodes=15, l2_regularization=1.0,
+            max_iter=200,
+            learning_rate=0.05,
+            max_leaf_nodes=15,
+            l2_regularization=1.0,
             random_state=0,
         )
     if method == "late_rate":
@@ -159,8 +162,9 @@ def _reason_codes(x: np.ndarray, explainer) -> np.ndarray:
     groups = list(dict.fromkeys(FEATURE_GROUPS.values()))
     by_group = np.column_stack(
         [
-            contributions[:, [i for i, n in enumerate(FEATURE_NAMES) if FEATURE_GROUPS[n] == g]]
-            .sum(axis=1)
+            contributions[
+                :, [i for i, n in enumerate(FEATURE_NAMES) if FEATURE_GROUPS[n] == g]
+            ].sum(axis=1)
             for g in groups
         ]
     )
@@ -225,7 +229,9 @@ def score(
     # business's late rate when it has no paid invoice yet).
     share = _col(current, "customer_share_paid_late")
     business_rate = {
-        b: float(y_train[business_train == b].mean()) if (business_train == b).any() else pooled_rate
+        b: float(y_train[business_train == b].mean())
+        if (business_train == b).any()
+        else pooled_rate
         for b in np.unique(business_now)
     }
     baseline = np.where(
