@@ -229,6 +229,72 @@ def cmd_benchmark(args: argparse.Namespace) -> int:
     return 0 if all(phase["exit_code"] == 0 for phase in result["phases"]) else 1
 
 
+def cmd_backtest(args: argparse.Namespace) -> int:
+    from ledgerlens.backtest import run_backtest
+
+    started = time.perf_counter()
+    seeds = [int(seed) for seed in args.seeds.split(",")]
+    console.print(
+        f"Back-test of the late-payment model: seeds {seeds}, ~{args.lines:,} invoice lines, "
+        f"in {args.workdir}"
+    )
+    report = run_backtest(
+        seeds,
+        args.lines,
+        args.workdir,
+        methods=args.methods.split(",") if args.methods else None,
+        emit=lambda line: console.print(f"{_stamp(started)} {line}"),
+    )
+    for seed in report["seeds"]:
+        table = _table(
+            f"Seed {seed['seed']}: invoices open at {seed['as_of_date']}, outcome by "
+            f"{seed['data_end']} ({seed['evaluated']:,} evaluated, late share "
+            f"{seed['late_share']:.1%}; {seed['already_late']:,} already late left out)",
+            "method",
+            ">AUC",
+            ">Brier",
+            "calibration by band: invoices, predicted / actual late share",
+        )
+        for method in [*report["methods"], "baseline"]:
+            metrics = seed[method]
+            bands = "; ".join(
+                f"{band['band']} {band['invoices']:,}: "
+                + (
+                    f"{band['mean_predicted']:.2f} / {band['actual_late_share']:.2f}"
+                    if band["invoices"]
+                    else "-"
+                )
+                for band in metrics["calibration"]
+            )
+            auc = metrics["auc"]
+            table.add_row(
+                method, f"{auc:.3f}" if auc is not None else "", f"{metrics['brier']:.4f}", bands
+            )
+        console.print(table)
+        cash = _table(
+            f"Seed {seed['seed']}: 13-week cash forecast vs collections",
+            "business",
+            ">weekly MAPE",
+            ">WAPE",
+            ">weeks inside low-high",
+            ">forecast, 13 weeks",
+            ">actual, 13 weeks",
+        )
+        for business, row in seed["cash_forecast"].items():
+            mape = row["mape"]
+            cash.add_row(
+                business,
+                f"{mape:.1%}" if mape is not None else "",
+                f"{row['wape']:.1%}" if row["wape"] is not None else "",
+                row["weeks_inside_range"],
+                f"{row['forecast_13_weeks']:,.2f}",
+                f"{row['actual_13_weeks']:,.2f}",
+            )
+        console.print(cash)
+    console.print(f"details in {Path(args.workdir) / 'backtest.json'}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="ledgerlens", description="Customer intelligence from accounting data."
@@ -287,6 +353,23 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--as-of", dest="as_of")
     add_generate_options(bench)
     bench.set_defaults(func=cmd_benchmark)
+
+    backtest = commands.add_parser(
+        "backtest",
+        help="time-split back-test of the late-payment model and the cash forecast",
+    )
+    backtest.add_argument("--seeds", default="7,11", help="generator seeds (default 7,11)")
+    backtest.add_argument(
+        "--lines", type=int, default=200_000, help="approximate invoice lines (default 200000)"
+    )
+    backtest.add_argument(
+        "--methods",
+        help="comma-separated methods (default all: logistic,gradient_boosting,late_rate)",
+    )
+    backtest.add_argument(
+        "--workdir", default="bench/backtest", help="where data and warehouses go"
+    )
+    backtest.set_defaults(func=cmd_backtest)
     return parser
 
 

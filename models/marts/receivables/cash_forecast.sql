@@ -1,11 +1,16 @@
 {#-
     Expected collections from the invoices open at the as-of date over the next 13
     weeks, per business. Each open invoice is paid either within the late threshold
-    (at its expected on-time date, weight 1 - late_probability) or beyond it (at its
-    expected late date, weight late_probability). A week's range treats invoices as
-    independent: expected +/- 1.2816 standard deviations (an 80% interval), never
-    below zero (DECISIONLOG.md).
+    (probability 1 - late_probability) or beyond it (late_probability); within each
+    scenario its paid date follows how the business's invoices were actually paid
+    (days after due date, a year of history ending a quarter before the as-of date),
+    given that it is not paid yet. A week's range treats invoices as independent:
+    expected +/- 1.2816 standard deviations (an 80% interval), never below zero
+    (DECISIONLOG.md).
 -#}
+{%- set late_days = var('late_days_beyond_terms') -%}
+{%- set history_start_days = 455 -%}
+{%- set history_end_days = 91 -%}
 with
 
 open_invoice_risk as (
@@ -17,6 +22,12 @@ open_invoice_risk as (
 businesses as (
 
     select * from {{ ref('stg_businesses') }}
+
+),
+
+invoices_settled as (
+
+    select * from {{ ref('int_invoices_settled') }}
 
 ),
 
@@ -52,33 +63,154 @@ week_bounds as (
 
 ),
 
+-- How the business's customers actually paid: days from due date to paid date of the
+-- invoices issued in the year ending a quarter before the as-of date (old enough that
+-- nearly all are paid, so slow payers are not left out), paid by the as-of date.
+payment_delays as (
+
+    select
+        invoices_settled.business_id,
+        {{ dbt.datediff('invoices_settled.due_date', 'invoices_settled.paid_date', 'day') }}
+            as days_after_due,
+        count(*) as paid_invoices
+
+    from invoices_settled
+    cross join as_of
+    where invoices_settled.paid_date <= as_of.as_of_date
+        and invoices_settled.invoice_date
+        > cast({{ dbt.dateadd('day', -history_start_days, 'as_of.as_of_date') }} as date)
+        and invoices_settled.invoice_date
+        <= cast({{ dbt.dateadd('day', -history_end_days, 'as_of.as_of_date') }} as date)
+    group by
+        invoices_settled.business_id,
+        {{ dbt.datediff('invoices_settled.due_date', 'invoices_settled.paid_date', 'day') }}
+
+),
+
+open_invoices as (
+
+    select
+        open_invoice_risk.business_id,
+        open_invoice_risk.invoice_id,
+        open_invoice_risk.open_amount_home,
+        open_invoice_risk.late_probability,
+        open_invoice_risk.due_date,
+        open_invoice_risk.expected_on_time_paid_date,
+        open_invoice_risk.expected_late_paid_date,
+        -- Negative while not yet due.
+        {{ dbt.datediff('open_invoice_risk.due_date', 'as_of.as_of_date', 'day') }}
+            as days_past_due
+
+    from open_invoice_risk
+    cross join as_of
+
+),
+
+-- Each open invoice is paid within the threshold with probability 1 - p, else beyond
+-- it; within each scenario its paid date follows the business's payment delays, given
+-- what is known: not paid yet, so later than today.
+delay_candidates as (
+
+    select
+        open_invoices.business_id,
+        open_invoices.invoice_id,
+        open_invoices.open_amount_home,
+        open_invoices.due_date,
+        payment_delays.days_after_due,
+        payment_delays.paid_invoices,
+        payment_delays.days_after_due > {{ late_days }} as is_late_scenario,
+        case
+            when payment_delays.days_after_due > {{ late_days }}
+                then open_invoices.late_probability
+            else 1 - open_invoices.late_probability
+        end as scenario_probability
+
+    from open_invoices
+    inner join payment_delays
+        on open_invoices.business_id = payment_delays.business_id
+        and payment_delays.days_after_due > open_invoices.days_past_due
+
+),
+
+delay_weights as (
+
+    select
+        business_id,
+        invoice_id,
+        open_amount_home,
+        is_late_scenario,
+        cast(
+            {{ dbt.dateadd('day', 'days_after_due', 'due_date') }} as date
+        ) as scenario_date,
+        scenario_probability * paid_invoices
+            / sum(paid_invoices) over (
+                partition by business_id, invoice_id, is_late_scenario
+            ) as scenario_weight
+
+    from delay_candidates
+
+),
+
+-- A scenario the history has no example for (a new business, an invoice later than
+-- any seen) falls back to its expected date from open_invoice_risk.
+scenario_support as (
+
+    select
+        business_id,
+        invoice_id,
+        max(case when is_late_scenario then 1 else 0 end) as has_late_history,
+        max(case when is_late_scenario then 0 else 1 end) as has_on_time_history
+
+    from delay_weights
+    group by business_id, invoice_id
+
+),
+
 scenarios as (
 
     select
         business_id,
         invoice_id,
         open_amount_home,
-        expected_on_time_paid_date as scenario_date,
-        1 - late_probability as scenario_weight
+        scenario_date,
+        scenario_weight
 
-    from open_invoice_risk
-    where late_probability < 1
+    from delay_weights
 
     union all
 
     select
-        business_id,
-        invoice_id,
-        open_amount_home,
-        expected_late_paid_date as scenario_date,
-        late_probability as scenario_weight
+        open_invoices.business_id,
+        open_invoices.invoice_id,
+        open_invoices.open_amount_home,
+        open_invoices.expected_on_time_paid_date as scenario_date,
+        1 - open_invoices.late_probability as scenario_weight
 
-    from open_invoice_risk
+    from open_invoices
+    left join scenario_support
+        on open_invoices.business_id = scenario_support.business_id
+        and open_invoices.invoice_id = scenario_support.invoice_id
+    where open_invoices.late_probability < 1
+        and coalesce(scenario_support.has_on_time_history, 0) = 0
+
+    union all
+
+    select
+        open_invoices.business_id,
+        open_invoices.invoice_id,
+        open_invoices.open_amount_home,
+        open_invoices.expected_late_paid_date as scenario_date,
+        open_invoices.late_probability as scenario_weight
+
+    from open_invoices
+    left join scenario_support
+        on open_invoices.business_id = scenario_support.business_id
+        and open_invoices.invoice_id = scenario_support.invoice_id
+    where coalesce(scenario_support.has_late_history, 0) = 0
 
 ),
 
--- How likely each invoice is to be paid in each week (both scenarios may fall in the
--- same week).
+-- How likely each invoice is to be paid in each week.
 invoice_weeks as (
 
     select
