@@ -65,3 +65,27 @@ def test_missing_data_folder_is_a_usage_error(tmp_path):
     )
     assert result.returncode == 2
     assert "no such folder" in result.stdout
+
+
+@pytest.mark.slow
+def test_run_prints_aging_dso_and_riskiest_invoices(tmp_path):
+    receivables = Path(__file__).parent / "data" / "receivables"
+    result = _run(
+        "run",
+        "--data",
+        str(receivables),
+        "--warehouse",
+        str(tmp_path / "w.duckdb"),
+        "--as-of",
+        "2024-06-30",
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    out = " ".join(result.stdout.split())  # table cells are padded
+    assert "Receivables aging, as of 2024-06-30" in out
+    # current 250 + 50, 1-30 300 + 75, 31-60 800, 61-90 120, 90+ 90; total 1685.00;
+    # K2's unapplied 150.00 (tests/test_receivables.py works these out).
+    assert "│ shop (USD) │ 300.00 │ 375.00 │ 800.00 │ 120.00 │ 90.00 │ 1,685.00 │ 150.00 │" in out
+    assert "Days sales outstanding, as of 2024-06-30" in out
+    # Not yet 15 days late: B1 and B6 (B2 and B8 are 16 and 30 days past due already).
+    assert "Riskiest open invoices not yet late: shop, as of 2024-06-30" in out
+    assert "B1 " in out and "B6 " in out and "B8 " not in out

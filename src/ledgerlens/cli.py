@@ -111,6 +111,7 @@ def _print_summary(summary, warehouse: Path) -> None:
     for business in report.businesses:
         segments = [s for s in report.segments if s["business_id"] == business["business_id"]]
         _print_segments(business, segments)
+    _print_receivables(report)
     by_business: dict[str, list[dict]] = {}
     for row in report.top_customers:
         by_business.setdefault(row["business_id"], []).append(row)
@@ -133,6 +134,81 @@ def _print_summary(summary, warehouse: Path) -> None:
                 f"{row['purchases']:,}",
                 str(row["first_purchase_date"]),
                 str(row["last_purchase_date"]),
+            )
+        console.print(table)
+
+
+def _print_receivables(report) -> None:
+    dso = {row["business_id"]: row for row in report.dso}
+    table = _table(
+        f"Receivables aging, as of {report.as_of_date} (home currency)",
+        "business",
+        ">current",
+        ">1-30",
+        ">31-60",
+        ">61-90",
+        ">90+",
+        ">open balance",
+        ">customer credit",
+    )
+    for row in report.aging:
+        table.add_row(
+            f"{row['business_id']} ({row['home_currency']})",
+            f"{row['current_home']:,.2f}",
+            f"{row['past_due_1_30_home']:,.2f}",
+            f"{row['past_due_31_60_home']:,.2f}",
+            f"{row['past_due_61_90_home']:,.2f}",
+            f"{row['past_due_over_90_home']:,.2f}",
+            f"{row['open_balance_home']:,.2f}",
+            f"{row['customer_credit_home']:,.2f}",
+        )
+    console.print(table)
+    table = _table(
+        f"Days sales outstanding, as of {report.as_of_date}",
+        "business",
+        ">count-back DSO",
+        ">simple DSO (90 days)",
+        ">best possible DSO",
+        ">days beyond terms",
+    )
+    for row in report.aging:
+        days = dso.get(row["business_id"], {})
+        table.add_row(
+            row["business_id"],
+            *(
+                f"{days[key]:,.1f}" if days.get(key) is not None else "-"
+                for key in (
+                    "count_back_dso",
+                    "simple_dso",
+                    "best_possible_dso",
+                    "days_beyond_terms",
+                )
+            ),
+        )
+    console.print(table)
+    by_business: dict[str, list[dict]] = {}
+    for row in report.riskiest_invoices:
+        by_business.setdefault(row["business_id"], []).append(row)
+    for business_id, invoices in by_business.items():
+        table = _table(
+            f"Riskiest open invoices not yet late: {business_id}, as of {report.as_of_date}",
+            "invoice",
+            "customer",
+            f">open ({invoices[0]['home_currency']})",
+            "due",
+            ">P(late)",
+            "expected paid",
+            "why",
+        )
+        for row in invoices:
+            table.add_row(
+                row["invoice_id"],
+                row["customer_name"] or "",
+                f"{row['open_amount_home']:,.2f}",
+                str(row["due_date"]),
+                f"{row['late_probability']:.0%}",
+                str(row["expected_paid_date"]),
+                row["top_reasons"],
             )
         console.print(table)
 

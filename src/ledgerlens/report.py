@@ -54,6 +54,49 @@ SEGMENT_SUMMARY_SQL = """
 """
 
 
+AGING_SQL = """
+    select
+        aging.business_id,
+        max(businesses.business_name) as business_name,
+        max(aging.home_currency) as home_currency,
+        count(*) filter (where aging.open_balance_home <> 0) as customers_owing,
+        sum(aging.current_home) as current_home,
+        sum(aging.past_due_1_30_home) as past_due_1_30_home,
+        sum(aging.past_due_31_60_home) as past_due_31_60_home,
+        sum(aging.past_due_61_90_home) as past_due_61_90_home,
+        sum(aging.past_due_over_90_home) as past_due_over_90_home,
+        sum(aging.open_balance_home) as open_balance_home,
+        sum(aging.unapplied_payments_home + aging.untied_credit_notes_home)
+            as customer_credit_home
+    from marts.ar_aging as aging
+    inner join staging.stg_businesses as businesses
+        on aging.business_id = businesses.business_id
+    group by aging.business_id
+    order by aging.business_id
+"""
+
+
+DSO_SQL = """
+    select business_id, count_back_dso, simple_dso, best_possible_dso, days_beyond_terms
+    from marts.dso_history
+    where is_current
+"""
+
+
+# The invoices not yet late whose lateness the model is surest of: what to chase first.
+RISKIEST_SQL = """
+    select business_id, invoice_id, customer_name, open_amount_home, home_currency,
+        due_date, late_probability, risk_band, expected_paid_date, top_reasons
+    from marts.open_invoice_risk
+    where model_scope <> 'already_late'
+    qualify row_number() over (
+        partition by business_id
+        order by late_probability desc, open_amount_home desc, invoice_id
+    ) <= ?
+    order by business_id, late_probability desc, open_amount_home desc, invoice_id
+"""
+
+
 def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> list[dict]:
     cursor = con.execute(sql, params or [])
     names = [column[0] for column in cursor.description]
@@ -66,9 +109,12 @@ class RunReport:
     businesses: list[dict]  # one row per business: customers, net sales, purchases
     segments: list[dict]  # marts.segment_summary in the segments' priority order
     top_customers: list[dict]  # the highest-LTV customers of each business
+    aging: list[dict]  # marts.ar_aging summed per business
+    dso: list[dict]  # marts.dso_history at the as-of date
+    riskiest_invoices: list[dict]  # open, not yet late, most likely to be paid late
 
 
-def read_run_report(warehouse: str | Path, top: int = 10) -> RunReport:
+def read_run_report(warehouse: str | Path, top: int = 10, risky: int = 5) -> RunReport:
     """Everything the run summary prints, read through one read-only connection."""
     with duckdb.connect(str(warehouse), read_only=True) as con:
         as_of = con.execute("select max(as_of_date) from marts.customer_sheet").fetchone()[0]
@@ -77,4 +123,7 @@ def read_run_report(warehouse: str | Path, top: int = 10) -> RunReport:
             businesses=_rows(con, BUSINESS_OVERVIEW_SQL),
             segments=_rows(con, SEGMENT_SUMMARY_SQL),
             top_customers=_rows(con, TOP_CUSTOMERS_SQL, [top]),
+            aging=_rows(con, AGING_SQL),
+            dso=_rows(con, DSO_SQL),
+            riskiest_invoices=_rows(con, RISKIEST_SQL, [risky]),
         )
