@@ -83,23 +83,26 @@ scenario_dates as (
         cast(
             {{ dbt.dateadd(
                 'day',
-                'cast(round(expected_on_time_days_after_due, 0) as ' ~ dbt.type_int() ~ ')',
+                'cast(round(cast(expected_on_time_days_after_due as decimal(18, 4)), 0) as '
+                ~ dbt.type_int() ~ ')',
                 'due_date'
             ) }} as date
         ) as raw_on_time_paid_date,
         cast(
             {{ dbt.dateadd(
                 'day',
-                'cast(round(expected_late_days_after_due, 0) as ' ~ dbt.type_int() ~ ')',
+                'cast(round(cast(expected_late_days_after_due as decimal(18, 4)), 0) as '
+                ~ dbt.type_int() ~ ')',
                 'due_date'
             ) }} as date
         ) as raw_late_paid_date,
         cast(
             {{ dbt.dateadd(
                 'day',
-                'cast(round('
+                'cast(round(cast('
                 ~ '(1 - late_probability) * coalesce(expected_on_time_days_after_due, 0)'
-                ~ ' + late_probability * expected_late_days_after_due, 0) as '
+                ~ ' + late_probability * expected_late_days_after_due'
+                ~ ' as decimal(18, 4)), 0) as '
                 ~ dbt.type_int() ~ ')',
                 'due_date'
             ) }} as date
@@ -148,8 +151,9 @@ reason_words as (
             when 'late_history' then
                 'this customer paid '
                 || cast(
-                    cast(round(open_invoices.customer_share_paid_late
-                        * open_invoices.customer_paid_invoices, 0) as {{ dbt.type_int() }})
+                    cast(round(cast(open_invoices.customer_share_paid_late
+                        * open_invoices.customer_paid_invoices as decimal(18, 4)), 0)
+                        as {{ dbt.type_int() }})
                     as {{ dbt.type_string() }})
                 || ' of its ' || cast(open_invoices.customer_paid_invoices as {{ dbt.type_string() }})
                 || ' paid invoices late'
@@ -162,7 +166,8 @@ reason_words as (
             when 'days_beyond_terms' then
                 'this customer pays '
                 || cast(
-                    cast(round(open_invoices.customer_avg_days_beyond_terms, 0) as {{ dbt.type_int() }})
+                    cast(round(cast(open_invoices.customer_avg_days_beyond_terms
+                        as decimal(18, 4)), 0) as {{ dbt.type_int() }})
                     as {{ dbt.type_string() }})
                 || ' days beyond terms on average'
             when 'overdue_balance' then
