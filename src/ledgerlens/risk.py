@@ -194,6 +194,19 @@ def score(
     train: dict[str, np.ndarray], current: dict[str, np.ndarray], late_days: int, method: str
 ) -> Scores:
     """Fit on `train` (outcome-known snapshot rows) and score `current` (open now)."""
+    import sklearn.ensemble  # noqa: F401  (loads OpenMP, so that the limit below applies)
+    from threadpoolctl import threadpool_limits
+
+    # One OpenMP thread: the fits are small (1-2 s at 1M invoice lines), and on a busy
+    # machine (dbt, DuckDB, other jobs) spin-waiting OpenMP threads made the same fit
+    # 10-20 times slower.
+    with threadpool_limits(limits=1, user_api="openmp"):
+        return _score(train, current, late_days, method)
+
+
+def _score(
+    train: dict[str, np.ndarray], current: dict[str, np.ndarray], late_days: int, method: str
+) -> Scores:
     x_train_all = feature_matrix(train, late_days)
     y_train_all = np.asarray(train["is_paid_beyond_threshold"], dtype=int)
     # Rows already past the threshold at their snapshot are late by construction.
@@ -206,10 +219,9 @@ def score(
 
     probability = np.full(rows, np.nan)
     scope = np.full(rows, "pooled", dtype=object)
-    pooled = None
-    if len(y_train) and y_train.min() != y_train.max():
-        pooled = _make_model(method).fit(x_train, y_train)
     pooled_rate = float(y_train.mean()) if len(y_train) else 0.5
+    can_pool = bool(len(y_train)) and y_train.min() != y_train.max()
+    pooled = None  # fitted on first use: not needed when every business has its own
     for business in np.unique(business_now):
         here = business_now == business
         mine = business_train == business
@@ -221,7 +233,8 @@ def score(
             model = _make_model(method).fit(x_train[mine], y_mine)
             probability[here] = model.predict_proba(x_now[here])[:, 1]
             scope[here] = "business"
-        elif pooled is not None:
+        elif can_pool:
+            pooled = pooled or _make_model(method).fit(x_train, y_train)
             probability[here] = pooled.predict_proba(x_now[here])[:, 1]
         else:
             probability[here] = pooled_rate
