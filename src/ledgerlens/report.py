@@ -83,7 +83,8 @@ DSO_SQL = """
 """
 
 
-# The invoices not yet late whose lateness the model is surest of: what to chase first.
+# The invoices not yet late whose lateness the model is surest of, the largest first:
+# what to chase first.
 RISKIEST_SQL = """
     select business_id, invoice_id, customer_name, open_amount_home, home_currency,
         due_date, late_probability, risk_band, expected_paid_date, top_reasons
@@ -91,9 +92,9 @@ RISKIEST_SQL = """
     where model_scope <> 'already_late'
     qualify row_number() over (
         partition by business_id
-        order by late_probability desc, open_amount_home desc, invoice_id
+        order by round(late_probability, 2) desc, open_amount_home desc, invoice_id
     ) <= ?
-    order by business_id, late_probability desc, open_amount_home desc, invoice_id
+    order by business_id, round(late_probability, 2) desc, open_amount_home desc, invoice_id
 """
 
 
