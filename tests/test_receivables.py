@@ -271,19 +271,38 @@ def test_open_invoice_risk_scores_exactly_the_open_invoices(receivables_run):
 
 
 def test_cash_forecast_spreads_open_amounts_by_probability(receivables_run):
-    """Week totals recomputed from open_invoice_risk with plain date arithmetic."""
+    """Week totals recomputed from open_invoice_risk and the payment history, by hand."""
     _, warehouse = receivables_run
+    # The history the forecast draws paid dates from: invoices issued 2023-04-02 ..
+    # 2024-03-31 and paid by 06-30. Only A1 (03-01, due 03-31, paid 04-10): 10 days after.
+    history = {10: 1}
     risk = query(
         warehouse,
-        "select open_amount_home, late_probability, expected_on_time_paid_date,"
+        "select open_amount_home, late_probability, due_date, expected_on_time_paid_date,"
         " expected_late_paid_date from marts.open_invoice_risk",
     )
     expected = {week: D("0") for week in range(1, 14)}
     as_of = date(2024, 6, 30)
-    for amount, probability, on_time, late in risk:
-        for when, weight in ((on_time, 1 - probability), (late, probability)):
-            if when is None or weight == 0:
-                continue
+    for amount, probability, due, on_time_date, late_date in risk:
+        past_due = (as_of - due).days
+        # Not paid yet: only delays beyond today's days past due remain possible.
+        possible = {days: n for days, n in history.items() if days > past_due}
+        scenarios = []
+        for is_late, weight, fallback in (
+            (False, 1 - probability, on_time_date),
+            (True, probability, late_date),
+        ):
+            window = {d: n for d, n in possible.items() if (d > 15) == is_late}
+            if window:
+                total = sum(window.values())
+                scenarios += [
+                    (due + timedelta(days=d), weight * n / total) for d, n in window.items()
+                ]
+            elif weight > 0:
+                scenarios.append((fallback, weight))
+        # e.g. B1 (due 07-20, 20 days to go): paid 10 days after due, 07-30, with 1 - p;
+        # the late scenario has no history beyond 15 days: its expected date, with p.
+        for when, weight in scenarios:
             week = ((when - as_of).days + 6) // 7
             if 1 <= week <= 13:
                 expected[week] += amount * weight
