@@ -67,9 +67,12 @@ open_invoices as (
     inner join features
         on invoice_payments.business_id = features.business_id
         and invoice_payments.invoice_id = features.invoice_id
+    -- Scores from another run's as-of date must not pass for this run's
+    -- (assert_open_invoice_risk_scores_every_open_invoice).
     inner join scores
         on invoice_payments.business_id = scores.business_id
         and invoice_payments.invoice_id = scores.invoice_id
+        and invoice_payments.as_of_date = scores.as_of_date
     where invoice_payments.is_open
 
 ),
