@@ -153,7 +153,9 @@ final as (
         cast(
             case
                 when open_invoices.paid_date <= this_run.as_of_date
-                    then {{ dbt.datediff('open_invoices.due_date', 'open_invoices.paid_date', 'day') }}
+                    then {{ dbt.datediff(
+                        'open_invoices.due_date', 'open_invoices.paid_date', 'day'
+                    ) }}
             end as {{ dbt.type_int() }}
         ) as days_paid_after_due
 

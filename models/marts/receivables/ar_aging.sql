@@ -1,7 +1,8 @@
 {#-
     The aged receivables ledger at the as-of date: what each customer owes, by how far
     past its due date, in home currency. The total ties out to invoices minus
-    allocations minus tied credit notes (data-tests/integrity/assert_ar_aging_ties_to_documents.sql).
+    allocations minus tied credit notes
+    (data-tests/integrity/assert_ar_aging_ties_to_documents.sql).
 -#}
 with
 

@@ -162,8 +162,9 @@ period_sales as (
         period_bounds.as_of_date,
         businesses.business_id,
         period_bounds.period_back,
-        {{ dbt.datediff('period_bounds.period_start_date', 'period_bounds.period_end_date', 'day') }}
-            + 1 as period_days,
+        {{ dbt.datediff(
+            'period_bounds.period_start_date', 'period_bounds.period_end_date', 'day'
+        ) }} + 1 as period_days,
         coalesce(sum(invoices_settled.total_amount_home), 0) as credit_sales_home
 
     from period_bounds

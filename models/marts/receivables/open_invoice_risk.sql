@@ -158,7 +158,8 @@ reason_words as (
                         * open_invoices.customer_paid_invoices as decimal(18, 4)), 0)
                         as {{ dbt.type_int() }})
                     as {{ dbt.type_string() }})
-                || ' of its ' || cast(open_invoices.customer_paid_invoices as {{ dbt.type_string() }})
+                || ' of its '
+                || cast(open_invoices.customer_paid_invoices as {{ dbt.type_string() }})
                 || ' paid invoices late'
             when 'recent_late' then
                 'this customer paid '
