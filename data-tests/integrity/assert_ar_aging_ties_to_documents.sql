@@ -1,3 +1,4 @@
+{{ config(meta={"dagster": {"ref": {"name": "ar_aging"}}}) }}
 {#-
     The aged receivables add up, per business and to the cent, to what the documents
     say is owed: each non-void credit invoice's total minus the cash allocated to it

@@ -1,3 +1,4 @@
+{{ config(meta={"dagster": {"ref": {"name": "open_invoice_risk"}}}) }}
 {#-
     Every invoice open at the as-of date has a late-payment score from this run: the
     Python asset (intermediate/invoice_risk_scores) and the dbt models agree on the
