@@ -200,6 +200,8 @@ def _print_receivables(report) -> None:
             "expected paid",
             "why",
         )
+        # The reasons are sentences: they wrap, so the numbers beside them keep their width.
+        table.columns[-1].no_wrap = False
         for row in invoices:
             table.add_row(
                 row["invoice_id"],
