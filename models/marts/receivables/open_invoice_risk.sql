@@ -178,18 +178,20 @@ reason_words as (
                 'this customer has '
                 || cast(open_invoices.customer_overdue_balance_home as {{ dbt.type_string() }})
                 || ' ' || open_invoices.home_currency || ' overdue'
+            -- Amount, terms and history can raise the risk by being high or by being
+            -- low (the model decides), so they are stated, not judged.
             when 'invoice_amount' then
-                'a large invoice ('
+                'the invoice amount ('
                 || cast(open_invoices.total_amount_home as {{ dbt.type_string() }})
                 || ' ' || open_invoices.home_currency || ')'
             when 'payment_terms' then
-                'long payment terms ('
+                'payment terms of '
                 || cast(open_invoices.payment_terms_days as {{ dbt.type_string() }})
-                || ' days)'
+                || ' days'
             when 'short_history' then
-                'little payment history ('
+                'a payment history of '
                 || cast(open_invoices.customer_paid_invoices as {{ dbt.type_string() }})
-                || ' paid invoices)'
+                || ' paid invoices'
         end as reason
 
     from reason_codes
