@@ -9,8 +9,9 @@ from pathlib import Path
 import dagster as dg
 from dagster_dbt import DbtCliResource
 
-from orchestration.assets.dbt import dbt_models
+from orchestration.assets.dbt import dbt_models, dbt_risk_models
 from orchestration.assets.raw import load_assets
+from orchestration.assets.risk import invoice_risk_scores
 from orchestration.checks import gx_checks
 from orchestration.project import dbt_project
 from orchestration.resources import RawFiles, Warehouse, raw_files_from_env, warehouse_from_env
@@ -49,7 +50,7 @@ def build_definitions(
 ) -> dg.Definitions:
     warehouse = warehouse or warehouse_from_env()
     return dg.Definitions(
-        assets=[*load_assets, dbt_models],
+        assets=[*load_assets, dbt_models, invoice_risk_scores, dbt_risk_models],
         asset_checks=gx_checks,
         jobs=[pipeline_job],
         # Materialisations started from the UI also run in one process: DuckDB has one

@@ -32,6 +32,10 @@ def test_definitions_load_with_every_asset_and_check():
     check_keys = {str(key) for key in defs.resolve_asset_graph().asset_check_keys}
     assert any("customer_sheet" in key and "unique_combination" in key for key in check_keys)
     assert any("no_rows_quarantined" in key for key in check_keys)
+    # Receivables: the Python risk asset, and the integrity tests as checks of their marts.
+    assert "intermediate/invoice_risk_scores" in keys
+    assert "marts/open_invoice_risk" in keys and "marts/cash_forecast" in keys
+    assert any("ar_aging" in key and "assert_ar_aging_ties" in key for key in check_keys)
     assert defs.resolve_job_def(JOB_NAME) is not None
 
 
@@ -104,3 +108,14 @@ def test_dagster_dev_serves_the_asset_graph(tmp_path):
         process.wait(timeout=30)
     assert "marts/customer_sheet" in paths
     assert "raw/invoices" in paths
+
+
+def test_risk_model_runs_between_the_dbt_models_it_reads_and_those_reading_it():
+    from orchestration.definitions import defs
+
+    graph = defs.resolve_asset_graph()
+    scores = dg.AssetKey(["intermediate", "invoice_risk_scores"])
+    assert (
+        dg.AssetKey(["intermediate", "int_invoices_risk_featured"]) in graph.get(scores).parent_keys
+    )
+    assert scores in graph.get(dg.AssetKey(["marts", "open_invoice_risk"])).parent_keys

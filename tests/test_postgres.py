@@ -75,6 +75,8 @@ def test_dbt_project_builds_on_postgres_with_the_same_numbers(postgres, handmade
     _, warehouse = handmade_run
     copied = publish_to_postgres(warehouse, **postgres)
     assert copied["raw.invoices"] == 8 and copied["quarantine.invoices"] == 1
+    # The Python risk scores (a dbt source) go along, so the marts reading them build too.
+    assert copied["intermediate.invoice_risk_scores"] == 2  # acme I2 and I7 are open
 
     env = {
         **os.environ,
@@ -110,6 +112,15 @@ def test_dbt_project_builds_on_postgres_with_the_same_numbers(postgres, handmade
         )
         sheet = {(row[0], row[1]): tuple(row[2:]) for row in cursor.fetchall()}
         cursor.execute(
+            "select business_id, customer_id, open_balance_home, current_home,"
+            " past_due_61_90_home from marts.ar_aging"
+        )
+        aging = {(row[0], row[1]): tuple(row[2:]) for row in cursor.fetchall()}
+        cursor.execute("select count(*) from marts.open_invoice_risk")
+        risk_rows = cursor.fetchone()[0]
+        cursor.execute("select count(*) from marts.cash_forecast")
+        forecast_rows = cursor.fetchone()[0]
+        cursor.execute(
             "select table_schema from information_schema.tables where table_name = 'customer_sheet'"
         )
         schemas = {row[0] for row in cursor.fetchall()}
@@ -127,6 +138,14 @@ def test_dbt_project_builds_on_postgres_with_the_same_numbers(postgres, handmade
     assert all(retention_duckdb[mart] for mart in RETENTION_MARTS)
     assert retention_pg == retention_duckdb
     assert sheet == EXPECTED
+    # As of 2024-07-01: C1 owes I2 540.00, due 04-04 (88 days past due); C2 owes I7
+    # 108.00, due 07-16 (not yet due); C3 holds 56.00 CAD x 0.735 = 41.16 unapplied credit.
+    assert aging == {
+        ("acme", "C1"): (Decimal("540.00"), Decimal("0.00"), Decimal("540.00")),
+        ("acme", "C2"): (Decimal("108.00"), Decimal("108.00"), Decimal("0.00")),
+        ("acme", "C3"): (Decimal("0.00"), Decimal("0.00"), Decimal("0.00")),
+    }
+    assert risk_rows == 2 and forecast_rows == 2 * 13  # two businesses x 13 weeks
     assert all(isinstance(value[0], Decimal) for value in sheet.values())
     assert schemas == {"marts"}
 

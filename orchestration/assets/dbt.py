@@ -23,6 +23,11 @@ class LedgerlensTranslator(DagsterDbtTranslator):
     """Asset keys are `<schema>/<name>`, exactly the warehouse table a user queries."""
 
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
+        # A source written by a Python asset names that asset's key in its meta, so the
+        # Python step runs between the models it reads and the models that read it.
+        meta_key = (dbt_resource_props.get("meta") or {}).get("dagster", {}).get("asset_key")
+        if meta_key:
+            return dg.AssetKey(meta_key)
         if dbt_resource_props["resource_type"] == "source":
             return dg.AssetKey([dbt_resource_props["source_name"], dbt_resource_props["name"]])
         schema = dbt_resource_props["config"].get("schema") or dbt_resource_props["schema"]
@@ -44,10 +49,14 @@ translator = LedgerlensTranslator(
 )
 
 
-@dbt_assets(
-    manifest=dbt_project.manifest_path, project=dbt_project, dagster_dbt_translator=translator
-)
-def dbt_models(
+# The models that read the Python risk scores (source `risk`) build in a second dbt
+# step, after the Python asset; everything else builds in the first. Two explicit steps
+# rather than one definition that Dagster would split on its own around the Python
+# asset: that split follows the graph's layers and costs a dbt start-up per layer.
+RISK_SELECTION = "source:risk+"
+
+
+def _build(
     context: dg.AssetExecutionContext,
     dbt: DbtCliResource,
     warehouse: Warehouse,
@@ -72,6 +81,40 @@ def dbt_models(
             events.append(event)
     finally:
         yield from _with_row_counts(context, warehouse, events)
+
+
+@dbt_assets(
+    manifest=dbt_project.manifest_path,
+    project=dbt_project,
+    dagster_dbt_translator=translator,
+    exclude=RISK_SELECTION,
+)
+def dbt_models(
+    context: dg.AssetExecutionContext,
+    dbt: DbtCliResource,
+    warehouse: Warehouse,
+    config: DbtBuildConfig,
+):
+    yield from _build(context, dbt, warehouse, config)
+
+
+@dbt_assets(
+    manifest=dbt_project.manifest_path,
+    project=dbt_project,
+    dagster_dbt_translator=translator,
+    select=RISK_SELECTION,
+    name="dbt_risk_models",
+)
+def dbt_risk_models(
+    context: dg.AssetExecutionContext,
+    dbt: DbtCliResource,
+    warehouse: Warehouse,
+    config: DbtBuildConfig,
+):
+    yield from _build(context, dbt, warehouse, config)
+
+
+DBT_OPS = ("dbt_models", "dbt_risk_models")
 
 
 def _with_row_counts(context: dg.AssetExecutionContext, warehouse: Warehouse, events: list):

@@ -159,6 +159,7 @@ def _print_summary(summary, warehouse: Path) -> None:
             [r for r in report.retention if r["business_id"] == business["business_id"]],
             [c for c in report.concentration if c["business_id"] == business["business_id"]],
         )
+    _print_receivables(report)
     by_business: dict[str, list[dict]] = {}
     for row in report.top_customers:
         by_business.setdefault(row["business_id"], []).append(row)
@@ -181,6 +182,83 @@ def _print_summary(summary, warehouse: Path) -> None:
                 f"{row['purchases']:,}",
                 str(row["first_purchase_date"]),
                 str(row["last_purchase_date"]),
+            )
+        console.print(table)
+
+
+def _print_receivables(report) -> None:
+    dso = {row["business_id"]: row for row in report.dso}
+    table = _table(
+        f"Receivables aging, as of {report.as_of_date} (home currency)",
+        "business",
+        ">current",
+        ">1-30",
+        ">31-60",
+        ">61-90",
+        ">90+",
+        ">open balance",
+        ">customer credit",
+    )
+    for row in report.aging:
+        table.add_row(
+            f"{row['business_id']} ({row['home_currency']})",
+            f"{row['current_home']:,.2f}",
+            f"{row['past_due_1_30_home']:,.2f}",
+            f"{row['past_due_31_60_home']:,.2f}",
+            f"{row['past_due_61_90_home']:,.2f}",
+            f"{row['past_due_over_90_home']:,.2f}",
+            f"{row['open_balance_home']:,.2f}",
+            f"{row['customer_credit_home']:,.2f}",
+        )
+    console.print(table)
+    table = _table(
+        f"Days sales outstanding, as of {report.as_of_date}",
+        "business",
+        ">count-back DSO",
+        ">simple DSO (90 days)",
+        ">best possible DSO",
+        ">days beyond terms",
+    )
+    for row in report.aging:
+        days = dso.get(row["business_id"], {})
+        table.add_row(
+            row["business_id"],
+            *(
+                f"{days[key]:,.1f}" if days.get(key) is not None else "-"
+                for key in (
+                    "count_back_dso",
+                    "simple_dso",
+                    "best_possible_dso",
+                    "days_beyond_terms",
+                )
+            ),
+        )
+    console.print(table)
+    by_business: dict[str, list[dict]] = {}
+    for row in report.riskiest_invoices:
+        by_business.setdefault(row["business_id"], []).append(row)
+    for business_id, invoices in by_business.items():
+        table = _table(
+            f"Riskiest open invoices not yet late: {business_id}, as of {report.as_of_date}",
+            "invoice",
+            "customer",
+            f">open ({invoices[0]['home_currency']})",
+            "due",
+            ">P(late)",
+            "expected paid",
+            "why",
+        )
+        # The reasons are sentences: they wrap, so the numbers beside them keep their width.
+        table.columns[-1].no_wrap = False
+        for row in invoices:
+            table.add_row(
+                row["invoice_id"],
+                row["customer_name"] or "",
+                f"{row['open_amount_home']:,.2f}",
+                str(row["due_date"]),
+                f"{row['late_probability']:.0%}",
+                str(row["expected_paid_date"]),
+                row["top_reasons"],
             )
         console.print(table)
 
@@ -334,6 +412,72 @@ def cmd_benchmark(args: argparse.Namespace) -> int:
     return 0 if all(phase["exit_code"] == 0 for phase in result["phases"]) else 1
 
 
+def cmd_backtest(args: argparse.Namespace) -> int:
+    from ledgerlens.backtest import run_backtest
+
+    started = time.perf_counter()
+    seeds = [int(seed) for seed in args.seeds.split(",")]
+    console.print(
+        f"Back-test of the late-payment model: seeds {seeds}, ~{args.lines:,} invoice lines, "
+        f"in {args.workdir}"
+    )
+    report = run_backtest(
+        seeds,
+        args.lines,
+        args.workdir,
+        methods=args.methods.split(",") if args.methods else None,
+        emit=lambda line: console.print(f"{_stamp(started)} {line}"),
+    )
+    for seed in report["seeds"]:
+        table = _table(
+            f"Seed {seed['seed']}: invoices open at {seed['as_of_date']}, outcome by "
+            f"{seed['data_end']} ({seed['evaluated']:,} evaluated, late share "
+            f"{seed['late_share']:.1%}; {seed['already_late']:,} already late left out)",
+            "method",
+            ">AUC",
+            ">Brier",
+            "calibration by band: invoices, predicted / actual late share",
+        )
+        for method in [*report["methods"], "baseline"]:
+            metrics = seed[method]
+            bands = "; ".join(
+                f"{band['band']} {band['invoices']:,}: "
+                + (
+                    f"{band['mean_predicted']:.2f} / {band['actual_late_share']:.2f}"
+                    if band["invoices"]
+                    else "-"
+                )
+                for band in metrics["calibration"]
+            )
+            auc = metrics["auc"]
+            table.add_row(
+                method, f"{auc:.3f}" if auc is not None else "", f"{metrics['brier']:.4f}", bands
+            )
+        console.print(table)
+        cash = _table(
+            f"Seed {seed['seed']}: 13-week cash forecast vs collections",
+            "business",
+            ">weekly MAPE",
+            ">WAPE",
+            ">weeks inside low-high",
+            ">forecast, 13 weeks",
+            ">actual, 13 weeks",
+        )
+        for business, row in seed["cash_forecast"].items():
+            mape = row["mape"]
+            cash.add_row(
+                business,
+                f"{mape:.1%}" if mape is not None else "",
+                f"{row['wape']:.1%}" if row["wape"] is not None else "",
+                row["weeks_inside_range"],
+                f"{row['forecast_13_weeks']:,.2f}",
+                f"{row['actual_13_weeks']:,.2f}",
+            )
+        console.print(cash)
+    console.print(f"details in {Path(args.workdir) / 'backtest.json'}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="ledgerlens", description="Customer intelligence from accounting data."
@@ -392,6 +536,23 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--as-of", dest="as_of")
     add_generate_options(bench)
     bench.set_defaults(func=cmd_benchmark)
+
+    backtest = commands.add_parser(
+        "backtest",
+        help="time-split back-test of the late-payment model and the cash forecast",
+    )
+    backtest.add_argument("--seeds", default="7,11", help="generator seeds (default 7,11)")
+    backtest.add_argument(
+        "--lines", type=int, default=200_000, help="approximate invoice lines (default 200000)"
+    )
+    backtest.add_argument(
+        "--methods",
+        help="comma-separated methods (default all: logistic,gradient_boosting,late_rate)",
+    )
+    backtest.add_argument(
+        "--workdir", default="bench/backtest", help="where data and warehouses go"
+    )
+    backtest.set_defaults(func=cmd_backtest)
     return parser
 
 

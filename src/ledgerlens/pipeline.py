@@ -129,7 +129,9 @@ def run_pipeline(
     )
     run_config: dict = {"loggers": {"progress": {}}}
     if as_of_date:
-        run_config["ops"] = {"dbt_models": {"config": {"as_of_date": as_of_date}}}
+        from orchestration.assets.dbt import DBT_OPS
+
+        run_config["ops"] = {op: {"config": {"as_of_date": as_of_date}} for op in DBT_OPS}
     # dagster-dbt echoes dbt's own log to stdout: keep it in a file beside the warehouse.
     log_path = warehouse.with_suffix(".run.log")
     log_path.parent.mkdir(parents=True, exist_ok=True)

@@ -61,5 +61,39 @@ def publish_to_postgres(warehouse: str | Path, **connect_kwargs) -> dict[str, in
                         handle,
                     )
                 copied[f"{schema}.{table.name}"] = cursor.rowcount
+        copied.update(_publish_python_outputs(duck, cursor, Path(scratch)))
         pg.commit()
+    return copied
+
+
+# Tables written by Python assets (not dbt) that dbt reads as sources: on PostgreSQL the
+# dbt build needs them too. The Python step runs against DuckDB; its output is copied.
+PYTHON_OUTPUTS = (("intermediate", "invoice_risk_scores"),)
+PG_TYPES = {"VARCHAR": "text", "DOUBLE": "double precision", "DATE": "date", "BIGINT": "bigint"}
+
+
+def _publish_python_outputs(duck, cursor, scratch: Path) -> dict[str, int]:
+    copied: dict[str, int] = {}
+    for schema, name in PYTHON_OUTPUTS:
+        columns = duck.execute(
+            "select column_name, data_type from information_schema.columns"
+            " where table_schema = ? and table_name = ? order by ordinal_position",
+            [schema, name],
+        ).fetchall()
+        if not columns:
+            continue
+        names = ", ".join(f'"{column}"' for column, _ in columns)
+        definition = ", ".join(
+            f'"{column}" {PG_TYPES.get(kind, "text")}' for column, kind in columns
+        )
+        cursor.execute(f"create schema if not exists {schema}")
+        cursor.execute(f"drop table if exists {schema}.{name}")
+        cursor.execute(f"create table {schema}.{name} ({definition})")
+        path = scratch / f"{schema}.{name}.csv"
+        duck.execute(f"copy (select {names} from {schema}.{name}) to '{path}' (header, format csv)")
+        with path.open() as handle:
+            cursor.copy_expert(
+                f"copy {schema}.{name} ({names}) from stdin with (format csv, header)", handle
+            )
+        copied[f"{schema}.{name}"] = cursor.rowcount
     return copied

@@ -86,6 +86,50 @@ DATA_QUALITY_SQL = """
 """
 
 
+AGING_SQL = """
+    select
+        aging.business_id,
+        max(businesses.business_name) as business_name,
+        max(aging.home_currency) as home_currency,
+        count(*) filter (where aging.open_balance_home <> 0) as customers_owing,
+        sum(aging.current_home) as current_home,
+        sum(aging.past_due_1_30_home) as past_due_1_30_home,
+        sum(aging.past_due_31_60_home) as past_due_31_60_home,
+        sum(aging.past_due_61_90_home) as past_due_61_90_home,
+        sum(aging.past_due_over_90_home) as past_due_over_90_home,
+        sum(aging.open_balance_home) as open_balance_home,
+        sum(aging.unapplied_payments_home + aging.untied_credit_notes_home)
+            as customer_credit_home
+    from marts.ar_aging as aging
+    inner join staging.stg_businesses as businesses
+        on aging.business_id = businesses.business_id
+    group by aging.business_id
+    order by aging.business_id
+"""
+
+
+DSO_SQL = """
+    select business_id, count_back_dso, simple_dso, best_possible_dso, days_beyond_terms
+    from marts.dso_history
+    where is_current
+"""
+
+
+# The invoices not yet late whose lateness the model is surest of, the largest first:
+# what to chase first.
+RISKIEST_SQL = """
+    select business_id, invoice_id, customer_name, open_amount_home, home_currency,
+        due_date, late_probability, risk_band, expected_paid_date, top_reasons
+    from marts.open_invoice_risk
+    where model_scope <> 'already_late'
+    qualify row_number() over (
+        partition by business_id
+        order by round(late_probability, 2) desc, open_amount_home desc, invoice_id
+    ) <= ?
+    order by business_id, round(late_probability, 2) desc, open_amount_home desc, invoice_id
+"""
+
+
 def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> list[dict]:
     cursor = con.execute(sql, params or [])
     names = [column[0] for column in cursor.description]
@@ -101,9 +145,12 @@ class RunReport:
     retention: list[dict]  # marts.revenue_retention, the last three ttm windows
     concentration: list[dict]  # marts.concentration at the latest month end
     data_quality: list[dict]  # marts.data_quality_report: quarantined rows and money
+    aging: list[dict]  # marts.ar_aging summed per business
+    dso: list[dict]  # marts.dso_history at the as-of date
+    riskiest_invoices: list[dict]  # open, not yet late, most likely to be paid late
 
 
-def read_run_report(warehouse: str | Path, top: int = 10) -> RunReport:
+def read_run_report(warehouse: str | Path, top: int = 10, risky: int = 5) -> RunReport:
     """Everything the run summary prints, read through one read-only connection."""
     with duckdb.connect(str(warehouse), read_only=True) as con:
         as_of = con.execute("select max(as_of_date) from marts.customer_sheet").fetchone()[0]
@@ -115,4 +162,7 @@ def read_run_report(warehouse: str | Path, top: int = 10) -> RunReport:
             retention=_rows(con, RETENTION_SQL),
             concentration=_rows(con, CONCENTRATION_SQL),
             data_quality=_rows(con, DATA_QUALITY_SQL),
+            aging=_rows(con, AGING_SQL),
+            dso=_rows(con, DSO_SQL),
+            riskiest_invoices=_rows(con, RISKIEST_SQL, [risky]),
         )

@@ -1,0 +1,283 @@
+{#-
+    Expected collections from the invoices open at the as-of date over the next 13
+    weeks, per business. Each open invoice is paid either within the late threshold
+    (probability 1 - late_probability) or beyond it (late_probability); within each
+    scenario its paid date follows how the business's invoices were actually paid
+    (days after due date, a year of history ending a quarter before the as-of date),
+    given that it is not paid yet. A week's range treats invoices as independent:
+    expected +/- 1.2816 standard deviations (an 80% interval), never below zero
+    (DECISIONLOG.md).
+-#}
+{%- set late_days = var('late_days_beyond_terms') -%}
+{%- set history_start_days = 455 -%}
+{%- set history_end_days = 91 -%}
+with
+
+open_invoice_risk as (
+
+    select * from {{ ref('open_invoice_risk') }}
+
+),
+
+businesses as (
+
+    select * from {{ ref('stg_businesses') }}
+
+),
+
+invoices_settled as (
+
+    select * from {{ ref('int_invoices_settled') }}
+
+),
+
+as_of as (
+
+    select {{ as_of_date() }} as as_of_date
+
+),
+
+weeks as (
+
+    {% for week in range(1, 14) -%}
+    select {{ week }} as week_number
+    {% if not loop.last %}union all
+    {% endif %}
+    {%- endfor %}
+
+),
+
+-- Week n covers the 7 days after the as-of date's (n - 1)th week: days
+-- 7n - 6 through 7n after the as-of date.
+week_bounds as (
+
+    select
+        weeks.week_number,
+        cast({{ dbt.dateadd('day', '7 * weeks.week_number - 6', 'as_of.as_of_date') }} as date)
+            as week_start_date,
+        cast({{ dbt.dateadd('day', '7 * weeks.week_number', 'as_of.as_of_date') }} as date)
+            as week_end_date
+
+    from weeks
+    cross join as_of
+
+),
+
+-- How the business's customers actually paid: days from due date to paid date of the
+-- invoices issued in the year ending a quarter before the as-of date (old enough that
+-- nearly all are paid, so slow payers are not left out), paid by the as-of date.
+payment_delays as (
+
+    select
+        invoices_settled.business_id,
+        {{ dbt.datediff('invoices_settled.due_date', 'invoices_settled.paid_date', 'day') }}
+            as days_after_due,
+        count(*) as paid_invoices
+
+    from invoices_settled
+    cross join as_of
+    where invoices_settled.paid_date <= as_of.as_of_date
+        and invoices_settled.invoice_date
+        > cast({{ dbt.dateadd('day', -history_start_days, 'as_of.as_of_date') }} as date)
+        and invoices_settled.invoice_date
+        <= cast({{ dbt.dateadd('day', -history_end_days, 'as_of.as_of_date') }} as date)
+    group by
+        invoices_settled.business_id,
+        {{ dbt.datediff('invoices_settled.due_date', 'invoices_settled.paid_date', 'day') }}
+
+),
+
+open_invoices as (
+
+    select
+        open_invoice_risk.business_id,
+        open_invoice_risk.invoice_id,
+        open_invoice_risk.open_amount_home,
+        open_invoice_risk.late_probability,
+        open_invoice_risk.due_date,
+        open_invoice_risk.expected_on_time_paid_date,
+        open_invoice_risk.expected_late_paid_date,
+        -- Negative while not yet due.
+        {{ dbt.datediff('open_invoice_risk.due_date', 'as_of.as_of_date', 'day') }}
+            as days_past_due
+
+    from open_invoice_risk
+    cross join as_of
+
+),
+
+-- Each open invoice is paid within the threshold with probability 1 - p, else beyond
+-- it; within each scenario its paid date follows the business's payment delays, given
+-- what is known: not paid yet, so later than today.
+delay_candidates as (
+
+    select
+        open_invoices.business_id,
+        open_invoices.invoice_id,
+        open_invoices.open_amount_home,
+        open_invoices.due_date,
+        payment_delays.days_after_due,
+        payment_delays.paid_invoices,
+        payment_delays.days_after_due > {{ late_days }} as is_late_scenario,
+        case
+            when payment_delays.days_after_due > {{ late_days }}
+                then open_invoices.late_probability
+            else 1 - open_invoices.late_probability
+        end as scenario_probability
+
+    from open_invoices
+    inner join payment_delays
+        on open_invoices.business_id = payment_delays.business_id
+        and payment_delays.days_after_due > open_invoices.days_past_due
+
+),
+
+delay_weights as (
+
+    select
+        business_id,
+        invoice_id,
+        open_amount_home,
+        is_late_scenario,
+        cast(
+            {{ dbt.dateadd('day', 'days_after_due', 'due_date') }} as date
+        ) as scenario_date,
+        scenario_probability * paid_invoices
+            / sum(paid_invoices) over (
+                partition by business_id, invoice_id, is_late_scenario
+            ) as scenario_weight
+
+    from delay_candidates
+
+),
+
+-- A scenario the history has no example for (a new business, an invoice later than
+-- any seen) falls back to its expected date from open_invoice_risk.
+scenario_support as (
+
+    select
+        business_id,
+        invoice_id,
+        max(case when is_late_scenario then 1 else 0 end) as has_late_history,
+        max(case when is_late_scenario then 0 else 1 end) as has_on_time_history
+
+    from delay_weights
+    group by business_id, invoice_id
+
+),
+
+scenarios as (
+
+    select
+        business_id,
+        invoice_id,
+        open_amount_home,
+        scenario_date,
+        scenario_weight
+
+    from delay_weights
+
+    union all
+
+    select
+        open_invoices.business_id,
+        open_invoices.invoice_id,
+        open_invoices.open_amount_home,
+        open_invoices.expected_on_time_paid_date as scenario_date,
+        1 - open_invoices.late_probability as scenario_weight
+
+    from open_invoices
+    left join scenario_support
+        on open_invoices.business_id = scenario_support.business_id
+        and open_invoices.invoice_id = scenario_support.invoice_id
+    where open_invoices.late_probability < 1
+        and coalesce(scenario_support.has_on_time_history, 0) = 0
+
+    union all
+
+    select
+        open_invoices.business_id,
+        open_invoices.invoice_id,
+        open_invoices.open_amount_home,
+        open_invoices.expected_late_paid_date as scenario_date,
+        open_invoices.late_probability as scenario_weight
+
+    from open_invoices
+    left join scenario_support
+        on open_invoices.business_id = scenario_support.business_id
+        and open_invoices.invoice_id = scenario_support.invoice_id
+    where coalesce(scenario_support.has_late_history, 0) = 0
+
+),
+
+-- How likely each invoice is to be paid in each week.
+invoice_weeks as (
+
+    select
+        scenarios.business_id,
+        scenarios.invoice_id,
+        week_bounds.week_number,
+        max(scenarios.open_amount_home) as open_amount_home,
+        sum(scenarios.scenario_weight) as week_probability
+
+    from scenarios
+    inner join week_bounds
+        on scenarios.scenario_date >= week_bounds.week_start_date
+        and scenarios.scenario_date <= week_bounds.week_end_date
+    group by scenarios.business_id, scenarios.invoice_id, week_bounds.week_number
+
+),
+
+weekly as (
+
+    select
+        business_id,
+        week_number,
+        count(*) as invoices_expected,
+        sum(open_amount_home * week_probability) as expected_collections_home,
+        sum(
+            open_amount_home * open_amount_home * week_probability * (1 - week_probability)
+        ) as collections_variance
+
+    from invoice_weeks
+    group by business_id, week_number
+
+),
+
+final as (
+
+    select
+        ---------- keys
+        businesses.business_id,
+        week_bounds.week_number,
+        ---------- attributes
+        as_of.as_of_date,
+        week_bounds.week_start_date,
+        week_bounds.week_end_date,
+        businesses.home_currency,
+        cast(coalesce(weekly.invoices_expected, 0) as {{ dbt.type_int() }})
+            as invoices_expected,
+        ---------- amounts (home currency)
+        {{ to_money('coalesce(weekly.expected_collections_home, 0)') }}
+            as expected_collections_home,
+        {{ to_money(
+            'case when coalesce(weekly.expected_collections_home, 0)'
+            ~ ' - 1.2816 * sqrt(coalesce(weekly.collections_variance, 0)) < 0 then 0'
+            ~ ' else coalesce(weekly.expected_collections_home, 0)'
+            ~ ' - 1.2816 * sqrt(coalesce(weekly.collections_variance, 0)) end'
+        ) }} as low_collections_home,
+        {{ to_money(
+            'coalesce(weekly.expected_collections_home, 0)'
+            ~ ' + 1.2816 * sqrt(coalesce(weekly.collections_variance, 0))'
+        ) }} as high_collections_home
+
+    from businesses
+    cross join week_bounds
+    cross join as_of
+    left join weekly
+        on businesses.business_id = weekly.business_id
+        and week_bounds.week_number = weekly.week_number
+
+)
+
+select * from final

@@ -1,0 +1,183 @@
+{#-
+    How each credit invoice stands at the as-of date: what was settled by cash and
+    by credit notes, what is still open, and when (if) it was paid. Settlements dated
+    after the as-of date are ignored, so a past run reproduces exactly.
+-#}
+with
+
+invoices_settled as (
+
+    select * from {{ ref('int_invoices_settled') }}
+
+),
+
+settlements as (
+
+    select * from {{ ref('int_invoice_settlements_unioned') }}
+
+),
+
+payments as (
+
+    select * from {{ ref('stg_payments') }}
+
+),
+
+credit_notes as (
+
+    select * from {{ ref('stg_credit_notes') }}
+
+),
+
+businesses as (
+
+    select * from {{ ref('stg_businesses') }}
+
+),
+
+as_of as (
+
+    select {{ as_of_date() }} as as_of_date
+
+),
+
+-- What the business's books say on the as-of date: settlements dated later have
+-- not happened yet.
+settlements_to_date as (
+
+    select settlements.*
+    from settlements
+    cross join as_of
+    where settlements.event_date <= as_of.as_of_date
+
+),
+
+-- The home value each settlement actually realised: cash at the payment's rate,
+-- a credit note at its own rate. Against the invoice's rate this is the FX gain or
+-- loss (DECISIONLOG.md); the receivable itself is measured in invoice currency.
+realised_values as (
+
+    select
+        settlements_to_date.business_id,
+        settlements_to_date.invoice_id,
+        settlements_to_date.settlement_type,
+        settlements_to_date.settled_amount,
+        {{ to_money(
+            'settlements_to_date.settled_amount'
+            ~ ' * coalesce(payments.exchange_rate, credit_notes.exchange_rate)'
+        ) }} as realised_amount_home
+
+    from settlements_to_date
+    left join payments
+        on settlements_to_date.business_id = payments.business_id
+        and settlements_to_date.settlement_id = payments.payment_id
+        and settlements_to_date.settlement_type = 'payment'
+    left join credit_notes
+        on settlements_to_date.business_id = credit_notes.business_id
+        and settlements_to_date.settlement_id = credit_notes.credit_note_id
+        and settlements_to_date.settlement_type = 'credit_note'
+
+),
+
+settlement_totals as (
+
+    select
+        business_id,
+        invoice_id,
+        sum(case when settlement_type = 'payment' then settled_amount else 0 end)
+            as allocated_amount,
+        sum(case when settlement_type = 'credit_note' then settled_amount else 0 end)
+            as credited_amount,
+        sum(settled_amount) as settled_amount,
+        sum(realised_amount_home) as realised_amount_home
+
+    from realised_values
+    group by business_id, invoice_id
+
+),
+
+invoice_amounts as (
+
+    select
+        invoices_settled.*,
+        businesses.home_currency,
+        as_of.as_of_date,
+        coalesce(settlement_totals.allocated_amount, 0) as allocated_amount,
+        coalesce(settlement_totals.credited_amount, 0) as credited_amount,
+        coalesce(settlement_totals.settled_amount, 0) as settled_amount_to_date,
+        coalesce(settlement_totals.realised_amount_home, 0) as realised_amount_home,
+        -- paid_date is all-time in int_invoices_settled: a payment after the as-of
+        -- date has not happened yet on the as-of date.
+        case
+            when invoices_settled.paid_date <= as_of.as_of_date
+                then invoices_settled.paid_date
+        end as paid_date_to_date
+
+    from invoices_settled
+    cross join as_of
+    inner join businesses
+        on invoices_settled.business_id = businesses.business_id
+    left join settlement_totals
+        on invoices_settled.business_id = settlement_totals.business_id
+        and invoices_settled.invoice_id = settlement_totals.invoice_id
+    where invoices_settled.invoice_date <= as_of.as_of_date
+
+),
+
+final as (
+
+    select
+        ---------- keys
+        business_id,
+        invoice_id,
+        customer_id,
+        ---------- attributes
+        as_of_date,
+        currency,
+        exchange_rate,
+        home_currency,
+        payment_terms_days,
+        ---------- amounts (invoice currency)
+        total_amount,
+        {{ to_money('allocated_amount') }} as allocated_amount,
+        {{ to_money('credited_amount') }} as credited_amount,
+        {{ to_money('settled_amount_to_date') }} as settled_amount,
+        -- Not clipped at zero: an export that applies more than the total shows a
+        -- negative open amount instead of hiding it, and the aging ties out.
+        {{ to_money('total_amount - settled_amount_to_date') }} as open_amount,
+        {{ to_money(
+            'case when settled_amount_to_date > total_amount'
+            ~ ' then settled_amount_to_date - total_amount else 0 end'
+        ) }} as over_applied_amount,
+        ---------- amounts (home currency)
+        total_amount_home,
+        -- Open amounts convert at the invoice's rate: the receivable was booked at it.
+        {{ to_money('(total_amount - settled_amount_to_date) * exchange_rate') }}
+            as open_amount_home,
+        {{ to_money(
+            'realised_amount_home - settled_amount_to_date * exchange_rate'
+        ) }} as fx_gain_loss_home,
+        ---------- dates
+        invoice_date,
+        due_date,
+        paid_date_to_date as paid_date,
+        ---------- payment behaviour (null while unpaid at the as-of date)
+        case when paid_date_to_date is not null then days_to_pay end as days_to_pay,
+        case
+            when paid_date_to_date is not null then days_beyond_terms
+        end as days_beyond_terms,
+        case when paid_date_to_date is not null then is_paid_late end as is_paid_late,
+        paid_date_to_date is null as is_open,
+        cast(
+            case
+                when paid_date_to_date is null and due_date < as_of_date
+                    then {{ dbt.datediff('due_date', 'as_of_date', 'day') }}
+                when paid_date_to_date is null then 0
+            end as {{ dbt.type_int() }}
+        ) as days_past_due
+
+    from invoice_amounts
+
+)
+
+select * from final

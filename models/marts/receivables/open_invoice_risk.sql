@@ -1,0 +1,271 @@
+{#-
+    Every invoice open at the as-of date with the probability that it is paid more
+    than late_days_beyond_terms days beyond its terms, a risk band, when it is
+    expected to be paid, and why, in words. The probability comes from the Python
+    asset intermediate/invoice_risk_scores (source risk.invoice_risk_scores).
+-#}
+{%- set late_days = var('late_days_beyond_terms') -%}
+{%- set bounds = var('risk_band_bounds') -%}
+with
+
+invoice_payments as (
+
+    select * from {{ ref('invoice_payments') }}
+
+),
+
+features as (
+
+    select * from {{ ref('int_invoices_risk_featured') }}
+    where is_current
+
+),
+
+scores as (
+
+    select * from {{ source('risk', 'invoice_risk_scores') }}
+
+),
+
+customers as (
+
+    select * from {{ ref('stg_customers') }}
+
+),
+
+open_invoices as (
+
+    select
+        invoice_payments.business_id,
+        invoice_payments.invoice_id,
+        invoice_payments.customer_id,
+        invoice_payments.as_of_date,
+        invoice_payments.home_currency,
+        invoice_payments.open_amount_home,
+        invoice_payments.invoice_date,
+        invoice_payments.due_date,
+        invoice_payments.days_past_due,
+        features.payment_terms_days,
+        features.total_amount_home,
+        features.customer_paid_invoices,
+        features.customer_share_paid_late,
+        features.customer_avg_days_beyond_terms,
+        features.customer_overdue_balance_home,
+        features.customer_last_paid_invoices,
+        features.customer_last_paid_late,
+        scores.method,
+        scores.model_scope,
+        scores.late_probability,
+        scores.baseline_late_share,
+        scores.expected_on_time_days_after_due,
+        scores.expected_late_days_after_due,
+        scores.reason_1,
+        scores.reason_2,
+        scores.reason_3
+
+    from invoice_payments
+    inner join features
+        on invoice_payments.business_id = features.business_id
+        and invoice_payments.invoice_id = features.invoice_id
+    -- Scores from another run's as-of date must not pass for this run's
+    -- (assert_open_invoice_risk_scores_every_open_invoice).
+    inner join scores
+        on invoice_payments.business_id = scores.business_id
+        and invoice_payments.invoice_id = scores.invoice_id
+        and invoice_payments.as_of_date = scores.as_of_date
+    where invoice_payments.is_open
+
+),
+
+-- Each scenario's date: never before the day after the as-of date, since the invoice
+-- is not paid yet.
+scenario_dates as (
+
+    select
+        open_invoices.*,
+        cast(
+            {{ dbt.dateadd(
+                'day',
+                'cast(round(cast(expected_on_time_days_after_due as decimal(18, 4)), 0) as '
+                ~ dbt.type_int() ~ ')',
+                'due_date'
+            ) }} as date
+        ) as raw_on_time_paid_date,
+        cast(
+            {{ dbt.dateadd(
+                'day',
+                'cast(round(cast(expected_late_days_after_due as decimal(18, 4)), 0) as '
+                ~ dbt.type_int() ~ ')',
+                'due_date'
+            ) }} as date
+        ) as raw_late_paid_date,
+        cast(
+            {{ dbt.dateadd(
+                'day',
+                'cast(round(cast('
+                ~ '(1 - late_probability) * coalesce(expected_on_time_days_after_due, 0)'
+                ~ ' + late_probability * expected_late_days_after_due'
+                ~ ' as decimal(18, 4)), 0) as '
+                ~ dbt.type_int() ~ ')',
+                'due_date'
+            ) }} as date
+        ) as raw_expected_paid_date,
+        cast({{ dbt.dateadd('day', 1, 'as_of_date') }} as date) as first_possible_date
+
+    from open_invoices
+
+),
+
+-- The reasons, one row each, in words with the customer's own numbers.
+reason_codes as (
+
+    {% for position in [1, 2, 3] -%}
+    select
+        business_id,
+        invoice_id,
+        {{ position }} as reason_rank,
+        reason_{{ position }} as reason_code
+    from open_invoices
+    where reason_{{ position }} <> ''
+    {% if not loop.last %}union all
+    {% endif %}
+    {%- endfor %}
+
+),
+
+reason_words as (
+
+    select
+        reason_codes.business_id,
+        reason_codes.invoice_id,
+        reason_codes.reason_rank,
+        case reason_codes.reason_code
+            when 'past_threshold' then
+                'already ' || cast(open_invoices.days_past_due as {{ dbt.type_string() }})
+                || ' days past due, more than {{ late_days }}'
+            when 'past_due' then
+                case
+                    when open_invoices.days_past_due > 0 then
+                        'already '
+                        || cast(open_invoices.days_past_due as {{ dbt.type_string() }})
+                        || ' days past due'
+                    else 'due soon and not paid yet'
+                end
+            when 'late_history' then
+                'this customer paid '
+                || cast(
+                    cast(round(cast(open_invoices.customer_share_paid_late
+                        * open_invoices.customer_paid_invoices as decimal(18, 4)), 0)
+                        as {{ dbt.type_int() }})
+                    as {{ dbt.type_string() }})
+                || ' of its '
+                || cast(open_invoices.customer_paid_invoices as {{ dbt.type_string() }})
+                || ' paid invoices late'
+            when 'recent_late' then
+                'this customer paid '
+                || cast(open_invoices.customer_last_paid_late as {{ dbt.type_string() }})
+                || ' of its last '
+                || cast(open_invoices.customer_last_paid_invoices as {{ dbt.type_string() }})
+                || ' invoices late'
+            when 'days_beyond_terms' then
+                'this customer pays '
+                || cast(
+                    cast(round(cast(open_invoices.customer_avg_days_beyond_terms
+                        as decimal(18, 4)), 0) as {{ dbt.type_int() }})
+                    as {{ dbt.type_string() }})
+                || ' days beyond terms on average'
+            when 'overdue_balance' then
+                'this customer has '
+                || cast(open_invoices.customer_overdue_balance_home as {{ dbt.type_string() }})
+                || ' ' || open_invoices.home_currency || ' overdue'
+            -- Amount, terms and history can raise the risk by being high or by being
+            -- low (the model decides), so they are stated, not judged.
+            when 'invoice_amount' then
+                'the invoice amount ('
+                || cast(open_invoices.total_amount_home as {{ dbt.type_string() }})
+                || ' ' || open_invoices.home_currency || ')'
+            when 'payment_terms' then
+                'payment terms of '
+                || cast(open_invoices.payment_terms_days as {{ dbt.type_string() }})
+                || ' days'
+            when 'short_history' then
+                'a payment history of '
+                || cast(open_invoices.customer_paid_invoices as {{ dbt.type_string() }})
+                || ' paid invoices'
+        end as reason
+
+    from reason_codes
+    inner join open_invoices
+        on reason_codes.business_id = open_invoices.business_id
+        and reason_codes.invoice_id = open_invoices.invoice_id
+
+),
+
+reasons as (
+
+    select
+        business_id,
+        invoice_id,
+        {{ dbt.listagg('reason', "'; '", 'order by reason_rank') }} as top_reasons
+
+    from reason_words
+    group by business_id, invoice_id
+
+),
+
+final as (
+
+    select
+        ---------- keys
+        scenario_dates.business_id,
+        scenario_dates.invoice_id,
+        scenario_dates.customer_id,
+        ---------- attributes
+        customers.customer_name,
+        scenario_dates.as_of_date,
+        scenario_dates.home_currency,
+        ---------- amounts (home currency)
+        scenario_dates.open_amount_home,
+        ---------- dates
+        scenario_dates.invoice_date,
+        scenario_dates.due_date,
+        scenario_dates.days_past_due,
+        ---------- risk
+        cast(scenario_dates.late_probability as decimal(18, 4)) as late_probability,
+        case
+            when scenario_dates.late_probability >= {{ bounds[1] }} then 'high'
+            when scenario_dates.late_probability >= {{ bounds[0] }} then 'medium'
+            else 'low'
+        end as risk_band,
+        cast(scenario_dates.baseline_late_share as decimal(18, 4)) as baseline_late_share,
+        scenario_dates.method,
+        scenario_dates.model_scope,
+        coalesce(reasons.top_reasons, '') as top_reasons,
+        ---------- expected payment
+        case
+            when scenario_dates.raw_expected_paid_date < scenario_dates.first_possible_date
+                then scenario_dates.first_possible_date
+            else scenario_dates.raw_expected_paid_date
+        end as expected_paid_date,
+        case
+            when scenario_dates.raw_on_time_paid_date < scenario_dates.first_possible_date
+                then scenario_dates.first_possible_date
+            else scenario_dates.raw_on_time_paid_date
+        end as expected_on_time_paid_date,
+        case
+            when scenario_dates.raw_late_paid_date < scenario_dates.first_possible_date
+                then scenario_dates.first_possible_date
+            else scenario_dates.raw_late_paid_date
+        end as expected_late_paid_date
+
+    from scenario_dates
+    left join customers
+        on scenario_dates.business_id = customers.business_id
+        and scenario_dates.customer_id = customers.customer_id
+    left join reasons
+        on scenario_dates.business_id = reasons.business_id
+        and scenario_dates.invoice_id = reasons.invoice_id
+
+)
+
+select * from final

@@ -1,0 +1,43 @@
+"""The late-payment model: a Python step between the dbt models it reads and those reading it."""
+
+# No `from __future__ import annotations`: Dagster reads these annotations at import.
+
+import dagster as dg
+
+from ledgerlens.risk import (
+    DEFAULT_METHOD,
+    FEATURES_TABLE,
+    SCORES_SCHEMA,
+    SCORES_TABLE,
+    score_warehouse,
+)
+from orchestration.resources import Warehouse
+
+RISK_SCORES_KEY = dg.AssetKey([SCORES_SCHEMA, SCORES_TABLE])
+FEATURES_KEY = dg.AssetKey(FEATURES_TABLE.split("."))
+
+
+@dg.asset(
+    key=RISK_SCORES_KEY,
+    deps=[FEATURES_KEY],
+    group_name=SCORES_SCHEMA,
+    kinds={"python", "scikitlearn", "duckdb"},
+    description=f"{SCORES_SCHEMA}.{SCORES_TABLE}: late-payment probability, reasons and "
+    "expected payment timing of every invoice open at the as-of date (ledgerlens.risk). "
+    "dbt reads it as the source risk.invoice_risk_scores.",
+)
+def invoice_risk_scores(context: dg.AssetExecutionContext, warehouse: Warehouse):
+    with warehouse.connect() as con:
+        result = score_warehouse(con, DEFAULT_METHOD)
+    context.log.info(
+        f"scored {result['rows_scored']:,} open invoices ({result['method']}, "
+        f"{result['training_rows']:,} training rows)"
+    )
+    return dg.MaterializeResult(
+        metadata={
+            "dagster/row_count": result["rows_scored"],
+            "training_rows": result["training_rows"],
+            "method": result["method"],
+            "invoices_on_business_models": result["business_models"],
+        }
+    )

@@ -1,0 +1,202 @@
+"""`ledgerlens backtest`: does the late-payment model beat the baseline, after the fact?
+
+For each generator seed: generate demo data, run the whole pipeline as of T (13 weeks
+before the data ends), so that the model trains only on what was known at T, then
+compare its scores for the invoices open at T with what happened after T:
+- AUC, Brier score and calibration by risk band, for each candidate method and for the
+  baseline "customer's historical late share";
+- the 13-week cash forecast (marts.cash_forecast) against the collections that came in,
+  per week (MAPE).
+A report, not a test: the numbers depend on the data and are recorded in DECISIONLOG.md.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from pathlib import Path
+
+import duckdb
+import numpy as np
+
+HORIZON_DAYS = 91  # 13 weeks
+BAND_BOUNDS = (0.2, 0.5)  # dbt var risk_band_bounds' default
+
+
+def _auc(y: np.ndarray, p: np.ndarray) -> float | None:
+    from sklearn.metrics import roc_auc_score
+
+    return float(roc_auc_score(y, p)) if 0 < y.sum() < len(y) else None
+
+
+def _calibration(y: np.ndarray, p: np.ndarray) -> list[dict]:
+    bands = np.where(p >= BAND_BOUNDS[1], "high", np.where(p >= BAND_BOUNDS[0], "medium", "low"))
+    out = []
+    for band in ("low", "medium", "high"):
+        mask = bands == band
+        out.append(
+            {
+                "band": band,
+                "invoices": int(mask.sum()),
+                "mean_predicted": round(float(p[mask].mean()), 3) if mask.any() else None,
+                "actual_late_share": round(float(y[mask].mean()), 3) if mask.any() else None,
+            }
+        )
+    return out
+
+
+def _metrics(y: np.ndarray, p: np.ndarray) -> dict:
+    auc = _auc(y, p)
+    return {
+        "auc": round(auc, 3) if auc is not None else None,
+        "brier": round(float(np.mean((p - y) ** 2)), 4),
+        "calibration": _calibration(y, p),
+    }
+
+
+OUTCOMES_SQL = """
+    select
+        features.business_id,
+        features.invoice_id,
+        features.is_already_late,
+        -- Known when paid by the data's end, or unpaid more than the threshold past due.
+        (settled.paid_date is not null and settled.paid_date <= ?)
+            or datediff('day', settled.due_date, ?) > features.late_days_beyond_terms
+            as is_known,
+        not coalesce(
+            settled.paid_date <= ? and settled.days_beyond_terms
+                <= features.late_days_beyond_terms,
+            false
+        ) as is_late
+    from intermediate.int_invoices_risk_featured as features
+    join intermediate.int_invoices_settled as settled using (business_id, invoice_id)
+    where features.is_current
+"""
+
+# Actual collections per week from the invoices open at T: every settlement (cash
+# allocated, credit noted) dated in the week, at the invoice's rate, as forecast.
+ACTUAL_SQL = """
+    with open_at_t as (
+        select business_id, invoice_id from marts.open_invoice_risk
+    )
+    select
+        settlements.business_id,
+        (datediff('day', ?::date, settlements.event_date) + 6) // 7 as week_number,
+        sum(round(settlements.settled_amount * invoices.exchange_rate, 2)) as actual
+    from intermediate.int_invoice_settlements_unioned as settlements
+    join open_at_t using (business_id, invoice_id)
+    join staging.stg_invoices as invoices using (business_id, invoice_id)
+    where settlements.event_date > ?::date
+        and settlements.event_date <= ?::date + 91
+    group by all
+"""
+
+
+def _evaluate_seed(seed: int, lines: int, work: Path, methods: list[str], emit) -> dict:
+    from ledgerlens.generate import generate
+    from ledgerlens.pipeline import run_pipeline
+    from ledgerlens.risk import _fetch, score
+
+    data = work / f"data-{lines}-{seed}"
+    emit(f"seed {seed}: generating ~{lines:,} invoice lines")
+    generate(data, seed=seed, lines=lines)
+    with duckdb.connect() as con:
+        data_end = con.execute(
+            f"select greatest((select max(invoice_date) from '{data}/invoices.csv'),"
+            f" (select max(payment_date) from '{data}/payments.csv'))"
+        ).fetchone()[0]
+    as_of = data_end - timedelta(days=HORIZON_DAYS)
+    warehouse = work / f"warehouse-{lines}-{seed}.duckdb"
+    warehouse.unlink(missing_ok=True)
+    emit(f"seed {seed}: running the pipeline as of {as_of} (data ends {data_end})")
+    summary = run_pipeline(data, warehouse, as_of_date=as_of.isoformat())
+    if not summary.success:
+        raise RuntimeError(f"pipeline failed for seed {seed}: {summary.failures}")
+
+    result: dict = {"seed": seed, "as_of_date": str(as_of), "data_end": str(data_end)}
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        train = _fetch(con, "not is_current and is_outcome_known")
+        current = _fetch(con, "is_current")
+        late_days = int(current["late_days_beyond_terms"][0])
+        outcomes = con.execute(OUTCOMES_SQL, [data_end, data_end, data_end]).fetchall()
+        outcome = {(row[0], row[1]): row[2:] for row in outcomes}
+        keys = list(zip(current["business_id"], current["invoice_id"], strict=True))
+        known = np.array([bool(outcome[key][1]) for key in keys])
+        late = np.array([bool(outcome[key][2]) for key in keys], dtype=float)
+        already = np.asarray(current["is_already_late"], dtype=bool)
+        # The question the model answers: invoices not yet past the threshold at T.
+        to_predict = known & ~already
+        result["open_invoices"] = len(keys)
+        result["already_late"] = int(already.sum())
+        result["evaluated"] = int(to_predict.sum())
+        result["unknown_outcome"] = int((~known).sum())
+        result["late_share"] = round(float(late[to_predict].mean()), 3)
+        baseline = None
+        for method in methods:
+            scores = score(train, current, late_days, method)
+            result[method] = _metrics(late[to_predict], scores.late_probability[to_predict])
+            baseline = scores.baseline_late_share
+        result["baseline"] = _metrics(late[to_predict], baseline[to_predict])
+
+        forecast = con.execute(
+            "select business_id, week_number, expected_collections_home, low_collections_home,"
+            " high_collections_home from marts.cash_forecast"
+        ).fetchall()
+        actual_rows = con.execute(ACTUAL_SQL, [as_of, as_of, as_of]).fetchall()
+    actual = {(row[0], int(row[1])): float(row[2]) for row in actual_rows}
+    per_business: dict[str, dict] = {}
+    for business, week, expected, low, high in forecast:
+        entry = per_business.setdefault(business, {"errors": [], "inside": 0, "weeks": 0})
+        came_in = actual.get((business, week), 0.0)
+        if came_in > 0:
+            entry["errors"].append(abs(float(expected) - came_in) / came_in)
+        entry["weeks"] += 1
+        entry["inside"] += int(float(low) <= came_in <= float(high))
+        entry.setdefault("forecast_total", 0.0)
+        entry.setdefault("actual_total", 0.0)
+        entry["forecast_total"] += float(expected)
+        entry["abs_error"] = entry.get("abs_error", 0.0) + abs(float(expected) - came_in)
+        entry["actual_total"] += came_in
+    result["cash_forecast"] = {
+        business: {
+            "mape": round(float(np.mean(entry["errors"])), 3) if entry["errors"] else None,
+            # Weighted (sum of absolute errors / sum of actuals): not blown up by weeks
+            # in which almost nothing came in.
+            "wape": round(entry["abs_error"] / entry["actual_total"], 3)
+            if entry["actual_total"]
+            else None,
+            "weeks_inside_range": f"{entry['inside']}/{entry['weeks']}",
+            "forecast_13_weeks": round(entry["forecast_total"], 2),
+            "actual_13_weeks": round(entry["actual_total"], 2),
+        }
+        for business, entry in sorted(per_business.items())
+    }
+    mapes = [v["mape"] for v in result["cash_forecast"].values() if v["mape"] is not None]
+    result["cash_forecast_mape_mean"] = round(float(np.mean(mapes)), 3) if mapes else None
+    wapes = [v["wape"] for v in result["cash_forecast"].values() if v["wape"] is not None]
+    result["cash_forecast_wape_mean"] = round(float(np.mean(wapes)), 3) if wapes else None
+    return result
+
+
+def run_backtest(
+    seeds: list[int],
+    lines: int,
+    workdir: str | Path,
+    methods: list[str] | None = None,
+    emit=None,
+) -> dict:
+    from ledgerlens.risk import METHODS
+
+    work = Path(workdir).resolve()
+    work.mkdir(parents=True, exist_ok=True)
+    emit = emit or (lambda _line: None)
+    methods = methods or list(METHODS)
+    results = [_evaluate_seed(seed, lines, work, methods, emit) for seed in seeds]
+    report = {
+        "lines": lines,
+        "horizon_days": HORIZON_DAYS,
+        "methods": methods,
+        "seeds": results,
+    }
+    (work / "backtest.json").write_text(json.dumps(report, indent=2))
+    return report

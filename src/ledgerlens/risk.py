@@ -1,0 +1,357 @@
+"""Late-payment risk of open invoices: fit on what was known, score what is open.
+
+Reads `intermediate.int_invoices_risk_featured` (features computed in SQL, one row per
+snapshot date and invoice open on it) and writes `intermediate.invoice_risk_scores`
+(one row per invoice open at the as-of date), which dbt reads as a source for
+`marts.open_invoice_risk` and `marts.cash_forecast`.
+
+Training rows are month-end snapshots whose outcome the as-of date settles (see the
+model's doc); invoices already more than the threshold past due are late for certain
+and are neither trained on nor predicted (probability 1). One model per business with
+enough history, else one pooled model over every business. Everything is vectorised.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+
+FEATURES_TABLE = "intermediate.int_invoices_risk_featured"
+SCORES_SCHEMA = "intermediate"
+SCORES_TABLE = "invoice_risk_scores"
+
+METHODS = ("logistic", "gradient_boosting", "late_rate")
+# Chosen by the back-test (`ledgerlens backtest`, DECISIONLOG.md): lowest Brier score and
+# best-calibrated bands on both seeds, AUC at least the logistic model's.
+DEFAULT_METHOD = "gradient_boosting"
+
+# A business gets its own model from this many training rows with both outcomes well
+# represented; below that its invoices are scored by the pooled model.
+MIN_BUSINESS_ROWS = 300
+MIN_BUSINESS_CLASS_ROWS = 30
+
+# Feature groups, in the order reasons are named; each reason is a group of columns.
+REASONS = (
+    "past_due",
+    "late_history",
+    "recent_late",
+    "days_beyond_terms",
+    "overdue_balance",
+    "invoice_amount",
+    "payment_terms",
+    "short_history",
+)
+FEATURE_GROUPS = {
+    "days_past_due": "past_due",
+    "customer_share_paid_late": "late_history",
+    "has_no_history": "short_history",
+    "customer_recent_late_share": "recent_late",
+    "customer_avg_days_beyond_terms": "days_beyond_terms",
+    "customer_recent_days_beyond_terms": "days_beyond_terms",
+    "customer_overdue_share": "overdue_balance",
+    "log_total_amount_home": "invoice_amount",
+    "payment_terms_days": "payment_terms",
+    "log_customer_paid_invoices": "short_history",
+}
+FEATURE_NAMES = tuple(FEATURE_GROUPS)
+
+
+@dataclass
+class Scores:
+    """Per open invoice, aligned with the rows passed to `score`."""
+
+    late_probability: np.ndarray
+    baseline_late_share: np.ndarray
+    model_scope: np.ndarray  # "business", "pooled" or "already_late"
+    reasons: np.ndarray  # (rows, 3) of reason codes, "" when fewer apply
+    expected_on_time_days_after_due: np.ndarray
+    expected_late_days_after_due: np.ndarray
+
+
+def _col(table: dict[str, np.ndarray], name: str) -> np.ndarray:
+    return np.asarray(table[name], dtype=float)
+
+
+def feature_matrix(rows: dict[str, np.ndarray], late_days: int) -> np.ndarray:
+    """The model's inputs from the SQL features; nulls (no history yet) filled neutrally."""
+    paid = np.nan_to_num(_col(rows, "customer_paid_invoices"))
+    share_late = _col(rows, "customer_share_paid_late")
+    recent_paid = np.nan_to_num(_col(rows, "customer_last_paid_invoices"))
+    recent_late = np.nan_to_num(_col(rows, "customer_last_paid_late"))
+    open_balance = np.nan_to_num(_col(rows, "customer_open_balance_home"))
+    overdue = np.nan_to_num(_col(rows, "customer_overdue_balance_home"))
+    columns = {
+        # Open invoices in training are at most `late_days` past due (others are
+        # certain); the clip keeps far-future due dates from dominating a linear model.
+        "days_past_due": np.clip(_col(rows, "days_past_due"), -90, late_days),
+        "customer_share_paid_late": np.nan_to_num(share_late, nan=0.0),
+        "has_no_history": (paid == 0).astype(float),
+        "customer_recent_late_share": np.divide(
+            recent_late, recent_paid, out=np.zeros_like(recent_late), where=recent_paid > 0
+        ),
+        "customer_avg_days_beyond_terms": np.clip(
+            np.nan_to_num(_col(rows, "customer_avg_days_beyond_terms")), 0, 120
+        ),
+        "customer_recent_days_beyond_terms": np.clip(
+            np.nan_to_num(_col(rows, "customer_last_avg_days_beyond_terms")), 0, 120
+        ),
+        "customer_overdue_share": np.divide(
+            overdue, open_balance, out=np.zeros_like(overdue), where=open_balance > 0
+        ),
+        "log_total_amount_home": np.log1p(np.clip(_col(rows, "total_amount_home"), 0, None)),
+        "payment_terms_days": np.nan_to_num(_col(rows, "payment_terms_days")),
+        "log_customer_paid_invoices": np.log1p(paid),
+    }
+    return np.column_stack([columns[name] for name in FEATURE_NAMES])
+
+
+class _LateRate:
+    """Bayesian late-rate score: the customer's recent late count shrunk to the business rate."""
+
+    def fit(self, x: np.ndarray, y: np.ndarray) -> _LateRate:
+        self.rate = float(y.mean()) if len(y) else 0.5
+        return self
+
+    def predict_proba(self, x: np.ndarray) -> np.ndarray:
+        index = FEATURE_NAMES.index
+        paid = np.expm1(x[:, index("log_customer_paid_invoices")])
+        recent_n = np.minimum(paid, 10)
+        late = x[:, index("customer_recent_late_share")] * recent_n
+        prior = 4.0  # pseudo-invoices at the business's rate
+        p = (late + prior * self.rate) / (recent_n + prior)
+        return np.column_stack([1 - p, p])
+
+
+def _make_model(method: str):
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    if method == "logistic":
+        return make_pipeline(StandardScaler(), LogisticRegression(C=1.0, max_iter=500))
+    if method == "gradient_boosting":
+        return HistGradientBoostingClassifier(
+            max_iter=200,
+            learning_rate=0.05,
+            max_leaf_nodes=15,
+            l2_regularization=1.0,
+            random_state=0,
+        )
+    if method == "late_rate":
+        return _LateRate()
+    raise ValueError(f"method must be one of {METHODS}, not {method!r}")
+
+
+def _explainer(x: np.ndarray, y: np.ndarray):
+    """A standardised logistic fit whose per-feature contributions name the reasons."""
+    from sklearn.linear_model import LogisticRegression
+
+    mean, std = x.mean(axis=0), x.std(axis=0)
+    std[std == 0] = 1.0
+    model = LogisticRegression(C=1.0, max_iter=500).fit((x - mean) / std, y)
+    return mean, std, model.coef_[0]
+
+
+def _reason_codes(x: np.ndarray, explainer) -> np.ndarray:
+    """The three groups pushing each row's risk up most (positive contributions only)."""
+    mean, std, coef = explainer
+    contributions = (x - mean) / std * coef
+    groups = list(dict.fromkeys(FEATURE_GROUPS.values()))
+    by_group = np.column_stack(
+        [
+            contributions[
+                :, [i for i, n in enumerate(FEATURE_NAMES) if FEATURE_GROUPS[n] == g]
+            ].sum(axis=1)
+            for g in groups
+        ]
+    )
+    order = np.argsort(-by_group, axis=1)[:, :3]
+    top = np.take_along_axis(by_group, order, axis=1)
+    names = np.array(groups, dtype=object)[order]
+    names[top <= 0.05] = ""
+    return names
+
+
+def _conditional_means(
+    history: np.ndarray, low: np.ndarray, high: np.ndarray, fallback: np.ndarray
+) -> np.ndarray:
+    """Mean of the sorted `history` values in (low, high] per row; fallback when none."""
+    if len(history) == 0:
+        return fallback
+    cumulative = np.concatenate([[0.0], np.cumsum(history)])
+    start = np.searchsorted(history, low, side="right")
+    stop = np.searchsorted(history, high, side="right")
+    count = stop - start
+    total = cumulative[stop] - cumulative[start]
+    return np.where(count > 0, total / np.maximum(count, 1), fallback)
+
+
+def score(
+    train: dict[str, np.ndarray], current: dict[str, np.ndarray], late_days: int, method: str
+) -> Scores:
+    """Fit on `train` (outcome-known snapshot rows) and score `current` (open now)."""
+    import sklearn.ensemble  # noqa: F401  (loads OpenMP, so that the limit below applies)
+    from threadpoolctl import threadpool_limits
+
+    # One OpenMP thread: the fits are small (1-2 s at 1M invoice lines), and on a busy
+    # machine (dbt, DuckDB, other jobs) spin-waiting OpenMP threads made the same fit
+    # 10-20 times slower.
+    with threadpool_limits(limits=1, user_api="openmp"):
+        return _score(train, current, late_days, method)
+
+
+def _score(
+    train: dict[str, np.ndarray], current: dict[str, np.ndarray], late_days: int, method: str
+) -> Scores:
+    x_train_all = feature_matrix(train, late_days)
+    y_train_all = np.asarray(train["is_paid_beyond_threshold"], dtype=int)
+    # Rows already past the threshold at their snapshot are late by construction.
+    learnable = ~np.asarray(train["is_already_late"], dtype=bool)
+    x_train, y_train = x_train_all[learnable], y_train_all[learnable]
+    business_train = np.asarray(train["business_id"], dtype=object)[learnable]
+    x_now = feature_matrix(current, late_days)
+    business_now = np.asarray(current["business_id"], dtype=object)
+    rows = len(business_now)
+
+    probability = np.full(rows, np.nan)
+    scope = np.full(rows, "pooled", dtype=object)
+    pooled_rate = float(y_train.mean()) if len(y_train) else 0.5
+    can_pool = bool(len(y_train)) and y_train.min() != y_train.max()
+    pooled = None  # fitted on first use: not needed when every business has its own
+    for business in np.unique(business_now):
+        here = business_now == business
+        mine = business_train == business
+        y_mine = y_train[mine]
+        if (
+            mine.sum() >= MIN_BUSINESS_ROWS
+            and min(y_mine.sum(), len(y_mine) - y_mine.sum()) >= MIN_BUSINESS_CLASS_ROWS
+        ):
+            model = _make_model(method).fit(x_train[mine], y_mine)
+            probability[here] = model.predict_proba(x_now[here])[:, 1]
+            scope[here] = "business"
+        elif can_pool:
+            pooled = pooled or _make_model(method).fit(x_train, y_train)
+            probability[here] = pooled.predict_proba(x_now[here])[:, 1]
+        else:
+            probability[here] = pooled_rate
+
+    # The baseline the model must beat: the customer's historical late share (its
+    # business's late rate when it has no paid invoice yet).
+    share = _col(current, "customer_share_paid_late")
+    business_rate = {
+        b: float(y_train[business_train == b].mean())
+        if (business_train == b).any()
+        else pooled_rate
+        for b in np.unique(business_now)
+    }
+    baseline = np.where(
+        np.isnan(share), np.array([business_rate[b] for b in business_now], dtype=float), share
+    )
+
+    already = np.asarray(current["is_already_late"], dtype=bool)
+    probability[already] = 1.0
+    scope[already] = "already_late"
+
+    reasons = np.full((rows, 3), "", dtype=object)
+    if len(y_train) and y_train.min() != y_train.max():
+        reasons = _reason_codes(x_now, _explainer(x_train, y_train))
+    reasons[already] = np.array(["past_threshold", "", ""], dtype=object)
+
+    on_time, late = _expected_days(train, current, late_days)
+    return Scores(probability, baseline, scope, reasons, on_time, late)
+
+
+def _expected_days(
+    train: dict[str, np.ndarray], current: dict[str, np.ndarray], late_days: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Expected days from due date to payment, if paid within the threshold and if later.
+
+    Drawn from how the business's invoices open at past snapshots were actually paid
+    (days after due, paid by the as-of date), conditioned on what is already known:
+    an invoice 10 days past due will be paid more than 10 days after its due date.
+    """
+    paid_after = np.asarray(train["days_paid_after_due"], dtype=float)
+    business_train = np.asarray(train["business_id"], dtype=object)
+    business_now = np.asarray(current["business_id"], dtype=object)
+    past_due = _col(current, "days_past_due")
+    on_time = np.full(len(past_due), np.nan)
+    late = np.full(len(past_due), np.nan)
+    for business in np.unique(business_now):
+        here = business_now == business
+        history = np.sort(paid_after[(business_train == business) & ~np.isnan(paid_after)])
+        known = past_due[here]
+        # Not paid yet, so it will be paid at least one day after today.
+        on_time[here] = _conditional_means(
+            history, known, np.full(known.shape, float(late_days)), np.maximum(known + 1, 0)
+        )
+        late_from = np.maximum(known, late_days)
+        late[here] = _conditional_means(
+            history, late_from, np.full(known.shape, np.inf), late_from + 30
+        )
+    # An invoice already past the threshold has no on-time scenario.
+    on_time = np.where(past_due >= late_days, np.nan, on_time)
+    return on_time, late
+
+
+def _fetch(con: duckdb.DuckDBPyConnection, where: str) -> dict[str, np.ndarray]:
+    import pyarrow.compute as pc
+
+    # A fixed row order: the same rows always give the same fit.
+    table = con.sql(
+        f"select * from {FEATURES_TABLE} where {where} order by as_of_date, business_id, invoice_id"
+    ).to_arrow_table()
+    columns = {}
+    for name in table.column_names:
+        column = table[name]
+        # Model inputs only: money stays DECIMAL in the warehouse.
+        if pa.types.is_decimal(column.type) or pa.types.is_integer(column.type):
+            column = pc.cast(column, pa.float64())
+        columns[name] = column.to_numpy(zero_copy_only=False)
+    return columns
+
+
+def score_warehouse(con: duckdb.DuckDBPyConnection, method: str = DEFAULT_METHOD) -> dict:
+    """Read the features, fit, and (re)write intermediate.invoice_risk_scores."""
+    train = _fetch(con, "not is_current and is_outcome_known")
+    current = _fetch(con, "is_current")
+    late_days_row = con.execute(
+        f"select max(late_days_beyond_terms) from {FEATURES_TABLE}"
+    ).fetchone()
+    late_days = int(late_days_row[0]) if late_days_row[0] is not None else 15
+    scores = score(train, current, late_days, method)
+    result = pa.table(
+        {
+            "as_of_date": pa.array(current["as_of_date"], pa.date32()),
+            "business_id": pa.array(current["business_id"], pa.string()),
+            "invoice_id": pa.array(current["invoice_id"], pa.string()),
+            "method": pa.array(np.full(len(scores.model_scope), method, dtype=object), pa.string()),
+            "model_scope": pa.array(scores.model_scope, pa.string()),
+            "late_probability": pa.array(scores.late_probability, pa.float64()),
+            "baseline_late_share": pa.array(scores.baseline_late_share, pa.float64()),
+            "expected_on_time_days_after_due": pa.array(
+                scores.expected_on_time_days_after_due, pa.float64(), from_pandas=True
+            ),
+            "expected_late_days_after_due": pa.array(
+                scores.expected_late_days_after_due, pa.float64(), from_pandas=True
+            ),
+            "reason_1": pa.array(scores.reasons[:, 0], pa.string()),
+            "reason_2": pa.array(scores.reasons[:, 1], pa.string()),
+            "reason_3": pa.array(scores.reasons[:, 2], pa.string()),
+        }
+    )
+    con.execute(f"create schema if not exists {SCORES_SCHEMA}")
+    con.register("scores_to_write", result)
+    con.execute(
+        f"create or replace table {SCORES_SCHEMA}.{SCORES_TABLE} as select * from scores_to_write"
+    )
+    con.unregister("scores_to_write")
+    return {
+        "rows_scored": len(result),
+        "training_rows": int(len(train["invoice_id"])),
+        "business_models": int((scores.model_scope == "business").sum()),
+        "method": method,
+    }
