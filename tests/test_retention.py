@@ -301,7 +301,7 @@ def demo_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from ledgerlens.generate import generate
 
     root = tmp_path_factory.mktemp("retention_demo")
-    generate(root / "data", seed=7, lines=60_000)
+    generate(root / "data", seed=7, lines=30_000)
     target = root / "ledgerlens.duckdb"
     summary = run_pipeline(root / "data", target)
     assert summary.success, summary.failures

@@ -58,7 +58,7 @@ def _differences(first: Path, second: Path) -> dict[str, tuple[int, int]]:
 @pytest.fixture(scope="module")
 def demo_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
     data = tmp_path_factory.mktemp("safe_runs") / "data"
-    generate(data, seed=3, lines=30_000)
+    generate(data, seed=3, lines=8_000)
     return data
 
 
