@@ -4,20 +4,14 @@
     still open on that day.
 
     Built to scale with the number of snapshot dates: paid invoices are counted against
-    the snapshots after their paid date (a streaming aggregate), and settlements are summed
-    per snapshot only for the few invoices still open at that snapshot.
+    the snapshots after their paid date (a streaming aggregate); open amounts come from
+    int_invoices_open_at_snapshots.
 -#}
 with
 
 invoices_settled as (
 
     select * from {{ ref('int_invoices_settled') }}
-
-),
-
-settlements as (
-
-    select * from {{ ref('int_invoice_settlements_unioned') }}
 
 ),
 
@@ -71,63 +65,9 @@ paid as (
 
 ),
 
-open_invoices as (
-
-    select
-        snapshot_dates.as_of_date,
-        invoices_settled.business_id,
-        invoices_settled.invoice_id,
-        invoices_settled.customer_id,
-        invoices_settled.total_amount,
-        invoices_settled.exchange_rate,
-        invoices_settled.due_date
-
-    from invoices_settled
-    inner join snapshot_dates
-        on invoices_settled.invoice_date <= snapshot_dates.as_of_date
-        and (
-            invoices_settled.paid_date is null
-            or invoices_settled.paid_date > snapshot_dates.as_of_date
-        )
-
-),
-
-settled_to_date as (
-
-    select
-        open_invoices.as_of_date,
-        open_invoices.business_id,
-        open_invoices.invoice_id,
-        sum(settlements.settled_amount) as settled_amount
-
-    from open_invoices
-    inner join settlements
-        on open_invoices.business_id = settlements.business_id
-        and open_invoices.invoice_id = settlements.invoice_id
-        and settlements.event_date <= open_invoices.as_of_date
-    group by open_invoices.as_of_date, open_invoices.business_id, open_invoices.invoice_id
-
-),
-
 open_amounts as (
 
-    select
-        open_invoices.as_of_date,
-        open_invoices.business_id,
-        open_invoices.customer_id,
-        open_invoices.due_date,
-        -- Open amounts are taken in the invoice currency and converted at the invoice's
-        -- rate, so a foreign invoice paid at another rate leaves exactly 0.00 open.
-        {{ to_money(
-            '(open_invoices.total_amount - coalesce(settled_to_date.settled_amount, 0))'
-            ~ ' * open_invoices.exchange_rate'
-        ) }} as open_amount_home
-
-    from open_invoices
-    left join settled_to_date
-        on open_invoices.as_of_date = settled_to_date.as_of_date
-        and open_invoices.business_id = settled_to_date.business_id
-        and open_invoices.invoice_id = settled_to_date.invoice_id
+    select * from {{ ref('int_invoices_open_at_snapshots') }}
 
 ),
 

@@ -12,12 +12,6 @@ invoices_settled as (
 
 ),
 
-settlements as (
-
-    select * from {{ ref('int_invoice_settlements_unioned') }}
-
-),
-
 snapshot_dates as (
 
     select * from {{ ref('int_snapshot_dates') }}
@@ -32,74 +26,24 @@ businesses as (
 
 ---------- receivables open at each snapshot
 
-open_invoices as (
+open_amounts as (
 
-    select
-        snapshot_dates.as_of_date,
-        invoices_settled.business_id,
-        invoices_settled.invoice_id,
-        invoices_settled.total_amount,
-        invoices_settled.exchange_rate,
-        invoices_settled.due_date
-
-    from invoices_settled
-    inner join snapshot_dates
-        on invoices_settled.invoice_date <= snapshot_dates.as_of_date
-        and (
-            invoices_settled.paid_date is null
-            or invoices_settled.paid_date > snapshot_dates.as_of_date
-        )
-
-),
-
-settled_to_date as (
-
-    select
-        open_invoices.as_of_date,
-        open_invoices.business_id,
-        open_invoices.invoice_id,
-        sum(settlements.settled_amount) as settled_amount
-
-    from open_invoices
-    inner join settlements
-        on open_invoices.business_id = settlements.business_id
-        and open_invoices.invoice_id = settlements.invoice_id
-        and settlements.event_date <= open_invoices.as_of_date
-    group by open_invoices.as_of_date, open_invoices.business_id, open_invoices.invoice_id
+    select * from {{ ref('int_invoices_open_at_snapshots') }}
 
 ),
 
 receivables as (
 
     select
-        open_invoices.as_of_date,
-        open_invoices.business_id,
-        sum(
-            {{ to_money(
-                '(open_invoices.total_amount'
-                ~ ' - coalesce(settled_to_date.settled_amount, 0))'
-                ~ ' * open_invoices.exchange_rate'
-            ) }}
-        ) as receivables_home,
+        as_of_date,
+        business_id,
+        sum(open_amount_home) as receivables_home,
         -- Not yet due: what the receivables would be if every customer paid on time.
-        sum(
-            case
-                when open_invoices.due_date >= open_invoices.as_of_date
-                    then {{ to_money(
-                        '(open_invoices.total_amount'
-                        ~ ' - coalesce(settled_to_date.settled_amount, 0))'
-                        ~ ' * open_invoices.exchange_rate'
-                    ) }}
-                else 0
-            end
-        ) as current_receivables_home
+        sum(case when due_date >= as_of_date then open_amount_home else 0 end)
+            as current_receivables_home
 
-    from open_invoices
-    left join settled_to_date
-        on open_invoices.as_of_date = settled_to_date.as_of_date
-        and open_invoices.business_id = settled_to_date.business_id
-        and open_invoices.invoice_id = settled_to_date.invoice_id
-    group by open_invoices.as_of_date, open_invoices.business_id
+    from open_amounts
+    group by as_of_date, business_id
 
 ),
 
