@@ -14,7 +14,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from ledgerlens.contract import TABLES
-from ledgerlens.generate import BEHAVIOURS, generate
+from ledgerlens.demo import BEHAVIOURS, generate
 
 END = "DATE '2026-10-31'"
 SMALL = 2_000  # the smallest useful size: every business and behaviour must be there

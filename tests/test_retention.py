@@ -298,7 +298,7 @@ DEMO_EVENTS_SQL = """
 
 @pytest.fixture(scope="module")
 def demo_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from ledgerlens.generate import generate
+    from ledgerlens.demo import generate
 
     root = tmp_path_factory.mktemp("retention_demo")
     generate(root / "data", seed=7, lines=30_000)

@@ -17,7 +17,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from ledgerlens.generate import generate
+from ledgerlens.demo import generate
 from ledgerlens.pipeline import PipelineError, run_pipeline
 from ledgerlens.safe_run import acquire_lock, building_path, check_not_busy, failed_path
 from tests.conftest import query

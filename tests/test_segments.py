@@ -6,7 +6,7 @@ from collections import Counter
 
 import pytest
 
-from ledgerlens.generate import generate
+from ledgerlens.demo import generate
 from ledgerlens.pipeline import run_pipeline
 from tests.conftest import query
 

@@ -93,7 +93,7 @@ ACTUAL_SQL = """
 
 
 def _evaluate_seed(seed: int, lines: int, work: Path, methods: list[str], emit) -> dict:
-    from ledgerlens.generate import generate
+    from ledgerlens.demo import generate
     from ledgerlens.pipeline import run_pipeline
     from ledgerlens.risk import _fetch, score
 

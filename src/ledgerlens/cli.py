@@ -47,7 +47,7 @@ def _stamp(started: float) -> str:
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
-    from ledgerlens.generate import generate
+    from ledgerlens.demo import generate
 
     started = time.perf_counter()
     console.print(
