@@ -3,12 +3,12 @@
 One blocking check per raw table and per key mart. A failed contract rule is an ERROR:
 the assets downstream are not built and the run publishes nothing. A failed soft rule is
 a WARN. The metadata carries, per failed expectation, how many rows broke it and a few
-examples; the GX Data Docs are rebuilt in the `gx/` folder beside the warehouse.
+examples. The GX project lives in the warehouse's side files; its Data Docs are built once
+per run, when the run ends (orchestration.resources.GreatExpectations).
 """
 
 # No `from __future__ import annotations`: Dagster reads these annotations at import.
 
-import functools
 from pathlib import Path
 
 import dagster as dg
@@ -16,21 +16,9 @@ import dagster as dg
 from ledgerlens.contract import TABLES
 from ledgerlens.quality import SuiteResult, Validator, mart_suites, raw_suites
 from orchestration.assets.raw import raw_key
-from orchestration.resources import Warehouse
+from orchestration.resources import GreatExpectations, Warehouse
 
 CHECK_NAME = "great_expectations"
-
-
-def docs_dir(warehouse: Warehouse) -> Path:
-    """Where GX keeps its project (`gx/`: suites, results, Data Docs): the folder of the
-    published warehouse, so the docs are at warehouse/gx/uncommitted/data_docs/."""
-    return Path(warehouse.path).parent
-
-
-@functools.cache
-def _validator(folder: str) -> Validator:
-    # One GX context per process and folder: making one costs about a second.
-    return Validator(folder)
 
 
 def _result(result: SuiteResult, docs: Path | None) -> dg.AssetCheckResult:
@@ -47,12 +35,18 @@ def _result(result: SuiteResult, docs: Path | None) -> dg.AssetCheckResult:
     return dg.AssetCheckResult(passed=result.success, severity=severity, metadata=metadata)
 
 
-def _run(context, warehouse: Warehouse, suite_name: str, raw: bool) -> dg.AssetCheckResult:
-    validator = _validator(str(docs_dir(warehouse)))
+def _run(
+    context,
+    warehouse: Warehouse,
+    great_expectations: GreatExpectations,
+    suite_name: str,
+    raw: bool,
+) -> dg.AssetCheckResult:
+    validator: Validator = great_expectations.validator(warehouse)
     with warehouse.connect() as con:
         suites = raw_suites(con) if raw else mart_suites()
         result = validator.validate(con, suites[suite_name])
-    docs = validator.build_docs()
+    docs = great_expectations.docs_index(warehouse)
     for outcome in result.failed:
         log = context.log.error if outcome.severity == "error" else context.log.warning
         log(
@@ -69,8 +63,12 @@ def _raw_check(table_name: str) -> dg.AssetChecksDefinition:
         blocking=True,
         description=f"GX suite of raw.{table_name}, derived from the data contract.",
     )
-    def check(context: dg.AssetCheckExecutionContext, warehouse: Warehouse):
-        return _run(context, warehouse, table_name, raw=True)
+    def check(
+        context: dg.AssetCheckExecutionContext,
+        warehouse: Warehouse,
+        great_expectations: GreatExpectations,
+    ):
+        return _run(context, warehouse, great_expectations, table_name, raw=True)
 
     return check
 
@@ -82,8 +80,12 @@ def _mart_check(mart: str) -> dg.AssetChecksDefinition:
         blocking=True,
         description=f"GX suite of marts.{mart}.",
     )
-    def check(context: dg.AssetCheckExecutionContext, warehouse: Warehouse):
-        return _run(context, warehouse, mart, raw=False)
+    def check(
+        context: dg.AssetCheckExecutionContext,
+        warehouse: Warehouse,
+        great_expectations: GreatExpectations,
+    ):
+        return _run(context, warehouse, great_expectations, mart, raw=False)
 
     return check
 

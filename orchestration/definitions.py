@@ -1,56 +1,53 @@
-"""The ledgerlens code location: load assets, dbt assets, one job, a nightly schedule."""
+"""The ledgerlens code location: load assets, dbt assets, the risk step, GX checks, one job
+and a nightly schedule.
+
+Built on demand: importing this module parses no dbt project and sets no environment
+variable. `dagster dev` (pyproject's `[tool.dagster]`) calls `defs()`; the run driver
+(`orchestration.run`) calls `build_definitions` with the run's warehouse and files.
+"""
 
 from __future__ import annotations
 
 import os
-import sys
-from pathlib import Path
 
 import dagster as dg
-from dagster_dbt import DbtCliResource
-
-from orchestration.assets.dbt import dbt_models, dbt_risk_models
-from orchestration.assets.raw import load_assets
-from orchestration.assets.risk import invoice_risk_scores
-from orchestration.checks import gx_checks
-from orchestration.project import dbt_project
-from orchestration.resources import RawFiles, Warehouse, raw_files_from_env, warehouse_from_env
 
 JOB_NAME = "ledgerlens_pipeline"
 
-# One process: DuckDB lets one process write a database file at a time, and the load
-# assets and dbt share the file.
-pipeline_job = dg.define_asset_job(
-    JOB_NAME,
-    selection=dg.AssetSelection.all(),
-    executor_def=dg.in_process_executor,
-    description="Load every raw file, then build and test every dbt model.",
-)
-
-nightly_schedule = dg.ScheduleDefinition(
-    name="nightly",
-    job=pipeline_job,
-    cron_schedule=os.environ.get("LEDGERLENS_NIGHTLY_CRON", "0 2 * * *"),
-    execution_timezone=os.environ.get("LEDGERLENS_TIMEZONE", "UTC"),
-    description="The nightly run; time and timezone from LEDGERLENS_NIGHTLY_CRON and "
-    "LEDGERLENS_TIMEZONE (default 02:00 UTC).",
-)
-
-
-def _dbt_executable() -> str:
-    # The dbt installed beside this Python, so that an unactivated venv works too.
-    beside = Path(sys.executable).parent / "dbt"
-    return str(beside) if beside.exists() else "dbt"
-
 
 def build_definitions(
-    warehouse: Warehouse | None = None,
-    raw_files: RawFiles | None = None,
+    warehouse=None,
+    raw_files=None,
     loggers: dict[str, dg.LoggerDefinition] | None = None,
 ) -> dg.Definitions:
-    warehouse = warehouse or warehouse_from_env()
+    """The whole code location. Without arguments, the warehouse and the raw files come
+    from the environment (`Warehouse.from_env`), as `dagster dev` and schedules need."""
+    from orchestration.assets.dbt import build_dbt_assets, dbt_resource
+    from orchestration.assets.raw import load_assets
+    from orchestration.assets.risk import invoice_risk_scores
+    from orchestration.checks import gx_checks
+    from orchestration.project import prepared_project
+    from orchestration.resources import GreatExpectations, RawFiles, RunOptions, Warehouse
+
+    project = prepared_project()
+    # One process: DuckDB lets one process write a database file at a time, and the load
+    # assets and dbt share the file.
+    pipeline_job = dg.define_asset_job(
+        JOB_NAME,
+        selection=dg.AssetSelection.all(),
+        executor_def=dg.in_process_executor,
+        description="Load every raw file, then build and test every dbt model.",
+    )
+    nightly_schedule = dg.ScheduleDefinition(
+        name="nightly",
+        job=pipeline_job,
+        cron_schedule=os.environ.get("LEDGERLENS_NIGHTLY_CRON", "0 2 * * *"),
+        execution_timezone=os.environ.get("LEDGERLENS_TIMEZONE", "UTC"),
+        description="The nightly run; time and timezone from LEDGERLENS_NIGHTLY_CRON and "
+        "LEDGERLENS_TIMEZONE (default 02:00 UTC).",
+    )
     return dg.Definitions(
-        assets=[*load_assets, dbt_models, invoice_risk_scores, dbt_risk_models],
+        assets=[*load_assets, *build_dbt_assets(project), invoice_risk_scores],
         asset_checks=gx_checks,
         jobs=[pipeline_job],
         # Materialisations started from the UI also run in one process: DuckDB has one
@@ -58,16 +55,16 @@ def build_definitions(
         executor=dg.in_process_executor,
         schedules=[nightly_schedule],
         resources={
-            "warehouse": warehouse,
-            "raw_files": raw_files or raw_files_from_env(),
-            "dbt": DbtCliResource(
-                project_dir=dbt_project,
-                profiles_dir=str(Path(dbt_project.project_dir) / "profiles"),
-                dbt_executable=_dbt_executable(),
-            ),
+            "warehouse": warehouse or Warehouse.from_env(),
+            "raw_files": raw_files or RawFiles.from_env(),
+            "run_options": RunOptions(),
+            "great_expectations": GreatExpectations(),
+            "dbt": dbt_resource(project),
         },
         loggers=loggers,
     )
 
 
-defs = build_definitions()
+@dg.definitions
+def defs() -> dg.Definitions:
+    return build_definitions()

@@ -1,16 +1,21 @@
-"""The dbt project as Dagster sees it."""
+"""The dbt project as Dagster sees it, and its manifest, parsed only when out of date.
+
+Nothing here runs at import: `prepared_project()` parses on first use and caches.
+"""
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 from dagster_dbt import DbtProject
 
+from orchestration.resources import Warehouse
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
+PROFILES_DIR = REPO_ROOT / "profiles"
 
-dbt_project = DbtProject(project_dir=REPO_ROOT, profiles_dir=REPO_ROOT / "profiles")
-
-
+# Every file whose change can change the manifest.
 PROJECT_INPUTS = ("dbt_project.yml", "profiles", "models", "macros", "seeds", "data-tests")
 
 
@@ -24,18 +29,18 @@ def _newest_input_mtime() -> float:
     return newest
 
 
-def ensure_manifest() -> Path:
-    """Parse the dbt project unless the manifest is newer than every project file.
+@functools.cache
+def prepared_project() -> DbtProject:
+    """The dbt project with a manifest newer than every project file.
 
-    `dagster dev` re-parses on every start (prepare_if_dev); the CLI and the tests call
-    this so that they always run the models on disk, without paying for a parse (about
-    ten seconds of dbt start-up) when nothing changed.
+    `dbt parse` (several seconds of dbt start-up) runs only when a project file changed
+    since the last parse, so the CLI, the tests and `dagster dev` always see the models on
+    disk without paying for a parse on every start. The profile needs a warehouse path to
+    parse; the default one serves (parsing opens no database).
     """
-    manifest = dbt_project.manifest_path
+    project = DbtProject(project_dir=REPO_ROOT, profiles_dir=PROFILES_DIR)
+    manifest = project.manifest_path
     if not manifest.exists() or manifest.stat().st_mtime < _newest_input_mtime():
-        dbt_project.preparer.prepare(dbt_project)
-    return manifest
-
-
-dbt_project.prepare_if_dev()
-ensure_manifest()
+        with Warehouse().dbt_env():
+            project.preparer.prepare(project)
+    return project

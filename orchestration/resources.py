@@ -1,8 +1,17 @@
-"""Resources: where the raw files are and which DuckDB file is the warehouse."""
+"""Resources: the warehouse (its path, memory cap and side files), the raw files, the run's
+options and the Great Expectations context.
+
+`Warehouse` is the one carrier of the warehouse path and the DuckDB memory cap. The load
+assets and checks connect through it, and dbt, which runs as a subprocess and finds the
+warehouse through `profiles/profiles.yml`, receives both from it (`Warehouse.dbt_env`):
+nothing else reads or writes them.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import dagster as dg
@@ -10,35 +19,55 @@ import duckdb
 from pydantic import PrivateAttr
 
 from ledgerlens import safe_run
-from orchestration.project import REPO_ROOT
 
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+# The one default of each: a user points a run elsewhere with `--warehouse` (CLI) or, for
+# `dagster dev` and the nightly schedule, with these environment variables
+# (`Warehouse.from_env`).
 DEFAULT_WAREHOUSE = REPO_ROOT / "warehouse" / "ledgerlens.duckdb"
 DEFAULT_DATA_DIR = REPO_ROOT / "demo-data"
+# DuckDB takes 80% of the machine's memory by default; this cap makes large loads and
+# models spill to disk instead.
+DEFAULT_MEMORY_LIMIT = "3GB"
+WAREHOUSE_ENV = "LEDGERLENS_WAREHOUSE"
+MEMORY_LIMIT_ENV = "LEDGERLENS_DUCKDB_MEMORY_LIMIT"
+DATA_ENV = "LEDGERLENS_DATA"
 
 
-def _absolute(path: str | Path) -> str:
+def absolute(path: str | Path) -> str:
     return str(Path(path).expanduser().resolve())
 
 
-DEFAULT_MEMORY_LIMIT = "3GB"
-
-
 class Warehouse(dg.ConfigurableResource):
-    """The DuckDB warehouse file. dbt reads the same path from LEDGERLENS_WAREHOUSE.
+    """The DuckDB warehouse file.
 
     A run writes a build copy, never the file people read, and publishes it with one
     rename when every step succeeded (ledgerlens.safe_run): an interrupted or failed
     run leaves the last good warehouse as it was, and a second run at the same time
-    fails at once with "warehouse is busy".
+    fails at once with "warehouse is busy". This lives in the resource, not only in the
+    CLI's run driver, so that runs started from the Dagster UI or the schedule are as
+    safe. The run's side files (build copy, failed build, lock, GX project, dbt logs)
+    sit together in `<warehouse>.files/` (`safe_run.side_files`).
     """
 
-    path: str
-    # DuckDB takes 80% of the machine's memory by default; this cap (also given to dbt
-    # through the profile) makes large loads spill to disk instead.
-    memory_limit: str = os.environ.get("LEDGERLENS_DUCKDB_MEMORY_LIMIT", DEFAULT_MEMORY_LIMIT)
+    path: str = str(DEFAULT_WAREHOUSE)
+    memory_limit: str = DEFAULT_MEMORY_LIMIT
 
     _lock: safe_run.WarehouseLock | None = PrivateAttr(default=None)
     _build: Path | None = PrivateAttr(default=None)
+
+    @classmethod
+    def from_env(cls) -> Warehouse:
+        """For `dagster dev` and schedules, which have no command line."""
+        return cls(
+            path=absolute(os.environ.get(WAREHOUSE_ENV, DEFAULT_WAREHOUSE)),
+            memory_limit=os.environ.get(MEMORY_LIMIT_ENV, DEFAULT_MEMORY_LIMIT),
+        )
+
+    @property
+    def side_files(self) -> Path:
+        return safe_run.side_files(Path(self.path))
 
     @property
     def write_path(self) -> str:
@@ -49,11 +78,23 @@ class Warehouse(dg.ConfigurableResource):
         Path(self.write_path).parent.mkdir(parents=True, exist_ok=True)
         return duckdb.connect(self.write_path, config={"memory_limit": self.memory_limit})
 
-    def export_to_dbt(self) -> None:
-        # dbt runs as a subprocess and finds the warehouse through its profile, which
-        # reads this variable: one path for the loaders and the models.
-        os.environ["LEDGERLENS_WAREHOUSE"] = self.write_path
-        os.environ["LEDGERLENS_DUCKDB_MEMORY_LIMIT"] = self.memory_limit
+    @contextlib.contextmanager
+    def dbt_env(self) -> Iterator[None]:
+        """The environment a dbt subprocess started inside this block sees: the profile
+        reads the warehouse path and memory cap from it. dagster-dbt copies os.environ
+        when it starts dbt and takes no environment of its own, so the variables are set
+        for the start only and restored afterwards."""
+        saved = {name: os.environ.get(name) for name in (WAREHOUSE_ENV, MEMORY_LIMIT_ENV)}
+        os.environ[WAREHOUSE_ENV] = self.write_path
+        os.environ[MEMORY_LIMIT_ENV] = self.memory_limit
+        try:
+            yield
+        finally:
+            for name, value in saved.items():
+                if value is None:
+                    os.environ.pop(name, None)
+                else:
+                    os.environ[name] = value
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
         warehouse = Path(self.path)
@@ -67,44 +108,82 @@ class Warehouse(dg.ConfigurableResource):
     def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
         warehouse = Path(self.path)
         try:
-            failures = context.instance.all_logs(
-                context.run.run_id, of_type=dg.DagsterEventType.STEP_FAILURE
-            )
-            # A failed blocking check (an ERROR) stops the assets after it without failing
-            # a step: it must stop publishing too.
-            failures += [
-                event
-                for event in context.instance.all_logs(
-                    context.run.run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION
-                )
-                if not event.dagster_event.event_specific_data.passed
-                and event.dagster_event.event_specific_data.severity == dg.AssetCheckSeverity.ERROR
-            ]
-            if failures:
+            if _run_failed(context):
+                existed = warehouse.exists()
                 kept = safe_run.keep_failed_build(warehouse)
                 context.log.warning(
-                    f"run failed: {warehouse} is unchanged; the failed build is in {kept}"
+                    "run failed: "
+                    + (f"{warehouse} is unchanged" if existed else f"{warehouse} was not created")
+                    + (f"; the failed build is in {kept}" if kept else "")
                 )
             else:
                 seconds = safe_run.publish_build(warehouse)
                 context.log.info(f"published the build to {warehouse} ({seconds:.1f}s)")
         finally:
             self._build = None
-            os.environ["LEDGERLENS_WAREHOUSE"] = self.path
             if self._lock:
                 self._lock.release()
                 self._lock = None
 
 
+def _run_failed(context: dg.InitResourceContext) -> bool:
+    instance, run_id = context.instance, context.run.run_id
+    if instance.all_logs(run_id, of_type=dg.DagsterEventType.STEP_FAILURE):
+        return True
+    # A failed blocking check (an ERROR) stops the assets after it without failing a step:
+    # it must stop publishing too.
+    for event in instance.all_logs(run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION):
+        evaluation = event.dagster_event.event_specific_data
+        if not evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.ERROR:
+            return True
+    return False
+
+
 class RawFiles(dg.ConfigurableResource):
     """The folder holding one file per contract table (`<table>.csv` or `.parquet`)."""
 
-    data_dir: str
+    data_dir: str = str(DEFAULT_DATA_DIR)
+
+    @classmethod
+    def from_env(cls) -> RawFiles:
+        return cls(data_dir=absolute(os.environ.get(DATA_ENV, DEFAULT_DATA_DIR)))
 
 
-def warehouse_from_env() -> Warehouse:
-    return Warehouse(path=_absolute(os.environ.get("LEDGERLENS_WAREHOUSE", DEFAULT_WAREHOUSE)))
+class RunOptions(dg.ConfigurableResource):
+    """What a run may be asked, as run configuration (the CLI's `--as-of`, the launchpad's
+    `resources.run_options.config`): every step reads it from here."""
+
+    # The "today" of every as-of computation (YYYY-MM-DD); None: the dbt default, the
+    # latest invoice date in the data (macros/as_of_date.sql).
+    as_of_date: str | None = None
+
+    def dbt_vars(self) -> dict[str, str]:
+        return {"as_of_date": self.as_of_date} if self.as_of_date else {}
 
 
-def raw_files_from_env() -> RawFiles:
-    return RawFiles(data_dir=_absolute(os.environ.get("LEDGERLENS_DATA", DEFAULT_DATA_DIR)))
+class GreatExpectations(dg.ConfigurableResource):
+    """One GX context per run, in the warehouse's side files; the Data Docs are built once,
+    when the run ends, instead of after every check."""
+
+    _validator: object | None = PrivateAttr(default=None)
+    _folder: Path | None = PrivateAttr(default=None)
+
+    def validator(self, warehouse: Warehouse):
+        from ledgerlens.quality import Validator
+
+        if self._validator is None:
+            self._folder = warehouse.side_files
+            self._validator = Validator(self._folder)
+        return self._validator
+
+    @staticmethod
+    def docs_index(warehouse: Warehouse) -> Path:
+        # Where GX's file context renders its local site (ledgerlens.quality.Validator).
+        return (
+            warehouse.side_files / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
+        )
+
+    def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
+        if self._validator is not None:
+            self._validator.build_docs()
+            self._validator = None

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import tempfile
 from pathlib import Path
 
 import duckdb
 import pytest
 
 HANDMADE = Path(__file__).parent / "data" / "handmade"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # The tests' runs (in-process and CLI subprocesses) record into a Dagster home of
+    # their own, like a user's runs do into the project's, without filling the latter.
+    os.environ["DAGSTER_HOME"] = tempfile.mkdtemp(prefix="ledgerlens-dagster-home-")
 
 
 @pytest.fixture
@@ -22,7 +30,7 @@ def handmade_copy(tmp_path: Path) -> Path:
 @pytest.fixture(scope="session")
 def handmade_run(tmp_path_factory: pytest.TempPathFactory):
     """One real Dagster run of the whole pipeline over the hand-made dataset."""
-    from ledgerlens.pipeline import run_pipeline
+    from orchestration.run import run_pipeline
 
     warehouse = tmp_path_factory.mktemp("handmade") / "ledgerlens.duckdb"
     summary = run_pipeline(HANDMADE, warehouse)

@@ -32,7 +32,13 @@ def test_run_prints_loads_and_top_customers(tmp_path):
     assert "1,400.00" in out and "Alpha Dental" in out
     assert "Run succeeded" in out
     assert "PASS=" not in out  # dbt's own log goes to the log file, not the summary
-    assert (tmp_path / "w.run.log").read_text().count("PASS") > 0
+    assert (tmp_path / "w.duckdb.files" / "run.log").read_text().count("PASS") > 0
+    # A run's side files sit in one folder named after the warehouse, nothing else beside
+    # it, and dbt's per-run target folders are reused rather than piling up.
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["w.duckdb", "w.duckdb.files"]
+    assert not list((ROOT / "target").glob("dbt_models-*"))
+    # The warning names the table, the rule and what to do.
+    assert "warning: raw.invoices: 1 rows quarantined (not_a_date 1)" in " ".join(out.split())
 
 
 @pytest.mark.slow
@@ -44,6 +50,26 @@ def test_unreadable_file_fails_the_run_naming_the_file(tmp_path, handmade_copy):
     assert "payments.csv: missing column(s) business_id, payment_id" in out
     assert "does not seem to be comma-separated" in out
     assert "Run FAILED" in out
+    # One line for the failure; nothing of the orchestrator's internals; the truth about
+    # a warehouse that never existed; no pointer to an empty dbt log.
+    assert "Dependencies for step" not in out and "Traceback" not in out
+    assert "w.duckdb was not created: nothing was published" in out
+    assert "is unchanged" not in out
+    assert "dbt's full log" not in out
+
+
+def test_version_and_every_command_has_help():
+    from importlib.metadata import version
+
+    result = _run("--version")
+    assert result.returncode == 0 and result.stdout.strip() == version("ledgerlens")
+    for command in ("generate", "run", "demo", "ui", "benchmark", "backtest"):
+        result = _run(command, "--help")
+        assert result.returncode == 0, command
+        options = [line for line in result.stdout.splitlines() if line.strip().startswith("--")]
+        assert options, command
+        # argparse prints "(default: ...)" for every option that has a default.
+        assert "default" in result.stdout, command
 
 
 def test_bad_as_of_date_is_a_usage_error(tmp_path):

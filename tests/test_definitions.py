@@ -19,8 +19,34 @@ from ledgerlens.contract import TABLES
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def test_definitions_load_with_every_asset_and_check():
-    from orchestration.definitions import JOB_NAME, defs
+@pytest.fixture(scope="module")
+def defs() -> dg.Definitions:
+    from orchestration.definitions import build_definitions
+
+    return build_definitions()
+
+
+def test_importing_the_code_location_parses_nothing_and_sets_no_environment():
+    """Definitions are built on demand: importing the modules must not run dbt or write
+    the environment (a fresh interpreter, so nothing is cached)."""
+    code = (
+        "import os, sys; before = dict(os.environ);"
+        "import orchestration.definitions, orchestration.resources, orchestration.run;"
+        "import orchestration.project, orchestration.checks;"
+        "assert dict(os.environ) == before, set(os.environ) ^ set(before);"
+        "assert 'dbt.cli.main' not in sys.modules, 'dbt was imported';"
+        "from orchestration.definitions import defs;"
+        "assert not isinstance(defs, __import__('dagster').Definitions);"
+        "print('lazy')"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip() == "lazy"
+
+
+def test_definitions_load_with_every_asset_and_check(defs):
+    from orchestration.definitions import JOB_NAME
 
     keys = {key.to_user_string() for key in defs.resolve_all_asset_keys()}
     for table in TABLES:
@@ -39,9 +65,7 @@ def test_definitions_load_with_every_asset_and_check():
     assert defs.resolve_job_def(JOB_NAME) is not None
 
 
-def test_staging_depends_on_the_load_assets():
-    from orchestration.definitions import defs
-
+def test_staging_depends_on_the_load_assets(defs):
     graph = defs.resolve_asset_graph()
     parents = graph.get(dg.AssetKey(["staging", "stg_invoice_lines"])).parent_keys
     assert dg.AssetKey(["raw", "invoice_lines"]) in parents
@@ -51,7 +75,7 @@ def test_staging_depends_on_the_load_assets():
 def test_nightly_schedule_time_and_timezone_come_from_the_environment():
     code = (
         "from orchestration.definitions import defs;"
-        "s = defs.resolve_schedule_def('nightly');"
+        "s = defs().resolve_schedule_def('nightly');"
         "print(s.cron_schedule, s.execution_timezone)"
     )
     env = {
@@ -110,9 +134,7 @@ def test_dagster_dev_serves_the_asset_graph(tmp_path):
     assert "raw/invoices" in paths
 
 
-def test_risk_model_runs_between_the_dbt_models_it_reads_and_those_reading_it():
-    from orchestration.definitions import defs
-
+def test_risk_model_runs_between_the_dbt_models_it_reads_and_those_reading_it(defs):
     graph = defs.resolve_asset_graph()
     scores = dg.AssetKey(["intermediate", "invoice_risk_scores"])
     assert (

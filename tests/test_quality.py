@@ -11,9 +11,9 @@ import duckdb
 import pytest
 from orchestration.checks import _result
 from orchestration.resources import Warehouse
+from orchestration.run import run_pipeline
 
 from ledgerlens.contract import TABLES
-from ledgerlens.pipeline import run_pipeline
 from ledgerlens.quality import Validator, mart_suites, raw_suites
 
 RETENTION = Path(__file__).parent / "data" / "retention"
@@ -123,7 +123,14 @@ def test_a_soft_rule_warns_in_a_real_run_and_the_run_still_publishes(tmp_path):
     assert summary.success, summary.failures
     assert summary.checks_warned == ["raw.payment_allocations: great_expectations"]
     assert warehouse.exists()
-    docs = warehouse.parent / "gx" / "uncommitted" / "data_docs" / "local_site"
+    docs = (
+        warehouse.parent
+        / "ledgerlens.duckdb.files"
+        / "gx"
+        / "uncommitted"
+        / "data_docs"
+        / "local_site"
+    )
     assert (docs / "index.html").exists()
     # The Data Docs hold a validation result for the suite that warned.
     assert any("payment_allocations" in path.name for path in docs.rglob("*.html"))
@@ -131,7 +138,7 @@ def test_a_soft_rule_warns_in_a_real_run_and_the_run_still_publishes(tmp_path):
 
 def test_a_blocking_failure_publishes_nothing(tmp_path):
     """What a failed contract suite does to a run: the assets after it are not built
-    and the warehouse is left as it was (the build goes to .failed/)."""
+    and the warehouse is left as it was (the build goes to <warehouse>.files/failed/)."""
     warehouse = tmp_path / "ledgerlens.duckdb"
     with duckdb.connect(str(warehouse)) as con:
         con.execute("create table before as select 1 as x")
@@ -161,7 +168,7 @@ def test_a_blocking_failure_publishes_nothing(tmp_path):
             for row in con.execute("select table_name from information_schema.tables").fetchall()
         }
     assert tables == {"before"}
-    assert (tmp_path / ".failed" / "ledgerlens.duckdb").exists()
+    assert (tmp_path / "ledgerlens.duckdb.files" / "failed" / "ledgerlens.duckdb").exists()
 
 
 class KnownGXDuckDBBug(Exception):

@@ -22,8 +22,8 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from orchestration.run import run_pipeline
 
-from ledgerlens.pipeline import run_pipeline
 from tests.conftest import query
 
 RETENTION = Path(__file__).parent / "data" / "retention"

@@ -119,8 +119,9 @@ def _truncate(source: Path, target: Path, as_of: str) -> None:
 @pytest.mark.slow
 def test_scores_as_of_a_date_ignore_everything_after_it(tmp_path):
     """A run as of T on the full export scores exactly like a run on the export cut at T."""
+    from orchestration.run import run_pipeline
+
     from ledgerlens.demo import generate
-    from ledgerlens.pipeline import run_pipeline
 
     as_of = "2026-06-30"
     full, cut = tmp_path / "full", tmp_path / "cut"

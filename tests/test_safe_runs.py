@@ -16,9 +16,9 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from orchestration.run import PipelineError, run_pipeline
 
 from ledgerlens.demo import generate
-from ledgerlens.pipeline import PipelineError, run_pipeline
 from ledgerlens.safe_run import acquire_lock, building_path, check_not_busy, failed_path
 from tests.conftest import query
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
+from orchestration.run import run_pipeline
 
 from ledgerlens.demo import generate
-from ledgerlens.pipeline import run_pipeline
 from tests.conftest import query
 
 pytestmark = pytest.mark.slow

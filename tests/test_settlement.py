@@ -6,8 +6,8 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from orchestration.run import run_pipeline
 
-from ledgerlens.pipeline import run_pipeline
 from tests.conftest import HANDMADE, query
 
 pytestmark = pytest.mark.slow

@@ -2,9 +2,14 @@
 
 # No `from __future__ import annotations`: Dagster reads these annotations at import.
 
+import importlib.metadata
 import json
 import os
-from collections.abc import Mapping
+import shutil
+import sys
+from collections.abc import Mapping, Sequence
+from functools import cached_property
+from pathlib import Path
 from typing import Any
 
 import dagster as dg
@@ -12,11 +17,12 @@ from dagster_dbt import (
     DagsterDbtTranslator,
     DagsterDbtTranslatorSettings,
     DbtCliResource,
+    DbtProject,
     dbt_assets,
 )
+from packaging import version
 
-from orchestration.project import dbt_project
-from orchestration.resources import Warehouse
+from orchestration.resources import RunOptions, Warehouse
 
 
 class LedgerlensTranslator(DagsterDbtTranslator):
@@ -37,8 +43,33 @@ class LedgerlensTranslator(DagsterDbtTranslator):
         return dbt_resource_props["config"].get("schema") or "dbt"
 
 
-class DbtBuildConfig(dg.Config):
-    as_of_date: str | None = None
+class LedgerlensDbt(DbtCliResource):
+    """dagster-dbt's resource without two start-up costs we never use.
+
+    - It asks the dbt executable for its version (`dbt --version`, a second dbt start-up
+      of about 3 s) on every run: the installed dbt-core's version says the same.
+    - Before each invocation it builds a dbt adapter in this process (about 3 s of dbt
+      imports) to read column metadata and row counts; ledgerlens counts rows itself after
+      dbt exits (`_row_counts`), because reading the DuckDB file while dbt writes it gave
+      a stale catalog.
+    """
+
+    @cached_property
+    def _cli_version(self) -> version.Version:
+        return version.parse(importlib.metadata.version("dbt-core"))
+
+    def _initialize_dbt_core_adapter(self, args: Sequence[str]):
+        return None
+
+
+def dbt_resource(project: DbtProject) -> LedgerlensDbt:
+    # The dbt installed beside this Python, so that an unactivated venv works too.
+    beside = Path(sys.executable).parent / "dbt"
+    return LedgerlensDbt(
+        project_dir=project,
+        profiles_dir=str(Path(project.project_dir) / "profiles"),
+        dbt_executable=str(beside) if beside.exists() else "dbt",
+    )
 
 
 # Source tests stay observations: as checks they would belong to the dbt step while
@@ -56,17 +87,39 @@ translator = LedgerlensTranslator(
 RISK_SELECTION = "source:risk+"
 
 
+def _target_path(project: DbtProject, warehouse: Warehouse, step: str) -> Path:
+    """dbt's target folder for this step: in the warehouse's side files, reused run after
+    run (dagster-dbt's default is a new folder under target/ per invocation, which nothing
+    removes). Reusing it lets dbt parse partially: its saved parse state is here, seeded
+    from the project's own parse the first time."""
+    target = warehouse.side_files / "dbt" / step
+    target.mkdir(parents=True, exist_ok=True)
+    state = target / "partial_parse.msgpack"
+    project_state = Path(project.project_dir) / "target" / "partial_parse.msgpack"
+    if not state.exists() and project_state.exists():
+        shutil.copyfile(project_state, state)
+    return target
+
+
 def _build(
     context: dg.AssetExecutionContext,
+    project: DbtProject,
     dbt: DbtCliResource,
     warehouse: Warehouse,
-    config: DbtBuildConfig,
+    run_options: RunOptions,
 ):
-    warehouse.export_to_dbt()
     args = ["build"]
-    if config.as_of_date:
-        args += ["--vars", json.dumps({"as_of_date": config.as_of_date})]
-    invocation = dbt.cli(args, context=context, raise_on_error=True)
+    dbt_vars = run_options.dbt_vars()
+    if dbt_vars:
+        args += ["--vars", json.dumps(dbt_vars)]
+    step = context.op_execution_context.op.name
+    with warehouse.dbt_env():
+        invocation = dbt.cli(
+            args,
+            context=context,
+            raise_on_error=True,
+            target_path=_target_path(project, warehouse, step),
+        )
     # Events are held until dbt exits, then counted from the warehouse. dagster-dbt's own
     # fetch_row_counts() opens the DuckDB file from this process while the dbt process
     # still writes it, and then reads a stale catalog ("schema marts does not exist").
@@ -80,44 +133,45 @@ def _build(
                 context.log.warning(f"dbt test failed: {event.check_name}")
             events.append(event)
     finally:
-        yield from _with_row_counts(context, warehouse, events)
+        yield from _with_row_counts(warehouse, events)
 
 
-@dbt_assets(
-    manifest=dbt_project.manifest_path,
-    project=dbt_project,
-    dagster_dbt_translator=translator,
-    exclude=RISK_SELECTION,
-)
-def dbt_models(
-    context: dg.AssetExecutionContext,
-    dbt: DbtCliResource,
-    warehouse: Warehouse,
-    config: DbtBuildConfig,
-):
-    yield from _build(context, dbt, warehouse, config)
+def build_dbt_assets(project: DbtProject) -> list[dg.AssetsDefinition]:
+    """The two dbt steps, read from the project's manifest (parsed beforehand)."""
+
+    @dbt_assets(
+        manifest=project.manifest_path,
+        project=project,
+        dagster_dbt_translator=translator,
+        exclude=RISK_SELECTION,
+    )
+    def dbt_models(
+        context: dg.AssetExecutionContext,
+        dbt: DbtCliResource,
+        warehouse: Warehouse,
+        run_options: RunOptions,
+    ):
+        yield from _build(context, project, dbt, warehouse, run_options)
+
+    @dbt_assets(
+        manifest=project.manifest_path,
+        project=project,
+        dagster_dbt_translator=translator,
+        select=RISK_SELECTION,
+        name="dbt_risk_models",
+    )
+    def dbt_risk_models(
+        context: dg.AssetExecutionContext,
+        dbt: DbtCliResource,
+        warehouse: Warehouse,
+        run_options: RunOptions,
+    ):
+        yield from _build(context, project, dbt, warehouse, run_options)
+
+    return [dbt_models, dbt_risk_models]
 
 
-@dbt_assets(
-    manifest=dbt_project.manifest_path,
-    project=dbt_project,
-    dagster_dbt_translator=translator,
-    select=RISK_SELECTION,
-    name="dbt_risk_models",
-)
-def dbt_risk_models(
-    context: dg.AssetExecutionContext,
-    dbt: DbtCliResource,
-    warehouse: Warehouse,
-    config: DbtBuildConfig,
-):
-    yield from _build(context, dbt, warehouse, config)
-
-
-DBT_OPS = ("dbt_models", "dbt_risk_models")
-
-
-def _with_row_counts(context: dg.AssetExecutionContext, warehouse: Warehouse, events: list):
+def _with_row_counts(warehouse: Warehouse, events: list):
     counts = _row_counts(warehouse, [e.output_name for e in events if isinstance(e, dg.Output)])
     for event in events:
         if isinstance(event, dg.Output):

@@ -8,12 +8,12 @@ compare its scores for the invoices open at T with what happened after T:
 - the 13-week cash forecast (marts.cash_forecast) against the collections that came in,
   per week (MAPE).
 A report, not a test: the numbers depend on the data and are recorded in DECISIONLOG.md.
+The loop over seeds (generate, run, evaluate) is the run driver's
+(`orchestration.backtest`); this module only measures.
 """
 
 from __future__ import annotations
 
-import json
-from datetime import timedelta
 from pathlib import Path
 
 import duckdb
@@ -92,26 +92,18 @@ ACTUAL_SQL = """
 """
 
 
-def _evaluate_seed(seed: int, lines: int, work: Path, methods: list[str], emit) -> dict:
-    from ledgerlens.demo import generate
-    from ledgerlens.pipeline import run_pipeline
-    from ledgerlens.risk import _fetch, score
-
-    data = work / f"data-{lines}-{seed}"
-    emit(f"seed {seed}: generating ~{lines:,} invoice lines")
-    generate(data, seed=seed, lines=lines)
+def data_end_of(data: Path):
+    """The last date the export knows of: its latest invoice or payment."""
     with duckdb.connect() as con:
-        data_end = con.execute(
+        return con.execute(
             f"select greatest((select max(invoice_date) from '{data}/invoices.csv'),"
             f" (select max(payment_date) from '{data}/payments.csv'))"
         ).fetchone()[0]
-    as_of = data_end - timedelta(days=HORIZON_DAYS)
-    warehouse = work / f"warehouse-{lines}-{seed}.duckdb"
-    warehouse.unlink(missing_ok=True)
-    emit(f"seed {seed}: running the pipeline as of {as_of} (data ends {data_end})")
-    summary = run_pipeline(data, warehouse, as_of_date=as_of.isoformat())
-    if not summary.success:
-        raise RuntimeError(f"pipeline failed for seed {seed}: {summary.failures}")
+
+
+def evaluate_warehouse(warehouse: Path, seed: int, as_of, data_end, methods: list[str]) -> dict:
+    """Score a warehouse built as of `as_of` against what happened until `data_end`."""
+    from ledgerlens.risk import _fetch, score
 
     result: dict = {"seed": seed, "as_of_date": str(as_of), "data_end": str(data_end)}
     with duckdb.connect(str(warehouse), read_only=True) as con:
@@ -176,27 +168,3 @@ def _evaluate_seed(seed: int, lines: int, work: Path, methods: list[str], emit) 
     wapes = [v["wape"] for v in result["cash_forecast"].values() if v["wape"] is not None]
     result["cash_forecast_wape_mean"] = round(float(np.mean(wapes)), 3) if wapes else None
     return result
-
-
-def run_backtest(
-    seeds: list[int],
-    lines: int,
-    workdir: str | Path,
-    methods: list[str] | None = None,
-    emit=None,
-) -> dict:
-    from ledgerlens.risk import METHODS
-
-    work = Path(workdir).resolve()
-    work.mkdir(parents=True, exist_ok=True)
-    emit = emit or (lambda _line: None)
-    methods = methods or list(METHODS)
-    results = [_evaluate_seed(seed, lines, work, methods, emit) for seed in seeds]
-    report = {
-        "lines": lines,
-        "horizon_days": HORIZON_DAYS,
-        "methods": methods,
-        "seeds": results,
-    }
-    (work / "backtest.json").write_text(json.dumps(report, indent=2))
-    return report

@@ -34,8 +34,6 @@ BATCH_ROWS = 500_000
 EXAMPLES = 5
 EARLIEST_SANE_DATE = dt.datetime(1990, 1, 1)
 
-os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
-
 
 @dataclass(frozen=True)
 class Rule:
@@ -99,6 +97,9 @@ class SuiteResult:
 
 
 def _gx():
+    # No usage statistics: the machines ledgerlens runs on may have no network. Set on
+    # first use rather than at import, so importing the library writes no environment.
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     import great_expectations as gx
 
     logging.getLogger("great_expectations").setLevel(logging.WARNING)

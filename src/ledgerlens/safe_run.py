@@ -1,13 +1,14 @@
 """Runs that are safe to repeat, to interrupt and to start twice.
 
 A run never writes the warehouse people read. It takes the warehouse's lock, copies the
-warehouse into a build folder beside it, loads and builds there, and only when every
-step succeeded moves the build over the warehouse in one rename. So:
+warehouse into a build folder in its side files (`<warehouse>.files/`), loads and builds
+there, and only when every step succeeded moves the build over the warehouse in one
+rename. So:
 
 - a run killed half-way (power cut, `kill -9`, out of memory) leaves the last good
   warehouse untouched; the next run throws the half-built copy away and starts again;
 - a run whose load or dbt build fails (a blocking test included) publishes nothing: its
-  build is kept in `.failed/` for inspection;
+  build is kept in `<warehouse>.files/failed/` for inspection;
 - a second run against the same warehouse fails at once with "warehouse is busy",
   naming the run that holds it; the lock is an OS lock, so it dies with its process and
   never needs cleaning up by hand.
@@ -34,16 +35,23 @@ class WarehouseBusy(Exception):
     """Another run holds the warehouse."""
 
 
+def side_files(warehouse: Path) -> Path:
+    """The folder beside the warehouse that holds everything a run writes besides the
+    warehouse itself (lock, build copy, failed build, GX project, dbt logs), named after
+    it: `warehouse/ledgerlens.duckdb` -> `warehouse/ledgerlens.duckdb.files/`."""
+    return warehouse.with_name(warehouse.name + ".files")
+
+
 def lock_path(warehouse: Path) -> Path:
-    return warehouse.with_name(warehouse.name + ".lock")
+    return side_files(warehouse) / "lock"
 
 
 def building_path(warehouse: Path) -> Path:
-    return warehouse.parent / ".building" / warehouse.name
+    return side_files(warehouse) / "building" / warehouse.name
 
 
 def failed_path(warehouse: Path) -> Path:
-    return warehouse.parent / ".failed" / warehouse.name
+    return side_files(warehouse) / "failed" / warehouse.name
 
 
 def _wal(path: Path) -> Path:
@@ -62,7 +70,7 @@ class WarehouseLock:
 
 def acquire_lock(warehouse: Path) -> WarehouseLock:
     """Take the warehouse's write lock, or raise WarehouseBusy naming its holder."""
-    warehouse.parent.mkdir(parents=True, exist_ok=True)
+    side_files(warehouse).mkdir(parents=True, exist_ok=True)
     handle = lock_path(warehouse).open("a+")
     try:
         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -1,25 +1,24 @@
-"""The `ledgerlens` command: generate demo data, run the pipeline, print what it found."""
+"""Terminal rendering for the `ledgerlens` command: every table and line a person reads.
+
+The command functions (ledgerlens.cli) parse arguments and call the run driver; what
+they print is here, so the two can change apart.
+"""
 
 from __future__ import annotations
 
-import argparse
-import json
 import sys
 import time
-from dataclasses import asdict
 from pathlib import Path
 
 from rich import box
 from rich.console import Console
 from rich.table import Table
 
-# Bound to the real stdout: the pipeline redirects sys.stdout (dbt's log) to a file.
+# Bound to the real stdout: the run driver redirects sys.stdout (dbt's log) to a file.
 console = Console(file=sys.stdout, highlight=False, width=None if sys.stdout.isatty() else 120)
 
-DEFAULT_WAREHOUSE = "warehouse/ledgerlens.duckdb"
 
-
-def _table(title: str, *columns: str, compact: bool = False) -> Table:
+def new_table(title: str, *columns: str, compact: bool = False) -> Table:
     """A summary table; a column whose name starts with ">" is right-aligned (numbers).
     A compact table has no vertical rules, for when many columns must fit 120 characters."""
     table = Table(
@@ -42,68 +41,65 @@ def _table(title: str, *columns: str, compact: bool = False) -> Table:
     return table
 
 
-def _stamp(started: float) -> str:
+def stamp(started: float) -> str:
     return f"[dim]{time.perf_counter() - started:6.1f}s[/dim]"
 
 
-def cmd_generate(args: argparse.Namespace) -> int:
-    from ledgerlens.demo import generate
-
-    started = time.perf_counter()
-    console.print(
-        f"Generating demo data into [bold]{args.out}[/bold] "
-        f"(seed {args.seed}, ~{args.lines:,} invoice lines)"
-    )
-    counts = generate(
-        args.out,
-        seed=args.seed,
-        lines=args.lines,
-        fmt=args.format,
-        progress=lambda line: console.print(f"{_stamp(started)} {line}"),
-        businesses=args.businesses.split(",") if args.businesses else None,
-    )
-    table = _table("Rows written", "table", ">rows")
-    for name, rows in counts.items():
-        table.add_row(name, f"{rows:,}")
-    console.print(table)
+def print_generated(counts: dict[str, int], started: float) -> None:
+    rows = new_table("Rows written", "table", ">rows")
+    for name, count in counts.items():
+        rows.add_row(name, f"{count:,}")
+    console.print(rows)
     console.print(f"done in {time.perf_counter() - started:.1f}s")
-    return 0
 
 
-def _print_summary(summary, warehouse: Path) -> None:
+def print_run(summary) -> None:
+    """What a run loaded, what failed or warned (one line each, with what to do), and,
+    after a successful run, the warehouse's headline figures."""
     from ledgerlens.report import read_run_report
 
-    loads = _table("Raw files loaded", "table", ">loaded", ">quarantined", "rules broken")
+    loads = new_table("Raw files loaded", "table", ">loaded", ">quarantined", "rules broken")
     for load in summary.loads:
         rules = ", ".join(f"{rule} {count:,}" for rule, count in load.quarantined_by_rule.items())
         loads.add_row(load.table, f"{load.rows_loaded:,}", f"{load.rows_quarantined:,}", rules)
-    console.print(loads)
-    if any(load.rows_quarantined for load in summary.loads):
-        console.print(
-            "[yellow]Quarantined rows are kept in the warehouse's quarantine schema "
-            "with file, line and rule.[/yellow]"
-        )
+    if summary.loads:
+        console.print(loads)
     console.print(
         f"dbt models built: {len(summary.models_built)}; "
         f"checks passed: {summary.checks_passed}, failed: {len(summary.checks_failed)}, "
         f"warnings: {len(summary.checks_warned)}"
     )
-    for name in summary.checks_failed:
-        console.print(f"  [red]failed[/red] {name}")
+    for problem in summary.problems:
+        colour = "yellow" if problem.startswith("warning") else "red"
+        console.print(f"[{colour}]{problem}[/{colour}]")
     for failure in summary.failures:
-        console.print(f"[red]step failed[/red] {failure}")
-    if summary.log_file:
+        console.print(f"[red]failed: {failure}[/red]")
+    if summary.log_file and not summary.success:
         console.print(f"[dim]dbt's full log: {summary.log_file}[/dim]")
-    if not summary.success or not warehouse.exists():
+    if summary.dagster_home and summary.run_id:
+        console.print(
+            f"[dim]run {summary.run_id[:8]} is in the Dagster UI: `ledgerlens ui` "
+            f"(Dagster home {summary.dagster_home})[/dim]"
+        )
+    warehouse = Path(summary.warehouse) if summary.warehouse else None
+    if not summary.success:
+        if warehouse is not None:
+            console.print(
+                f"{warehouse} is unchanged: nothing was published"
+                if summary.warehouse_existed
+                else f"{warehouse} was not created: nothing was published"
+            )
+        return
+    if warehouse is None or not warehouse.exists():
         return
     try:
         report = read_run_report(warehouse)
-    except Exception as error:  # the marts may not exist after a failed build
-        console.print(f"[yellow]customer sheet not readable: {error}[/yellow]")
+    except Exception as error:  # a mart the summary reads may be missing
+        console.print(f"[yellow]summary not readable: {error}[/yellow]")
         return
     as_of = report.as_of_date
     if report.data_quality:
-        quarantined = _table(
+        quarantined = new_table(
             "Quarantined, by business, file and rule (marts.data_quality_report)",
             "business",
             "file",
@@ -129,7 +125,7 @@ def _print_summary(summary, warehouse: Path) -> None:
                 str(row["first_source_row"]),
             )
         console.print(quarantined)
-    table = _table(
+    table = new_table(
         f"Businesses, as of {as_of}",
         "business",
         "name",
@@ -165,7 +161,7 @@ def _print_summary(summary, warehouse: Path) -> None:
         by_business.setdefault(row["business_id"], []).append(row)
     for business_id, customers in by_business.items():
         currency = customers[0]["home_currency"]
-        table = _table(
+        table = new_table(
             f"Top customers by LTV: {customers[0]['business_name']} ({business_id}), as of {as_of}",
             "customer",
             "name",
@@ -188,7 +184,7 @@ def _print_summary(summary, warehouse: Path) -> None:
 
 def _print_receivables(report) -> None:
     dso = {row["business_id"]: row for row in report.dso}
-    table = _table(
+    table = new_table(
         f"Receivables aging, as of {report.as_of_date} (home currency)",
         "business",
         ">current",
@@ -211,7 +207,7 @@ def _print_receivables(report) -> None:
             f"{row['customer_credit_home']:,.2f}",
         )
     console.print(table)
-    table = _table(
+    table = new_table(
         f"Days sales outstanding, as of {report.as_of_date}",
         "business",
         ">count-back DSO",
@@ -238,7 +234,7 @@ def _print_receivables(report) -> None:
     for row in report.riskiest_invoices:
         by_business.setdefault(row["business_id"], []).append(row)
     for business_id, invoices in by_business.items():
-        table = _table(
+        table = new_table(
             f"Riskiest open invoices not yet late: {business_id}, as of {report.as_of_date}",
             "invoice",
             "customer",
@@ -265,7 +261,7 @@ def _print_receivables(report) -> None:
 
 def _print_segments(business: dict, segments: list[dict]) -> None:
     currency = business["home_currency"]
-    table = _table(
+    table = new_table(
         f"Segments: {business['business_name']} ({business['business_id']})",
         "segment",
         ">customers",
@@ -294,7 +290,7 @@ def _print_retention(business: dict, periods: list[dict], concentration: list[di
     if not periods:
         return
     currency = business["home_currency"]
-    table = _table(
+    table = new_table(
         f"Retention, 365-day windows, {currency} thousands: {business['business_id']}"
         " (base: customers who bought in the window before; +new: new and reactivated)",
         "window to",
@@ -345,48 +341,8 @@ def _print_retention(business: dict, periods: list[dict], concentration: list[di
         )
 
 
-def cmd_run(args: argparse.Namespace) -> int:
-    from ledgerlens.pipeline import PipelineError, run_pipeline
-
-    started = time.perf_counter()
-    warehouse = Path(args.warehouse)
-    console.print(
-        f"Running the ledgerlens pipeline: [bold]{args.data}[/bold] -> [bold]{warehouse}[/bold]"
-    )
-    try:
-        summary = run_pipeline(
-            args.data,
-            warehouse,
-            as_of_date=args.as_of,
-            emit=lambda line: console.print(f"{_stamp(started)} {line}"),
-        )
-    except PipelineError as error:
-        console.print(f"[red]error:[/red] {error}")
-        return 2
-    _print_summary(summary, warehouse.resolve())
-    if getattr(args, "summary_json", None):
-        Path(args.summary_json).write_text(json.dumps(asdict(summary), indent=2, default=str))
-    verdict = "[green]succeeded[/green]" if summary.success else "[red]FAILED[/red]"
-    console.print(f"Run {verdict} in {summary.seconds:.1f}s")
-    return 0 if summary.success else 1
-
-
-def cmd_demo(args: argparse.Namespace) -> int:
-    args.out = args.data
-    if cmd_generate(args) != 0:
-        return 1
-    return cmd_run(args)
-
-
-def cmd_benchmark(args: argparse.Namespace) -> int:
-    from ledgerlens.benchmark import run_benchmark
-
-    console.print(
-        f"Benchmark: ~{args.lines:,} invoice lines, seed {args.seed}, {args.format}, "
-        f"in {args.workdir}"
-    )
-    result = run_benchmark(args.lines, args.seed, args.workdir, args.format, args.as_of)
-    table = _table(
+def print_benchmark(result: dict, workdir: str | Path) -> None:
+    table = new_table(
         f"{result['invoice_lines_loaded']:,} invoice lines loaded",
         "phase",
         ">seconds",
@@ -407,29 +363,13 @@ def cmd_benchmark(args: argparse.Namespace) -> int:
     console.print(table)
     console.print(
         f"warehouse size: {result['warehouse_mib']} MiB; "
-        f"details in {Path(args.workdir) / 'benchmark.json'}"
+        f"details in {Path(workdir) / 'benchmark.json'}"
     )
-    return 0 if all(phase["exit_code"] == 0 for phase in result["phases"]) else 1
 
 
-def cmd_backtest(args: argparse.Namespace) -> int:
-    from ledgerlens.backtest import run_backtest
-
-    started = time.perf_counter()
-    seeds = [int(seed) for seed in args.seeds.split(",")]
-    console.print(
-        f"Back-test of the late-payment model: seeds {seeds}, ~{args.lines:,} invoice lines, "
-        f"in {args.workdir}"
-    )
-    report = run_backtest(
-        seeds,
-        args.lines,
-        args.workdir,
-        methods=args.methods.split(",") if args.methods else None,
-        emit=lambda line: console.print(f"{_stamp(started)} {line}"),
-    )
+def print_backtest(report: dict, workdir: str | Path) -> None:
     for seed in report["seeds"]:
-        table = _table(
+        table = new_table(
             f"Seed {seed['seed']}: invoices open at {seed['as_of_date']}, outcome by "
             f"{seed['data_end']} ({seed['evaluated']:,} evaluated, late share "
             f"{seed['late_share']:.1%}; {seed['already_late']:,} already late left out)",
@@ -454,7 +394,7 @@ def cmd_backtest(args: argparse.Namespace) -> int:
                 method, f"{auc:.3f}" if auc is not None else "", f"{metrics['brier']:.4f}", bands
             )
         console.print(table)
-        cash = _table(
+        cash = new_table(
             f"Seed {seed['seed']}: 13-week cash forecast vs collections",
             "business",
             ">weekly MAPE",
@@ -474,92 +414,4 @@ def cmd_backtest(args: argparse.Namespace) -> int:
                 f"{row['actual_13_weeks']:,.2f}",
             )
         console.print(cash)
-    console.print(f"details in {Path(args.workdir) / 'backtest.json'}")
-    return 0
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="ledgerlens", description="Customer intelligence from accounting data."
-    )
-    commands = parser.add_subparsers(dest="command", required=True)
-
-    def add_generate_options(command: argparse.ArgumentParser) -> None:
-        command.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
-        command.add_argument(
-            "--lines", type=int, default=200_000, help="approximate invoice lines (default 200000)"
-        )
-        command.add_argument("--format", choices=["csv", "parquet"], default="csv")
-        command.add_argument(
-            "--businesses",
-            help="comma-separated subset of the demo businesses "
-            "(northwind,harbor,summit,rheinland; default all)",
-        )
-
-    generate = commands.add_parser("generate", help="write a demo dataset in the raw data contract")
-    generate.add_argument("--out", required=True, help="folder to write into")
-    add_generate_options(generate)
-    generate.set_defaults(func=cmd_generate)
-
-    def add_run_options(command: argparse.ArgumentParser, data_required: bool) -> None:
-        command.add_argument(
-            "--data",
-            required=data_required,
-            default="demo-data",
-            help="folder with one file per contract table",
-        )
-        command.add_argument(
-            "--warehouse",
-            default=DEFAULT_WAREHOUSE,
-            help=f"DuckDB file (default {DEFAULT_WAREHOUSE})",
-        )
-        command.add_argument(
-            "--as-of", dest="as_of", help="as-of date YYYY-MM-DD (default: latest invoice date)"
-        )
-
-    run = commands.add_parser("run", help="load a data folder and build the warehouse")
-    add_run_options(run, data_required=True)
-    run.add_argument("--summary-json", help="also write the run summary to this JSON file")
-    run.set_defaults(func=cmd_run)
-
-    demo = commands.add_parser("demo", help="generate demo data, then run the pipeline on it")
-    add_run_options(demo, data_required=False)
-    add_generate_options(demo)
-    demo.set_defaults(func=cmd_demo)
-
-    bench = commands.add_parser(
-        "benchmark", help="time and peak memory of generate + run at a size"
-    )
-    bench.add_argument(
-        "--workdir", default="bench", help="where data and warehouse go (default bench/)"
-    )
-    bench.add_argument("--as-of", dest="as_of")
-    add_generate_options(bench)
-    bench.set_defaults(func=cmd_benchmark)
-
-    backtest = commands.add_parser(
-        "backtest",
-        help="time-split back-test of the late-payment model and the cash forecast",
-    )
-    backtest.add_argument("--seeds", default="7,11", help="generator seeds (default 7,11)")
-    backtest.add_argument(
-        "--lines", type=int, default=200_000, help="approximate invoice lines (default 200000)"
-    )
-    backtest.add_argument(
-        "--methods",
-        help="comma-separated methods (default all: logistic,gradient_boosting,late_rate)",
-    )
-    backtest.add_argument(
-        "--workdir", default="bench/backtest", help="where data and warehouses go"
-    )
-    backtest.set_defaults(func=cmd_backtest)
-    return parser
-
-
-def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    return args.func(args)
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+    console.print(f"details in {Path(workdir) / 'backtest.json'}")

@@ -1,0 +1,252 @@
+"""The `ledgerlens` command: parse the arguments, call the run driver or the library, print.
+
+Each command is a few lines: what it calls is in `orchestration.run` (a pipeline run),
+`orchestration.backtest`, `ledgerlens.demo` or `ledgerlens.benchmark`; what it prints is in
+`ledgerlens.cli.render`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from dataclasses import asdict
+from importlib.metadata import version
+from pathlib import Path
+
+from ledgerlens.cli import render
+
+DEFAULT_WAREHOUSE = "warehouse/ledgerlens.duckdb"
+DEFAULT_DATA = "demo-data"
+DEMO_BUSINESSES = "northwind,harbor,summit,rheinland"
+
+
+def _progress(started: float):
+    return lambda line: render.console.print(f"{render.stamp(started)} {line}")
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    from ledgerlens.demo import generate
+
+    started = time.perf_counter()
+    render.console.print(
+        f"Generating demo data into [bold]{args.out}[/bold] "
+        f"(seed {args.seed}, ~{args.lines:,} invoice lines)"
+    )
+    counts = generate(
+        args.out,
+        seed=args.seed,
+        lines=args.lines,
+        fmt=args.format,
+        progress=_progress(started),
+        businesses=args.businesses.split(",") if args.businesses else None,
+    )
+    render.print_generated(counts, started)
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from orchestration.run import PipelineError, run_pipeline
+
+    started = time.perf_counter()
+    render.console.print(
+        f"Running the ledgerlens pipeline: [bold]{args.data}[/bold] -> "
+        f"[bold]{args.warehouse}[/bold]"
+    )
+    try:
+        summary = run_pipeline(
+            args.data,
+            args.warehouse,
+            as_of_date=args.as_of,
+            emit=_progress(started),
+            memory_limit=args.memory_limit,
+            verbose=args.verbose,
+        )
+    except PipelineError as error:
+        render.console.print(f"[red]error:[/red] {error}")
+        return 2
+    render.print_run(summary)
+    if args.summary_json:
+        Path(args.summary_json).write_text(json.dumps(asdict(summary), indent=2, default=str))
+    verdict = "[green]succeeded[/green]" if summary.success else "[red]FAILED[/red]"
+    render.console.print(f"Run {verdict} in {summary.seconds:.1f}s")
+    return 0 if summary.success else 1
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    args.out = args.data
+    if cmd_generate(args) != 0:
+        return 1
+    return cmd_run(args)
+
+
+def cmd_benchmark(args: argparse.Namespace) -> int:
+    from ledgerlens.benchmark import run_benchmark
+
+    render.console.print(
+        f"Benchmark: ~{args.lines:,} invoice lines, seed {args.seed}, {args.format}, "
+        f"in {args.workdir}"
+    )
+    result = run_benchmark(args.lines, args.seed, args.workdir, args.format, args.as_of)
+    render.print_benchmark(result, args.workdir)
+    return 0 if all(phase["exit_code"] == 0 for phase in result["phases"]) else 1
+
+
+def cmd_backtest(args: argparse.Namespace) -> int:
+    from orchestration.backtest import run_backtest
+
+    started = time.perf_counter()
+    seeds = [int(seed) for seed in args.seeds.split(",")]
+    render.console.print(
+        f"Back-test of the late-payment model: seeds {seeds}, ~{args.lines:,} invoice lines, "
+        f"in {args.workdir}"
+    )
+    report = run_backtest(
+        seeds,
+        args.lines,
+        args.workdir,
+        methods=args.methods.split(",") if args.methods else None,
+        emit=_progress(started),
+    )
+    render.print_backtest(report, args.workdir)
+    return 0
+
+
+def cmd_ui(args: argparse.Namespace) -> int:
+    """`dagster dev` on the project's Dagster home and the given warehouse."""
+    from orchestration.resources import DATA_ENV, REPO_ROOT, WAREHOUSE_ENV, absolute
+    from orchestration.run import dagster_home
+
+    home = dagster_home()
+    env = {
+        **os.environ,
+        "DAGSTER_HOME": str(home),
+        WAREHOUSE_ENV: absolute(args.warehouse),
+        DATA_ENV: absolute(args.data),
+    }
+    dagster = Path(sys.executable).parent / "dagster"
+    command = [str(dagster) if dagster.exists() else "dagster", "dev"]
+    command += ["-h", args.host, "-p", str(args.port)]
+    render.console.print(
+        f"Dagster UI on http://{args.host}:{args.port} (Dagster home {home}, "
+        f"warehouse {args.warehouse}); Ctrl-C stops it"
+    )
+    os.chdir(REPO_ROOT)  # where pyproject.toml names the code location
+    os.execvpe(command[0], command, env)
+    return 0  # not reached: dagster dev replaces this process
+
+
+def build_parser() -> argparse.ArgumentParser:
+    defaults = argparse.ArgumentDefaultsHelpFormatter
+    parser = argparse.ArgumentParser(
+        prog="ledgerlens",
+        description="Customer intelligence from accounting data: load an export into a "
+        "DuckDB warehouse and build the marts.",
+        formatter_class=defaults,
+    )
+    parser.add_argument("--version", action="version", version=version("ledgerlens"))
+    commands = parser.add_subparsers(dest="command", required=True, metavar="command")
+
+    def add_generate_options(command: argparse.ArgumentParser) -> None:
+        command.add_argument("--seed", type=int, default=7, help="random seed")
+        command.add_argument("--lines", type=int, default=200_000, help="about this many lines")
+        command.add_argument(
+            "--format", choices=["csv", "parquet"], default="csv", help="file format"
+        )
+        command.add_argument(
+            "--businesses",
+            help=f"comma-separated subset of the demo businesses ({DEMO_BUSINESSES}); default all",
+        )
+
+    def add_run_options(command: argparse.ArgumentParser, data_required: bool) -> None:
+        command.add_argument(
+            "--data",
+            required=data_required,
+            default=DEFAULT_DATA,
+            help="folder with one file per contract table (docs/contract.md)",
+        )
+        command.add_argument("--warehouse", default=DEFAULT_WAREHOUSE, help="DuckDB file")
+        command.add_argument(
+            "--as-of",
+            dest="as_of",
+            help="as-of date YYYY-MM-DD; default: the latest invoice date in the data",
+        )
+        command.add_argument(
+            "--memory-limit",
+            help="DuckDB memory cap, e.g. 3GB; default LEDGERLENS_DUCKDB_MEMORY_LIMIT or 3GB",
+        )
+        command.add_argument(
+            "-v",
+            "--verbose",
+            action="store_true",
+            help="also print the orchestrator's own log lines",
+        )
+        command.add_argument("--summary-json", help="also write the run summary to this file")
+
+    generate = commands.add_parser(
+        "generate", help="write a demo dataset in the raw data contract", formatter_class=defaults
+    )
+    generate.add_argument("--out", required=True, help="folder to write into")
+    add_generate_options(generate)
+    generate.set_defaults(func=cmd_generate)
+
+    run = commands.add_parser(
+        "run", help="load a data folder and build the warehouse", formatter_class=defaults
+    )
+    add_run_options(run, data_required=True)
+    run.set_defaults(func=cmd_run)
+
+    demo = commands.add_parser(
+        "demo",
+        help="generate demo data into --data, then run the pipeline on it",
+        formatter_class=defaults,
+    )
+    add_run_options(demo, data_required=False)
+    add_generate_options(demo)
+    demo.set_defaults(func=cmd_demo)
+
+    ui = commands.add_parser(
+        "ui",
+        help="the Dagster UI (dagster dev) on the project's Dagster home: runs, "
+        "materialisations, checks, the nightly schedule",
+        formatter_class=defaults,
+    )
+    ui.add_argument("--warehouse", default=DEFAULT_WAREHOUSE, help="DuckDB file")
+    ui.add_argument("--data", default=DEFAULT_DATA, help="folder the UI's runs load")
+    ui.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    ui.add_argument("--port", type=int, default=3000, help="port to listen on")
+    ui.set_defaults(func=cmd_ui)
+
+    bench = commands.add_parser(
+        "benchmark",
+        help="time and peak memory of generate + run at a size",
+        formatter_class=defaults,
+    )
+    bench.add_argument("--workdir", default="bench", help="where data and warehouse go")
+    bench.add_argument("--as-of", dest="as_of", help="as-of date YYYY-MM-DD")
+    add_generate_options(bench)
+    bench.set_defaults(func=cmd_benchmark)
+
+    backtest = commands.add_parser(
+        "backtest",
+        help="time-split back-test of the late-payment model and the cash forecast",
+        formatter_class=defaults,
+    )
+    backtest.add_argument("--seeds", default="7,11", help="generator seeds, comma-separated")
+    backtest.add_argument("--lines", type=int, default=200_000, help="about this many lines")
+    backtest.add_argument(
+        "--methods",
+        help="comma-separated methods: logistic,gradient_boosting,late_rate; default all",
+    )
+    backtest.add_argument(
+        "--workdir", default="bench/backtest", help="where data and warehouses go"
+    )
+    backtest.set_defaults(func=cmd_backtest)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.func(args)
