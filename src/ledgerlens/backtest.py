@@ -8,6 +8,9 @@ compare its scores for the invoices open at T with what happened after T:
 - the 13-week cash forecast (marts.cash_forecast) against the collections that came in,
   per week (MAPE).
 A report, not a test: the numbers depend on the data and are recorded in DECISIONLOG.md.
+
+The horizon (`cash_forecast_weeks`), the late threshold (`late_days_beyond_terms`) and
+the risk bands (`risk_band_bounds`) are the dbt vars the run used (ledgerlens.dbt_vars).
 """
 
 from __future__ import annotations
@@ -19,8 +22,7 @@ from pathlib import Path
 import duckdb
 import numpy as np
 
-HORIZON_DAYS = 91  # 13 weeks
-BAND_BOUNDS = (0.2, 0.5)  # dbt var risk_band_bounds' default
+from ledgerlens import dbt_vars
 
 
 def _auc(y: np.ndarray, p: np.ndarray) -> float | None:
@@ -29,8 +31,9 @@ def _auc(y: np.ndarray, p: np.ndarray) -> float | None:
     return float(roc_auc_score(y, p)) if 0 < y.sum() < len(y) else None
 
 
-def _calibration(y: np.ndarray, p: np.ndarray) -> list[dict]:
-    bands = np.where(p >= BAND_BOUNDS[1], "high", np.where(p >= BAND_BOUNDS[0], "medium", "low"))
+def _calibration(y: np.ndarray, p: np.ndarray, band_bounds: list[float]) -> list[dict]:
+    medium, high = band_bounds
+    bands = np.where(p >= high, "high", np.where(p >= medium, "medium", "low"))
     out = []
     for band in ("low", "medium", "high"):
         mask = bands == band
@@ -45,12 +48,12 @@ def _calibration(y: np.ndarray, p: np.ndarray) -> list[dict]:
     return out
 
 
-def _metrics(y: np.ndarray, p: np.ndarray) -> dict:
+def _metrics(y: np.ndarray, p: np.ndarray, band_bounds: list[float]) -> dict:
     auc = _auc(y, p)
     return {
         "auc": round(auc, 3) if auc is not None else None,
         "brier": round(float(np.mean((p - y) ** 2)), 4),
-        "calibration": _calibration(y, p),
+        "calibration": _calibration(y, p, band_bounds),
     }
 
 
@@ -59,13 +62,13 @@ OUTCOMES_SQL = """
         features.business_id,
         features.invoice_id,
         features.is_already_late,
-        -- Known when paid by the data's end, or unpaid more than the threshold past due.
-        (settled.paid_date is not null and settled.paid_date <= ?)
-            or datediff('day', settled.due_date, ?) > features.late_days_beyond_terms
+        -- Known when paid by the data's end, or unpaid more than the threshold past due;
+        -- late when paid more than the threshold (late_days_beyond_terms) beyond terms.
+        (settled.paid_date is not null and settled.paid_date <= $data_end)
+            or datediff('day', settled.due_date, $data_end) > $late_days
             as is_known,
         not coalesce(
-            settled.paid_date <= ? and settled.days_beyond_terms
-                <= features.late_days_beyond_terms,
+            settled.paid_date <= $data_end and settled.days_beyond_terms <= $late_days,
             false
         ) as is_late
     from intermediate.int_invoices_risk_featured as features
@@ -81,18 +84,20 @@ ACTUAL_SQL = """
     )
     select
         settlements.business_id,
-        (datediff('day', ?::date, settlements.event_date) + 6) // 7 as week_number,
+        (datediff('day', $as_of::date, settlements.event_date) + 6) // 7 as week_number,
         sum(round(settlements.settled_amount * invoices.exchange_rate, 2)) as actual
     from intermediate.int_invoice_settlements_unioned as settlements
     join open_at_t using (business_id, invoice_id)
     join staging.stg_invoices as invoices using (business_id, invoice_id)
-    where settlements.event_date > ?::date
-        and settlements.event_date <= ?::date + 91
+    where settlements.event_date > $as_of::date
+        and settlements.event_date <= $as_of::date + cast($horizon_days as integer)
     group by all
 """
 
 
-def _evaluate_seed(seed: int, lines: int, work: Path, methods: list[str], emit) -> dict:
+def _evaluate_seed(
+    seed: int, lines: int, work: Path, methods: list[str], horizon_days: int, emit
+) -> dict:
     from ledgerlens.generate import generate
     from ledgerlens.pipeline import run_pipeline
     from ledgerlens.risk import _fetch, score
@@ -105,20 +110,25 @@ def _evaluate_seed(seed: int, lines: int, work: Path, methods: list[str], emit) 
             f"select greatest((select max(invoice_date) from '{data}/invoices.csv'),"
             f" (select max(payment_date) from '{data}/payments.csv'))"
         ).fetchone()[0]
-    as_of = data_end - timedelta(days=HORIZON_DAYS)
+    as_of = data_end - timedelta(days=horizon_days)
     warehouse = work / f"warehouse-{lines}-{seed}.duckdb"
     warehouse.unlink(missing_ok=True)
     emit(f"seed {seed}: running the pipeline as of {as_of} (data ends {data_end})")
     summary = run_pipeline(data, warehouse, as_of_date=as_of.isoformat())
     if not summary.success:
         raise RuntimeError(f"pipeline failed for seed {seed}: {summary.failures}")
+    # The vars the run's dbt build used: the project's, with its --vars on top.
+    run_vars = dbt_vars.load({"as_of_date": as_of.isoformat()})
+    late_days = int(run_vars["late_days_beyond_terms"])
+    band_bounds = [float(bound) for bound in run_vars["risk_band_bounds"]]
 
     result: dict = {"seed": seed, "as_of_date": str(as_of), "data_end": str(data_end)}
     with duckdb.connect(str(warehouse), read_only=True) as con:
         train = _fetch(con, "not is_current and is_outcome_known")
         current = _fetch(con, "is_current")
-        late_days = int(current["late_days_beyond_terms"][0])
-        outcomes = con.execute(OUTCOMES_SQL, [data_end, data_end, data_end]).fetchall()
+        outcomes = con.execute(
+            OUTCOMES_SQL, {"data_end": data_end, "late_days": late_days}
+        ).fetchall()
         outcome = {(row[0], row[1]): row[2:] for row in outcomes}
         keys = list(zip(current["business_id"], current["invoice_id"], strict=True))
         known = np.array([bool(outcome[key][1]) for key in keys])
@@ -134,15 +144,19 @@ def _evaluate_seed(seed: int, lines: int, work: Path, methods: list[str], emit) 
         baseline = None
         for method in methods:
             scores = score(train, current, late_days, method)
-            result[method] = _metrics(late[to_predict], scores.late_probability[to_predict])
+            result[method] = _metrics(
+                late[to_predict], scores.late_probability[to_predict], band_bounds
+            )
             baseline = scores.baseline_late_share
-        result["baseline"] = _metrics(late[to_predict], baseline[to_predict])
+        result["baseline"] = _metrics(late[to_predict], baseline[to_predict], band_bounds)
 
         forecast = con.execute(
             "select business_id, week_number, expected_collections_home, low_collections_home,"
             " high_collections_home from marts.cash_forecast"
         ).fetchall()
-        actual_rows = con.execute(ACTUAL_SQL, [as_of, as_of, as_of]).fetchall()
+        actual_rows = con.execute(
+            ACTUAL_SQL, {"as_of": as_of, "horizon_days": horizon_days}
+        ).fetchall()
     actual = {(row[0], int(row[1])): float(row[2]) for row in actual_rows}
     per_business: dict[str, dict] = {}
     for business, week, expected, low, high in forecast:
@@ -191,10 +205,11 @@ def run_backtest(
     work.mkdir(parents=True, exist_ok=True)
     emit = emit or (lambda _line: None)
     methods = methods or list(METHODS)
-    results = [_evaluate_seed(seed, lines, work, methods, emit) for seed in seeds]
+    horizon_days = 7 * int(dbt_vars.load()["cash_forecast_weeks"])
+    results = [_evaluate_seed(seed, lines, work, methods, horizon_days, emit) for seed in seeds]
     report = {
         "lines": lines,
-        "horizon_days": HORIZON_DAYS,
+        "horizon_days": horizon_days,
         "methods": methods,
         "seeds": results,
     }

@@ -9,6 +9,9 @@ Training rows are month-end snapshots whose outcome the as-of date settles (see 
 model's doc); invoices already more than the threshold past due are late for certain
 and are neither trained on nor predicted (probability 1). One model per business with
 enough history, else one pooled model over every business. Everything is vectorised.
+
+The threshold ("late" = paid more than `late_days_beyond_terms` days beyond terms) is the
+dbt var the SQL uses (ledgerlens.dbt_vars).
 """
 
 from __future__ import annotations
@@ -18,6 +21,8 @@ from dataclasses import dataclass
 import duckdb
 import numpy as np
 import pyarrow as pa
+
+from ledgerlens import dbt_vars
 
 FEATURES_TABLE = "intermediate.int_invoices_risk_featured"
 SCORES_SCHEMA = "intermediate"
@@ -318,10 +323,7 @@ def score_warehouse(con: duckdb.DuckDBPyConnection, method: str = DEFAULT_METHOD
     """Read the features, fit, and (re)write intermediate.invoice_risk_scores."""
     train = _fetch(con, "not is_current and is_outcome_known")
     current = _fetch(con, "is_current")
-    late_days_row = con.execute(
-        f"select max(late_days_beyond_terms) from {FEATURES_TABLE}"
-    ).fetchone()
-    late_days = int(late_days_row[0]) if late_days_row[0] is not None else 15
+    late_days = int(dbt_vars.load()["late_days_beyond_terms"])
     scores = score(train, current, late_days, method)
     result = pa.table(
         {
