@@ -16,6 +16,7 @@ the risk bands (`risk_band_bounds`) are the dbt vars the run used (ledgerlens.db
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
@@ -61,7 +62,6 @@ OUTCOMES_SQL = """
     select
         features.business_id,
         features.invoice_id,
-        features.is_already_late,
         -- Known when paid by the data's end, or unpaid more than the threshold past due;
         -- late when paid more than the threshold (late_days_beyond_terms) beyond terms.
         (settled.paid_date is not null and settled.paid_date <= $data_end)
@@ -96,7 +96,12 @@ ACTUAL_SQL = """
 
 
 def _evaluate_seed(
-    seed: int, lines: int, work: Path, methods: list[str], horizon_days: int, emit
+    seed: int,
+    lines: int,
+    work: Path,
+    methods: list[str],
+    horizon_days: int,
+    emit: Callable[[str], None],
 ) -> dict:
     from ledgerlens.generate import generate
     from ledgerlens.pipeline import run_pipeline
@@ -131,8 +136,8 @@ def _evaluate_seed(
         ).fetchall()
         outcome = {(row[0], row[1]): row[2:] for row in outcomes}
         keys = list(zip(current["business_id"], current["invoice_id"], strict=True))
-        known = np.array([bool(outcome[key][1]) for key in keys])
-        late = np.array([bool(outcome[key][2]) for key in keys], dtype=float)
+        known = np.array([bool(outcome[key][0]) for key in keys])
+        late = np.array([bool(outcome[key][1]) for key in keys], dtype=float)
         already = np.asarray(current["is_already_late"], dtype=bool)
         # The question the model answers: invoices not yet past the threshold at T.
         to_predict = known & ~already
@@ -196,14 +201,15 @@ def run_backtest(
     seeds: list[int],
     lines: int,
     workdir: str | Path,
-    methods: list[str] | None = None,
-    emit=None,
+    methods: list[str] | None,
+    emit: Callable[[str], None],
 ) -> dict:
+    """Back-test `methods` (None: every method) on each seed's demo data in `workdir`,
+    telling `emit` what it is doing; the report is also written to backtest.json."""
     from ledgerlens.risk import METHODS
 
     work = Path(workdir).resolve()
     work.mkdir(parents=True, exist_ok=True)
-    emit = emit or (lambda _line: None)
     methods = methods or list(METHODS)
     horizon_days = 7 * int(dbt_vars.load()["cash_forecast_weeks"])
     results = [_evaluate_seed(seed, lines, work, methods, horizon_days, emit) for seed in seeds]

@@ -38,17 +38,8 @@ DEFAULT_METHOD = "gradient_boosting"
 MIN_BUSINESS_ROWS = 300
 MIN_BUSINESS_CLASS_ROWS = 30
 
-# Feature groups, in the order reasons are named; each reason is a group of columns.
-REASONS = (
-    "past_due",
-    "late_history",
-    "recent_late",
-    "days_beyond_terms",
-    "overdue_balance",
-    "invoice_amount",
-    "payment_terms",
-    "short_history",
-)
+# Each model input, and the reason code (feature group) it counts towards; the codes are
+# put into words by marts.open_invoice_risk.
 FEATURE_GROUPS = {
     "days_past_due": "past_due",
     "customer_share_paid_late": "late_history",
@@ -302,12 +293,35 @@ def _expected_days(
     return on_time, late
 
 
+# The columns of FEATURES_TABLE read here: keys, model inputs, label and timing.
+COLUMNS_READ = (
+    "as_of_date",
+    "business_id",
+    "invoice_id",
+    "days_past_due",
+    "total_amount_home",
+    "payment_terms_days",
+    "customer_paid_invoices",
+    "customer_share_paid_late",
+    "customer_avg_days_beyond_terms",
+    "customer_open_balance_home",
+    "customer_overdue_balance_home",
+    "customer_last_paid_invoices",
+    "customer_last_paid_late",
+    "customer_last_avg_days_beyond_terms",
+    "is_already_late",
+    "is_paid_beyond_threshold",
+    "days_paid_after_due",
+)
+
+
 def _fetch(con: duckdb.DuckDBPyConnection, where: str) -> dict[str, np.ndarray]:
     import pyarrow.compute as pc
 
     # A fixed row order: the same rows always give the same fit.
     table = con.sql(
-        f"select * from {FEATURES_TABLE} where {where} order by as_of_date, business_id, invoice_id"
+        f"select {', '.join(COLUMNS_READ)} from {FEATURES_TABLE} where {where}"
+        " order by as_of_date, business_id, invoice_id"
     ).to_arrow_table()
     columns = {}
     for name in table.column_names:
