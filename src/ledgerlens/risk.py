@@ -11,7 +11,8 @@ and are neither trained on nor predicted (probability 1). One model per business
 enough history, else one pooled model over every business. Everything is vectorised.
 
 The threshold ("late" = paid more than `late_days_beyond_terms` days beyond terms) is the
-dbt var the SQL uses (ledgerlens.dbt_vars).
+dbt var the SQL uses (ledgerlens.dbt_vars); the constants below are the model's own
+hyper-parameters, not business rules.
 """
 
 from __future__ import annotations
@@ -37,6 +38,22 @@ DEFAULT_METHOD = "gradient_boosting"
 # represented; below that its invoices are scored by the pooled model.
 MIN_BUSINESS_ROWS = 300
 MIN_BUSINESS_CLASS_ROWS = 30
+
+# Feature scaling: days past due below this are clipped (far-future due dates would
+# dominate a linear model); average days beyond terms are clipped to [0, this cap].
+DAYS_PAST_DUE_FLOOR = -90
+DAYS_BEYOND_TERMS_CAP = 120
+# The late-rate method: the customer's recent invoices (the SQL's "last ten" paid
+# invoices, int_invoices_risk_featured) shrunk to the business rate with this many
+# pseudo-invoices.
+LATE_RATE_RECENT_INVOICES = 10
+LATE_RATE_PRIOR_INVOICES = 4.0
+# A feature group is named as a reason when it raises the standardised logistic score
+# by more than this.
+REASON_MIN_CONTRIBUTION = 0.05
+# Expected days after due when late and the business has no later payment on record:
+# this many days after the threshold (or after today, if later).
+LATE_FALLBACK_EXTRA_DAYS = 30
 
 # Each model input, and the reason code (feature group) it counts towards; the codes are
 # put into words by marts.open_invoice_risk.
@@ -82,17 +99,19 @@ def feature_matrix(rows: dict[str, np.ndarray], late_days: int) -> np.ndarray:
     columns = {
         # Open invoices in training are at most `late_days` past due (others are
         # certain); the clip keeps far-future due dates from dominating a linear model.
-        "days_past_due": np.clip(_col(rows, "days_past_due"), -90, late_days),
+        "days_past_due": np.clip(_col(rows, "days_past_due"), DAYS_PAST_DUE_FLOOR, late_days),
         "customer_share_paid_late": np.nan_to_num(share_late, nan=0.0),
         "has_no_history": (paid == 0).astype(float),
         "customer_recent_late_share": np.divide(
             recent_late, recent_paid, out=np.zeros_like(recent_late), where=recent_paid > 0
         ),
         "customer_avg_days_beyond_terms": np.clip(
-            np.nan_to_num(_col(rows, "customer_avg_days_beyond_terms")), 0, 120
+            np.nan_to_num(_col(rows, "customer_avg_days_beyond_terms")), 0, DAYS_BEYOND_TERMS_CAP
         ),
         "customer_recent_days_beyond_terms": np.clip(
-            np.nan_to_num(_col(rows, "customer_last_avg_days_beyond_terms")), 0, 120
+            np.nan_to_num(_col(rows, "customer_last_avg_days_beyond_terms")),
+            0,
+            DAYS_BEYOND_TERMS_CAP,
         ),
         "customer_overdue_share": np.divide(
             overdue, open_balance, out=np.zeros_like(overdue), where=open_balance > 0
@@ -114,9 +133,9 @@ class _LateRate:
     def predict_proba(self, x: np.ndarray) -> np.ndarray:
         index = FEATURE_NAMES.index
         paid = np.expm1(x[:, index("log_customer_paid_invoices")])
-        recent_n = np.minimum(paid, 10)
+        recent_n = np.minimum(paid, LATE_RATE_RECENT_INVOICES)
         late = x[:, index("customer_recent_late_share")] * recent_n
-        prior = 4.0  # pseudo-invoices at the business's rate
+        prior = LATE_RATE_PRIOR_INVOICES  # pseudo-invoices at the business's rate
         p = (late + prior * self.rate) / (recent_n + prior)
         return np.column_stack([1 - p, p])
 
@@ -168,7 +187,7 @@ def _reason_codes(x: np.ndarray, explainer) -> np.ndarray:
     order = np.argsort(-by_group, axis=1)[:, :3]
     top = np.take_along_axis(by_group, order, axis=1)
     names = np.array(groups, dtype=object)[order]
-    names[top <= 0.05] = ""
+    names[top <= REASON_MIN_CONTRIBUTION] = ""
     return names
 
 
@@ -286,7 +305,7 @@ def _expected_days(
         )
         late_from = np.maximum(known, late_days)
         late[here] = _conditional_means(
-            history, late_from, np.full(known.shape, np.inf), late_from + 30
+            history, late_from, np.full(known.shape, np.inf), late_from + LATE_FALLBACK_EXTRA_DAYS
         )
     # An invoice already past the threshold has no on-time scenario.
     on_time = np.where(past_due >= late_days, np.nan, on_time)
