@@ -19,6 +19,7 @@ import pytest
 from orchestration.checks import _result
 from orchestration.resources import Warehouse
 
+from ledgerlens import quality
 from ledgerlens.contract import TABLES
 from ledgerlens.load import load_table
 from ledgerlens.pipeline import run_pipeline
@@ -70,9 +71,9 @@ def corrupted(handmade_run, tmp_path) -> Path:
     return copy
 
 
-def test_every_suite_passes_on_a_clean_load(handmade_run):
+def test_every_suite_passes_on_a_clean_load(handmade_run, tmp_path):
     _, warehouse = handmade_run
-    validator = Validator()
+    validator = Validator(tmp_path)
     with duckdb.connect(str(warehouse), read_only=True) as con:
         suites = {**raw_suites(con), **mart_suites()}
         results = {name: validator.validate(con, suite) for name, suite in suites.items()}
@@ -97,15 +98,18 @@ def test_every_suite_passes_on_a_clean_load(handmade_run):
     assert results["invoices"].rows == 8
 
 
-def test_suites_find_soft_rules_and_mart_errors_across_arrow_batches(corrupted):
-    validator = Validator()
+def test_suites_find_soft_rules_and_mart_errors_across_arrow_batches(
+    corrupted, monkeypatch, tmp_path
+):
+    # Two rows per Arrow batch: the counts are added up over batches.
+    monkeypatch.setattr(quality, "BATCH_ROWS", 2)
+    validator = Validator(tmp_path)
     with duckdb.connect(str(corrupted), read_only=True) as con:
         suites = {**raw_suites(con), **mart_suites()}
-        # Two rows per Arrow batch: the counts are added up over batches.
-        allocations = validator.validate(con, suites["payment_allocations"], batch_rows=2)
-        payments = validator.validate(con, suites["payments"], batch_rows=2)
-        invoices = validator.validate(con, suites["invoices"], batch_rows=2)
-        sheet = validator.validate(con, suites["customer_sheet"], batch_rows=2)
+        allocations = validator.validate(con, suites["payment_allocations"])
+        payments = validator.validate(con, suites["payments"])
+        invoices = validator.validate(con, suites["invoices"])
+        sheet = validator.validate(con, suites["customer_sheet"])
 
     # P1 (now 1.00) has 972.00 allocated: a warning on its one allocation, no error.
     assert (allocations.rows, allocations.batches) == (4, 2)

@@ -252,33 +252,28 @@ def mart_suites() -> dict[str, Suite]:
     }
 
 
-def _batches(con: duckdb.DuckDBPyConnection, sql: str, rows: int) -> Iterator:
+def _batches(con: duckdb.DuckDBPyConnection, sql: str) -> Iterator:
     con.execute(sql)
-    reader = con.to_arrow_reader(rows)
+    reader = con.to_arrow_reader(BATCH_ROWS)
     for record_batch in reader:
         if record_batch.num_rows:
             yield record_batch.to_pandas()
 
 
 class Validator:
-    """A GX context with one pandas data source; each suite is validated batch by batch.
-    With `docs_dir`, the context is a file context there (GX's project in
-    `<docs_dir>/gx/`) and every result is stored, so `build_docs()` renders GX Data Docs
-    to `<docs_dir>/gx/uncommitted/data_docs/local_site/index.html`."""
+    """A GX file context in `docs_dir` (GX's project in `<docs_dir>/gx/`) with one pandas
+    data source; each suite is validated batch by batch and every result is stored, so
+    `build_docs()` renders GX Data Docs to
+    `<docs_dir>/gx/uncommitted/data_docs/local_site/index.html`."""
 
-    def __init__(self, docs_dir: str | Path | None = None):
+    def __init__(self, docs_dir: str | Path):
         gx = _gx()
-        if docs_dir:
-            Path(docs_dir).mkdir(parents=True, exist_ok=True)
-            self.context = gx.get_context(mode="file", project_root_dir=str(docs_dir))
-        else:
-            self.context = gx.get_context(mode="ephemeral")
+        Path(docs_dir).mkdir(parents=True, exist_ok=True)
+        self.context = gx.get_context(mode="file", project_root_dir=str(docs_dir))
         self.context.variables.progress_bars = {"globally": False}
         self.source = self.context.data_sources.add_or_update_pandas("ledgerlens")
 
-    def validate(
-        self, con: duckdb.DuckDBPyConnection, suite: Suite, batch_rows: int = BATCH_ROWS
-    ) -> SuiteResult:
+    def validate(self, con: duckdb.DuckDBPyConnection, suite: Suite) -> SuiteResult:
         gx = _gx()
         started = time.perf_counter()
         try:
@@ -309,7 +304,7 @@ class Validator:
             for rule in suite.rules
         ]
         rows = batches = 0
-        for frame in _batches(con, suite.sql, batch_rows):
+        for frame in _batches(con, suite.sql):
             batches += 1
             rows += len(frame)
             result = definition.run(batch_parameters={"dataframe": frame}, result_format="SUMMARY")
