@@ -9,7 +9,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
-from ledgerlens.backtest import HORIZON_DAYS, data_end_of, evaluate_warehouse
+from ledgerlens.backtest import data_end_of, evaluate_warehouse, horizon_days
 from orchestration.run import run_pipeline
 
 
@@ -27,13 +27,14 @@ def run_backtest(
     work.mkdir(parents=True, exist_ok=True)
     emit = emit or (lambda _line: None)
     methods = methods or list(METHODS)
+    horizon = horizon_days()
     results = []
     for seed in seeds:
         data = work / f"data-{lines}-{seed}"
         emit(f"seed {seed}: generating ~{lines:,} invoice lines")
         generate(data, seed=seed, lines=lines)
         data_end = data_end_of(data)
-        as_of = data_end - timedelta(days=HORIZON_DAYS)
+        as_of = data_end - timedelta(days=horizon)
         warehouse = work / f"warehouse-{lines}-{seed}.duckdb"
         warehouse.unlink(missing_ok=True)
         emit(f"seed {seed}: running the pipeline as of {as_of} (data ends {data_end})")
@@ -41,6 +42,6 @@ def run_backtest(
         if not summary.success:
             raise RuntimeError(f"pipeline failed for seed {seed}: {summary.failures}")
         results.append(evaluate_warehouse(warehouse, seed, as_of, data_end, methods))
-    report = {"lines": lines, "horizon_days": HORIZON_DAYS, "methods": methods, "seeds": results}
+    report = {"lines": lines, "horizon_days": horizon, "methods": methods, "seeds": results}
     (work / "backtest.json").write_text(json.dumps(report, indent=2))
     return report

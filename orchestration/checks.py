@@ -1,10 +1,10 @@
 """Great Expectations suites as Dagster asset checks (ledgerlens.quality).
 
-One blocking check per raw table and per key mart. A failed contract rule is an ERROR:
-the assets downstream are not built and the run publishes nothing. A failed soft rule is
-a WARN. The metadata carries, per failed expectation, how many rows broke it and a few
-examples. The GX project lives in the warehouse's side files; its Data Docs are built once
-per run, when the run ends (orchestration.resources.GreatExpectations).
+One blocking check per suite (quality.RAW_SUITES, quality.MART_SUITES). A failed error
+rule is an ERROR: the assets downstream are not built and the run publishes nothing. A
+failed soft rule is a WARN. The metadata carries, per failed expectation, how many rows
+broke it and a few examples. The GX project lives in the warehouse's side files; its
+Data Docs are built once per run, when the run ends (resources.GreatExpectations).
 """
 
 # No `from __future__ import annotations`: Dagster reads these annotations at import.
@@ -13,8 +13,14 @@ from pathlib import Path
 
 import dagster as dg
 
-from ledgerlens.contract import TABLES
-from ledgerlens.quality import SuiteResult, Validator, mart_suites, raw_suites
+from ledgerlens.quality import (
+    MART_SUITES,
+    RAW_SUITES,
+    SuiteResult,
+    Validator,
+    mart_suites,
+    raw_suites,
+)
 from orchestration.assets.raw import raw_key
 from orchestration.resources import GreatExpectations, Warehouse
 
@@ -61,7 +67,7 @@ def _raw_check(table_name: str) -> dg.AssetChecksDefinition:
         asset=raw_key(table_name),
         name=CHECK_NAME,
         blocking=True,
-        description=f"GX suite of raw.{table_name}, derived from the data contract.",
+        description=f"GX suite of raw.{table_name}: soft rules a person reviews.",
     )
     def check(
         context: dg.AssetCheckExecutionContext,
@@ -91,6 +97,6 @@ def _mart_check(mart: str) -> dg.AssetChecksDefinition:
 
 
 gx_checks = [
-    *(_raw_check(table.name) for table in TABLES),
-    *(_mart_check(mart) for mart in ("customer_sheet", "segment_summary")),
+    *(_raw_check(table_name) for table_name in RAW_SUITES),
+    *(_mart_check(mart) for mart in MART_SUITES),
 ]

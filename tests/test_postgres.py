@@ -150,44 +150,54 @@ def test_dbt_project_builds_on_postgres_with_the_same_numbers(postgres, handmade
     assert schemas == {"marts"}
 
 
-def test_gx_postgresql_data_source_validates_the_raw_tables(postgres, handmade_run):
-    """On a PostgreSQL target GX validates in place through its SQL data source."""
+def test_dbt_source_tests_catch_a_repeated_key_on_postgres(postgres, handmade_run, tmp_path):
+    """On a PostgreSQL target the keys of raw tables are dbt's to check, as on DuckDB
+    (GX checks no key: DECISIONLOG.md, 2026-12-01)."""
+    import json
+
     import psycopg2
 
-    from ledgerlens.contract import TABLES
     from ledgerlens.publish import publish_to_postgres
-    from ledgerlens.quality import Validator, sql_table_suite
 
     _, warehouse = handmade_run
     publish_to_postgres(warehouse, **postgres)
-    url = (
-        f"postgresql+psycopg2://{postgres['user']}@{postgres['host']}:{postgres['port']}"
-        f"/{postgres['dbname']}"
-    )
-    validator = Validator()
-    results = {
-        table.name: validator.validate_sql_table(url, "raw", sql_table_suite(table))
-        for table in TABLES
-    }
-    assert {name: r.summary() for name, r in results.items() if not r.success} == {}
-    assert results["invoices"].rows == 8
-
-    # A negative quantity on a repeated key, written straight into PostgreSQL.
+    # I1's first line again, written straight into PostgreSQL.
     with psycopg2.connect(**postgres) as pg, pg.cursor() as cursor:
         cursor.execute(
-            "insert into raw.invoice_lines select business_id, invoice_id, line_number,"
-            " item_code, description, -2, unit_price, discount_amount, line_amount, unit_cost,"
-            " _source_file, _source_row from raw.invoice_lines where invoice_id = 'I1'"
-            " and business_id = 'acme'"
+            "insert into raw.invoice_lines select * from raw.invoice_lines"
+            " where business_id = 'acme' and invoice_id = 'I1' and line_number = 1"
         )
-    broken = validator.validate_sql_table(
-        url, "raw", sql_table_suite(next(t for t in TABLES if t.name == "invoice_lines"))
+    unique = (
+        "source_unique_combination_of_columns"
+        "_raw_invoice_lines_business_id__invoice_id__line_number"
     )
-    failed = broken.summary()
-    assert failed["error: expect_column_values_to_be_between(quantity)"]["unexpected"] == 1
-    assert (
-        failed["error: expect_compound_columns_to_be_unique(business_id, invoice_id, line_number)"][
-            "unexpected"
-        ]
-        == 2
+    env = {
+        **os.environ,
+        "LEDGERLENS_TARGET": "postgres",
+        "LEDGERLENS_PG_HOST": postgres["host"],
+        "LEDGERLENS_PG_PORT": str(postgres["port"]),
+        "LEDGERLENS_PG_USER": postgres["user"],
+        "LEDGERLENS_PG_DATABASE": postgres["dbname"],
+    }
+    dbt = Path(sys.executable).parent / "dbt"
+    target = tmp_path / "target"
+    run = subprocess.run(
+        [
+            str(dbt),
+            "test",
+            "--select",
+            unique,
+            "--profiles-dir",
+            "profiles",
+            "--target-path",
+            str(target),
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
+    [result] = json.loads((target / "run_results.json").read_text())["results"]
+    assert (result["unique_id"].split(".")[2], result["status"]) == (unique, "fail"), run.stdout
+    assert result["failures"] == 1  # one key, on two rows

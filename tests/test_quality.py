@@ -1,9 +1,16 @@
-"""Great Expectations gates (ledgerlens.quality, orchestration.checks): real GX
-validations on real DuckDB files, and the checks in real Dagster runs."""
+"""The data quality gates, one per rule (DECISIONLOG.md, 2026-12-01): Great Expectations
+(ledgerlens.quality, orchestration.checks) for soft rules and customer_sheet's values,
+real GX validations on real DuckDB files and in real Dagster runs; and, for the rules
+GX no longer repeats, proof that the gate that keeps them (the loader, dbt tests)
+catches the same faults."""
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import dagster as dg
@@ -13,25 +20,30 @@ from orchestration.checks import _result
 from orchestration.resources import Warehouse
 from orchestration.run import run_pipeline
 
+from ledgerlens import quality
 from ledgerlens.contract import TABLES
-from ledgerlens.quality import Validator, mart_suites, raw_suites
+from ledgerlens.load import load_table
+from ledgerlens.quality import (
+    MART_SUITES,
+    RAW_SUITES,
+    Validator,
+    mart_suites,
+    raw_suite,
+    raw_suites,
+)
 
+ROOT = Path(__file__).resolve().parent.parent
 RETENTION = Path(__file__).parent / "data" / "retention"
 
 
 @pytest.fixture
 def corrupted(handmade_run, tmp_path) -> Path:
     """The hand-made warehouse with rows the loader would never let in, written
-    straight into raw: what the GX suites are the second line of defence against."""
+    straight into raw, and marts changed after dbt built them."""
     _, warehouse = handmade_run
     copy = tmp_path / "corrupted.duckdb"
     shutil.copyfile(warehouse, copy)
     with duckdb.connect(str(copy)) as con:
-        # two lines with a negative quantity (and fresh line numbers, so keys stay unique)
-        con.execute(
-            "insert into raw.invoice_lines select * replace (line_number + 100 as line_number,"
-            " -3 as quantity) from raw.invoice_lines order by invoice_id limit 2"
-        )
         # an invoice repeated under its own key, for a customer that does not exist
         con.execute(
             "insert into raw.invoices select * replace ('ZZZ' as customer_id)"
@@ -41,59 +53,66 @@ def corrupted(handmade_run, tmp_path) -> Path:
         con.execute(
             "update raw.payments set amount = 1 where business_id = 'acme' and payment_id = 'P1'"
         )
+        # a score no rule can give, and a customer without a segment
+        con.execute(
+            "update marts.customer_sheet set r_score = 7"
+            " where business_id = 'acme' and customer_id = 'C1'"
+        )
+        con.execute(
+            "update marts.customer_sheet set segment = null"
+            " where business_id = 'acme' and customer_id = 'C2'"
+        )
+        # one customer too many in a segment: the counts no longer add up to the sheet
+        con.execute(
+            "update marts.segment_summary set customers = customers + 1"
+            " where business_id = 'acme' and segment = (select min(segment)"
+            " from marts.segment_summary where business_id = 'acme')"
+        )
     return copy
 
 
-def test_every_raw_suite_passes_on_a_clean_load(handmade_run):
+def test_every_suite_passes_on_a_clean_load(handmade_run, tmp_path):
     _, warehouse = handmade_run
-    validator = Validator()
+    validator = Validator(tmp_path)
     with duckdb.connect(str(warehouse), read_only=True) as con:
         suites = {**raw_suites(con), **mart_suites()}
         results = {name: validator.validate(con, suite) for name, suite in suites.items()}
     assert {name: result.summary() for name, result in results.items() if not result.success} == {}
-    assert set(results) == {table.name for table in TABLES} | {"customer_sheet", "segment_summary"}
-    assert results["invoices"].rows == 8
-    # The contract gives every raw table a not-null, a unique-key and (where it has
-    # parents) a reference expectation.
+    # Tables with a date column, and allocations (against their payments), have soft
+    # rules; businesses and invoice_lines have none, so no suite and no check.
+    assert set(RAW_SUITES) == {
+        "customers",
+        "invoices",
+        "payments",
+        "payment_allocations",
+        "credit_notes",
+        "customer_costs",
+    }
+    assert set(MART_SUITES) == {"customer_sheet"}
+    assert set(results) == set(RAW_SUITES) | set(MART_SUITES)
     for table in TABLES:
-        kinds = {outcome.expectation for outcome in results[table.name].outcomes}
-        assert "expect_column_values_to_not_be_null" in kinds
-        assert "expect_column_values_to_be_between" in kinds  # the key count
-        if table.references:
-            assert "expect_column_values_to_be_in_set" in kinds
+        rules = raw_suite(table).rules
+        assert bool(rules) == (table.name in RAW_SUITES)
+        # The contract's hard rules are the loader's: on raw tables GX only warns.
+        assert {rule.severity for rule in rules} <= {"warning"}
+    assert results["invoices"].rows == 8
 
 
-def test_suites_find_rows_the_loader_would_have_refused_across_arrow_batches(corrupted):
-    validator = Validator()
+def test_suites_find_soft_rules_and_mart_errors_across_arrow_batches(
+    corrupted, monkeypatch, tmp_path
+):
+    # Two rows per Arrow batch: the counts are added up over batches.
+    monkeypatch.setattr(quality, "BATCH_ROWS", 2)
+    validator = Validator(tmp_path)
     with duckdb.connect(str(corrupted), read_only=True) as con:
-        suites = raw_suites(con)
-        # Two rows per Arrow batch: the counts are added up over batches.
-        lines = validator.validate(con, suites["invoice_lines"], batch_rows=2)
-        invoices = validator.validate(con, suites["invoices"], batch_rows=2)
-        allocations = validator.validate(con, suites["payment_allocations"], batch_rows=2)
-        payments = validator.validate(con, suites["payments"], batch_rows=2)
-
-    assert (lines.rows, lines.batches) == (11, 6)
-    assert lines.summary() == {
-        "error: expect_column_values_to_be_between(quantity)": {
-            "unexpected": 2,
-            "checked": 11,
-            "examples": ["-3.0", "-3.0"],
-            "why": "range",
-        }
-    }
-    assert lines.has_errors
-
-    failed = invoices.summary()
-    # I1 now appears twice (both rows break the key), once for a customer not loaded.
-    assert failed["error: expect_column_values_to_be_between(_rows_with_key)"]["unexpected"] == 2
-    assert failed["error: expect_column_values_to_be_in_set(_has_customers)"]["unexpected"] == 1
-    assert set(failed) == {
-        "error: expect_column_values_to_be_between(_rows_with_key)",
-        "error: expect_column_values_to_be_in_set(_has_customers)",
-    }
+        suites = {**raw_suites(con), **mart_suites()}
+        allocations = validator.validate(con, suites["payment_allocations"])
+        payments = validator.validate(con, suites["payments"])
+        invoices = validator.validate(con, suites["invoices"])
+        sheet = validator.validate(con, suites["customer_sheet"])
 
     # P1 (now 1.00) has 972.00 allocated: a warning on its one allocation, no error.
+    assert (allocations.rows, allocations.batches) == (4, 2)
     assert allocations.summary() == {
         "warning: expect_column_pair_values_a_to_be_greater_than_b"
         "(_payment_amount, _payment_allocated)": {
@@ -104,11 +123,86 @@ def test_suites_find_rows_the_loader_would_have_refused_across_arrow_batches(cor
         }
     }
     assert not allocations.has_errors and payments.success
+    # The repeated key and the unknown customer are dbt's to catch (the test below).
+    assert invoices.success and invoices.rows == 9
 
-    # As Dagster check results: contract breaks block (ERROR), soft rules warn.
-    assert _result(lines, None).severity == dg.AssetCheckSeverity.ERROR
+    # acme C1's r_score of 7, among the sheet's 4 customers (acme C1-C3, euro C1).
+    assert (sheet.rows, sheet.batches) == (4, 2)
+    assert sheet.summary() == {
+        "error: expect_column_values_to_be_between(r_score)": {
+            "unexpected": 1,
+            "checked": 4,
+            "examples": ["7"],
+            "why": "scores are 1-5",
+        }
+    }
+
+    # As Dagster check results: an error blocks (ERROR), a soft rule warns.
+    assert _result(sheet, None).severity == dg.AssetCheckSeverity.ERROR
     assert _result(allocations, None).severity == dg.AssetCheckSeverity.WARN
     assert not _result(allocations, None).passed
+
+
+def test_dbt_tests_catch_the_keys_references_and_identities_gx_no_longer_checks(
+    corrupted, tmp_path
+):
+    """The same corrupted warehouse through the dbt tests that keep these rules."""
+    selected = {
+        # raw.invoices: I1 twice, once for customer ZZZ, who does not exist
+        "source_unique_combination_of_columns_raw_invoices_business_id__invoice_id",
+        "source_relationships_multi_raw_invoices_business_id__customer_id"
+        "__source_raw_customers___business_id__customer_id",
+        # segment_summary counts one customer more than customer_sheet holds
+        "assert_segment_summary_adds_up_to_customer_sheet",
+        # C2 has no segment
+        "not_null_customer_sheet_segment",
+        # and one that must still pass: every raw invoice's business exists
+        "source_relationships_multi_raw_invoices_business_id__source_raw_businesses___business_id",
+    }
+    target = tmp_path / "target"
+    dbt = Path(sys.executable).parent / "dbt"
+    run = subprocess.run(
+        [
+            str(dbt),
+            "test",
+            "--select",
+            *sorted(selected),
+            "--profiles-dir",
+            "profiles",
+            "--target-path",
+            str(target),
+        ],
+        cwd=ROOT,
+        env={**os.environ, "LEDGERLENS_TARGET": "duckdb", "LEDGERLENS_WAREHOUSE": str(corrupted)},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    results = json.loads((target / "run_results.json").read_text())["results"]
+    status = {result["unique_id"].split(".")[2]: result["status"] for result in results}
+    assert set(status) == selected, run.stdout[-3000:]
+    assert {name for name, value in status.items() if value == "fail"} == selected - {
+        "source_relationships_multi_raw_invoices_business_id__source_raw_businesses___business_id"
+    }
+    assert run.returncode != 0
+
+
+def test_the_loader_quarantines_the_row_level_faults_gx_no_longer_checks(handmade_copy, tmp_path):
+    """Row-level contract rules are the loader's: a negative quantity never reaches raw."""
+    with (handmade_copy / "invoice_lines.csv").open("a") as lines:
+        lines.write("acme,I1,7,CONS,Consulting hours,-3,100.00,0,300.00,60.00\n")
+    with duckdb.connect(str(tmp_path / "w.duckdb")) as con:
+        for table in ("businesses", "customers", "invoices", "invoice_lines"):
+            result = load_table(con, table, handmade_copy)
+        quarantined = con.execute(
+            "select rule, column_name, quantity from quarantine.invoice_lines"
+            " where invoice_id = 'I1'"
+        ).fetchall()
+        loaded = con.execute(
+            "select count(*) from raw.invoice_lines where quantity < 0"
+        ).fetchone()[0]
+    assert quarantined == [("below_minimum", "quantity", "-3")]
+    assert loaded == 0 and result.quarantined_by_rule["below_minimum"] == 1
 
 
 def test_a_soft_rule_warns_in_a_real_run_and_the_run_still_publishes(tmp_path):

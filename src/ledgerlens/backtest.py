@@ -8,19 +8,22 @@ compare its scores for the invoices open at T with what happened after T:
 - the 13-week cash forecast (marts.cash_forecast) against the collections that came in,
   per week (MAPE).
 A report, not a test: the numbers depend on the data and are recorded in DECISIONLOG.md.
-The loop over seeds (generate, run, evaluate) is the run driver's
-(`orchestration.backtest`); this module only measures.
+
+The horizon (`cash_forecast_weeks`), the late threshold (`late_days_beyond_terms`) and
+the risk bands (`risk_band_bounds`) are the dbt vars the run used (ledgerlens.dbt_vars).
+The loop over seeds (generate, run, evaluate) is the run driver's (`orchestration.backtest`);
+this module only measures.
 """
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import duckdb
 import numpy as np
 
-HORIZON_DAYS = 91  # 13 weeks
-BAND_BOUNDS = (0.2, 0.5)  # dbt var risk_band_bounds' default
+from ledgerlens import dbt_vars
 
 
 def _auc(y: np.ndarray, p: np.ndarray) -> float | None:
@@ -29,8 +32,9 @@ def _auc(y: np.ndarray, p: np.ndarray) -> float | None:
     return float(roc_auc_score(y, p)) if 0 < y.sum() < len(y) else None
 
 
-def _calibration(y: np.ndarray, p: np.ndarray) -> list[dict]:
-    bands = np.where(p >= BAND_BOUNDS[1], "high", np.where(p >= BAND_BOUNDS[0], "medium", "low"))
+def _calibration(y: np.ndarray, p: np.ndarray, band_bounds: list[float]) -> list[dict]:
+    medium, high = band_bounds
+    bands = np.where(p >= high, "high", np.where(p >= medium, "medium", "low"))
     out = []
     for band in ("low", "medium", "high"):
         mask = bands == band
@@ -45,12 +49,12 @@ def _calibration(y: np.ndarray, p: np.ndarray) -> list[dict]:
     return out
 
 
-def _metrics(y: np.ndarray, p: np.ndarray) -> dict:
+def _metrics(y: np.ndarray, p: np.ndarray, band_bounds: list[float]) -> dict:
     auc = _auc(y, p)
     return {
         "auc": round(auc, 3) if auc is not None else None,
         "brier": round(float(np.mean((p - y) ** 2)), 4),
-        "calibration": _calibration(y, p),
+        "calibration": _calibration(y, p, band_bounds),
     }
 
 
@@ -58,14 +62,13 @@ OUTCOMES_SQL = """
     select
         features.business_id,
         features.invoice_id,
-        features.is_already_late,
-        -- Known when paid by the data's end, or unpaid more than the threshold past due.
-        (settled.paid_date is not null and settled.paid_date <= ?)
-            or datediff('day', settled.due_date, ?) > features.late_days_beyond_terms
+        -- Known when paid by the data's end, or unpaid more than the threshold past due;
+        -- late when paid more than the threshold (late_days_beyond_terms) beyond terms.
+        (settled.paid_date is not null and settled.paid_date <= $data_end)
+            or datediff('day', settled.due_date, $data_end) > $late_days
             as is_known,
         not coalesce(
-            settled.paid_date <= ? and settled.days_beyond_terms
-                <= features.late_days_beyond_terms,
+            settled.paid_date <= $data_end and settled.days_beyond_terms <= $late_days,
             false
         ) as is_late
     from intermediate.int_invoices_risk_featured as features
@@ -81,13 +84,13 @@ ACTUAL_SQL = """
     )
     select
         settlements.business_id,
-        (datediff('day', ?::date, settlements.event_date) + 6) // 7 as week_number,
+        (datediff('day', $as_of::date, settlements.event_date) + 6) // 7 as week_number,
         sum(round(settlements.settled_amount * invoices.exchange_rate, 2)) as actual
     from intermediate.int_invoice_settlements_unioned as settlements
     join open_at_t using (business_id, invoice_id)
     join staging.stg_invoices as invoices using (business_id, invoice_id)
-    where settlements.event_date > ?::date
-        and settlements.event_date <= ?::date + 91
+    where settlements.event_date > $as_of::date
+        and settlements.event_date <= $as_of::date + cast($horizon_days as integer)
     group by all
 """
 
@@ -101,20 +104,33 @@ def data_end_of(data: Path):
         ).fetchone()[0]
 
 
-def evaluate_warehouse(warehouse: Path, seed: int, as_of, data_end, methods: list[str]) -> dict:
+def horizon_days() -> int:
+    """How far after the as-of date outcomes are read: the cash forecast's horizon."""
+    return 7 * int(dbt_vars.load()["cash_forecast_weeks"])
+
+
+def evaluate_warehouse(
+    warehouse: Path, seed: int, as_of: date, data_end: date, methods: list[str]
+) -> dict:
     """Score a warehouse built as of `as_of` against what happened until `data_end`."""
     from ledgerlens.risk import _fetch, score
+
+    # The vars the run's dbt build used: the project's, with its --vars on top.
+    run_vars = dbt_vars.load({"as_of_date": as_of.isoformat()})
+    late_days = int(run_vars["late_days_beyond_terms"])
+    band_bounds = [float(bound) for bound in run_vars["risk_band_bounds"]]
 
     result: dict = {"seed": seed, "as_of_date": str(as_of), "data_end": str(data_end)}
     with duckdb.connect(str(warehouse), read_only=True) as con:
         train = _fetch(con, "not is_current and is_outcome_known")
         current = _fetch(con, "is_current")
-        late_days = int(current["late_days_beyond_terms"][0])
-        outcomes = con.execute(OUTCOMES_SQL, [data_end, data_end, data_end]).fetchall()
+        outcomes = con.execute(
+            OUTCOMES_SQL, {"data_end": data_end, "late_days": late_days}
+        ).fetchall()
         outcome = {(row[0], row[1]): row[2:] for row in outcomes}
         keys = list(zip(current["business_id"], current["invoice_id"], strict=True))
-        known = np.array([bool(outcome[key][1]) for key in keys])
-        late = np.array([bool(outcome[key][2]) for key in keys], dtype=float)
+        known = np.array([bool(outcome[key][0]) for key in keys])
+        late = np.array([bool(outcome[key][1]) for key in keys], dtype=float)
         already = np.asarray(current["is_already_late"], dtype=bool)
         # The question the model answers: invoices not yet past the threshold at T.
         to_predict = known & ~already
@@ -126,15 +142,19 @@ def evaluate_warehouse(warehouse: Path, seed: int, as_of, data_end, methods: lis
         baseline = None
         for method in methods:
             scores = score(train, current, late_days, method)
-            result[method] = _metrics(late[to_predict], scores.late_probability[to_predict])
+            result[method] = _metrics(
+                late[to_predict], scores.late_probability[to_predict], band_bounds
+            )
             baseline = scores.baseline_late_share
-        result["baseline"] = _metrics(late[to_predict], baseline[to_predict])
+        result["baseline"] = _metrics(late[to_predict], baseline[to_predict], band_bounds)
 
         forecast = con.execute(
             "select business_id, week_number, expected_collections_home, low_collections_home,"
             " high_collections_home from marts.cash_forecast"
         ).fetchall()
-        actual_rows = con.execute(ACTUAL_SQL, [as_of, as_of, as_of]).fetchall()
+        actual_rows = con.execute(
+            ACTUAL_SQL, {"as_of": as_of, "horizon_days": horizon_days()}
+        ).fetchall()
     actual = {(row[0], int(row[1])): float(row[2]) for row in actual_rows}
     per_business: dict[str, dict] = {}
     for business, week, expected, low, high in forecast:

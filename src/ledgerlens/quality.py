@@ -1,19 +1,26 @@
-"""Great Expectations gates: one expectation suite per raw table, derived from the data
-contract, and suites on the key marts.
+"""Great Expectations gates: the rules a person reviews in GX Data Docs.
+
+Each rule is checked in one place (DECISIONLOG.md, 2026-12-01): the loader
+(ledgerlens.load) quarantines rows that break a row-level contract rule (a missing
+required value, a value outside its accepted set or range, a bad currency code, a
+duplicate key, an orphan row); dbt tests assert keys, relationships and accounting
+identities. GX checks what neither does: soft rules on the raw tables that a person
+judges (dates far outside the data's window, a due date before the invoice date, a
+payment allocated beyond its amount) and the values of `marts.customer_sheet`, the mart
+people read first (scores 1-5, no negative open balance, overdue within open).
 
 Why GX's pandas data source fed from DuckDB, and not GX's SQL data source: GX 1.24's SQL
 data source over duckdb-engine fails on every expectation ("list index out of range" in
 `resolve_metric_bundle`, GX issues #10738 / #11579; `tests/test_quality.py` keeps an
 xfail(strict=True) reproduction). DuckDB computes each suite's batch (the table's rows
-plus derived columns for what one row cannot say alone: how many rows share its key,
-whether its parent exists, how much was allocated against a payment) and streams it in
-Arrow record batches of `BATCH_ROWS` rows; GX validates each batch as a pandas frame,
-and the outcomes are added up. Memory stays at one batch, whatever the table's size.
+plus derived columns for what one row cannot say alone: how much was allocated against
+a payment) and streams it in Arrow record batches of `BATCH_ROWS` rows; GX validates
+each batch as a pandas frame, and the outcomes are added up. Memory stays at one batch,
+whatever the table's size.
 
-Severity: `error` for contract breaks (a missing required value, a value outside its
-accepted set or range, a duplicate key, an orphan row): the Dagster check is blocking
-and the run publishes nothing. `warning` for soft rules (a date far outside the data's
-window, a due date before the invoice date, a payment allocated beyond its amount).
+Severity: `error` for a mart value that cannot be right (a score outside 1-5, a negative
+open balance): the Dagster check is blocking and the run publishes nothing. `warning`
+for the soft rules on raw tables.
 """
 
 from __future__ import annotations
@@ -28,7 +35,7 @@ from pathlib import Path
 
 import duckdb
 
-from ledgerlens.contract import TABLES, Table
+from ledgerlens.contract import TABLES, TABLES_BY_NAME, Table
 
 BATCH_ROWS = 500_000
 EXAMPLES = 5
@@ -111,57 +118,20 @@ def _quoted(name: str) -> str:
 
 
 def _batch_column(table: Table, name: str) -> str:
-    """Money and other decimals are validated as doubles (signs and ranges, no
-    arithmetic), dates as timestamps: the types pandas and GX compare fastest."""
+    """Dates are validated as timestamps: the type pandas and GX compare fastest."""
     column = table.column(name)
-    if column.sql_type.startswith("decimal"):
-        return f"cast(t.{_quoted(name)} as double) as {_quoted(name)}"
     if column.sql_type == "date":
         return f"cast(t.{_quoted(name)} as timestamp) as {_quoted(name)}"
     return f"t.{_quoted(name)}"
 
 
 def raw_suite(table: Table, latest_date: dt.date | None = None) -> Suite:
-    """The suite of `raw.<table>`, derived from the contract."""
+    """The soft rules of `raw.<table>` (warnings): what the loader lets in and a person
+    should still look at. The contract's hard rules are the loader's, not repeated here."""
     E = _gx().expectations
     rules: list[Rule] = []
     derived: list[str] = []
     for column in table.columns:
-        if column.required:
-            rules.append(
-                Rule(E.ExpectColumnValuesToNotBeNull(column=column.name), "error", "required")
-            )
-        if column.accepted_values:
-            rules.append(
-                Rule(
-                    E.ExpectColumnValuesToBeInSet(
-                        column=column.name, value_set=list(column.accepted_values)
-                    ),
-                    "error",
-                    "accepted values",
-                )
-            )
-        if column.min_value is not None or column.max_value is not None:
-            rules.append(
-                Rule(
-                    E.ExpectColumnValuesToBeBetween(
-                        column=column.name,
-                        min_value=column.min_value,
-                        max_value=column.max_value,
-                        strict_min=column.min_exclusive,
-                    ),
-                    "error",
-                    "range",
-                )
-            )
-        if column.kind == "currency":
-            rules.append(
-                Rule(
-                    E.ExpectColumnValueLengthsToEqual(column=column.name, value=3),
-                    "error",
-                    "ISO 4217 code",
-                )
-            )
         if column.kind == "date":
             latest = dt.datetime.combine(latest_date or dt.date(2100, 1, 1), dt.time())
             rules.append(
@@ -175,34 +145,6 @@ def raw_suite(table: Table, latest_date: dt.date | None = None) -> Suite:
                     "a date between 1990 and a year after the latest invoice",
                 )
             )
-    # One row per key.
-    key = ", ".join(f"t.{_quoted(c)}" for c in table.key)
-    derived.append(f"count(*) over (partition by {key}) as _rows_with_key")
-    rules.append(
-        Rule(
-            E.ExpectColumnValuesToBeBetween(column="_rows_with_key", min_value=1, max_value=1),
-            "error",
-            f"unique key ({', '.join(table.key)})",
-        )
-    )
-    # Every reference finds its parent.
-    for reference in table.references:
-        match = " and ".join(
-            f"p.{_quoted(pc)} = t.{_quoted(c)}"
-            for c, pc in zip(reference.columns, reference.parent_columns, strict=True)
-        )
-        found = f"exists (select 1 from raw.{reference.parent} as p where {match})"
-        if reference.optional:
-            found = f"(t.{_quoted(reference.columns[-1])} is null or {found})"
-        name = f"_has_{reference.parent}"
-        derived.append(f"{found} as {name}")
-        rules.append(
-            Rule(
-                E.ExpectColumnValuesToBeInSet(column=name, value_set=[True]),
-                "error",
-                f"{', '.join(reference.columns)} found in {reference.parent}",
-            )
-        )
     if table.name == "invoices":
         rules.append(
             Rule(
@@ -236,37 +178,31 @@ def raw_suite(table: Table, latest_date: dt.date | None = None) -> Suite:
                 "allocations do not exceed their payment",
             )
         )
-    columns = [_batch_column(table, c.name) for c in table.columns]
+    # Only the columns the rules read go into the batch.
+    read = {
+        getattr(rule.expectation, name, None)
+        for rule in rules
+        for name in ("column", "column_A", "column_B")
+    }
+    columns = [_batch_column(table, c.name) for c in table.columns if c.name in read]
     sql = f"select {', '.join(columns + derived)} from raw.{table.name} as t"
     return Suite(f"raw.{table.name}", sql, tuple(rules))
 
 
-def sql_table_suite(table: Table) -> Suite:
-    """The rules of `raw_suite` that need no derived column, plus the key as a compound
-    unique expectation: what GX's SQL data source checks on a PostgreSQL target, where
-    it works (dbt's relationships tests check the references there)."""
-    E = _gx().expectations
-    rules = [
-        rule
-        for rule in raw_suite(table).rules
-        if not any(
-            getattr(rule.expectation, name, "").startswith("_")
-            for name in ("column", "column_A", "column_B")
-        )
-        and rule.severity == "error"
-    ]
-    unique = (
-        E.ExpectCompoundColumnsToBeUnique(column_list=list(table.key))
-        if len(table.key) > 1
-        else E.ExpectColumnValuesToBeUnique(column=table.key[0])
-    )
-    rules.append(Rule(unique, "error", f"unique key ({', '.join(table.key)})"))
-    return Suite(f"raw.{table.name}", f"raw.{table.name}", tuple(rules))
+# The raw tables `raw_suite` has a rule for (a date column, or allocations against
+# payments) and the marts `mart_suites` covers: one GX suite and one Dagster check each.
+RAW_SUITES: tuple[str, ...] = tuple(
+    table.name
+    for table in TABLES
+    if table.name == "payment_allocations" or any(c.kind == "date" for c in table.columns)
+)
+MART_SUITES: tuple[str, ...] = ("customer_sheet",)
 
 
 def raw_suites(con: duckdb.DuckDBPyConnection) -> dict[str, Suite]:
-    """Every raw table's suite. Dates may run to a year after the latest invoice once
-    invoices are loaded (customers and businesses load before them: 2100 until then)."""
+    """The suite of every table in RAW_SUITES. Dates may run to a year after the latest
+    invoice once invoices are loaded (customers and businesses load before them: 2100
+    until then)."""
     has_invoices = con.execute(
         "select count(*) from information_schema.tables"
         " where table_schema = 'raw' and table_name = 'invoices'"
@@ -276,11 +212,12 @@ def raw_suites(con: duckdb.DuckDBPyConnection) -> dict[str, Suite]:
         if has_invoices
         else None
     )
-    return {table.name: raw_suite(table, latest) for table in TABLES}
+    return {name: raw_suite(TABLES_BY_NAME[name], latest) for name in RAW_SUITES}
 
 
 def mart_suites() -> dict[str, Suite]:
-    """Suites on the marts people read first."""
+    """Suites on the marts people read first (MART_SUITES). Segment counts adding up to
+    the sheet, a segment on every customer: dbt tests (data-tests/integrity/, the yml)."""
     E = _gx().expectations
     scores = [
         Rule(
@@ -293,13 +230,12 @@ def mart_suites() -> dict[str, Suite]:
     return {
         "customer_sheet": Suite(
             "marts.customer_sheet",
-            "select r_score, f_score, m_score, t_score, segment,"
+            "select r_score, f_score, m_score, t_score,"
             " cast(open_balance as double) as open_balance,"
             " cast(overdue_balance as double) as overdue_balance"
             " from marts.customer_sheet",
             (
                 *scores,
-                Rule(E.ExpectColumnValuesToNotBeNull(column="segment"), "error", "one segment"),
                 Rule(
                     E.ExpectColumnValuesToBeBetween(column="open_balance", min_value=0),
                     "error",
@@ -314,55 +250,31 @@ def mart_suites() -> dict[str, Suite]:
                 ),
             ),
         ),
-        "segment_summary": Suite(
-            "marts.segment_summary",
-            "select summary.business_id, summary.customers as segment_customers,"
-            " coalesce(sheet.customers, 0) as sheet_customers"
-            " from (select business_id, sum(customers) as customers"
-            " from marts.segment_summary group by business_id) as summary"
-            " left join (select business_id, count(*) as customers"
-            " from marts.customer_sheet group by business_id) as sheet"
-            " using (business_id)",
-            (
-                Rule(
-                    E.ExpectColumnPairValuesToBeEqual(
-                        column_A="segment_customers", column_B="sheet_customers"
-                    ),
-                    "error",
-                    "segment counts add up to the customer sheet",
-                ),
-            ),
-        ),
     }
 
 
-def _batches(con: duckdb.DuckDBPyConnection, sql: str, rows: int) -> Iterator:
+def _batches(con: duckdb.DuckDBPyConnection, sql: str) -> Iterator:
     con.execute(sql)
-    reader = con.to_arrow_reader(rows)
+    reader = con.to_arrow_reader(BATCH_ROWS)
     for record_batch in reader:
         if record_batch.num_rows:
             yield record_batch.to_pandas()
 
 
 class Validator:
-    """A GX context with one pandas data source; each suite is validated batch by batch.
-    With `docs_dir`, the context is a file context there (GX's project in
-    `<docs_dir>/gx/`) and every result is stored, so `build_docs()` renders GX Data Docs
-    to `<docs_dir>/gx/uncommitted/data_docs/local_site/index.html`."""
+    """A GX file context in `docs_dir` (GX's project in `<docs_dir>/gx/`) with one pandas
+    data source; each suite is validated batch by batch and every result is stored, so
+    `build_docs()` renders GX Data Docs to
+    `<docs_dir>/gx/uncommitted/data_docs/local_site/index.html`."""
 
-    def __init__(self, docs_dir: str | Path | None = None):
+    def __init__(self, docs_dir: str | Path):
         gx = _gx()
-        if docs_dir:
-            Path(docs_dir).mkdir(parents=True, exist_ok=True)
-            self.context = gx.get_context(mode="file", project_root_dir=str(docs_dir))
-        else:
-            self.context = gx.get_context(mode="ephemeral")
+        Path(docs_dir).mkdir(parents=True, exist_ok=True)
+        self.context = gx.get_context(mode="file", project_root_dir=str(docs_dir))
         self.context.variables.progress_bars = {"globally": False}
         self.source = self.context.data_sources.add_or_update_pandas("ledgerlens")
 
-    def validate(
-        self, con: duckdb.DuckDBPyConnection, suite: Suite, batch_rows: int = BATCH_ROWS
-    ) -> SuiteResult:
+    def validate(self, con: duckdb.DuckDBPyConnection, suite: Suite) -> SuiteResult:
         gx = _gx()
         started = time.perf_counter()
         try:
@@ -393,7 +305,7 @@ class Validator:
             for rule in suite.rules
         ]
         rows = batches = 0
-        for frame in _batches(con, suite.sql, batch_rows):
+        for frame in _batches(con, suite.sql):
             batches += 1
             rows += len(frame)
             result = definition.run(batch_parameters={"dataframe": frame}, result_format="SUMMARY")
@@ -416,43 +328,6 @@ class Validator:
         return SuiteResult(
             suite.name, rows, batches, round(time.perf_counter() - started, 2), outcomes
         )
-
-    def validate_sql_table(self, connection_string: str, schema: str, suite: Suite) -> SuiteResult:
-        """Validate a table in place through GX's SQL data source (PostgreSQL): the
-        database computes the metrics, nothing is fetched."""
-        gx = _gx()
-        started = time.perf_counter()
-        source = self.context.data_sources.add_or_update_sql(
-            name="ledgerlens_sql", connection_string=connection_string
-        )
-        table_name = suite.sql.split(".")[-1]
-        asset = source.add_table_asset(name=suite.name, table_name=table_name, schema_name=schema)
-        batch = asset.add_batch_definition_whole_table("all").get_batch()
-        result = batch.validate(
-            gx.ExpectationSuite(
-                name=suite.name, expectations=[rule.expectation for rule in suite.rules]
-            ),
-            result_format="SUMMARY",
-        )
-        outcomes = []
-        for rule, expectation_result in zip(suite.rules, result.results, strict=True):
-            detail = expectation_result.result or {}
-            outcome = Outcome(
-                expectation=rule.expectation.expectation_type,
-                column=getattr(rule.expectation, "column", None)
-                or ", ".join(getattr(rule.expectation, "column_list", None) or []),
-                severity=rule.severity,
-                why=rule.why,
-                checked=int(detail.get("element_count") or 0),
-            )
-            if not expectation_result.success:
-                outcome.unexpected = int(detail.get("unexpected_count") or 0) or 1
-                outcome.examples = [
-                    str(value) for value in (detail.get("partial_unexpected_list") or [])[:EXAMPLES]
-                ]
-            outcomes.append(outcome)
-        rows = max((o.checked for o in outcomes), default=0)
-        return SuiteResult(suite.name, rows, 1, round(time.perf_counter() - started, 2), outcomes)
 
     def build_docs(self) -> Path | None:
         sites = self.context.build_data_docs()

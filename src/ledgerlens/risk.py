@@ -9,6 +9,10 @@ Training rows are month-end snapshots whose outcome the as-of date settles (see 
 model's doc); invoices already more than the threshold past due are late for certain
 and are neither trained on nor predicted (probability 1). One model per business with
 enough history, else one pooled model over every business. Everything is vectorised.
+
+The threshold ("late" = paid more than `late_days_beyond_terms` days beyond terms) is the
+dbt var the SQL uses (ledgerlens.dbt_vars); the constants below are the model's own
+hyper-parameters, not business rules.
 """
 
 from __future__ import annotations
@@ -18,6 +22,8 @@ from dataclasses import dataclass
 import duckdb
 import numpy as np
 import pyarrow as pa
+
+from ledgerlens import dbt_vars
 
 FEATURES_TABLE = "intermediate.int_invoices_risk_featured"
 SCORES_SCHEMA = "intermediate"
@@ -33,17 +39,24 @@ DEFAULT_METHOD = "gradient_boosting"
 MIN_BUSINESS_ROWS = 300
 MIN_BUSINESS_CLASS_ROWS = 30
 
-# Feature groups, in the order reasons are named; each reason is a group of columns.
-REASONS = (
-    "past_due",
-    "late_history",
-    "recent_late",
-    "days_beyond_terms",
-    "overdue_balance",
-    "invoice_amount",
-    "payment_terms",
-    "short_history",
-)
+# Feature scaling: days past due below this are clipped (far-future due dates would
+# dominate a linear model); average days beyond terms are clipped to [0, this cap].
+DAYS_PAST_DUE_FLOOR = -90
+DAYS_BEYOND_TERMS_CAP = 120
+# The late-rate method: the customer's recent invoices (the SQL's "last ten" paid
+# invoices, int_invoices_risk_featured) shrunk to the business rate with this many
+# pseudo-invoices.
+LATE_RATE_RECENT_INVOICES = 10
+LATE_RATE_PRIOR_INVOICES = 4.0
+# A feature group is named as a reason when it raises the standardised logistic score
+# by more than this.
+REASON_MIN_CONTRIBUTION = 0.05
+# Expected days after due when late and the business has no later payment on record:
+# this many days after the threshold (or after today, if later).
+LATE_FALLBACK_EXTRA_DAYS = 30
+
+# Each model input, and the reason code (feature group) it counts towards; the codes are
+# put into words by marts.open_invoice_risk.
 FEATURE_GROUPS = {
     "days_past_due": "past_due",
     "customer_share_paid_late": "late_history",
@@ -86,17 +99,19 @@ def feature_matrix(rows: dict[str, np.ndarray], late_days: int) -> np.ndarray:
     columns = {
         # Open invoices in training are at most `late_days` past due (others are
         # certain); the clip keeps far-future due dates from dominating a linear model.
-        "days_past_due": np.clip(_col(rows, "days_past_due"), -90, late_days),
+        "days_past_due": np.clip(_col(rows, "days_past_due"), DAYS_PAST_DUE_FLOOR, late_days),
         "customer_share_paid_late": np.nan_to_num(share_late, nan=0.0),
         "has_no_history": (paid == 0).astype(float),
         "customer_recent_late_share": np.divide(
             recent_late, recent_paid, out=np.zeros_like(recent_late), where=recent_paid > 0
         ),
         "customer_avg_days_beyond_terms": np.clip(
-            np.nan_to_num(_col(rows, "customer_avg_days_beyond_terms")), 0, 120
+            np.nan_to_num(_col(rows, "customer_avg_days_beyond_terms")), 0, DAYS_BEYOND_TERMS_CAP
         ),
         "customer_recent_days_beyond_terms": np.clip(
-            np.nan_to_num(_col(rows, "customer_last_avg_days_beyond_terms")), 0, 120
+            np.nan_to_num(_col(rows, "customer_last_avg_days_beyond_terms")),
+            0,
+            DAYS_BEYOND_TERMS_CAP,
         ),
         "customer_overdue_share": np.divide(
             overdue, open_balance, out=np.zeros_like(overdue), where=open_balance > 0
@@ -118,9 +133,9 @@ class _LateRate:
     def predict_proba(self, x: np.ndarray) -> np.ndarray:
         index = FEATURE_NAMES.index
         paid = np.expm1(x[:, index("log_customer_paid_invoices")])
-        recent_n = np.minimum(paid, 10)
+        recent_n = np.minimum(paid, LATE_RATE_RECENT_INVOICES)
         late = x[:, index("customer_recent_late_share")] * recent_n
-        prior = 4.0  # pseudo-invoices at the business's rate
+        prior = LATE_RATE_PRIOR_INVOICES  # pseudo-invoices at the business's rate
         p = (late + prior * self.rate) / (recent_n + prior)
         return np.column_stack([1 - p, p])
 
@@ -172,7 +187,7 @@ def _reason_codes(x: np.ndarray, explainer) -> np.ndarray:
     order = np.argsort(-by_group, axis=1)[:, :3]
     top = np.take_along_axis(by_group, order, axis=1)
     names = np.array(groups, dtype=object)[order]
-    names[top <= 0.05] = ""
+    names[top <= REASON_MIN_CONTRIBUTION] = ""
     return names
 
 
@@ -290,11 +305,33 @@ def _expected_days(
         )
         late_from = np.maximum(known, late_days)
         late[here] = _conditional_means(
-            history, late_from, np.full(known.shape, np.inf), late_from + 30
+            history, late_from, np.full(known.shape, np.inf), late_from + LATE_FALLBACK_EXTRA_DAYS
         )
     # An invoice already past the threshold has no on-time scenario.
     on_time = np.where(past_due >= late_days, np.nan, on_time)
     return on_time, late
+
+
+# The columns of FEATURES_TABLE read here: keys, model inputs, label and timing.
+COLUMNS_READ = (
+    "as_of_date",
+    "business_id",
+    "invoice_id",
+    "days_past_due",
+    "total_amount_home",
+    "payment_terms_days",
+    "customer_paid_invoices",
+    "customer_share_paid_late",
+    "customer_avg_days_beyond_terms",
+    "customer_open_balance_home",
+    "customer_overdue_balance_home",
+    "customer_last_paid_invoices",
+    "customer_last_paid_late",
+    "customer_last_avg_days_beyond_terms",
+    "is_already_late",
+    "is_paid_beyond_threshold",
+    "days_paid_after_due",
+)
 
 
 def _fetch(con: duckdb.DuckDBPyConnection, where: str) -> dict[str, np.ndarray]:
@@ -302,7 +339,8 @@ def _fetch(con: duckdb.DuckDBPyConnection, where: str) -> dict[str, np.ndarray]:
 
     # A fixed row order: the same rows always give the same fit.
     table = con.sql(
-        f"select * from {FEATURES_TABLE} where {where} order by as_of_date, business_id, invoice_id"
+        f"select {', '.join(COLUMNS_READ)} from {FEATURES_TABLE} where {where}"
+        " order by as_of_date, business_id, invoice_id"
     ).to_arrow_table()
     columns = {}
     for name in table.column_names:
@@ -318,10 +356,7 @@ def score_warehouse(con: duckdb.DuckDBPyConnection, method: str = DEFAULT_METHOD
     """Read the features, fit, and (re)write intermediate.invoice_risk_scores."""
     train = _fetch(con, "not is_current and is_outcome_known")
     current = _fetch(con, "is_current")
-    late_days_row = con.execute(
-        f"select max(late_days_beyond_terms) from {FEATURES_TABLE}"
-    ).fetchone()
-    late_days = int(late_days_row[0]) if late_days_row[0] is not None else 15
+    late_days = int(dbt_vars.load()["late_days_beyond_terms"])
     scores = score(train, current, late_days, method)
     result = pa.table(
         {

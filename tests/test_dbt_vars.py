@@ -1,0 +1,48 @@
+"""ledgerlens.dbt_vars: Python reads the thresholds dbt uses, never a copy of them."""
+
+from __future__ import annotations
+
+import pytest
+
+from ledgerlens import dbt_vars
+from tests.conftest import query
+
+
+def test_overrides_win_as_dbt_run_vars_do():
+    project = dbt_vars.load()
+    run = dbt_vars.load({"late_days_beyond_terms": 30})
+    assert run["late_days_beyond_terms"] == 30
+    # The rest stays the project's.
+    assert run["risk_band_bounds"] == project["risk_band_bounds"]
+    # As text, the way `dbt --vars` takes them.
+    assert dbt_vars.load("{risk_band_bounds: [0.1, 0.6]}")["risk_band_bounds"] == [0.1, 0.6]
+
+
+def test_a_missing_var_names_itself_and_the_file():
+    with pytest.raises(dbt_vars.MissingVarError, match="'no_such_var' is not set.*dbt_project.yml"):
+        dbt_vars.load()["no_such_var"]
+
+
+def test_a_jinja_value_is_refused_not_compared_as_text():
+    with pytest.raises(ValueError, match="late_days_beyond_terms.*Jinja"):
+        dbt_vars.load({"late_days_beyond_terms": "{{ env_var('LATE_DAYS') }}"})
+
+
+def test_python_reads_the_values_dbt_built_with(handmade_run):
+    """The run's SQL rendered the same vars: the late threshold behind "already late"
+    at every snapshot, and the risk band of each open invoice."""
+    _, warehouse = handmade_run
+    run_vars = dbt_vars.load()
+    late_days = run_vars["late_days_beyond_terms"]
+    snapshots = query(
+        warehouse,
+        "select days_past_due, is_already_late from intermediate.int_invoices_risk_featured",
+    )
+    assert {is_late for _, is_late in snapshots} == {True, False}
+    assert all(is_late == (days > late_days) for days, is_late in snapshots)
+    medium, high = run_vars["risk_band_bounds"]
+    bands = query(warehouse, "select late_probability, risk_band from marts.open_invoice_risk")
+    assert bands  # acme I2 and I7 are open
+    for probability, band in bands:
+        expected = "high" if probability >= high else "medium" if probability >= medium else "low"
+        assert band == expected
