@@ -173,7 +173,13 @@ def test_dbt_tests_catch_the_keys_references_and_identities_gx_no_longer_checks(
             str(target),
         ],
         cwd=ROOT,
-        env={**os.environ, "LEDGERLENS_TARGET": "duckdb", "LEDGERLENS_WAREHOUSE": str(corrupted)},
+        env={
+            **os.environ,
+            "LEDGERLENS_TARGET": "duckdb",
+            # dbt by hand: the profile takes both from the environment, without defaults.
+            "LEDGERLENS_WAREHOUSE": str(corrupted),
+            "LEDGERLENS_DUCKDB_MEMORY_LIMIT": "1GB",
+        },
         capture_output=True,
         text=True,
         timeout=600,
