@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from datetime import date
 from pathlib import Path
 
+import dagster as dg
 import pytest
 
 from tests.conftest import HANDMADE
@@ -15,15 +17,28 @@ ROOT = Path(__file__).resolve().parent.parent
 LEDGERLENS = [sys.executable, "-m", "ledgerlens.cli"]
 
 
-def _run(*args: str) -> subprocess.CompletedProcess:
+def _run(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [*LEDGERLENS, *args], cwd=ROOT, capture_output=True, text=True, timeout=600
+        [*LEDGERLENS, *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, **(env or {})},
     )
 
 
 @pytest.mark.slow
 def test_run_prints_loads_and_top_customers(tmp_path):
-    result = _run("run", "--data", str(HANDMADE), "--warehouse", str(tmp_path / "w.duckdb"))
+    home = tmp_path.parent / f"{tmp_path.name}-dagster-home"
+    result = _run(
+        "run",
+        "--data",
+        str(HANDMADE),
+        "--warehouse",
+        str(tmp_path / "w.duckdb"),
+        env={"DAGSTER_HOME": str(home)},
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     out = result.stdout
     assert "Raw files loaded" in out
@@ -37,6 +52,17 @@ def test_run_prints_loads_and_top_customers(tmp_path):
     # it, and dbt's per-run target folders are reused rather than piling up.
     assert sorted(path.name for path in tmp_path.iterdir()) == ["w.duckdb", "w.duckdb.files"]
     assert not list((ROOT / "target").glob("dbt_models-*"))
+    # The run is recorded in the Dagster home the UI reads: materialisations with their
+    # metadata and the check results.
+    instance = dg.DagsterInstance.from_config(str(home))
+    (run,) = instance.get_runs()
+    assert run.status == dg.DagsterRunStatus.SUCCESS
+    sheet = instance.get_latest_materialization_event(dg.AssetKey(["marts", "customer_sheet"]))
+    assert sheet is not None and sheet.run_id == run.run_id
+    loaded = instance.get_latest_materialization_event(dg.AssetKey(["raw", "invoices"]))
+    assert loaded.asset_materialization.metadata["rows_quarantined"].value == 1
+    checks = instance.all_logs(run.run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION)
+    assert len(checks) > 100
     # The warning names the table, the rule and what to do.
     assert "warning: raw.invoices: 1 rows quarantined (not_a_date 1)" in " ".join(out.split())
 
@@ -152,3 +178,27 @@ def test_backtest_reports_model_and_baseline_and_cash_forecast(tmp_path):
         assert sum(band["invoices"] for band in bands) == seed["evaluated"]
     assert seed["logistic"]["auc"] > seed["baseline"]["auc"]
     assert set(seed["cash_forecast"]) == {"harbor", "northwind", "rheinland", "summit"}
+
+
+@pytest.mark.slow
+def test_a_schedule_switched_on_survives_a_restart(tmp_path):
+    """The nightly schedule's state lives in the Dagster home, not in the process: switched
+    on by one `dagster` process, it is still running for the next one."""
+    dagster = str(Path(sys.executable).parent / "dagster")
+    env = {**os.environ, "DAGSTER_HOME": str(tmp_path)}
+    location = ["-m", "orchestration.definitions"]
+
+    def dagster_cli(*args: str) -> str:
+        return subprocess.run(
+            [dagster, *args, *location],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=True,
+        ).stdout
+
+    assert "[STOPPED]" in dagster_cli("schedule", "list")
+    assert "Started schedule nightly" in dagster_cli("schedule", "start", "nightly")
+    assert "nightly [RUNNING]" in dagster_cli("schedule", "list")
