@@ -132,6 +132,7 @@ def _start_run(data: Path, warehouse: Path, log: Path) -> subprocess.Popen:
             str(data),
             "--warehouse",
             str(warehouse),
+            "--verbose",  # prints each model as dbt builds it: the test kills mid-build
         ],
         stdout=log.open("w"),
         stderr=subprocess.STDOUT,
