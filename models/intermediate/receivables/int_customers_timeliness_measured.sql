@@ -1,5 +1,5 @@
 {#-
-    How each customer pays, as known at each snapshot date (int_snapshot_dates): only
+    How each customer pays, as known at each snapshot date (int_snapshot_dates_spined): only
     invoices issued by then, only settlements dated by then (no look-ahead), and what was
     still open on that day.
 
@@ -17,7 +17,7 @@ invoices_settled as (
 
 snapshot_dates as (
 
-    select * from {{ ref('int_snapshot_dates') }}
+    select * from {{ ref('int_snapshot_dates_spined') }}
 
 ),
 

@@ -1,5 +1,5 @@
 {#-
-    Every credit invoice still open at each snapshot date (int_snapshot_dates), with
+    Every credit invoice still open at each snapshot date (int_snapshot_dates_spined), with
     what was still owed on it that day: the one place the open amount is computed, for
     the customer balances (int_customers_timeliness_measured) and the business
     receivables (dso_history). Settlements are summed per snapshot only for the few
@@ -21,7 +21,7 @@ settlements as (
 
 snapshot_dates as (
 
-    select * from {{ ref('int_snapshot_dates') }}
+    select * from {{ ref('int_snapshot_dates_spined') }}
 
 ),
 

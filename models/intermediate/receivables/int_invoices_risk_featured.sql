@@ -1,6 +1,6 @@
 {#-
     What was known about each open credit invoice on each snapshot date
-    (int_snapshot_dates): the inputs of the late-payment model. Rows at month ends
+    (int_snapshot_dates_spined): the inputs of the late-payment model. Rows at month ends
     before the as-of date whose outcome is known by the as-of date are the training
     set; rows at the as-of date are the invoices to score. Every feature uses only what
     happened up to its own snapshot date; the label uses what happened up to the as-of
@@ -23,7 +23,7 @@ timeliness as (
 
 snapshot_dates as (
 
-    select * from {{ ref('int_snapshot_dates') }}
+    select * from {{ ref('int_snapshot_dates_spined') }}
 
 ),
 

@@ -1,5 +1,5 @@
 {#-
-    How each customer buys, at each snapshot date (int_snapshot_dates: the as-of date and
+    How each customer buys, at each snapshot date (int_snapshot_dates_spined: the as-of date and
     the month ends before it), from what happened up to that date: the typical gap between its purchases,
     its business's typical cycle, the trend of its purchase count, and an LTV that weighs
     recent sales more. Segments judge recency against these cycles, so that for an
@@ -15,7 +15,7 @@ sales_events as (
 
 snapshot_dates as (
 
-    select * from {{ ref('int_snapshot_dates') }}
+    select * from {{ ref('int_snapshot_dates_spined') }}
 
 ),
 

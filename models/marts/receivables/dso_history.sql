@@ -1,6 +1,6 @@
 {#-
     Days sales outstanding per business at the as-of date and each month end before it
-    (int_snapshot_dates), each computed only from what was known on that day.
+    (int_snapshot_dates_spined), each computed only from what was known on that day.
     Receivables and credit sales include tax (the customer owes the total), home currency.
 -#}
 {%- set count_back_months = var('dso_count_back_months') -%}
@@ -14,7 +14,7 @@ invoices_settled as (
 
 snapshot_dates as (
 
-    select * from {{ ref('int_snapshot_dates') }}
+    select * from {{ ref('int_snapshot_dates_spined') }}
 
 ),
 
