@@ -1,6 +1,6 @@
 {#-
-    What was known about each open credit invoice on each snapshot date
-    (int_snapshot_dates_spined): the inputs of the late-payment model. Rows at month ends
+    What was known about each credit invoice open on each snapshot date
+    (int_invoices_open_at_snapshots): the inputs of the late-payment model. Rows at month ends
     before the as-of date whose outcome is known by the as-of date are the training
     set; rows at the as-of date are the invoices to score. Every feature uses only what
     happened up to its own snapshot date; the label uses what happened up to the as-of
@@ -12,6 +12,12 @@ with
 invoices_settled as (
 
     select * from {{ ref('int_invoices_settled') }}
+
+),
+
+open_invoices as (
+
+    select * from {{ ref('int_invoices_open_at_snapshots') }}
 
 ),
 
@@ -31,30 +37,6 @@ this_run as (
 
     select as_of_date from snapshot_dates
     where is_current
-
-),
-
-open_invoices as (
-
-    select
-        snapshot_dates.as_of_date,
-        snapshot_dates.is_current,
-        invoices_settled.business_id,
-        invoices_settled.invoice_id,
-        invoices_settled.customer_id,
-        invoices_settled.total_amount_home,
-        invoices_settled.payment_terms_days,
-        invoices_settled.invoice_date,
-        invoices_settled.due_date,
-        invoices_settled.paid_date
-
-    from invoices_settled
-    inner join snapshot_dates
-        on invoices_settled.invoice_date <= snapshot_dates.as_of_date
-        and (
-            invoices_settled.paid_date is null
-            or invoices_settled.paid_date > snapshot_dates.as_of_date
-        )
 
 ),
 
