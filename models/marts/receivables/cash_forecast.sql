@@ -3,14 +3,15 @@
     weeks, per business. Each open invoice is paid either within the late threshold
     (probability 1 - late_probability) or beyond it (late_probability); within each
     scenario its paid date follows how the business's invoices were actually paid
-    (days after due date, a year of history ending a quarter before the as-of date),
-    given that it is not paid yet. A week's range treats invoices as independent:
+    (days after due date; by default a year of history ending a quarter before the
+    as-of date: vars cash_forecast_history_start_days and _end_days), given that it is
+    not paid yet. A week's range treats invoices as independent:
     expected +/- 1.2816 standard deviations (an 80% interval), never below zero
     (DECISIONLOG.md).
 -#}
 {%- set late_days = var('late_days_beyond_terms') -%}
-{%- set history_start_days = 455 -%}
-{%- set history_end_days = 91 -%}
+{%- set history_start_days = var('cash_forecast_history_start_days') -%}
+{%- set history_end_days = var('cash_forecast_history_end_days') -%}
 with
 
 open_invoice_risk as (
@@ -71,8 +72,9 @@ week_bounds as (
 ),
 
 -- How the business's customers actually paid: days from due date to paid date of the
--- invoices issued in the year ending a quarter before the as-of date (old enough that
--- nearly all are paid, so slow payers are not left out), paid by the as-of date.
+-- invoices issued after history_start_days and up to history_end_days before the as-of
+-- date (by default the year ending a quarter before it: old enough that nearly all are
+-- paid, so slow payers are not left out), paid by the as-of date.
 payment_delays as (
 
     select
