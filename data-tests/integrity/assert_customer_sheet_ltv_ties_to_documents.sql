@@ -21,7 +21,9 @@ as_of as (
 
 sheet as (
 
-    select business_id, sum(ltv) as ltv_total
+    select
+        business_id,
+        sum(ltv) as ltv_total
     from {{ ref('customer_sheet') }}
     group by business_id
 
@@ -29,7 +31,9 @@ sheet as (
 
 line_sales as (
 
-    select invoice_lines.business_id, sum(invoice_lines.line_amount_home) as amount
+    select
+        invoice_lines.business_id,
+        sum(invoice_lines.line_amount_home) as amount
     from {{ ref('stg_invoice_lines') }} as invoice_lines
     inner join {{ ref('stg_invoices') }} as invoices
         on invoice_lines.business_id = invoices.business_id
@@ -43,7 +47,9 @@ line_sales as (
 
 buyers as (
 
-    select distinct invoices.business_id, invoices.customer_id
+    select distinct
+        invoices.business_id,
+        invoices.customer_id
     from {{ ref('stg_invoices') }} as invoices
     cross join as_of
     where not invoices.is_void

@@ -49,7 +49,7 @@ paid as (
         count(*) as paid_invoices,
         avg(invoices_settled.days_to_pay) as avg_days_to_pay,
         sum(invoices_settled.days_to_pay * invoices_settled.total_amount_home)
-            / nullif(sum(invoices_settled.total_amount_home), 0)
+        / nullif(sum(invoices_settled.total_amount_home), 0)
             as avg_days_to_pay_weighted,
         avg(invoices_settled.days_beyond_terms) as avg_days_beyond_terms,
         avg(case when invoices_settled.is_paid_late then 1.0 else 0.0 end)

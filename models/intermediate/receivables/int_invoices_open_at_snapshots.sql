@@ -65,7 +65,7 @@ settled_to_date as (
     inner join settlements
         on open_invoices.business_id = settlements.business_id
         and open_invoices.invoice_id = settlements.invoice_id
-        and settlements.event_date <= open_invoices.as_of_date
+        and open_invoices.as_of_date >= settlements.event_date
     group by open_invoices.as_of_date, open_invoices.business_id, open_invoices.invoice_id
 
 ),

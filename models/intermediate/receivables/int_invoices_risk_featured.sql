@@ -94,12 +94,14 @@ final as (
         open_invoices.payment_terms_days,
         open_invoices.due_date,
         cast(
-            {{ dbt.datediff('open_invoices.due_date', 'open_invoices.as_of_date', 'day') }}
-            as {{ dbt.type_int() }}
+            {{ dbt.datediff(
+                'open_invoices.due_date', 'open_invoices.as_of_date', 'day'
+            ) }} as {{ dbt.type_int() }}
         ) as days_past_due,
         cast(
-            {{ dbt.datediff('open_invoices.invoice_date', 'open_invoices.as_of_date', 'day') }}
-            as {{ dbt.type_int() }}
+            {{ dbt.datediff(
+                'open_invoices.invoice_date', 'open_invoices.as_of_date', 'day'
+            ) }} as {{ dbt.type_int() }}
         ) as invoice_age_days,
         ---------- customer history up to the snapshot
         timeliness.credit_invoices as customer_credit_invoices,
@@ -111,9 +113,11 @@ final as (
         coalesce(last_ten.last_paid_invoices, 0) as customer_last_paid_invoices,
         coalesce(last_ten.last_paid_late, 0) as customer_last_paid_late,
         last_ten.last_avg_days_beyond_terms as customer_last_avg_days_beyond_terms,
-        -- Past the threshold already and still open: late for certain, nothing to predict.
-        {{ dbt.datediff('open_invoices.due_date', 'open_invoices.as_of_date', 'day') }}
-            > {{ late_days }} as is_already_late,
+        -- Past the threshold already and still open: late for certain, nothing to
+        -- predict.
+        {{ dbt.datediff(
+            'open_invoices.due_date', 'open_invoices.as_of_date', 'day'
+        ) }} > {{ late_days }} as is_already_late,
         cast({{ late_days }} as {{ dbt.type_int() }}) as late_days_beyond_terms,
         ---------- outcome, as known at the as-of date (training rows only)
         -- Known when the invoice's due date plus the late threshold has passed by the
@@ -125,8 +129,9 @@ final as (
         ) as is_outcome_known,
         case
             when open_invoices.paid_date <= this_run.as_of_date
-                and {{ dbt.datediff('open_invoices.due_date', 'open_invoices.paid_date', 'day') }}
-                <= {{ late_days }}
+                and {{ dbt.datediff(
+                    'open_invoices.due_date', 'open_invoices.paid_date', 'day'
+                ) }} <= {{ late_days }}
                 then 0
             else 1
         end as is_paid_beyond_threshold,

@@ -29,7 +29,7 @@ events_to_date as (
     select
         sales_events.business_id,
         sales_events.customer_id,
-        {{ month_number('sales_events.event_date') }} as month_number,
+        {{ month_number('sales_events.event_date') }} as month_number,  -- noqa: LT05
         sales_events.is_purchase,
         sales_events.net_sales_home
 

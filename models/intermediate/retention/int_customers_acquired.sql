@@ -47,7 +47,7 @@ final as (
         customer_id,
         ---------- dates
         first_purchase_date,
-        {{ month_number('first_purchase_date') }} as first_purchase_month_number
+        {{ month_number('first_purchase_date') }} as first_purchase_month_number  -- noqa: LT05
 
     from first_purchases
 

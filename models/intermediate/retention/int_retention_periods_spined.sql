@@ -69,7 +69,7 @@ first_months as (
         first_months.business_id,
         '{{ grain.name }}' as period_grain,
         {{ period_number('first_months.first_month_number', grain) }}
-            + counter.generated_number - 1 as period_number,
+        + counter.generated_number - 1 as period_number,
         businesses.fiscal_year_start_month
 
     from first_months
@@ -80,7 +80,7 @@ first_months as (
     -- The last complete period is the one before the period holding the month under
     -- way at the as-of date.
     where {{ period_number('first_months.first_month_number', grain) }}
-            + counter.generated_number - 1
+        + counter.generated_number - 1
         <= {{ period_number('as_of.month_under_way_number', grain) }} - 1
 
 ),

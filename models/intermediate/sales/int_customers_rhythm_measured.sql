@@ -116,7 +116,8 @@ final as (
         customer_activity.customer_id,
         ---------- rhythm
         cast(customer_gaps.typical_gap_days as decimal(18, 1)) as typical_gap_days,
-        cast(business_cycles.business_cycle_days as decimal(18, 1)) as business_cycle_days,
+        cast(business_cycles.business_cycle_days as decimal(18, 1))
+            as business_cycle_days,
         ---------- trend
         cast(customer_activity.purchases_ttm as integer) as purchases_ttm,
         cast(customer_activity.purchases_prev_ttm as integer) as purchases_prev_ttm,

@@ -161,12 +161,21 @@ untied_credits as (
 
 customer_keys as (
 
-    select business_id, customer_id from aged
+    select
+        business_id,
+        customer_id
+    from aged
     union
-    select business_id, customer_id from unapplied_payments
+    select
+        business_id,
+        customer_id
+    from unapplied_payments
     where unapplied_payments_home <> 0
     union
-    select business_id, customer_id from untied_credits
+    select
+        business_id,
+        customer_id
+    from untied_credits
     where untied_credit_notes_home <> 0
 
 ),

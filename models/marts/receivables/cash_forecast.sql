@@ -61,10 +61,14 @@ week_bounds as (
 
     select
         weeks.week_number,
-        cast({{ dbt.dateadd('day', '7 * weeks.week_number - 6', 'as_of.as_of_date') }} as date)
-            as week_start_date,
-        cast({{ dbt.dateadd('day', '7 * weeks.week_number', 'as_of.as_of_date') }} as date)
-            as week_end_date
+        cast(
+            {{ dbt.dateadd('day', '7 * weeks.week_number - 6', 'as_of.as_of_date') }}
+            as date
+        ) as week_start_date,
+        cast(
+            {{ dbt.dateadd('day', '7 * weeks.week_number', 'as_of.as_of_date') }}
+            as date
+        ) as week_end_date
 
     from weeks
     cross join as_of
@@ -79,8 +83,9 @@ payment_delays as (
 
     select
         invoices_settled.business_id,
-        {{ dbt.datediff('invoices_settled.due_date', 'invoices_settled.paid_date', 'day') }}
-            as days_after_due,
+        {{ dbt.datediff(
+            'invoices_settled.due_date', 'invoices_settled.paid_date', 'day'
+        ) }} as days_after_due,
         count(*) as paid_invoices
 
     from invoices_settled
@@ -92,7 +97,9 @@ payment_delays as (
         <= cast({{ dbt.dateadd('day', -history_end_days, 'as_of.as_of_date') }} as date)
     group by
         invoices_settled.business_id,
-        {{ dbt.datediff('invoices_settled.due_date', 'invoices_settled.paid_date', 'day') }}
+        {{ dbt.datediff(
+            'invoices_settled.due_date', 'invoices_settled.paid_date', 'day'
+        ) }}
 
 ),
 
@@ -137,7 +144,7 @@ delay_candidates as (
     from open_invoices
     inner join payment_delays
         on open_invoices.business_id = payment_delays.business_id
-        and payment_delays.days_after_due > open_invoices.days_past_due
+        and open_invoices.days_past_due < payment_delays.days_after_due
 
 ),
 
@@ -152,9 +159,9 @@ delay_weights as (
             {{ dbt.dateadd('day', 'days_after_due', 'due_date') }} as date
         ) as scenario_date,
         scenario_probability * paid_invoices
-            / sum(paid_invoices) over (
-                partition by business_id, invoice_id, is_late_scenario
-            ) as scenario_weight
+        / sum(paid_invoices) over (
+            partition by business_id, invoice_id, is_late_scenario
+        ) as scenario_weight
 
     from delay_candidates
 
@@ -245,7 +252,10 @@ weekly as (
         count(*) as invoices_expected,
         sum(open_amount_home * week_probability) as expected_collections_home,
         sum(
-            open_amount_home * open_amount_home * week_probability * (1 - week_probability)
+            open_amount_home
+            * open_amount_home
+            * week_probability
+            * (1 - week_probability)
         ) as collections_variance
 
     from invoice_weeks
