@@ -44,9 +44,16 @@ customer_sheet as (
 
 ),
 
+snapshot_dates as (
+
+    select * from {{ ref('int_snapshot_dates_spined') }}
+
+),
+
 as_of as (
 
-    select {{ as_of_date() }} as as_of_date
+    select as_of_date from snapshot_dates
+    where is_current
 
 ),
 
@@ -135,7 +142,7 @@ business_gaps as (
 
     select
         owed_per_business.business_id,
-        'business' as level,
+        'business' as gap_level,
         cast(null as {{ dbt.type_string() }}) as customer_id,
         owed_per_business.owed_home,
         coalesce(aged_per_business.open_home, 0) as aging_home
@@ -156,7 +163,7 @@ customer_gaps as (
 
     select
         customer_sheet.business_id,
-        'customer' as level,
+        'customer' as gap_level,
         customer_sheet.customer_id,
         customer_sheet.open_balance as owed_home,
         coalesce(aging.open_balance_home, 0) as aging_home

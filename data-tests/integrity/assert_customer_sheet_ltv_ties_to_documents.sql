@@ -6,9 +6,24 @@
 -#}
 with
 
+snapshot_dates as (
+
+    select * from {{ ref('int_snapshot_dates_spined') }}
+
+),
+
+as_of as (
+
+    select as_of_date from snapshot_dates
+    where is_current
+
+),
+
 sheet as (
 
-    select business_id, sum(ltv) as ltv_total
+    select
+        business_id,
+        sum(ltv) as ltv_total
     from {{ ref('customer_sheet') }}
     group by business_id
 
@@ -16,23 +31,29 @@ sheet as (
 
 line_sales as (
 
-    select invoice_lines.business_id, sum(invoice_lines.line_amount_home) as amount
+    select
+        invoice_lines.business_id,
+        sum(invoice_lines.line_amount_home) as amount
     from {{ ref('stg_invoice_lines') }} as invoice_lines
     inner join {{ ref('stg_invoices') }} as invoices
         on invoice_lines.business_id = invoices.business_id
         and invoice_lines.invoice_id = invoices.invoice_id
+    cross join as_of
     where not invoices.is_void
-        and invoices.invoice_date <= {{ as_of_date() }}
+        and invoices.invoice_date <= as_of.as_of_date
     group by invoice_lines.business_id
 
 ),
 
 buyers as (
 
-    select distinct business_id, customer_id
-    from {{ ref('stg_invoices') }}
-    where not is_void
-        and invoice_date <= {{ as_of_date() }}
+    select distinct
+        invoices.business_id,
+        invoices.customer_id
+    from {{ ref('stg_invoices') }} as invoices
+    cross join as_of
+    where not invoices.is_void
+        and invoices.invoice_date <= as_of.as_of_date
 
 ),
 
@@ -48,7 +69,8 @@ credits as (
     left join buyers
         on credit_notes.business_id = buyers.business_id
         and credit_notes.customer_id = buyers.customer_id
-    where credit_notes.credit_note_date <= {{ as_of_date() }}
+    cross join as_of
+    where credit_notes.credit_note_date <= as_of.as_of_date
     group by credit_notes.business_id
 
 ),

@@ -7,7 +7,7 @@
 select *
 from {{ ref('revenue_retention') }}
 where starting_revenue + expansion_revenue - contraction_revenue - churned_revenue
-        + new_revenue + reactivated_revenue <> revenue
+    + new_revenue + reactivated_revenue <> revenue
     or revenue + inactive_customer_net_sales <> net_sales
     or retained_customers + churned_customers <> starting_customers
     or retained_customers + new_customers + reactivated_customers <> active_customers

@@ -70,9 +70,17 @@ ledger_totals as (
 
 )
 
-select business_id, period_grain, period_end_date, problem
+select
+    business_id,
+    period_grain,
+    period_end_date,
+    problem
 from gaps
 union all
-select business_id, period_grain, period_end_date, 'net sales differ from the ledger'
+select
+    business_id,
+    period_grain,
+    period_end_date,
+    'net sales differ from the ledger' as problem
 from ledger_totals
 where net_sales <> ledger_net_sales

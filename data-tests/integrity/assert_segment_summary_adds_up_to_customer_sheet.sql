@@ -4,7 +4,10 @@ with
 
 summary as (
 
-    select business_id, sum(customers) as customers, sum(total_ttm_sales) as ttm_sales
+    select
+        business_id,
+        sum(customers) as customers,
+        sum(total_ttm_sales) as ttm_sales
     from {{ ref('segment_summary') }}
     group by business_id
 
@@ -12,13 +15,19 @@ summary as (
 
 sheet as (
 
-    select business_id, count(*) as customers, sum(ttm_sales) as ttm_sales
+    select
+        business_id,
+        count(*) as customers,
+        sum(ttm_sales) as ttm_sales
     from {{ ref('customer_sheet') }}
     group by business_id
 
 )
 
-select sheet.*, summary.customers as summary_customers, summary.ttm_sales as summary_ttm
+select
+    sheet.*,
+    summary.customers as summary_customers,
+    summary.ttm_sales as summary_ttm
 from sheet
 left join summary on sheet.business_id = summary.business_id
 where summary.customers is null

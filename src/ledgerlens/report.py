@@ -7,42 +7,25 @@ from pathlib import Path
 
 import duckdb
 
+# Every query reads a public mart with a plain select: totals live in the marts, where
+# dbt tests them (marts.business_overview ties to the documents), not in this module.
+
+# The highest-LTV customers of each business; the business's name is added from
+# marts.business_overview.
 TOP_CUSTOMERS_SQL = """
-    select
-        businesses.business_id,
-        businesses.business_name,
-        sheet.customer_id,
-        sheet.customer_name,
-        sheet.ltv,
-        sheet.home_currency,
-        sheet.purchases,
-        sheet.first_purchase_date,
-        sheet.last_purchase_date
-    from marts.customer_sheet as sheet
-    inner join staging.stg_businesses as businesses
-        on sheet.business_id = businesses.business_id
-    qualify row_number() over (
-        partition by sheet.business_id order by sheet.ltv desc, sheet.customer_id
-    ) <= ?
-    order by businesses.business_id, sheet.ltv desc, sheet.customer_id
+    select business_id, customer_id, customer_name, ltv, home_currency, purchases,
+        first_purchase_date, last_purchase_date
+    from marts.customer_sheet
+    qualify row_number() over (partition by business_id order by ltv desc, customer_id) <= ?
+    order by business_id, ltv desc, customer_id
 """
 
 
 BUSINESS_OVERVIEW_SQL = """
-    select
-        businesses.business_id,
-        businesses.business_name,
-        businesses.home_currency,
-        count(sheet.customer_id) as customers,
-        coalesce(sum(sheet.ltv), 0) as net_sales,
-        coalesce(sum(sheet.purchases), 0) as purchases,
-        min(sheet.first_purchase_date) as first_purchase_date,
-        max(sheet.last_purchase_date) as last_purchase_date
-    from staging.stg_businesses as businesses
-    left join marts.customer_sheet as sheet
-        on businesses.business_id = sheet.business_id
-    group by all
-    order by businesses.business_id
+    select business_id, business_name, home_currency, customers, net_sales_home as net_sales,
+        purchases, first_purchase_date, last_purchase_date, as_of_date
+    from marts.business_overview
+    order by business_id
 """
 
 
@@ -87,24 +70,11 @@ DATA_QUALITY_SQL = """
 
 
 AGING_SQL = """
-    select
-        aging.business_id,
-        max(businesses.business_name) as business_name,
-        max(aging.home_currency) as home_currency,
-        count(*) filter (where aging.open_balance_home <> 0) as customers_owing,
-        sum(aging.current_home) as current_home,
-        sum(aging.past_due_1_30_home) as past_due_1_30_home,
-        sum(aging.past_due_31_60_home) as past_due_31_60_home,
-        sum(aging.past_due_61_90_home) as past_due_61_90_home,
-        sum(aging.past_due_over_90_home) as past_due_over_90_home,
-        sum(aging.open_balance_home) as open_balance_home,
-        sum(aging.unapplied_payments_home + aging.untied_credit_notes_home)
-            as customer_credit_home
-    from marts.ar_aging as aging
-    inner join staging.stg_businesses as businesses
-        on aging.business_id = businesses.business_id
-    group by aging.business_id
-    order by aging.business_id
+    select business_id, business_name, home_currency, customers_owing, current_home,
+        past_due_1_30_home, past_due_31_60_home, past_due_61_90_home, past_due_over_90_home,
+        open_balance_home, customer_credit_home
+    from marts.business_overview
+    order by business_id
 """
 
 
@@ -139,13 +109,13 @@ def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) 
 @dataclass
 class RunReport:
     as_of_date: str | None
-    businesses: list[dict]  # one row per business: customers, net sales, purchases
+    businesses: list[dict]  # marts.business_overview: customers, net sales, purchases
     segments: list[dict]  # marts.segment_summary in the segments' priority order
     top_customers: list[dict]  # the highest-LTV customers of each business
     retention: list[dict]  # marts.revenue_retention, the last three ttm windows
     concentration: list[dict]  # marts.concentration at the latest month end
     data_quality: list[dict]  # marts.data_quality_report: quarantined rows and money
-    aging: list[dict]  # marts.ar_aging summed per business
+    aging: list[dict]  # marts.business_overview: the ar_aging totals per business
     dso: list[dict]  # marts.dso_history at the as-of date
     riskiest_invoices: list[dict]  # open, not yet late, most likely to be paid late
 
@@ -153,12 +123,20 @@ class RunReport:
 def read_run_report(warehouse: str | Path, top: int = 10, risky: int = 5) -> RunReport:
     """Everything the run summary prints, read through one read-only connection."""
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        as_of = con.execute("select max(as_of_date) from marts.customer_sheet").fetchone()[0]
+        businesses = _rows(con, BUSINESS_OVERVIEW_SQL)
+        names = {row["business_id"]: row["business_name"] for row in businesses}
+        top_customers = [
+            {"business_id": row["business_id"], "business_name": names.get(row["business_id"])}
+            | row
+            for row in _rows(con, TOP_CUSTOMERS_SQL, [top])
+        ]
+        # Every business has the run's one as-of date.
+        as_of = businesses[0]["as_of_date"] if businesses else None
         return RunReport(
             as_of_date=str(as_of) if as_of else None,
-            businesses=_rows(con, BUSINESS_OVERVIEW_SQL),
+            businesses=businesses,
             segments=_rows(con, SEGMENT_SUMMARY_SQL),
-            top_customers=_rows(con, TOP_CUSTOMERS_SQL, [top]),
+            top_customers=top_customers,
             retention=_rows(con, RETENTION_SQL),
             concentration=_rows(con, CONCENTRATION_SQL),
             data_quality=_rows(con, DATA_QUALITY_SQL),

@@ -39,10 +39,16 @@ segment_rules as (
 -- first such date tells, for any snapshot date, whether the customer had paid by then.
 money_received as (
 
-    select business_id, customer_id, payment_date as received_date
+    select
+        business_id,
+        customer_id,
+        payment_date as received_date
     from payments
     union all
-    select business_id, customer_id, event_date as received_date
+    select
+        business_id,
+        customer_id,
+        event_date as received_date
     from sales_events
     where document_type = 'sales_receipt'
 
@@ -81,10 +87,11 @@ ratios as (
 
     select
         customers.*,
-        coalesce(first_payments.first_paid_date <= customers.as_of_date, false) as has_paid,
+        coalesce(first_payments.first_paid_date <= customers.as_of_date, false)
+            as has_paid,
         business_medians.median_ltv,
         customers.recency_days
-            / coalesce(customers.typical_gap_days, customers.business_cycle_days, 30)
+        / coalesce(customers.typical_gap_days, customers.business_cycle_days, 30)
             as recency_cycles,
         customers.purchases_ttm / nullif(business_medians.median_purchases_ttm, 0)
             as frequency_ratio,
@@ -115,7 +122,8 @@ scored as (
             else 1
         end as r_score,
         -- Rising buyers move up a step and falling ones down: steadiness counts.
-        greatest(1, least(5,
+        greatest(1, least(
+            5,
             case
                 when frequency_ratio >= {{ f[0] }} then 5
                 when frequency_ratio >= {{ f[1] }} then 4
@@ -123,7 +131,9 @@ scored as (
                 when frequency_ratio > 0 then 2
                 else 1
             end
-            + case frequency_trend when 'increasing' then 1 when 'decreasing' then -1 else 0 end
+            + case frequency_trend
+                when 'increasing' then 1 when 'decreasing' then -1 else 0
+            end
         )) as f_score,
         -- TTM net sales, not LTV: a grower outscores a fader of the same total, and an
         -- annual prepayer scores like a monthly payer of the same yearly amount.
@@ -157,22 +167,30 @@ flagged as (
             t_score = 1 and share_paid_late >= {{ var('late_payer_min_share_late') }}
             and paid_invoices >= {{ var('late_payer_min_paid_invoices') }}, false
         ) as is_late_payer,
-        purchases <= 2 and ltv < median_ltv
-            and tenure_days > {{ var('new_max_tenure_days') }} as is_possible_mismatch,
-        r_score <= 2 and recency_days > {{ var('hibernating_min_days') }} as is_hibernating,
+        (
+            purchases <= 2 and ltv < median_ltv
+            and tenure_days > {{ var('new_max_tenure_days') }}
+        ) as is_possible_mismatch,
+        (
+            r_score <= 2 and recency_days > {{ var('hibernating_min_days') }}
+        ) as is_hibernating,
         r_score <= 2 and coalesce(prev_monetary_ratio >= 1, false) as is_dont_lose_them,
         -- A year of history first: until then a big new buyer is Promising.
-        m_score = 5 and f_score >= 4 and r_score >= 4 and coalesce(t_score >= 4, true)
+        (
+            m_score = 5 and f_score >= 4 and r_score >= 4 and coalesce(t_score >= 4, true)
             and coalesce(sales_momentum > {{ var('falling_momentum') }}, true)
-            and tenure_days > {{ var('promising_max_tenure_days') }} as is_champion,
+            and tenure_days > {{ var('promising_max_tenure_days') }}
+        ) as is_champion,
         -- Falling sales count only with enough purchases to tell: with two or three
         -- invoices a year, one large invoice more or less halves or doubles TTM sales.
-        coalesce(
-            sales_momentum <= {{ var('falling_momentum') }}
-            and purchases_prev_ttm >= {{ var('falling_momentum_min_purchases') }},
-            false
-        )
-            or frequency_trend = 'decreasing' or r_score <= 2 as is_give_attention,
+        (
+            coalesce(
+                sales_momentum <= {{ var('falling_momentum') }}
+                and purchases_prev_ttm >= {{ var('falling_momentum_min_purchases') }},
+                false
+            )
+            or frequency_trend = 'decreasing' or r_score <= 2
+        ) as is_give_attention,
         tenure_days <= {{ var('promising_max_tenure_days') }} as is_promising,
         true as is_good
 
@@ -185,7 +203,11 @@ matches as (
     {%- set keys = ['new', 'late_payer', 'possible_mismatch', 'hibernating',
                     'dont_lose_them', 'champion', 'give_attention', 'promising', 'good'] %}
     {%- for key in keys %}
-    select as_of_date, business_id, customer_id, '{{ key }}' as segment_key
+    select
+        as_of_date,
+        business_id,
+        customer_id,
+        '{{ key }}' as segment_key
     from flagged
     where is_{{ key }}
     {% if not loop.last %}union all{% endif %}

@@ -32,7 +32,7 @@ timeliness as (
 
 snapshot_dates as (
 
-    select * from {{ ref('int_snapshot_dates') }}
+    select * from {{ ref('int_snapshot_dates_spined') }}
 
 ),
 
@@ -154,7 +154,8 @@ final as (
         cast(timeliness.share_paid_late as decimal(18, 6)) as share_paid_late,
         cast(coalesce(timeliness.paid_invoices, 0) as integer) as paid_invoices,
         cast(coalesce(timeliness.open_balance, 0) as decimal(18, 2)) as open_balance,
-        cast(coalesce(timeliness.overdue_balance, 0) as decimal(18, 2)) as overdue_balance,
+        cast(coalesce(timeliness.overdue_balance, 0) as decimal(18, 2))
+            as overdue_balance,
         ---------- counts
         cast(ranked.purchases as integer) as purchases,
         ---------- days

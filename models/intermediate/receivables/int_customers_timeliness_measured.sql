@@ -1,5 +1,5 @@
 {#-
-    How each customer pays, as known at each snapshot date (int_snapshot_dates): only
+    How each customer pays, as known at each snapshot date (int_snapshot_dates_spined): only
     invoices issued by then, only settlements dated by then (no look-ahead), and what was
     still open on that day.
 
@@ -17,7 +17,7 @@ invoices_settled as (
 
 snapshot_dates as (
 
-    select * from {{ ref('int_snapshot_dates') }}
+    select * from {{ ref('int_snapshot_dates_spined') }}
 
 ),
 
@@ -49,7 +49,7 @@ paid as (
         count(*) as paid_invoices,
         avg(invoices_settled.days_to_pay) as avg_days_to_pay,
         sum(invoices_settled.days_to_pay * invoices_settled.total_amount_home)
-            / nullif(sum(invoices_settled.total_amount_home), 0)
+        / nullif(sum(invoices_settled.total_amount_home), 0)
             as avg_days_to_pay_weighted,
         avg(invoices_settled.days_beyond_terms) as avg_days_beyond_terms,
         avg(case when invoices_settled.is_paid_late then 1.0 else 0.0 end)

@@ -1,9 +1,11 @@
 {#-
-    Every credit invoice still open at each snapshot date (int_snapshot_dates), with
-    what was still owed on it that day: the one place the open amount is computed, for
-    the customer balances (int_customers_timeliness_measured) and the business
-    receivables (dso_history). Settlements are summed per snapshot only for the few
-    invoices open at it, so the cost grows with open invoices, not with history.
+    Every credit invoice still open at each snapshot date (int_snapshot_dates_spined),
+    with what was still owed on it that day: the one place "open at a snapshot" is
+    decided and the open amount computed, for the customer balances
+    (int_customers_timeliness_measured), the business receivables (dso_history), the
+    late-payment features (int_invoices_risk_featured) and the invoices open at the
+    as-of date (invoice_payments.is_open). Settlements are summed per snapshot only for
+    the few invoices open at it, so the cost grows with open invoices, not with history.
 -#}
 with
 
@@ -21,7 +23,7 @@ settlements as (
 
 snapshot_dates as (
 
-    select * from {{ ref('int_snapshot_dates') }}
+    select * from {{ ref('int_snapshot_dates_spined') }}
 
 ),
 
@@ -29,12 +31,17 @@ open_invoices as (
 
     select
         snapshot_dates.as_of_date,
+        snapshot_dates.is_current,
         invoices_settled.business_id,
         invoices_settled.invoice_id,
         invoices_settled.customer_id,
+        invoices_settled.payment_terms_days,
         invoices_settled.total_amount,
         invoices_settled.exchange_rate,
-        invoices_settled.due_date
+        invoices_settled.total_amount_home,
+        invoices_settled.invoice_date,
+        invoices_settled.due_date,
+        invoices_settled.paid_date
 
     from invoices_settled
     inner join snapshot_dates
@@ -58,7 +65,7 @@ settled_to_date as (
     inner join settlements
         on open_invoices.business_id = settlements.business_id
         and open_invoices.invoice_id = settlements.invoice_id
-        and settlements.event_date <= open_invoices.as_of_date
+        and open_invoices.as_of_date >= settlements.event_date
     group by open_invoices.as_of_date, open_invoices.business_id, open_invoices.invoice_id
 
 ),
@@ -71,9 +78,17 @@ final as (
         open_invoices.business_id,
         open_invoices.invoice_id,
         open_invoices.customer_id,
+        ---------- attributes
+        open_invoices.is_current,
+        open_invoices.payment_terms_days,
         ---------- dates
+        open_invoices.invoice_date,
         open_invoices.due_date,
+        -- All-time (int_invoices_settled): after the snapshot date, and possibly after
+        -- the as-of date too. Compare it with a date before using it.
+        open_invoices.paid_date,
         ---------- amounts
+        open_invoices.total_amount_home,
         -- Open amounts are taken in the invoice currency and converted at the invoice's
         -- rate, so a foreign invoice paid at another rate leaves exactly 0.00 open.
         {{ to_money(

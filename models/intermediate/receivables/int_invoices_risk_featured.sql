@@ -1,6 +1,6 @@
 {#-
-    What was known about each open credit invoice on each snapshot date
-    (int_snapshot_dates): the inputs of the late-payment model. Rows at month ends
+    What was known about each credit invoice open on each snapshot date
+    (int_invoices_open_at_snapshots): the inputs of the late-payment model. Rows at month ends
     before the as-of date whose outcome is known by the as-of date are the training
     set; rows at the as-of date are the invoices to score. Every feature uses only what
     happened up to its own snapshot date; the label uses what happened up to the as-of
@@ -15,6 +15,12 @@ invoices_settled as (
 
 ),
 
+open_invoices as (
+
+    select * from {{ ref('int_invoices_open_at_snapshots') }}
+
+),
+
 timeliness as (
 
     select * from {{ ref('int_customers_timeliness_measured') }}
@@ -23,7 +29,7 @@ timeliness as (
 
 snapshot_dates as (
 
-    select * from {{ ref('int_snapshot_dates') }}
+    select * from {{ ref('int_snapshot_dates_spined') }}
 
 ),
 
@@ -31,30 +37,6 @@ this_run as (
 
     select as_of_date from snapshot_dates
     where is_current
-
-),
-
-open_invoices as (
-
-    select
-        snapshot_dates.as_of_date,
-        snapshot_dates.is_current,
-        invoices_settled.business_id,
-        invoices_settled.invoice_id,
-        invoices_settled.customer_id,
-        invoices_settled.total_amount_home,
-        invoices_settled.payment_terms_days,
-        invoices_settled.invoice_date,
-        invoices_settled.due_date,
-        invoices_settled.paid_date
-
-    from invoices_settled
-    inner join snapshot_dates
-        on invoices_settled.invoice_date <= snapshot_dates.as_of_date
-        and (
-            invoices_settled.paid_date is null
-            or invoices_settled.paid_date > snapshot_dates.as_of_date
-        )
 
 ),
 
@@ -112,12 +94,14 @@ final as (
         open_invoices.payment_terms_days,
         open_invoices.due_date,
         cast(
-            {{ dbt.datediff('open_invoices.due_date', 'open_invoices.as_of_date', 'day') }}
-            as {{ dbt.type_int() }}
+            {{ dbt.datediff(
+                'open_invoices.due_date', 'open_invoices.as_of_date', 'day'
+            ) }} as {{ dbt.type_int() }}
         ) as days_past_due,
         cast(
-            {{ dbt.datediff('open_invoices.invoice_date', 'open_invoices.as_of_date', 'day') }}
-            as {{ dbt.type_int() }}
+            {{ dbt.datediff(
+                'open_invoices.invoice_date', 'open_invoices.as_of_date', 'day'
+            ) }} as {{ dbt.type_int() }}
         ) as invoice_age_days,
         ---------- customer history up to the snapshot
         timeliness.credit_invoices as customer_credit_invoices,
@@ -129,9 +113,11 @@ final as (
         coalesce(last_ten.last_paid_invoices, 0) as customer_last_paid_invoices,
         coalesce(last_ten.last_paid_late, 0) as customer_last_paid_late,
         last_ten.last_avg_days_beyond_terms as customer_last_avg_days_beyond_terms,
-        -- Past the threshold already and still open: late for certain, nothing to predict.
-        {{ dbt.datediff('open_invoices.due_date', 'open_invoices.as_of_date', 'day') }}
-            > {{ late_days }} as is_already_late,
+        -- Past the threshold already and still open: late for certain, nothing to
+        -- predict.
+        {{ dbt.datediff(
+            'open_invoices.due_date', 'open_invoices.as_of_date', 'day'
+        ) }} > {{ late_days }} as is_already_late,
         cast({{ late_days }} as {{ dbt.type_int() }}) as late_days_beyond_terms,
         ---------- outcome, as known at the as-of date (training rows only)
         -- Known when the invoice's due date plus the late threshold has passed by the
@@ -143,8 +129,9 @@ final as (
         ) as is_outcome_known,
         case
             when open_invoices.paid_date <= this_run.as_of_date
-                and {{ dbt.datediff('open_invoices.due_date', 'open_invoices.paid_date', 'day') }}
-                <= {{ late_days }}
+                and {{ dbt.datediff(
+                    'open_invoices.due_date', 'open_invoices.paid_date', 'day'
+                ) }} <= {{ late_days }}
                 then 0
             else 1
         end as is_paid_beyond_threshold,

@@ -18,9 +18,9 @@ customers_acquired as (
 
 ),
 
-as_of as (
+snapshot_dates as (
 
-    select {{ as_of_date() }} as as_of_date
+    select * from {{ ref('int_snapshot_dates_spined') }}
 
 ),
 
@@ -30,14 +30,12 @@ counter as (
 
 ),
 
--- The month holding the day after the as-of date is still under way.
+-- The last complete month: the one before the month under way at the as-of date.
 last_month as (
 
-    select
-        {{ month_number(dbt.dateadd('day', 1, 'as_of.as_of_date')) }} - 1
-            as last_month_number
-
-    from as_of
+    select month_under_way_number - 1 as last_month_number
+    from snapshot_dates
+    where is_current
 
 ),
 

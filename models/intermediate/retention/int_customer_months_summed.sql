@@ -11,9 +11,16 @@ sales_events as (
 
 ),
 
+snapshot_dates as (
+
+    select * from {{ ref('int_snapshot_dates_spined') }}
+
+),
+
 as_of as (
 
-    select {{ as_of_date() }} as as_of_date
+    select as_of_date from snapshot_dates
+    where is_current
 
 ),
 
@@ -22,7 +29,7 @@ events_to_date as (
     select
         sales_events.business_id,
         sales_events.customer_id,
-        {{ month_number('sales_events.event_date') }} as month_number,
+        {{ month_number('sales_events.event_date') }} as month_number,  -- noqa: LT05
         sales_events.is_purchase,
         sales_events.net_sales_home
 

@@ -23,9 +23,16 @@ sales_events as (
 
 ),
 
+snapshot_dates as (
+
+    select * from {{ ref('int_snapshot_dates_spined') }}
+
+),
+
 as_of as (
 
-    select {{ as_of_date() }} as as_of_date
+    select as_of_date from snapshot_dates
+    where is_current
 
 ),
 

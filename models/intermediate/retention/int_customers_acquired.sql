@@ -11,9 +11,16 @@ sales_events as (
 
 ),
 
+snapshot_dates as (
+
+    select * from {{ ref('int_snapshot_dates_spined') }}
+
+),
+
 as_of as (
 
-    select {{ as_of_date() }} as as_of_date
+    select as_of_date from snapshot_dates
+    where is_current
 
 ),
 
@@ -40,7 +47,7 @@ final as (
         customer_id,
         ---------- dates
         first_purchase_date,
-        {{ month_number('first_purchase_date') }} as first_purchase_month_number
+        {{ month_number('first_purchase_date') }} as first_purchase_month_number  -- noqa: LT05
 
     from first_purchases
 

@@ -28,9 +28,20 @@ sales_events as (
 
 ),
 
+snapshot_dates as (
+
+    select * from {{ ref('int_snapshot_dates_spined') }}
+
+),
+
 as_of as (
 
-    select {{ as_of_date() }} as as_of_date
+    select
+        as_of_date,
+        month_under_way_number
+
+    from snapshot_dates
+    where is_current
 
 ),
 
@@ -58,7 +69,7 @@ first_months as (
         first_months.business_id,
         '{{ grain.name }}' as period_grain,
         {{ period_number('first_months.first_month_number', grain) }}
-            + counter.generated_number - 1 as period_number,
+        + counter.generated_number - 1 as period_number,
         businesses.fiscal_year_start_month
 
     from first_months
@@ -66,12 +77,11 @@ first_months as (
         on first_months.business_id = businesses.business_id
     cross join as_of
     cross join counter
-    -- The last complete period is the one before the period holding tomorrow.
+    -- The last complete period is the one before the period holding the month under
+    -- way at the as-of date.
     where {{ period_number('first_months.first_month_number', grain) }}
-            + counter.generated_number - 1
-        <= {{ period_number(
-                month_number(dbt.dateadd('day', 1, 'as_of.as_of_date')), grain
-            ) }} - 1
+        + counter.generated_number - 1
+        <= {{ period_number('as_of.month_under_way_number', grain) }} - 1
 
 ),
 

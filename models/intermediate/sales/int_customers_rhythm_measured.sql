@@ -1,5 +1,5 @@
 {#-
-    How each customer buys, at each snapshot date (int_snapshot_dates: the as-of date and
+    How each customer buys, at each snapshot date (int_snapshot_dates_spined: the as-of date and
     the month ends before it), from what happened up to that date: the typical gap between its purchases,
     its business's typical cycle, the trend of its purchase count, and an LTV that weighs
     recent sales more. Segments judge recency against these cycles, so that for an
@@ -15,7 +15,7 @@ sales_events as (
 
 snapshot_dates as (
 
-    select * from {{ ref('int_snapshot_dates') }}
+    select * from {{ ref('int_snapshot_dates_spined') }}
 
 ),
 
@@ -116,7 +116,8 @@ final as (
         customer_activity.customer_id,
         ---------- rhythm
         cast(customer_gaps.typical_gap_days as decimal(18, 1)) as typical_gap_days,
-        cast(business_cycles.business_cycle_days as decimal(18, 1)) as business_cycle_days,
+        cast(business_cycles.business_cycle_days as decimal(18, 1))
+            as business_cycle_days,
         ---------- trend
         cast(customer_activity.purchases_ttm as integer) as purchases_ttm,
         cast(customer_activity.purchases_prev_ttm as integer) as purchases_prev_ttm,

@@ -42,9 +42,16 @@ businesses as (
 
 ),
 
+snapshot_dates as (
+
+    select * from {{ ref('int_snapshot_dates_spined') }}
+
+),
+
 as_of as (
 
-    select {{ as_of_date() }} as as_of_date
+    select as_of_date from snapshot_dates
+    where is_current
 
 ),
 
@@ -154,12 +161,21 @@ untied_credits as (
 
 customer_keys as (
 
-    select business_id, customer_id from aged
+    select
+        business_id,
+        customer_id
+    from aged
     union
-    select business_id, customer_id from unapplied_payments
+    select
+        business_id,
+        customer_id
+    from unapplied_payments
     where unapplied_payments_home <> 0
     union
-    select business_id, customer_id from untied_credits
+    select
+        business_id,
+        customer_id
+    from untied_credits
     where untied_credit_notes_home <> 0
 
 ),

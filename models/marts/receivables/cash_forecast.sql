@@ -3,14 +3,15 @@
     weeks, per business. Each open invoice is paid either within the late threshold
     (probability 1 - late_probability) or beyond it (late_probability); within each
     scenario its paid date follows how the business's invoices were actually paid
-    (days after due date, a year of history ending a quarter before the as-of date),
-    given that it is not paid yet. A week's range treats invoices as independent:
+    (days after due date; by default a year of history ending a quarter before the
+    as-of date: vars cash_forecast_history_start_days and _end_days), given that it is
+    not paid yet. A week's range treats invoices as independent:
     expected +/- 1.2816 standard deviations (an 80% interval), never below zero
     (DECISIONLOG.md).
 -#}
 {%- set late_days = var('late_days_beyond_terms') -%}
-{%- set history_start_days = 455 -%}
-{%- set history_end_days = 91 -%}
+{%- set history_start_days = var('cash_forecast_history_start_days') -%}
+{%- set history_end_days = var('cash_forecast_history_end_days') -%}
 with
 
 open_invoice_risk as (
@@ -31,9 +32,16 @@ invoices_settled as (
 
 ),
 
+snapshot_dates as (
+
+    select * from {{ ref('int_snapshot_dates_spined') }}
+
+),
+
 as_of as (
 
-    select {{ as_of_date() }} as as_of_date
+    select as_of_date from snapshot_dates
+    where is_current
 
 ),
 
@@ -53,10 +61,14 @@ week_bounds as (
 
     select
         weeks.week_number,
-        cast({{ dbt.dateadd('day', '7 * weeks.week_number - 6', 'as_of.as_of_date') }} as date)
-            as week_start_date,
-        cast({{ dbt.dateadd('day', '7 * weeks.week_number', 'as_of.as_of_date') }} as date)
-            as week_end_date
+        cast(
+            {{ dbt.dateadd('day', '7 * weeks.week_number - 6', 'as_of.as_of_date') }}
+            as date
+        ) as week_start_date,
+        cast(
+            {{ dbt.dateadd('day', '7 * weeks.week_number', 'as_of.as_of_date') }}
+            as date
+        ) as week_end_date
 
     from weeks
     cross join as_of
@@ -64,14 +76,16 @@ week_bounds as (
 ),
 
 -- How the business's customers actually paid: days from due date to paid date of the
--- invoices issued in the year ending a quarter before the as-of date (old enough that
--- nearly all are paid, so slow payers are not left out), paid by the as-of date.
+-- invoices issued after history_start_days and up to history_end_days before the as-of
+-- date (by default the year ending a quarter before it: old enough that nearly all are
+-- paid, so slow payers are not left out), paid by the as-of date.
 payment_delays as (
 
     select
         invoices_settled.business_id,
-        {{ dbt.datediff('invoices_settled.due_date', 'invoices_settled.paid_date', 'day') }}
-            as days_after_due,
+        {{ dbt.datediff(
+            'invoices_settled.due_date', 'invoices_settled.paid_date', 'day'
+        ) }} as days_after_due,
         count(*) as paid_invoices
 
     from invoices_settled
@@ -83,7 +97,9 @@ payment_delays as (
         <= cast({{ dbt.dateadd('day', -history_end_days, 'as_of.as_of_date') }} as date)
     group by
         invoices_settled.business_id,
-        {{ dbt.datediff('invoices_settled.due_date', 'invoices_settled.paid_date', 'day') }}
+        {{ dbt.datediff(
+            'invoices_settled.due_date', 'invoices_settled.paid_date', 'day'
+        ) }}
 
 ),
 
@@ -128,7 +144,7 @@ delay_candidates as (
     from open_invoices
     inner join payment_delays
         on open_invoices.business_id = payment_delays.business_id
-        and payment_delays.days_after_due > open_invoices.days_past_due
+        and open_invoices.days_past_due < payment_delays.days_after_due
 
 ),
 
@@ -143,9 +159,9 @@ delay_weights as (
             {{ dbt.dateadd('day', 'days_after_due', 'due_date') }} as date
         ) as scenario_date,
         scenario_probability * paid_invoices
-            / sum(paid_invoices) over (
-                partition by business_id, invoice_id, is_late_scenario
-            ) as scenario_weight
+        / sum(paid_invoices) over (
+            partition by business_id, invoice_id, is_late_scenario
+        ) as scenario_weight
 
     from delay_candidates
 
@@ -236,7 +252,10 @@ weekly as (
         count(*) as invoices_expected,
         sum(open_amount_home * week_probability) as expected_collections_home,
         sum(
-            open_amount_home * open_amount_home * week_probability * (1 - week_probability)
+            open_amount_home
+            * open_amount_home
+            * week_probability
+            * (1 - week_probability)
         ) as collections_variance
 
     from invoice_weeks

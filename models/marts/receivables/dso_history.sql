@@ -1,6 +1,6 @@
 {#-
     Days sales outstanding per business at the as-of date and each month end before it
-    (int_snapshot_dates), each computed only from what was known on that day.
+    (int_snapshot_dates_spined), each computed only from what was known on that day.
     Receivables and credit sales include tax (the customer owes the total), home currency.
 -#}
 {%- set count_back_months = var('dso_count_back_months') -%}
@@ -14,7 +14,7 @@ invoices_settled as (
 
 snapshot_dates as (
 
-    select * from {{ ref('int_snapshot_dates') }}
+    select * from {{ ref('int_snapshot_dates_spined') }}
 
 ),
 
@@ -87,13 +87,14 @@ period_bounds as (
         period_start_date,
         case
             when period_back = 0 then as_of_date
-            else cast(
-                {{ dbt.dateadd(
-                    'day',
-                    -1,
-                    dbt.dateadd('month', 1, 'period_start_date')
-                ) }} as date
-            )
+            else
+                cast(
+                    {{ dbt.dateadd(
+                        'day',
+                        -1,
+                        dbt.dateadd('month', 1, 'period_start_date')
+                    ) }} as date
+                )
         end as period_end_date
 
     from periods
@@ -115,8 +116,8 @@ period_sales as (
     cross join businesses
     left join invoices_settled
         on businesses.business_id = invoices_settled.business_id
-        and invoices_settled.invoice_date >= period_bounds.period_start_date
-        and invoices_settled.invoice_date <= period_bounds.period_end_date
+        and period_bounds.period_start_date <= invoices_settled.invoice_date
+        and period_bounds.period_end_date >= invoices_settled.invoice_date
     group by
         period_bounds.as_of_date,
         businesses.business_id,
@@ -186,7 +187,7 @@ sales_90_days as (
     cross join businesses
     left join invoices_settled
         on businesses.business_id = invoices_settled.business_id
-        and invoices_settled.invoice_date <= snapshot_dates.as_of_date
+        and snapshot_dates.as_of_date >= invoices_settled.invoice_date
         and invoices_settled.invoice_date > cast(
             {{ dbt.dateadd('day', -90, 'snapshot_dates.as_of_date') }} as date
         )
@@ -202,7 +203,7 @@ days_to_pay as (
         snapshot_dates.as_of_date,
         invoices_settled.business_id,
         sum(invoices_settled.days_to_pay * invoices_settled.total_amount_home)
-            / nullif(sum(invoices_settled.total_amount_home), 0)
+        / nullif(sum(invoices_settled.total_amount_home), 0)
             as avg_days_to_pay_weighted
 
     from invoices_settled
@@ -222,9 +223,9 @@ dso as (
         sales_90_days.credit_sales_90_days_home,
         count_back.count_back_dso,
         coalesce(receivables.receivables_home, 0) * 90.0
-            / nullif(sales_90_days.credit_sales_90_days_home, 0) as simple_dso,
+        / nullif(sales_90_days.credit_sales_90_days_home, 0) as simple_dso,
         coalesce(receivables.current_receivables_home, 0) * 90.0
-            / nullif(sales_90_days.credit_sales_90_days_home, 0) as best_possible_dso,
+        / nullif(sales_90_days.credit_sales_90_days_home, 0) as best_possible_dso,
         days_to_pay.avg_days_to_pay_weighted
 
     from sales_90_days

@@ -1,7 +1,8 @@
 {#-
     How each credit invoice stands at the as-of date: what was settled by cash and
     by credit notes, what is still open, and when (if) it was paid. Settlements dated
-    after the as-of date are ignored, so a past run reproduces exactly.
+    after the as-of date are ignored, so a past run reproduces exactly. Which invoices
+    are open at the as-of date is int_invoices_open_at_snapshots' answer (is_current).
 -#}
 with
 
@@ -35,9 +36,34 @@ businesses as (
 
 ),
 
+open_invoices as (
+
+    select * from {{ ref('int_invoices_open_at_snapshots') }}
+
+),
+
+snapshot_dates as (
+
+    select * from {{ ref('int_snapshot_dates_spined') }}
+
+),
+
 as_of as (
 
-    select {{ as_of_date() }} as as_of_date
+    select as_of_date from snapshot_dates
+    where is_current
+
+),
+
+-- At most one row per invoice: the unique key is (as_of_date, business_id, invoice_id).
+open_at_as_of as (
+
+    select
+        business_id,
+        invoice_id
+
+    from open_invoices
+    where is_current
 
 ),
 
@@ -106,11 +132,11 @@ invoice_amounts as (
         coalesce(settlement_totals.credited_amount, 0) as credited_amount,
         coalesce(settlement_totals.settled_amount, 0) as settled_amount_to_date,
         coalesce(settlement_totals.realised_amount_home, 0) as realised_amount_home,
-        -- paid_date is all-time in int_invoices_settled: a payment after the as-of
-        -- date has not happened yet on the as-of date.
+        open_at_as_of.invoice_id is not null as is_open,
+        -- paid_date is all-time in int_invoices_settled: an invoice still open at the
+        -- as-of date was not paid yet on it, whatever happened later.
         case
-            when invoices_settled.paid_date <= as_of.as_of_date
-                then invoices_settled.paid_date
+            when open_at_as_of.invoice_id is null then invoices_settled.paid_date
         end as paid_date_to_date
 
     from invoices_settled
@@ -120,6 +146,9 @@ invoice_amounts as (
     left join settlement_totals
         on invoices_settled.business_id = settlement_totals.business_id
         and invoices_settled.invoice_id = settlement_totals.invoice_id
+    left join open_at_as_of
+        on invoices_settled.business_id = open_at_as_of.business_id
+        and invoices_settled.invoice_id = open_at_as_of.invoice_id
     where invoices_settled.invoice_date <= as_of.as_of_date
 
 ),
@@ -152,6 +181,8 @@ final as (
         ---------- amounts (home currency)
         total_amount_home,
         -- Open amounts convert at the invoice's rate: the receivable was booked at it.
+        -- Every invoice has one (an over-applied paid one a negative one); for an open
+        -- invoice it is the same as int_invoices_open_at_snapshots.open_amount_home.
         {{ to_money('(total_amount - settled_amount_to_date) * exchange_rate') }}
             as open_amount_home,
         {{ to_money(
@@ -167,12 +198,12 @@ final as (
             when paid_date_to_date is not null then days_beyond_terms
         end as days_beyond_terms,
         case when paid_date_to_date is not null then is_paid_late end as is_paid_late,
-        paid_date_to_date is null as is_open,
+        is_open,
         cast(
             case
-                when paid_date_to_date is null and due_date < as_of_date
+                when is_open and due_date < as_of_date
                     then {{ dbt.datediff('due_date', 'as_of_date', 'day') }}
-                when paid_date_to_date is null then 0
+                when is_open then 0
             end as {{ dbt.type_int() }}
         ) as days_past_due
 

@@ -140,54 +140,82 @@ reason_words as (
         reason_codes.invoice_id,
         reason_codes.reason_rank,
         case reason_codes.reason_code
-            when 'past_threshold' then
-                'already ' || cast(open_invoices.days_past_due as {{ dbt.type_string() }})
-                || ' days past due, more than {{ late_days }}'
-            when 'past_due' then
-                case
-                    when open_invoices.days_past_due > 0 then
-                        'already '
-                        || cast(open_invoices.days_past_due as {{ dbt.type_string() }})
-                        || ' days past due'
-                    else 'due soon and not paid yet'
-                end
-            when 'late_history' then
-                'this customer paid '
-                || cast(
-                    cast(round(cast(open_invoices.customer_share_paid_late
-                        * open_invoices.customer_paid_invoices as decimal(18, 4)), 0)
+            when 'past_threshold'
+                then
+                    'already '
+                    || cast(open_invoices.days_past_due as {{ dbt.type_string() }})
+                    || ' days past due, more than {{ late_days }}'
+            when 'past_due'
+                then
+                    case
+                        when open_invoices.days_past_due > 0
+                            then
+                                'already '
+                                || cast(
+                                    open_invoices.days_past_due as {{ dbt.type_string() }}
+                                )
+                                || ' days past due'
+                        else 'due soon and not paid yet'
+                    end
+            when 'late_history'
+                then
+                    'this customer paid '
+                    || cast(
+                        cast(round(cast(
+                            open_invoices.customer_share_paid_late
+                            * open_invoices.customer_paid_invoices as decimal(18, 4)
+                        ), 0)
                         as {{ dbt.type_int() }})
-                    as {{ dbt.type_string() }})
-                || ' of its '
-                || cast(open_invoices.customer_paid_invoices as {{ dbt.type_string() }})
-                || ' paid invoices late'
-            when 'recent_late' then
-                'this customer paid '
-                || cast(open_invoices.customer_last_paid_late as {{ dbt.type_string() }})
-                || ' of its last '
-                || cast(open_invoices.customer_last_paid_invoices as {{ dbt.type_string() }})
-                || ' invoices late'
-            when 'days_beyond_terms' then
-                'this customer pays '
-                || cast(
-                    cast(round(cast(open_invoices.customer_avg_days_beyond_terms
-                        as decimal(18, 4)), 0) as {{ dbt.type_int() }})
-                    as {{ dbt.type_string() }})
-                || ' days beyond terms on average'
-            when 'overdue_balance' then
-                'this customer has '
-                || cast(open_invoices.customer_overdue_balance_home as {{ dbt.type_string() }})
-                || ' ' || open_invoices.home_currency || ' overdue'
+                        as {{ dbt.type_string() }}
+                    )
+                    || ' of its '
+                    || cast(
+                        open_invoices.customer_paid_invoices as {{ dbt.type_string() }}
+                    )
+                    || ' paid invoices late'
+            when 'recent_late'
+                then
+                    'this customer paid '
+                    || cast(
+                        open_invoices.customer_last_paid_late as {{ dbt.type_string() }}
+                    )
+                    || ' of its last '
+                    || cast(
+                        open_invoices.customer_last_paid_invoices
+                        as {{ dbt.type_string() }}
+                    )
+                    || ' invoices late'
+            when 'days_beyond_terms'
+                then
+                    'this customer pays '
+                    || cast(
+                        cast(round(cast(
+                            open_invoices.customer_avg_days_beyond_terms
+                            as decimal(18, 4)
+                        ), 0) as {{ dbt.type_int() }})
+                        as {{ dbt.type_string() }}
+                    )
+                    || ' days beyond terms on average'
+            when 'overdue_balance'
+                then
+                    'this customer has '
+                    || cast(
+                        open_invoices.customer_overdue_balance_home
+                        as {{ dbt.type_string() }}
+                    )
+                    || ' ' || open_invoices.home_currency || ' overdue'
             -- Amount, terms and history can raise the risk by being high or by being
             -- low (the model decides), so they are stated, not judged.
-            when 'invoice_amount' then
-                'the invoice amount ('
-                || cast(open_invoices.total_amount_home as {{ dbt.type_string() }})
-                || ' ' || open_invoices.home_currency || ')'
-            when 'payment_terms' then
-                'payment terms of '
-                || cast(open_invoices.payment_terms_days as {{ dbt.type_string() }})
-                || ' days'
+            when 'invoice_amount'
+                then
+                    'the invoice amount ('
+                    || cast(open_invoices.total_amount_home as {{ dbt.type_string() }})
+                    || ' ' || open_invoices.home_currency || ')'
+            when 'payment_terms'
+                then
+                    'payment terms of '
+                    || cast(open_invoices.payment_terms_days as {{ dbt.type_string() }})
+                    || ' days'
             when 'short_history' then
                 'a payment history of '
                 || cast(open_invoices.customer_paid_invoices as {{ dbt.type_string() }})
@@ -243,7 +271,8 @@ final as (
         coalesce(reasons.top_reasons, '') as top_reasons,
         ---------- expected payment
         case
-            when scenario_dates.raw_expected_paid_date < scenario_dates.first_possible_date
+            when scenario_dates.raw_expected_paid_date
+                < scenario_dates.first_possible_date
                 then scenario_dates.first_possible_date
             else scenario_dates.raw_expected_paid_date
         end as expected_paid_date,

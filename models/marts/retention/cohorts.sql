@@ -165,8 +165,9 @@ final as (
             as decimal(18, 6)
         ) as customer_retention,
         cast(
-            case when accumulated.first_period_revenue > 0
-                then accumulated.revenue / accumulated.first_period_revenue
+            case
+                when accumulated.first_period_revenue > 0
+                    then accumulated.revenue / accumulated.first_period_revenue
             end as decimal(18, 6)
         ) as revenue_retention
 

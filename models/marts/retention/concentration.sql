@@ -45,11 +45,11 @@ ranked as (
         customers_with_sales.*,
         row_number() over (
             partition by business_id, month_number
-            order by ttm_net_sales_home desc, customer_id
+            order by ttm_net_sales_home desc, customer_id asc
         ) as rank_from_top,
         row_number() over (
             partition by business_id, month_number
-            order by ttm_net_sales_home, customer_id desc
+            order by ttm_net_sales_home asc, customer_id desc
         ) as rank_from_bottom,
         count(*) over (partition by business_id, month_number) as customer_count
 
@@ -72,8 +72,13 @@ month_totals as (
         sum(case when rank_from_top <= 10 then ttm_net_sales_home else 0 end)
             as top_10_revenue,
         -- The top 20% of customers, rounded up: 1 of 5, 2 of 6.
-        sum(case when rank_from_top <= ceil(customer_count / 5.0)
-            then ttm_net_sales_home else 0 end) as top_20_percent_revenue,
+        sum(
+            case
+                when rank_from_top <= ceil(customer_count / 5.0)
+                    then ttm_net_sales_home
+                else 0
+            end
+        ) as top_20_percent_revenue,
         sum(
             cast(ttm_net_sales_home as {{ dbt.type_float() }})
             * cast(ttm_net_sales_home as {{ dbt.type_float() }})
@@ -103,17 +108,19 @@ measured as (
             as top_20_percent_share,
         -- HHI on the 0-10,000 scale of competition law: the sum of squared shares.
         10000 * month_totals.sum_of_squares
-            / (
-                cast(month_totals.ttm_revenue as {{ dbt.type_float() }})
-                * cast(month_totals.ttm_revenue as {{ dbt.type_float() }})
-            ) as hhi,
+        / (
+            cast(month_totals.ttm_revenue as {{ dbt.type_float() }})
+            * cast(month_totals.ttm_revenue as {{ dbt.type_float() }})
+        ) as hhi,
         -- Gini over customers ranked from the smallest: 0 is everyone equal, 1 is
         -- one customer holding it all.
         2 * month_totals.rank_weighted_sum
-            / (month_totals.customers_with_sales
-                * cast(month_totals.ttm_revenue as {{ dbt.type_float() }}))
-            - (month_totals.customers_with_sales + 1.0)
-            / month_totals.customers_with_sales as gini
+        / (
+            month_totals.customers_with_sales
+            * cast(month_totals.ttm_revenue as {{ dbt.type_float() }})
+        )
+        - (month_totals.customers_with_sales + 1.0)
+        / month_totals.customers_with_sales as gini
 
     from periods
     left join month_totals

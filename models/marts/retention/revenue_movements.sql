@@ -49,10 +49,16 @@ final as (
         classified.ttm_net_sales_home as ttm_revenue,
         classified.previous_ttm_net_sales_home as previous_ttm_revenue,
         cast(
-            case when classified.ttm_net_sales_home > 0
-                then classified.ttm_net_sales_home else 0 end
-            - case when classified.previous_ttm_net_sales_home > 0
-                then classified.previous_ttm_net_sales_home else 0 end
+            case
+                when classified.ttm_net_sales_home > 0
+                    then classified.ttm_net_sales_home
+                else 0
+            end
+            - case
+                when classified.previous_ttm_net_sales_home > 0
+                    then classified.previous_ttm_net_sales_home
+                else 0
+            end
             as decimal(18, 2)
         ) as revenue_change,
         classified.month_net_sales_home as month_net_sales

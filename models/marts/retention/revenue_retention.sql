@@ -35,8 +35,9 @@ period_totals as (
         ---------- customers
         sum(case when previous_net_sales_home > 0 then 1 else 0 end)
             as starting_customers,
-        sum(case when previous_net_sales_home > 0 and net_sales_home > 0 then 1 else 0 end)
-            as retained_customers,
+        sum(
+            case when previous_net_sales_home > 0 and net_sales_home > 0 then 1 else 0 end
+        ) as retained_customers,
         sum(case when movement_type = 'churn' then 1 else 0 end) as churned_customers,
         sum(case when movement_type = 'new' then 1 else 0 end) as new_customers,
         sum(case when movement_type = 'reactivation' then 1 else 0 end)
@@ -45,13 +46,24 @@ period_totals as (
         ---------- revenue bridge
         sum(case when previous_net_sales_home > 0 then previous_net_sales_home else 0 end)
             as starting_revenue,
-        sum(case when movement_type = 'expansion'
-            then net_sales_home - previous_net_sales_home else 0 end) as expansion_revenue,
-        sum(case when movement_type = 'contraction'
-            then previous_net_sales_home - net_sales_home else 0 end) as contraction_revenue,
+        sum(
+            case
+                when movement_type = 'expansion'
+                    then net_sales_home - previous_net_sales_home
+                else 0
+            end
+        ) as expansion_revenue,
+        sum(
+            case
+                when movement_type = 'contraction'
+                    then previous_net_sales_home - net_sales_home
+                else 0
+            end
+        ) as contraction_revenue,
         sum(case when movement_type = 'churn' then previous_net_sales_home else 0 end)
             as churned_revenue,
-        sum(case when movement_type = 'new' then net_sales_home else 0 end) as new_revenue,
+        sum(case when movement_type = 'new' then net_sales_home else 0 end)
+            as new_revenue,
         sum(case when movement_type = 'reactivation' then net_sales_home else 0 end)
             as reactivated_revenue,
         sum(case when net_sales_home > 0 then net_sales_home else 0 end) as revenue,
@@ -123,29 +135,33 @@ final as (
         cast(filled.net_sales as decimal(18, 2)) as net_sales,
         ---------- ratios
         cast(
-            case when filled.starting_customers > 0
-                then 1.0 * filled.retained_customers / filled.starting_customers
+            case
+                when filled.starting_customers > 0
+                    then 1.0 * filled.retained_customers / filled.starting_customers
             end as decimal(18, 6)
         ) as logo_retention,
         cast(
-            case when filled.starting_customers > 0
-                then 1 - 1.0 * filled.retained_customers / filled.starting_customers
+            case
+                when filled.starting_customers > 0
+                    then 1 - 1.0 * filled.retained_customers / filled.starting_customers
             end as decimal(18, 6)
         ) as logo_churn,
         cast(
-            case when filled.starting_revenue > 0
-                then (
-                    filled.starting_revenue + filled.expansion_revenue
-                    - filled.contraction_revenue - filled.churned_revenue
-                ) / filled.starting_revenue
+            case
+                when filled.starting_revenue > 0
+                    then (
+                        filled.starting_revenue + filled.expansion_revenue
+                        - filled.contraction_revenue - filled.churned_revenue
+                    ) / filled.starting_revenue
             end as decimal(18, 6)
         ) as nrr,
         cast(
-            case when filled.starting_revenue > 0
-                then (
-                    filled.starting_revenue
-                    - filled.contraction_revenue - filled.churned_revenue
-                ) / filled.starting_revenue
+            case
+                when filled.starting_revenue > 0
+                    then (
+                        filled.starting_revenue
+                        - filled.contraction_revenue - filled.churned_revenue
+                    ) / filled.starting_revenue
             end as decimal(18, 6)
         ) as grr
 

@@ -58,7 +58,8 @@ final as (
         cast(
             case
                 when business_totals.business_ttm_sales > 0
-                    then segment_totals.total_ttm_sales / business_totals.business_ttm_sales
+                    then segment_totals.total_ttm_sales
+                        / business_totals.business_ttm_sales
             end as decimal(18, 6)
         ) as share_of_ttm_sales,
         ---------- payment

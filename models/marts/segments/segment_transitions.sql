@@ -16,7 +16,12 @@ month_pairs as (
             partition by business_id order by month_end_date
         ) as previous_month_end_date
 
-    from (select distinct business_id, month_end_date from segment_history) as months
+    from (
+        select distinct
+            business_id,
+            month_end_date
+        from segment_history
+    ) as months
 
 ),
 
@@ -51,7 +56,11 @@ final as (
         cast(count(*) as integer) as customers
 
     from moves
-    group by business_id, month_end_date, coalesce(from_segment, '(first purchase)'), to_segment
+    group by
+        business_id,
+        month_end_date,
+        coalesce(from_segment, '(first purchase)'),
+        to_segment
 
 )
 
