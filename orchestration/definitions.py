@@ -22,11 +22,11 @@ def build_definitions(
 ) -> dg.Definitions:
     """The whole code location. Without arguments, the warehouse and the raw files come
     from the environment (`Warehouse.from_env`), as `dagster dev` and schedules need."""
-    from orchestration.assets.dbt import build_dbt_assets, dbt_resource
+    from orchestration.assets.dbt import build_dbt_assets
     from orchestration.assets.raw import load_assets
     from orchestration.assets.risk import invoice_risk_scores
     from orchestration.checks import gx_checks
-    from orchestration.project import prepared_project
+    from orchestration.project import dbt_resource, prepared_project
     from orchestration.resources import GreatExpectations, RawFiles, RunOptions, Warehouse
 
     project = prepared_project()

@@ -52,6 +52,23 @@ def test_ltv_and_purchases_match_hand_computed_values(handmade_run):
     assert _sheet(warehouse) == EXPECTED
 
 
+def test_business_overview_adds_up_the_hand_computed_customers(handmade_run):
+    """marts.business_overview, the run summary's first table, from EXPECTED above."""
+    _, warehouse = handmade_run
+    rows = query(
+        warehouse,
+        "select business_id, home_currency, customers, net_sales_home, purchases,"
+        " cast(first_purchase_date as varchar), cast(last_purchase_date as varchar),"
+        " cast(as_of_date as varchar) from marts.business_overview order by business_id",
+    )
+    assert rows == [
+        # C1 1400.00 + C2 350.00 + C3 1312.00 = 3062.00; purchases 2 + 2 + 1 = 5
+        ("acme", "USD", 3, Decimal("3062.00"), 5, "2024-01-10", "2024-07-01", "2024-07-01"),
+        # C1 500.00 EUR, one purchase
+        ("euro", "EUR", 1, Decimal("500.00"), 1, "2024-04-10", "2024-04-10", "2024-07-01"),
+    ]
+
+
 def test_customer_with_only_void_sales_is_not_on_the_sheet(handmade_run):
     _, warehouse = handmade_run
     assert ("acme", "C4") not in _sheet(warehouse)

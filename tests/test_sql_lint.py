@@ -16,6 +16,7 @@ def test_sql_has_no_lint_violations(tmp_path: Path) -> None:
     env = os.environ | {
         "DBT_TARGET_PATH": str(tmp_path / "target"),
         "LEDGERLENS_WAREHOUSE": str(tmp_path / "lint.duckdb"),
+        "LEDGERLENS_DUCKDB_MEMORY_LIMIT": "1GB",
         "LEDGERLENS_TARGET": "duckdb",
     }
     result = subprocess.run(

@@ -2,13 +2,10 @@
 
 # No `from __future__ import annotations`: Dagster reads these annotations at import.
 
-import importlib.metadata
 import json
 import os
 import shutil
-import sys
-from collections.abc import Mapping, Sequence
-from functools import cached_property
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +17,6 @@ from dagster_dbt import (
     DbtProject,
     dbt_assets,
 )
-from packaging import version
 
 from orchestration.resources import RunOptions, Warehouse
 
@@ -41,35 +37,6 @@ class LedgerlensTranslator(DagsterDbtTranslator):
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         return dbt_resource_props["config"].get("schema") or "dbt"
-
-
-class LedgerlensDbt(DbtCliResource):
-    """dagster-dbt's resource without two start-up costs we never use.
-
-    - It asks the dbt executable for its version (`dbt --version`, a second dbt start-up
-      of about 3 s) on every run: the installed dbt-core's version says the same.
-    - Before each invocation it builds a dbt adapter in this process (about 3 s of dbt
-      imports) to read column metadata and row counts; ledgerlens counts rows itself after
-      dbt exits (`_row_counts`), because reading the DuckDB file while dbt writes it gave
-      a stale catalog.
-    """
-
-    @cached_property
-    def _cli_version(self) -> version.Version:
-        return version.parse(importlib.metadata.version("dbt-core"))
-
-    def _initialize_dbt_core_adapter(self, args: Sequence[str]):
-        return None
-
-
-def dbt_resource(project: DbtProject) -> LedgerlensDbt:
-    # The dbt installed beside this Python, so that an unactivated venv works too.
-    beside = Path(sys.executable).parent / "dbt"
-    return LedgerlensDbt(
-        project_dir=project,
-        profiles_dir=str(Path(project.project_dir) / "profiles"),
-        dbt_executable=str(beside) if beside.exists() else "dbt",
-    )
 
 
 # Source tests stay observations: as checks they would belong to the dbt step while
