@@ -141,3 +141,28 @@ def test_risk_model_runs_between_the_dbt_models_it_reads_and_those_reading_it(de
         dg.AssetKey(["intermediate", "int_invoices_risk_featured"]) in graph.get(scores).parent_keys
     )
     assert scores in graph.get(dg.AssetKey(["marts", "open_invoice_risk"])).parent_keys
+
+
+def test_the_library_never_imports_dagster_or_orchestration():
+    """Imports run one way, cli -> orchestration -> library: every library module imports
+    in a fresh interpreter without pulling in Dagster or the orchestration package."""
+    import pkgutil
+
+    import ledgerlens
+
+    modules = [
+        info.name
+        for info in pkgutil.walk_packages(ledgerlens.__path__, "ledgerlens.")
+        if not info.name.startswith("ledgerlens.cli")
+    ]
+    assert "ledgerlens.demo" in modules and "ledgerlens.risk" in modules
+    code = (
+        "import importlib, sys;"
+        f"[importlib.import_module(name) for name in {modules!r}];"
+        "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('dagster', 'orchestration'));"
+        "print(bad)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip() == "[]"
