@@ -104,7 +104,13 @@ def dagster_home() -> Path:
 
 def dagster_instance() -> dg.DagsterInstance:
     _sqlite_without_fsync_per_event()
-    return dg.DagsterInstance.from_config(str(dagster_home()))
+    return _instance_at(str(dagster_home()))
+
+
+@functools.cache
+def _instance_at(home: str) -> dg.DagsterInstance:
+    # One instance per home and process: opening one checks its storage schemas.
+    return dg.DagsterInstance.from_config(home)
 
 
 @functools.cache

@@ -54,12 +54,14 @@ translator = LedgerlensTranslator(
 RISK_SELECTION = "source:risk+"
 
 
-def _target_path(project: DbtProject, warehouse: Warehouse, step: str) -> Path:
-    """dbt's target folder for this step: in the warehouse's side files, reused run after
-    run (dagster-dbt's default is a new folder under target/ per invocation, which nothing
-    removes). Reusing it lets dbt parse partially: its saved parse state is here, seeded
-    from the project's own parse the first time."""
-    target = warehouse.side_files / "dbt" / step
+def _target_path(project: DbtProject, warehouse: Warehouse) -> Path:
+    """dbt's target folder for this warehouse, in its side files, reused by both steps and
+    run after run (dagster-dbt's default is a new folder under target/ per invocation,
+    which nothing removes). Reusing it lets dbt parse partially: dbt keeps its parse state
+    there, valid while the profile (the warehouse path), the vars and the project files
+    are unchanged, so a run's second step and the next run of the same warehouse skip a
+    full parse. The first time it is seeded from the project's own parse."""
+    target = warehouse.side_files / "dbt"
     target.mkdir(parents=True, exist_ok=True)
     state = target / "partial_parse.msgpack"
     project_state = Path(project.project_dir) / "target" / "partial_parse.msgpack"
@@ -75,17 +77,18 @@ def _build(
     warehouse: Warehouse,
     run_options: RunOptions,
 ):
-    args = ["build"]
+    # dbt's unit tests check the models' SQL on fixed inputs, not the data: they run once
+    # in the test suite (tests/test_dbt_unit_tests.py), not on every run over the books.
+    args = ["build", "--exclude-resource-type", "unit_test"]
     dbt_vars = run_options.dbt_vars()
     if dbt_vars:
         args += ["--vars", json.dumps(dbt_vars)]
-    step = context.op_execution_context.op.name
     with warehouse.dbt_env():
         invocation = dbt.cli(
             args,
             context=context,
             raise_on_error=True,
-            target_path=_target_path(project, warehouse, step),
+            target_path=_target_path(project, warehouse),
         )
     # Events are held until dbt exits, then counted from the warehouse. dagster-dbt's own
     # fetch_row_counts() opens the DuckDB file from this process while the dbt process

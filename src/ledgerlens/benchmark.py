@@ -15,6 +15,8 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from ledgerlens.safe_run import side_files
+
 
 @dataclass
 class Phase:
@@ -100,7 +102,7 @@ def run_benchmark(
     phases.append(_measure("pipeline (load + dbt build)", run_args, work / "run.log"))
     run_summary = json.loads(summary_file.read_text()) if summary_file.exists() else {}
     steps = run_summary.get("step_seconds", {})
-    dbt_log = Path(run_summary.get("log_file") or warehouse.with_suffix(".run.log"))
+    dbt_log = Path(run_summary.get("log_file") or side_files(warehouse) / "run.log")
     models = model_seconds_by_folder(dbt_log) if dbt_log.exists() else {}
     invoice_lines = 0
     if warehouse.exists():
