@@ -222,6 +222,10 @@ def test_a_soft_rule_warns_in_a_real_run_and_the_run_still_publishes(tmp_path):
     summary = run_pipeline(data, warehouse)
     assert summary.success, summary.failures
     assert summary.checks_warned == ["raw.payment_allocations: great_expectations"]
+    # One line for the person reading the summary: the table, what broke, where to look.
+    (problem,) = summary.problems
+    assert problem.startswith("warning: raw.payment_allocations: Great Expectations: 1 rows break")
+    assert "Data Docs" in problem
     assert warehouse.exists()
     docs = (
         warehouse.parent
