@@ -62,41 +62,37 @@ def _run(
     return _result(result, docs)
 
 
-def _raw_check(table_name: str) -> dg.AssetChecksDefinition:
-    @dg.asset_check(
-        asset=raw_key(table_name),
-        name=CHECK_NAME,
-        blocking=True,
-        description=f"GX suite of raw.{table_name}: soft rules a person reviews.",
-    )
+def _suite_check(
+    asset: dg.AssetKey, suite_name: str, raw: bool, description: str
+) -> dg.AssetChecksDefinition:
+    @dg.asset_check(asset=asset, name=CHECK_NAME, blocking=True, description=description)
     def check(
         context: dg.AssetCheckExecutionContext,
         warehouse: Warehouse,
         great_expectations: GreatExpectations,
     ):
-        return _run(context, warehouse, great_expectations, table_name, raw=True)
-
-    return check
-
-
-def _mart_check(mart: str) -> dg.AssetChecksDefinition:
-    @dg.asset_check(
-        asset=dg.AssetKey(["marts", mart]),
-        name=CHECK_NAME,
-        blocking=True,
-        description=f"GX suite of marts.{mart}.",
-    )
-    def check(
-        context: dg.AssetCheckExecutionContext,
-        warehouse: Warehouse,
-        great_expectations: GreatExpectations,
-    ):
-        return _run(context, warehouse, great_expectations, mart, raw=False)
+        return _run(context, warehouse, great_expectations, suite_name, raw=raw)
 
     return check
 
 
 gx_checks = [
-    *(_raw_check(table_name) for table_name in RAW_SUITES),
-    *(_mart_check(mart) for mart in MART_SUITES),
+    *(
+        _suite_check(
+            raw_key(table_name),
+            table_name,
+            raw=True,
+            description=f"GX suite of raw.{table_name}: soft rules a person reviews.",
+        )
+        for table_name in RAW_SUITES
+    ),
+    *(
+        _suite_check(
+            dg.AssetKey(["marts", mart]),
+            mart,
+            raw=False,
+            description=f"GX suite of marts.{mart}.",
+        )
+        for mart in MART_SUITES
+    ),
 ]
