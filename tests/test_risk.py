@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import duckdb
 import numpy as np
 import pytest
 
-from ledgerlens import risk
+from ledgerlens import backtest, risk
 
 
 def test_conditional_means_average_the_history_inside_each_window():
@@ -93,38 +94,6 @@ def test_small_business_falls_back_to_the_pooled_model():
     assert scores.model_scope.tolist() == ["business"] * 10 + ["pooled"] * 10
 
 
-def _truncate(source: Path, target: Path, as_of: str) -> None:
-    """The same export as it would have looked on `as_of`: nothing dated later."""
-    target.mkdir()
-    keep = {
-        "businesses": "true",
-        "customers": "true",
-        "invoices": f"cast(invoice_date as date) <= date '{as_of}'",
-        "payments": f"cast(payment_date as date) <= date '{as_of}'",
-        "credit_notes": f"cast(credit_note_date as date) <= date '{as_of}'",
-        "customer_costs": f"cast(cost_date as date) <= date '{as_of}'",
-    }
-    with duckdb.connect() as con:
-        for table, condition in keep.items():
-            con.execute(
-                f"create table {table} as select * from"
-                f" read_csv('{source}/{table}.csv', all_varchar = true) where {condition}"
-            )
-        con.execute(
-            f"create table invoice_lines as select * from"
-            f" read_csv('{source}/invoice_lines.csv', all_varchar = true)"
-            " where invoice_id in (select invoice_id from invoices)"
-        )
-        con.execute(
-            f"create table payment_allocations as select * from"
-            f" read_csv('{source}/payment_allocations.csv', all_varchar = true)"
-            " where payment_id in (select payment_id from payments)"
-            " and invoice_id in (select invoice_id from invoices)"
-        )
-        for table in [*keep, "invoice_lines", "payment_allocations"]:
-            con.execute(f"copy {table} to '{target}/{table}.csv' (header)")
-
-
 @pytest.mark.slow
 def test_scores_as_of_a_date_ignore_everything_after_it(tmp_path):
     """A run as of T on the full export scores exactly like a run on the export cut at T."""
@@ -135,7 +104,7 @@ def test_scores_as_of_a_date_ignore_everything_after_it(tmp_path):
     as_of = "2026-06-30"
     full, cut = tmp_path / "full", tmp_path / "cut"
     generate(full, seed=3, lines=30_000, businesses=["northwind", "harbor"])
-    _truncate(full, cut, as_of)
+    backtest.cut_export(full, cut, as_of)
     scores = []
     for data in (full, cut):
         warehouse = tmp_path / f"{data.name}.duckdb"
@@ -291,4 +260,87 @@ def test_baseline_predicts_the_same_event_as_the_model(boundary_run):
         "B14": (pytest.approx(0.55), 3),
         "B15": (pytest.approx(0.55), 3),
         "B16": (pytest.approx(0.55), 3),
+    }
+
+
+# ---------- the back-test: the export as it stood at T, and a comparison on one event
+
+
+def test_cut_export_keeps_what_the_books_held_at_the_end_of_the_date(tmp_path):
+    source = tmp_path / "full"
+    shutil.copytree(LATE_BOUNDARY, source)
+    # The books a quarter later: B14 paid on 07-01 (P7) with a payment whose remainder
+    # is applied to an invoice issued after the cut (N1), a credit note and a cost after
+    # it, a customer created after it (K2, with N1) and one created after it whose
+    # document is before it (K3: its created date is wrong, the document is not).
+    with open(source / "invoices.csv", "a") as f:
+        f.write("edge,N1,K2,invoice,2024-07-02,2024-08-01,USD,1,open,50.00,0.00\n")
+        f.write("edge,N2,K3,invoice,2024-06-30,2024-07-30,USD,1,open,60.00,0.00\n")
+    with open(source / "invoice_lines.csv", "a") as f:
+        f.write("edge,N1,1,FLR,Flour,1,50.00,0,50.00,\n")
+        f.write("edge,N2,1,FLR,Flour,1,60.00,0,60.00,\n")
+    with open(source / "customers.csv", "a") as f:
+        f.write("edge,K2,Kite Cafe,2024-07-01,,,,,\n")
+        f.write("edge,K3,Koi Bar,2024-07-01,,,,,\n")
+    with open(source / "payments.csv", "a") as f:
+        f.write("edge,P7,K1,2024-07-01,USD,1,150.00\n")
+        f.write("edge,P8,K1,2024-06-30,USD,1,10.00\n")
+    with open(source / "payment_allocations.csv", "a") as f:
+        f.write("edge,P7,B14,100.00\nedge,P8,N1,10.00\n")
+    with open(source / "credit_notes.csv", "a") as f:
+        f.write("edge,CN1,K1,B16,2024-07-01,USD,1,10.00,0.00,\n")
+    with open(source / "customer_costs.csv", "a") as f:
+        f.write("edge,X1,K1,2024-06-30,other,5.00,\nedge,X2,K1,2024-07-01,other,5.00,\n")
+    counts = backtest.cut_export(source, tmp_path / "cut", "2024-06-30")
+    assert counts == {
+        "businesses": 1,
+        "customers": 2,  # K1, and K3 for N2; K2 (created 07-01, only N1) is left out
+        "invoices": 10,  # the 9 of late_boundary + N2 (dated 06-30 itself); not N1
+        "invoice_lines": 10,
+        "payments": 7,  # P1-P6 and P8 (06-30); not P7 (07-01)
+        "payment_allocations": 6,  # P1-P6's; P7's went with P7, P8's to N1 with N1
+        "credit_notes": 0,
+        "customer_costs": 1,  # X1
+    }
+    with duckdb.connect() as con:
+        kept = con.execute(
+            f"select payment_id, amount from '{tmp_path}/cut/payments.csv' where payment_id = 'P8'"
+        ).fetchall()
+    # P8 was received by 06-30: its 10.00 stays, unapplied (customer credit at T).
+    assert [(p, str(a)) for p, a in kept] == [("P8", "10.0")]
+
+
+def test_cut_export_knows_every_dated_column_of_the_contract():
+    """A new dated column (a void date, say) must be taught to the cut, not ignored."""
+    from ledgerlens import contract
+
+    dated = {
+        (table.name, column.name)
+        for table in contract.TABLES
+        for column in table.columns
+        if column.kind == "date"
+    }
+    assert dated == set(backtest.EVENT_DATES.items()) | backtest.NOT_EVENT_DATES
+
+
+def test_model_and_baseline_are_scored_on_the_same_invoices_and_event():
+    # Six invoices open at T, 1 = paid more than 15 days after due.
+    late = np.array([1, 1, 0, 0, 0, 0])
+    model = np.array([0.9, 0.6, 0.7, 0.1, 0.1, 0.0])
+    baseline = np.array([0.5, 0.5, 0.5, 0.5, 0.2, 0.2])
+    got = backtest.compare(late, {"model": model, "baseline": baseline}, [0.2, 0.5])
+    # Brier, model: (0.01 + 0.16 + 0.49 + 0.01 + 0.01 + 0) / 6 = 0.68 / 6 = 0.1133;
+    # baseline: (0.25 + 0.25 + 0.25 + 0.25 + 0.04 + 0.04) / 6 = 1.08 / 6 = 0.18.
+    assert (got["model"]["brier"], got["baseline"]["brier"]) == (0.1133, 0.18)
+    # AUC = share of (late, on-time) pairs ranked right, ties half: model 0.9 beats all
+    # 4; 0.6 beats 3 of 4 (not 0.7): 7 / 8 = 0.875. Baseline: 0.5 vs 0.5, 0.5 (ties)
+    # and 0.2, 0.2 (wins), for each late one: (1 + 2) x 2 / 8 = 0.75.
+    assert (got["model"]["auc"], got["baseline"]["auc"]) == (0.875, 0.75)
+    assert got["winner"] == "model"
+    # Calibration by tenth, baseline: 0.2-0.3 holds two on-time invoices (0 / 2 late),
+    # 0.5-0.6 two late of four.
+    bins = {row["bin"]: row for row in got["baseline"]["calibration_bins"] if row["invoices"]}
+    assert {b: (r["invoices"], r["actual_late_share"]) for b, r in bins.items()} == {
+        "0.2-0.3": (2, 0.0),
+        "0.5-0.6": (4, 0.5),
     }

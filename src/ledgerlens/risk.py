@@ -9,8 +9,9 @@ the business's settled invoices were paid, each once) and writes
 
 Training rows are month-end snapshots whose outcome the as-of date settles (see the
 model's doc); invoices that can only be paid late (`is_already_late`, decided in SQL by
-the macro of macros/late_payment.sql) are neither trained on nor predicted (probability 1). One model per business with
-enough history, else one pooled model over every business. Everything is vectorised.
+the macro of macros/late_payment.sql) are neither trained on nor predicted (probability
+1). One model per business with enough history, else one pooled model over every
+business. Everything is vectorised.
 
 The threshold ("late" = paid more than `late_days_beyond_terms` days beyond terms) is the
 dbt var the SQL uses (ledgerlens.dbt_vars); the constants below are the model's own
