@@ -42,7 +42,6 @@ def _rows(n: int, rng: np.random.Generator, business: str) -> dict[str, np.ndarr
         "total_amount_home": rng.uniform(100, 5000, n),
         "payment_terms_days": np.full(n, 30.0),
         "is_already_late": np.zeros(n, dtype=bool),
-        "days_paid_after_due": rng.integers(-10, 60, n).astype(float),
     }
 
 

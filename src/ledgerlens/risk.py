@@ -340,7 +340,7 @@ def _expected_days(
     return on_time, late
 
 
-# The columns of FEATURES_TABLE read here: keys, model inputs, label and timing.
+# The columns of FEATURES_TABLE read here: keys, model inputs and label.
 COLUMNS_READ = (
     "as_of_date",
     "business_id",
@@ -359,7 +359,6 @@ COLUMNS_READ = (
     "customer_paid_beyond_threshold",
     "is_already_late",
     "is_paid_beyond_threshold",
-    "days_paid_after_due",
 )
 
 

@@ -52,7 +52,7 @@ recent_paid as (
         invoices_settled.days_beyond_terms,
         {{ is_late_after_due(dbt.datediff(
             'invoices_settled.due_date', 'invoices_settled.paid_date', 'day'
-        )) }} as is_paid_beyond_threshold,
+        )) }} as is_late_beyond_threshold,
         row_number() over (
             partition by
                 snapshot_dates.as_of_date,
@@ -92,7 +92,7 @@ paid_beyond_threshold as (
         as_of_date,
         business_id,
         customer_id,
-        sum(case when is_paid_beyond_threshold then 1 else 0 end)
+        sum(case when is_late_beyond_threshold then 1 else 0 end)
             as paid_beyond_threshold
 
     from recent_paid
@@ -156,17 +156,7 @@ final as (
                 )) }}
                 then 0
             else 1
-        end as is_paid_beyond_threshold,
-        -- Signed days from due date to paid date, when paid by the as-of date: the
-        -- distribution the expected paid date is drawn from.
-        cast(
-            case
-                when open_invoices.paid_date <= this_run.as_of_date
-                    then {{ dbt.datediff(
-                        'open_invoices.due_date', 'open_invoices.paid_date', 'day'
-                    ) }}
-            end as {{ dbt.type_int() }}
-        ) as days_paid_after_due
+        end as is_paid_beyond_threshold
 
     from open_invoices
     cross join this_run
