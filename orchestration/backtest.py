@@ -1,15 +1,17 @@
-"""`ledgerlens backtest`: for each seed, generate demo data, run the pipeline as of 13 weeks
-before the data ends, and measure the late-payment model and the cash forecast against what
-happened afterwards (ledgerlens.backtest)."""
+"""`ledgerlens backtest`: for each seed, generate demo data, cut it as it stood 13 weeks before
+the data ends and run the pipeline on the cut as of then, run it on the whole export as of its
+end, and measure the late-payment model and the cash forecast of the first run against what
+the second saw happen (ledgerlens.backtest)."""
 
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
-from ledgerlens.backtest import data_end_of, evaluate_warehouse, horizon_days
+from ledgerlens.backtest import cut_export, data_end_of, evaluate_warehouse, horizon_days
 from orchestration.run import run_pipeline
 
 
@@ -35,13 +37,23 @@ def run_backtest(
         generate(data, seed=seed, lines=lines)
         data_end = data_end_of(data)
         as_of = data_end - timedelta(days=horizon)
-        warehouse = work / f"warehouse-{lines}-{seed}.duckdb"
-        warehouse.unlink(missing_ok=True)
-        emit(f"seed {seed}: running the pipeline as of {as_of} (data ends {data_end})")
-        summary = run_pipeline(data, warehouse, as_of_date=as_of.isoformat())
-        if not summary.success:
-            raise RuntimeError(f"pipeline failed for seed {seed}: {summary.failures}")
-        results.append(evaluate_warehouse(warehouse, seed, as_of, data_end, methods))
+        cut = work / f"data-{lines}-{seed}-at-{as_of}"
+        shutil.rmtree(cut, ignore_errors=True)
+        cut_export(data, cut, as_of)
+        warehouses = {}
+        for name, folder, run_as_of in (("at_t", cut, as_of), ("at_end", data, data_end)):
+            warehouse = work / f"warehouse-{lines}-{seed}-{name}.duckdb"
+            warehouse.unlink(missing_ok=True)
+            emit(f"seed {seed}: running the pipeline on {folder.name} as of {run_as_of}")
+            summary = run_pipeline(folder, warehouse, as_of_date=run_as_of.isoformat())
+            if not summary.success:
+                raise RuntimeError(f"pipeline failed for seed {seed}: {summary.failures}")
+            warehouses[name] = warehouse
+        results.append(
+            evaluate_warehouse(
+                warehouses["at_t"], warehouses["at_end"], seed, as_of, data_end, methods
+            )
+        )
     report = {"lines": lines, "horizon_days": horizon, "methods": methods, "seeds": results}
     (work / "backtest.json").write_text(json.dumps(report, indent=2))
     return report

@@ -39,7 +39,9 @@ def test_python_reads_the_values_dbt_built_with(handmade_run):
         "select days_past_due, is_already_late from intermediate.int_invoices_risk_featured",
     )
     assert {is_late for _, is_late in snapshots} == {True, False}
-    assert all(is_late == (days > late_days) for days, is_late in snapshots)
+    # Open at the end of the snapshot date: paid days_past_due + 1 days after due at the
+    # earliest, late when that is more than late_days.
+    assert all(is_late == (days + 1 > late_days) for days, is_late in snapshots)
     medium, high = run_vars["risk_band_bounds"]
     bands = query(warehouse, "select late_probability, risk_band from marts.open_invoice_risk")
     assert bands  # acme I2 and I7 are open

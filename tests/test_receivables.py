@@ -264,10 +264,11 @@ def test_open_invoice_risk_scores_exactly_the_open_invoices(receivables_run):
         assert past_due == INVOICES[invoice][14]
         assert D("0") <= probability <= D("1")
         assert paid > date(2024, 6, 30) and late > date(2024, 6, 30)
-        # More than 15 days past due and unpaid: late for certain, no model needed.
-        if past_due > 15:
+        # 15 or more days past due and unpaid (paid on day 16 at the earliest): late
+        # for certain, no model needed.
+        if past_due >= 15:
             assert (probability, band, scope) == (D("1.0000"), "high", "already_late")
-            assert reasons == f"already {past_due} days past due, more than 15"
+            assert reasons == f"already {past_due} days past due, so paid more than 15 days late"
 
 
 def test_cash_forecast_spreads_open_amounts_by_probability(receivables_run):

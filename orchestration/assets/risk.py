@@ -6,6 +6,7 @@ import dagster as dg
 
 from ledgerlens.risk import (
     DEFAULT_METHOD,
+    DELAYS_TABLE,
     FEATURES_TABLE,
     SCORES_SCHEMA,
     SCORES_TABLE,
@@ -15,11 +16,12 @@ from orchestration.resources import Warehouse
 
 RISK_SCORES_KEY = dg.AssetKey([SCORES_SCHEMA, SCORES_TABLE])
 FEATURES_KEY = dg.AssetKey(FEATURES_TABLE.split("."))
+DELAYS_KEY = dg.AssetKey(DELAYS_TABLE.split("."))
 
 
 @dg.asset(
     key=RISK_SCORES_KEY,
-    deps=[FEATURES_KEY],
+    deps=[FEATURES_KEY, DELAYS_KEY],
     group_name=SCORES_SCHEMA,
     kinds={"python", "scikitlearn", "duckdb"},
     description=f"{SCORES_SCHEMA}.{SCORES_TABLE}: late-payment probability, reasons and "

@@ -1,18 +1,23 @@
 """`ledgerlens backtest`: does the late-payment model beat the baseline, after the fact?
 
-For each generator seed: generate demo data, run the whole pipeline as of T (13 weeks
-before the data ends), so that the model trains only on what was known at T, then
-compare its scores for the invoices open at T with what happened after T:
-- AUC, Brier score and calibration by risk band, for each candidate method and for the
-  baseline "customer's historical late share";
+For each generator seed: generate demo data, cut the export as it stood at T (13 weeks
+before the data ends: `cut_export`), run the whole pipeline on the cut as of T, so that the
+model trains only on what was known at T, and run it on the whole export as of the data's
+end for what happened afterwards. Then compare the scores of the invoices open at T with
+what happened:
+- AUC, Brier score and calibration (by risk band and by tenth of the predicted
+  probability) for each candidate method and for the baseline, the customer's own share
+  of invoices paid late in the same sense (more than `late_days_beyond_terms` days after
+  due, shrunk to the business's rate: ledgerlens.risk.baseline_late_share), all on the
+  same invoices and the same event (`compare`);
 - the 13-week cash forecast (marts.cash_forecast) against the collections that came in,
   per week (MAPE).
 A report, not a test: the numbers depend on the data and are recorded in DECISIONLOG.md.
 
 The horizon (`cash_forecast_weeks`), the late threshold (`late_days_beyond_terms`) and
 the risk bands (`risk_band_bounds`) are the dbt vars the run used (ledgerlens.dbt_vars).
-The loop over seeds (generate, run, evaluate) is the run driver's (`orchestration.backtest`);
-this module only measures.
+The loop over seeds (generate, cut, run, evaluate) is the run driver's
+(`orchestration.backtest`); this module only cuts and measures.
 """
 
 from __future__ import annotations
@@ -23,7 +28,88 @@ from pathlib import Path
 import duckdb
 import numpy as np
 
-from ledgerlens import dbt_vars
+from ledgerlens import contract, dbt_vars
+
+# The date of the event that makes each row exist: a row dated after T was not in the
+# books at T. Payment allocations and invoice lines carry no date: they go with their
+# payment / invoice (an allocation also needs its invoice: a payment received by T
+# cannot have been applied to an invoice issued after T).
+EVENT_DATES = {
+    "customers": "created_date",
+    "invoices": "invoice_date",
+    "payments": "payment_date",
+    "credit_notes": "credit_note_date",
+    "customer_costs": "cost_date",
+}
+# Dates that are terms, not events: the row existed before them.
+NOT_EVENT_DATES = {("invoices", "due_date")}
+
+
+def cut_export(source: Path, target: Path, as_of: date | str) -> dict[str, int]:
+    """Write to `target` the CSV export in `source` as it stood at the end of `as_of`.
+
+    Every dated row after `as_of` is left out (EVENT_DATES), with the rows that hang on
+    it. A customer created after `as_of` is kept when a document kept refers to it (the
+    document proves it existed; its created date is the error). A cell that is not a
+    date is kept, so that the loader quarantines the row as it would in the full export.
+    What it cannot do: the contract has no void date, so an invoice voided after
+    `as_of` is void in the cut too (it was still open then), and a status of `paid` set
+    later stays (the pipeline reads payments, not that status). Returns rows kept per
+    table.
+    """
+    unknown = [
+        f"{table.name}.{column.name}"
+        for table in contract.TABLES
+        for column in table.columns
+        if column.kind == "date"
+        and EVENT_DATES.get(table.name) != column.name
+        and (table.name, column.name) not in NOT_EVENT_DATES
+    ]
+    if unknown:
+        raise ValueError(
+            f"the back-test's cut does not know what {', '.join(unknown)} mean(s): add each"
+            " to EVENT_DATES or NOT_EVENT_DATES in ledgerlens.backtest"
+        )
+    source, target = Path(source), Path(target)
+    target.mkdir(parents=True, exist_ok=True)
+    as_of = date.fromisoformat(str(as_of))
+
+    def kept(table: str) -> str:
+        column = EVENT_DATES[table]
+        return f"(try_cast({column} as date) is null or try_cast({column} as date) <= $as_of)"
+
+    counts = {}
+    with duckdb.connect() as con:
+        for table in contract.TABLES:
+            con.execute(
+                f"create table {table.name} as select * from read_csv("
+                f"'{source}/{table.name}.csv', all_varchar = true, header = true)"
+            )
+        for table in ("invoices", "payments", "credit_notes", "customer_costs"):
+            con.execute(f"delete from {table} where not {kept(table)}", {"as_of": as_of})
+        con.execute(
+            "delete from invoice_lines where (business_id, invoice_id) not in"
+            " (select (business_id, invoice_id) from invoices)"
+        )
+        con.execute(
+            "delete from payment_allocations where (business_id, payment_id) not in"
+            " (select (business_id, payment_id) from payments)"
+            " or (business_id, invoice_id) not in"
+            " (select (business_id, invoice_id) from invoices)"
+        )
+        con.execute(
+            f"delete from customers where not {kept('customers')}"
+            " and (business_id, customer_id) not in ("
+            " select (business_id, customer_id) from invoices union all"
+            " select (business_id, customer_id) from payments union all"
+            " select (business_id, customer_id) from credit_notes union all"
+            " select (business_id, customer_id) from customer_costs)",
+            {"as_of": as_of},
+        )
+        for table in contract.TABLES:
+            counts[table.name] = con.execute(f"select count(*) from {table.name}").fetchone()[0]
+            con.execute(f"copy {table.name} to '{target}/{table.name}.csv' (header)")
+    return counts
 
 
 def _auc(y: np.ndarray, p: np.ndarray) -> float | None:
@@ -49,38 +135,63 @@ def _calibration(y: np.ndarray, p: np.ndarray, band_bounds: list[float]) -> list
     return out
 
 
+CALIBRATION_BINS = 10
+
+
+def _calibration_bins(y: np.ndarray, p: np.ndarray) -> list[dict]:
+    """Predicted vs actual late share per tenth of the probability (0-0.1, ..., 0.9-1]:
+    the same bins for every method, so the tables compare."""
+    index = np.minimum((p * CALIBRATION_BINS).astype(int), CALIBRATION_BINS - 1)
+    out = []
+    for i in range(CALIBRATION_BINS):
+        mask = index == i
+        out.append(
+            {
+                "bin": f"{i / CALIBRATION_BINS:.1f}-{(i + 1) / CALIBRATION_BINS:.1f}",
+                "invoices": int(mask.sum()),
+                "mean_predicted": round(float(p[mask].mean()), 3) if mask.any() else None,
+                "actual_late_share": round(float(y[mask].mean()), 3) if mask.any() else None,
+            }
+        )
+    return out
+
+
 def _metrics(y: np.ndarray, p: np.ndarray, band_bounds: list[float]) -> dict:
     auc = _auc(y, p)
     return {
         "auc": round(auc, 3) if auc is not None else None,
         "brier": round(float(np.mean((p - y) ** 2)), 4),
         "calibration": _calibration(y, p, band_bounds),
+        "calibration_bins": _calibration_bins(y, p),
     }
 
 
+def compare(late: np.ndarray, predictions: dict[str, np.ndarray], band_bounds: list[float]) -> dict:
+    """Every candidate scored on the same invoices against the same outcome `late` (1 =
+    paid more than the threshold after due); the winner has the lowest Brier score."""
+    y = np.asarray(late, dtype=float)
+    result = {
+        name: _metrics(y, np.asarray(p, dtype=float), band_bounds)
+        for name, p in predictions.items()
+    }
+    result["winner"] = min(predictions, key=lambda name: result[name]["brier"])
+    return result
+
+
+# What happened to each invoice, read from the run on the whole export as of its end:
+# invoice_payments.is_late_beyond_threshold is the model's event (macros/late_payment.sql),
+# null while an invoice could still be paid in time.
 OUTCOMES_SQL = """
-    select
-        features.business_id,
-        features.invoice_id,
-        -- Known when paid by the data's end, or unpaid more than the threshold past due;
-        -- late when paid more than the threshold (late_days_beyond_terms) beyond terms.
-        (settled.paid_date is not null and settled.paid_date <= $data_end)
-            or datediff('day', settled.due_date, $data_end) > $late_days
-            as is_known,
-        not coalesce(
-            settled.paid_date <= $data_end and settled.days_beyond_terms <= $late_days,
-            false
-        ) as is_late
-    from intermediate.int_invoices_risk_featured as features
-    join intermediate.int_invoices_settled as settled using (business_id, invoice_id)
-    where features.is_current
+    select business_id, invoice_id, is_late_beyond_threshold
+    from marts.invoice_payments
 """
 
-# Actual collections per week from the invoices open at T: every settlement (cash
-# allocated, credit noted) dated in the week, at the invoice's rate, as forecast.
+# Actual collections per week from the invoices open at T (the run on the cut, attached
+# as `at_t`): every settlement (cash allocated, credit noted) dated in the week, at the
+# invoice's rate, as forecast.
 ACTUAL_SQL = """
     with open_at_t as (
-        select business_id, invoice_id from marts.open_invoice_risk
+        select business_id, invoice_id from at_t.marts.open_invoice_risk
     )
     select
         settlements.business_id,
@@ -110,10 +221,16 @@ def horizon_days() -> int:
 
 
 def evaluate_warehouse(
-    warehouse: Path, seed: int, as_of: date, data_end: date, methods: list[str]
+    warehouse_at_t: Path,
+    warehouse_at_end: Path,
+    seed: int,
+    as_of: date,
+    data_end: date,
+    methods: list[str],
 ) -> dict:
-    """Score a warehouse built as of `as_of` against what happened until `data_end`."""
-    from ledgerlens.risk import _fetch, score
+    """Score `warehouse_at_t` (the export cut at `as_of`, run as of it) against what
+    happened until `data_end` (`warehouse_at_end`: the whole export, run as of its end)."""
+    from ledgerlens.risk import _fetch, _fetch_delays, score
 
     # The vars the run's dbt build used: the project's, with its --vars on top.
     run_vars = dbt_vars.load({"as_of_date": as_of.isoformat()})
@@ -121,36 +238,40 @@ def evaluate_warehouse(
     band_bounds = [float(bound) for bound in run_vars["risk_band_bounds"]]
 
     result: dict = {"seed": seed, "as_of_date": str(as_of), "data_end": str(data_end)}
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+    with duckdb.connect(str(warehouse_at_t), read_only=True) as con:
         train = _fetch(con, "not is_current and is_outcome_known")
         current = _fetch(con, "is_current")
-        outcomes = con.execute(
-            OUTCOMES_SQL, {"data_end": data_end, "late_days": late_days}
-        ).fetchall()
-        outcome = {(row[0], row[1]): row[2:] for row in outcomes}
-        keys = list(zip(current["business_id"], current["invoice_id"], strict=True))
-        known = np.array([bool(outcome[key][0]) for key in keys])
-        late = np.array([bool(outcome[key][1]) for key in keys], dtype=float)
-        already = np.asarray(current["is_already_late"], dtype=bool)
-        # The question the model answers: invoices not yet past the threshold at T.
-        to_predict = known & ~already
-        result["open_invoices"] = len(keys)
-        result["already_late"] = int(already.sum())
-        result["evaluated"] = int(to_predict.sum())
-        result["unknown_outcome"] = int((~known).sum())
-        result["late_share"] = round(float(late[to_predict].mean()), 3)
-        baseline = None
-        for method in methods:
-            scores = score(train, current, late_days, method)
-            result[method] = _metrics(
-                late[to_predict], scores.late_probability[to_predict], band_bounds
-            )
-            baseline = scores.baseline_late_share
-        result["baseline"] = _metrics(late[to_predict], baseline[to_predict], band_bounds)
+        delays = _fetch_delays(con)
+    with duckdb.connect(str(warehouse_at_end), read_only=True) as con:
+        outcome = {(row[0], row[1]): row[2] for row in con.execute(OUTCOMES_SQL).fetchall()}
+    keys = list(zip(current["business_id"], current["invoice_id"], strict=True))
+    decided = [outcome.get(key) for key in keys]
+    known = np.array([value is not None for value in decided])
+    late = np.array([bool(value) for value in decided], dtype=float)
+    already = np.asarray(current["is_already_late"], dtype=bool)
+    # The question the model answers: invoices that could still be paid in time at T.
+    to_predict = known & ~already
+    result["open_invoices"] = len(keys)
+    result["already_late"] = int(already.sum())
+    result["evaluated"] = int(to_predict.sum())
+    result["unknown_outcome"] = int((~known).sum())
+    result["late_share"] = round(float(late[to_predict].mean()), 3)
+    predictions = {}
+    baseline = None
+    for method in methods:
+        scores = score(train, current, late_days, method, delays)
+        predictions[method] = scores.late_probability[to_predict]
+        baseline = scores.baseline_late_share[to_predict]
+    predictions["baseline"] = baseline
+    comparison = compare(late[to_predict], predictions, band_bounds)
+    result["winner"] = comparison.pop("winner")
+    result.update(comparison)
 
+    with duckdb.connect(str(warehouse_at_end), read_only=True) as con:
+        con.execute(f"attach '{warehouse_at_t}' as at_t (read_only)")
         forecast = con.execute(
             "select business_id, week_number, expected_collections_home, low_collections_home,"
-            " high_collections_home from marts.cash_forecast"
+            " high_collections_home from at_t.marts.cash_forecast"
         ).fetchall()
         actual_rows = con.execute(
             ACTUAL_SQL, {"as_of": as_of, "horizon_days": horizon_days()}

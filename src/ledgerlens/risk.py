@@ -1,14 +1,17 @@
 """Late-payment risk of open invoices: fit on what was known, score what is open.
 
 Reads `intermediate.int_invoices_risk_featured` (features computed in SQL, one row per
-snapshot date and invoice open on it) and writes `intermediate.invoice_risk_scores`
+snapshot date and invoice open on it) and `intermediate.int_payment_delays_counted` (how
+the business's settled invoices were paid, each once) and writes
+`intermediate.invoice_risk_scores`
 (one row per invoice open at the as-of date), which dbt reads as a source for
 `marts.open_invoice_risk` and `marts.cash_forecast`.
 
 Training rows are month-end snapshots whose outcome the as-of date settles (see the
-model's doc); invoices already more than the threshold past due are late for certain
-and are neither trained on nor predicted (probability 1). One model per business with
-enough history, else one pooled model over every business. Everything is vectorised.
+model's doc); invoices that can only be paid late (`is_already_late`, decided in SQL by
+the macro of macros/late_payment.sql) are neither trained on nor predicted (probability
+1). One model per business with enough history, else one pooled model over every
+business. Everything is vectorised.
 
 The threshold ("late" = paid more than `late_days_beyond_terms` days beyond terms) is the
 dbt var the SQL uses (ledgerlens.dbt_vars); the constants below are the model's own
@@ -26,6 +29,7 @@ import pyarrow as pa
 from ledgerlens import dbt_vars
 
 FEATURES_TABLE = "intermediate.int_invoices_risk_featured"
+DELAYS_TABLE = "intermediate.int_payment_delays_counted"
 SCORES_SCHEMA = "intermediate"
 SCORES_TABLE = "invoice_risk_scores"
 
@@ -45,7 +49,7 @@ DAYS_PAST_DUE_FLOOR = -90
 DAYS_BEYOND_TERMS_CAP = 120
 # The late-rate method: the customer's recent invoices (the SQL's "last ten" paid
 # invoices, int_invoices_risk_featured) shrunk to the business rate with this many
-# pseudo-invoices.
+# pseudo-invoices; the baseline shrinks the customer's whole history the same way.
 LATE_RATE_RECENT_INVOICES = 10
 LATE_RATE_PRIOR_INVOICES = 4.0
 # A feature group is named as a reason when it raises the standardised logistic score
@@ -77,7 +81,7 @@ class Scores:
     """Per open invoice, aligned with the rows passed to `score`."""
 
     late_probability: np.ndarray
-    baseline_late_share: np.ndarray
+    baseline_late_share: np.ndarray  # the same event, from the customer's history alone
     model_scope: np.ndarray  # "business", "pooled" or "already_late"
     reasons: np.ndarray  # (rows, 3) of reason codes, "" when fewer apply
     expected_on_time_days_after_due: np.ndarray
@@ -206,9 +210,14 @@ def _conditional_means(
 
 
 def score(
-    train: dict[str, np.ndarray], current: dict[str, np.ndarray], late_days: int, method: str
+    train: dict[str, np.ndarray],
+    current: dict[str, np.ndarray],
+    late_days: int,
+    method: str,
+    delays: dict[str, np.ndarray],
 ) -> Scores:
-    """Fit on `train` (outcome-known snapshot rows) and score `current` (open now)."""
+    """Fit on `train` (outcome-known snapshot rows) and score `current` (open now);
+    `delays` is the payment history the expected days are drawn from (`_fetch_delays`)."""
     import sklearn.ensemble  # noqa: F401  (loads OpenMP, so that the limit below applies)
     from threadpoolctl import threadpool_limits
 
@@ -216,15 +225,33 @@ def score(
     # machine (dbt, DuckDB, other jobs) spin-waiting OpenMP threads made the same fit
     # 10-20 times slower.
     with threadpool_limits(limits=1, user_api="openmp"):
-        return _score(train, current, late_days, method)
+        return _score(train, current, late_days, method, delays)
+
+
+def baseline_late_share(
+    current: dict[str, np.ndarray], business_rate: dict[str, float]
+) -> np.ndarray:
+    """The model's rival: the share of the customer's paid invoices paid beyond the
+    threshold (the label's event, each invoice once), shrunk to its business's late rate
+    with LATE_RATE_PRIOR_INVOICES pseudo-invoices, so that a customer with one or no
+    paid invoice gets about the business's rate, not 0 or 1."""
+    paid = np.nan_to_num(_col(current, "customer_paid_invoices"))
+    late = np.nan_to_num(_col(current, "customer_paid_beyond_threshold"))
+    business = np.asarray(current["business_id"], dtype=object)
+    rate = np.array([business_rate[b] for b in business], dtype=float)
+    return (late + LATE_RATE_PRIOR_INVOICES * rate) / (paid + LATE_RATE_PRIOR_INVOICES)
 
 
 def _score(
-    train: dict[str, np.ndarray], current: dict[str, np.ndarray], late_days: int, method: str
+    train: dict[str, np.ndarray],
+    current: dict[str, np.ndarray],
+    late_days: int,
+    method: str,
+    delays: dict[str, np.ndarray],
 ) -> Scores:
     x_train_all = feature_matrix(train, late_days)
     y_train_all = np.asarray(train["is_paid_beyond_threshold"], dtype=int)
-    # Rows already past the threshold at their snapshot are late by construction.
+    # Rows that could only be paid late at their snapshot are late by construction.
     learnable = ~np.asarray(train["is_already_late"], dtype=bool)
     x_train, y_train = x_train_all[learnable], y_train_all[learnable]
     business_train = np.asarray(train["business_id"], dtype=object)[learnable]
@@ -254,18 +281,15 @@ def _score(
         else:
             probability[here] = pooled_rate
 
-    # The baseline the model must beat: the customer's historical late share (its
-    # business's late rate when it has no paid invoice yet).
-    share = _col(current, "customer_share_paid_late")
+    # The business's late rate among the invoices open at its past snapshots (the same
+    # kind of row as those scored), else the pooled rate: the baseline's prior.
     business_rate = {
         b: float(y_train[business_train == b].mean())
         if (business_train == b).any()
         else pooled_rate
         for b in np.unique(business_now)
     }
-    baseline = np.where(
-        np.isnan(share), np.array([business_rate[b] for b in business_now], dtype=float), share
-    )
+    baseline = baseline_late_share(current, business_rate)
 
     already = np.asarray(current["is_already_late"], dtype=bool)
     probability[already] = 1.0
@@ -276,28 +300,31 @@ def _score(
         reasons = _reason_codes(x_now, _explainer(x_train, y_train))
     reasons[already] = np.array(["past_threshold", "", ""], dtype=object)
 
-    on_time, late = _expected_days(train, current, late_days)
+    on_time, late = _expected_days(delays, current, late_days)
     return Scores(probability, baseline, scope, reasons, on_time, late)
 
 
 def _expected_days(
-    train: dict[str, np.ndarray], current: dict[str, np.ndarray], late_days: int
+    delays: dict[str, np.ndarray], current: dict[str, np.ndarray], late_days: int
 ) -> tuple[np.ndarray, np.ndarray]:
     """Expected days from due date to payment, if paid within the threshold and if later.
 
-    Drawn from how the business's invoices open at past snapshots were actually paid
-    (days after due, paid by the as-of date), conditioned on what is already known:
-    an invoice 10 days past due will be paid more than 10 days after its due date.
+    Drawn from how the business's settled invoices were actually paid (days after due,
+    each invoice once: `delays`, int_payment_delays_counted, the history cash_forecast
+    uses), conditioned on what is already known: an invoice 10 days past due will be
+    paid more than 10 days after its due date.
     """
-    paid_after = np.asarray(train["days_paid_after_due"], dtype=float)
-    business_train = np.asarray(train["business_id"], dtype=object)
+    delay_business = np.asarray(delays["business_id"], dtype=object)
+    delay_days = np.asarray(delays["days_after_due"], dtype=float)
+    delay_count = np.asarray(delays["paid_invoices"], dtype=int)
     business_now = np.asarray(current["business_id"], dtype=object)
     past_due = _col(current, "days_past_due")
     on_time = np.full(len(past_due), np.nan)
     late = np.full(len(past_due), np.nan)
     for business in np.unique(business_now):
         here = business_now == business
-        history = np.sort(paid_after[(business_train == business) & ~np.isnan(paid_after)])
+        mine = delay_business == business
+        history = np.sort(np.repeat(delay_days[mine], delay_count[mine]))
         known = past_due[here]
         # Not paid yet, so it will be paid at least one day after today.
         on_time[here] = _conditional_means(
@@ -307,12 +334,13 @@ def _expected_days(
         late[here] = _conditional_means(
             history, late_from, np.full(known.shape, np.inf), late_from + LATE_FALLBACK_EXTRA_DAYS
         )
-    # An invoice already past the threshold has no on-time scenario.
-    on_time = np.where(past_due >= late_days, np.nan, on_time)
+    # An invoice that can only be paid late has no on-time scenario: the SQL's answer
+    # (is_already_late), not a second copy of the rule.
+    on_time = np.where(np.asarray(current["is_already_late"], dtype=bool), np.nan, on_time)
     return on_time, late
 
 
-# The columns of FEATURES_TABLE read here: keys, model inputs, label and timing.
+# The columns of FEATURES_TABLE read here: keys, model inputs and label.
 COLUMNS_READ = (
     "as_of_date",
     "business_id",
@@ -328,9 +356,9 @@ COLUMNS_READ = (
     "customer_last_paid_invoices",
     "customer_last_paid_late",
     "customer_last_avg_days_beyond_terms",
+    "customer_paid_beyond_threshold",
     "is_already_late",
     "is_paid_beyond_threshold",
-    "days_paid_after_due",
 )
 
 
@@ -352,12 +380,21 @@ def _fetch(con: duckdb.DuckDBPyConnection, where: str) -> dict[str, np.ndarray]:
     return columns
 
 
+def _fetch_delays(con: duckdb.DuckDBPyConnection) -> dict[str, np.ndarray]:
+    """The payment history of DELAYS_TABLE: business, days after due, invoices."""
+    table = con.sql(
+        f"select business_id, days_after_due, paid_invoices from {DELAYS_TABLE}"
+        " order by business_id, days_after_due"
+    ).to_arrow_table()
+    return {name: table[name].to_numpy(zero_copy_only=False) for name in table.column_names}
+
+
 def score_warehouse(con: duckdb.DuckDBPyConnection, method: str = DEFAULT_METHOD) -> dict:
     """Read the features, fit, and (re)write intermediate.invoice_risk_scores."""
     train = _fetch(con, "not is_current and is_outcome_known")
     current = _fetch(con, "is_current")
     late_days = int(dbt_vars.load()["late_days_beyond_terms"])
-    scores = score(train, current, late_days, method)
+    scores = score(train, current, late_days, method, _fetch_delays(con))
     result = pa.table(
         {
             "as_of_date": pa.array(current["as_of_date"], pa.date32()),

@@ -50,6 +50,9 @@ recent_paid as (
         invoices_settled.customer_id,
         invoices_settled.is_paid_late,
         invoices_settled.days_beyond_terms,
+        {{ is_late_after_due(dbt.datediff(
+            'invoices_settled.due_date', 'invoices_settled.paid_date', 'day'
+        )) }} as is_late_beyond_threshold,
         row_number() over (
             partition by
                 snapshot_dates.as_of_date,
@@ -76,6 +79,23 @@ last_ten as (
 
     from recent_paid
     where recency_rank <= 10
+    group by as_of_date, business_id, customer_id
+
+),
+
+-- The customer's invoices paid by the snapshot that were late by the label's own
+-- definition: the baseline the model is compared with in the back-test predicts the
+-- same event as the model (DECISIONLOG.md, 2026-12-01).
+paid_beyond_threshold as (
+
+    select
+        as_of_date,
+        business_id,
+        customer_id,
+        sum(case when is_late_beyond_threshold then 1 else 0 end)
+            as paid_beyond_threshold
+
+    from recent_paid
     group by as_of_date, business_id, customer_id
 
 ),
@@ -113,38 +133,30 @@ final as (
         coalesce(last_ten.last_paid_invoices, 0) as customer_last_paid_invoices,
         coalesce(last_ten.last_paid_late, 0) as customer_last_paid_late,
         last_ten.last_avg_days_beyond_terms as customer_last_avg_days_beyond_terms,
-        -- Past the threshold already and still open: late for certain, nothing to
-        -- predict.
-        {{ dbt.datediff(
-            'open_invoices.due_date', 'open_invoices.as_of_date', 'day'
-        ) }} > {{ late_days }} as is_already_late,
+        coalesce(paid_beyond_threshold.paid_beyond_threshold, 0)
+            as customer_paid_beyond_threshold,
+        -- Still open at the end of the snapshot date and can only be paid late: late
+        -- for certain, nothing to predict (macros/late_payment.sql; 15 days past due
+        -- with the default 15).
+        {{ is_already_late('open_invoices.due_date', 'open_invoices.as_of_date') }}
+            as is_already_late,
         cast({{ late_days }} as {{ dbt.type_int() }}) as late_days_beyond_terms,
         ---------- outcome, as known at the as-of date (training rows only)
-        -- Known when the invoice's due date plus the late threshold has passed by the
-        -- as-of date: paid by then or not, the answer cannot change any more.
+        -- Known when an invoice still open at the as-of date would be late for
+        -- certain: paid by then or not, the answer cannot change any more. (Asking
+        -- only that, not "paid by then", keeps early and late payers alike.)
         (
             not open_invoices.is_current
-            and {{ dbt.datediff('open_invoices.due_date', 'this_run.as_of_date', 'day') }}
-            > {{ late_days }}
+            and {{ is_already_late('open_invoices.due_date', 'this_run.as_of_date') }}
         ) as is_outcome_known,
         case
             when open_invoices.paid_date <= this_run.as_of_date
-                and {{ dbt.datediff(
+                and not {{ is_late_after_due(dbt.datediff(
                     'open_invoices.due_date', 'open_invoices.paid_date', 'day'
-                ) }} <= {{ late_days }}
+                )) }}
                 then 0
             else 1
-        end as is_paid_beyond_threshold,
-        -- Signed days from due date to paid date, when paid by the as-of date: the
-        -- distribution the expected paid date is drawn from.
-        cast(
-            case
-                when open_invoices.paid_date <= this_run.as_of_date
-                    then {{ dbt.datediff(
-                        'open_invoices.due_date', 'open_invoices.paid_date', 'day'
-                    ) }}
-            end as {{ dbt.type_int() }}
-        ) as days_paid_after_due
+        end as is_paid_beyond_threshold
 
     from open_invoices
     cross join this_run
@@ -156,6 +168,10 @@ final as (
         on open_invoices.as_of_date = last_ten.as_of_date
         and open_invoices.business_id = last_ten.business_id
         and open_invoices.customer_id = last_ten.customer_id
+    left join paid_beyond_threshold
+        on open_invoices.as_of_date = paid_beyond_threshold.as_of_date
+        and open_invoices.business_id = paid_beyond_threshold.business_id
+        and open_invoices.customer_id = paid_beyond_threshold.customer_id
 
 )
 

@@ -9,9 +9,6 @@
     expected +/- 1.2816 standard deviations (an 80% interval), never below zero
     (DECISIONLOG.md).
 -#}
-{%- set late_days = var('late_days_beyond_terms') -%}
-{%- set history_start_days = var('cash_forecast_history_start_days') -%}
-{%- set history_end_days = var('cash_forecast_history_end_days') -%}
 with
 
 open_invoice_risk as (
@@ -26,9 +23,10 @@ businesses as (
 
 ),
 
-invoices_settled as (
+-- Each settled invoice of the history window once (int_payment_delays_counted).
+payment_delays as (
 
-    select * from {{ ref('int_invoices_settled') }}
+    select * from {{ ref('int_payment_delays_counted') }}
 
 ),
 
@@ -75,34 +73,6 @@ week_bounds as (
 
 ),
 
--- How the business's customers actually paid: days from due date to paid date of the
--- invoices issued after history_start_days and up to history_end_days before the as-of
--- date (by default the year ending a quarter before it: old enough that nearly all are
--- paid, so slow payers are not left out), paid by the as-of date.
-payment_delays as (
-
-    select
-        invoices_settled.business_id,
-        {{ dbt.datediff(
-            'invoices_settled.due_date', 'invoices_settled.paid_date', 'day'
-        ) }} as days_after_due,
-        count(*) as paid_invoices
-
-    from invoices_settled
-    cross join as_of
-    where invoices_settled.paid_date <= as_of.as_of_date
-        and invoices_settled.invoice_date
-        > cast({{ dbt.dateadd('day', -history_start_days, 'as_of.as_of_date') }} as date)
-        and invoices_settled.invoice_date
-        <= cast({{ dbt.dateadd('day', -history_end_days, 'as_of.as_of_date') }} as date)
-    group by
-        invoices_settled.business_id,
-        {{ dbt.datediff(
-            'invoices_settled.due_date', 'invoices_settled.paid_date', 'day'
-        ) }}
-
-),
-
 open_invoices as (
 
     select
@@ -134,9 +104,9 @@ delay_candidates as (
         open_invoices.due_date,
         payment_delays.days_after_due,
         payment_delays.paid_invoices,
-        payment_delays.days_after_due > {{ late_days }} as is_late_scenario,
+        {{ is_late_after_due('payment_delays.days_after_due') }} as is_late_scenario,
         case
-            when payment_delays.days_after_due > {{ late_days }}
+            when {{ is_late_after_due('payment_delays.days_after_due') }}
                 then open_invoices.late_probability
             else 1 - open_invoices.late_probability
         end as scenario_probability

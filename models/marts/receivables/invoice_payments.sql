@@ -205,7 +205,17 @@ final as (
                     then {{ dbt.datediff('due_date', 'as_of_date', 'day') }}
                 when is_open then 0
             end as {{ dbt.type_int() }}
-        ) as days_past_due
+        ) as days_past_due,
+        -- "Late" as open_invoice_risk predicts it (macros/late_payment.sql): decided
+        -- once paid, or once still open too long to be paid in time; null until then.
+        case
+            when paid_date_to_date is not null
+                then {{ is_late_after_due(
+                    dbt.datediff('due_date', 'paid_date_to_date', 'day')
+                ) }}
+            when is_open and {{ is_already_late('due_date', 'as_of_date') }}
+                then true
+        end as is_late_beyond_threshold
 
     from invoice_amounts
 

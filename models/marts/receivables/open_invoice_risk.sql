@@ -144,7 +144,7 @@ reason_words as (
                 then
                     'already '
                     || cast(open_invoices.days_past_due as {{ dbt.type_string() }})
-                    || ' days past due, more than {{ late_days }}'
+                    || ' days past due, so paid more than {{ late_days }} days late'
             when 'past_due'
                 then
                     case

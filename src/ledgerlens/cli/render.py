@@ -394,6 +394,25 @@ def print_backtest(report: dict, workdir: str | Path) -> None:
                 method, f"{auc:.3f}" if auc is not None else "", f"{metrics['brier']:.4f}", bands
             )
         console.print(table)
+        names = [*report["methods"], "baseline"]
+        bins = new_table(
+            f"Seed {seed['seed']}: calibration by tenth of the predicted probability,"
+            f" invoices: predicted / actual late share (lowest Brier: {seed['winner']})",
+            "bin",
+            *names,
+        )
+        for index, row in enumerate(seed["baseline"]["calibration_bins"]):
+            cells = []
+            for method in names:
+                cell = seed[method]["calibration_bins"][index]
+                cells.append(
+                    f"{cell['invoices']:,}: {cell['mean_predicted']:.2f} /"
+                    f" {cell['actual_late_share']:.2f}"
+                    if cell["invoices"]
+                    else "-"
+                )
+            bins.add_row(row["bin"], *cells)
+        console.print(bins)
         cash = new_table(
             f"Seed {seed['seed']}: 13-week cash forecast vs collections",
             "business",
