@@ -179,11 +179,27 @@ ttm_dated as (
 -- are simply not in the export, which is not the same as no sales.
 documents as (
 
-    select business_id, invoice_date as document_date from invoices
+    select
+        business_id,
+        invoice_date as document_date
+
+    from invoices
+
     union all
-    select business_id, credit_note_date as document_date from credit_notes
+
+    select
+        business_id,
+        credit_note_date as document_date
+
+    from credit_notes
+
     union all
-    select business_id, payment_date as document_date from payments
+
+    select
+        business_id,
+        payment_date as document_date
+
+    from payments
 
 ),
 

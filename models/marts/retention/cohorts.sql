@@ -110,7 +110,8 @@ grid as (
         cohort_sizes.cohort_period_number,
         cohort_sizes.cohort_customers,
         cohort_start.period_start_date as cohort_start_date,
-        -- Ratios divide by the cohort's first period: only when the data covers all of it.
+        -- Ratios divide by the cohort's first period: only when the data covers all
+        -- of it.
         cohort_start.data_coverage = 1 as is_cohort_period_covered,
         periods.period_number,
         periods.period_start_date,
