@@ -59,3 +59,23 @@
     select cast(generated_number as integer) as generated_number
     from ({{ dbt.generate_series(upper_bound) }}) as series
 {%- endmacro %}
+
+{#-
+    The share (0-1) of a period's days on or after the day the data starts: 1 when the
+    data starts on or before the period's first day, 0 when it starts after its last.
+    An export that begins mid-period holds only part of that period's sales, and a
+    ratio on such a period would compare a fragment with a whole (DECISIONLOG.md).
+-#}
+{% macro data_coverage(period_start_date, period_end_date, data_start_date) -%}
+    cast(
+        case
+            when {{ data_start_date }} <= {{ period_start_date }} then 1
+            when {{ data_start_date }} > {{ period_end_date }} then 0
+            else 1.0 * (
+                {{ dbt.datediff(data_start_date, period_end_date, 'day') }} + 1
+            ) / (
+                {{ dbt.datediff(period_start_date, period_end_date, 'day') }} + 1
+            )
+        end as decimal(18, 6)
+    )
+{%- endmacro %}

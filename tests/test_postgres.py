@@ -12,9 +12,9 @@ import tempfile
 from decimal import Decimal
 from pathlib import Path
 
+import duckdb
 import pytest
 
-from tests.conftest import query
 from tests.test_customer_sheet import EXPECTED
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
@@ -59,26 +59,32 @@ def postgres():
         shutil.rmtree(home, ignore_errors=True)
 
 
-RETENTION_MARTS = {
-    "revenue_retention": "business_id, period_grain, period_end_date",
-    "revenue_movements": "business_id, month_end_date, customer_id",
-    "cohorts": "business_id, cohort_grain, cohort_start_date, period_offset",
-    "concentration": "business_id, month_end_date",
-}
+MARTS = ROOT / "models" / "marts"
 
 
-def test_dbt_project_builds_on_postgres_with_the_same_numbers(postgres, handmade_run, tmp_path):
-    import psycopg2
+def _marts_and_grains() -> dict[str, list[str]]:
+    """Every mart in models/marts/ with its grain (the columns of its
+    unique_combination_of_columns test), read from the marts' yml files, so that a new
+    mart is compared without touching this test."""
+    import yaml
 
-    from ledgerlens.publish import publish_to_postgres
+    grains: dict[str, list[str]] = {}
+    for path in sorted(MARTS.rglob("_*__models.yml")):
+        for model in yaml.safe_load(path.read_text()).get("models", []):
+            [grain] = [
+                test["unique_combination_of_columns"]["arguments"]["combination_of_columns"]
+                for test in model.get("data_tests", [])
+                if isinstance(test, dict) and "unique_combination_of_columns" in test
+            ]
+            grains[model["name"]] = grain
+    return grains
 
-    _, warehouse = handmade_run
-    copied = publish_to_postgres(warehouse, **postgres)
-    assert copied["raw.invoices"] == 8 and copied["quarantine.invoices"] == 1
-    # The Python risk scores (a dbt source) go along, so the marts reading them build too.
-    assert copied["intermediate.invoice_risk_scores"] == 2  # acme I2 and I7 are open
 
-    env = {
+GRAINS = _marts_and_grains()
+
+
+def _pg_env(postgres: dict) -> dict:
+    return {
         **os.environ,
         "LEDGERLENS_TARGET": "postgres",
         "LEDGERLENS_PG_HOST": postgres["host"],
@@ -86,6 +92,30 @@ def test_dbt_project_builds_on_postgres_with_the_same_numbers(postgres, handmade
         "LEDGERLENS_PG_USER": postgres["user"],
         "LEDGERLENS_PG_DATABASE": postgres["dbname"],
     }
+
+
+def _keyed(columns: list[str], rows: list[tuple], grain: list[str]) -> dict[tuple, dict]:
+    """Rows by their grain, each as {column: value}: compared key by key, so the two
+    engines' sort orders (collations differ) do not matter."""
+    keyed = {}
+    for row in rows:
+        record = dict(zip(columns, row, strict=True))
+        keyed[tuple(record[column] for column in grain)] = record
+    assert len(keyed) == len(rows), "the grain is not unique"
+    return keyed
+
+
+@pytest.fixture(scope="module")
+def both_engines(postgres, handmade_run, tmp_path_factory):
+    """One dbt build on PostgreSQL over the raw tables of the hand-made DuckDB run (the
+    same raw data on both engines), then every mart read from both, once, for all the
+    comparisons below."""
+    import psycopg2
+
+    from ledgerlens.publish import publish_to_postgres
+
+    _, warehouse = handmade_run
+    copied = publish_to_postgres(warehouse, **postgres)
     dbt = Path(sys.executable).parent / "dbt"
     build = subprocess.run(
         [
@@ -94,50 +124,107 @@ def test_dbt_project_builds_on_postgres_with_the_same_numbers(postgres, handmade
             "--profiles-dir",
             "profiles",
             "--target-path",
-            str(tmp_path / "target"),
+            str(tmp_path_factory.mktemp("pg_target")),
         ],
         cwd=ROOT,
-        env=env,
+        env=_pg_env(postgres),
         capture_output=True,
         text=True,
         timeout=600,
     )
-    assert build.returncode == 0, build.stdout[-4000:]
-    assert "ERROR=0" in build.stdout
-
+    marts: dict[str, dict] = {}
     with psycopg2.connect(**postgres) as pg, pg.cursor() as cursor:
         cursor.execute(
-            "select business_id, customer_id, ltv, purchases, first_purchase_date::text,"
-            " last_purchase_date::text from marts.customer_sheet"
+            "select table_name, table_schema from information_schema.tables"
+            " where table_schema not in ('pg_catalog', 'information_schema')"
         )
-        sheet = {(row[0], row[1]): tuple(row[2:]) for row in cursor.fetchall()}
-        cursor.execute(
-            "select business_id, customer_id, open_balance_home, current_home,"
-            " past_due_61_90_home from marts.ar_aging"
+        schemas = dict(cursor.fetchall())
+        for mart in GRAINS:
+            if schemas.get(mart) != "marts":
+                continue
+            cursor.execute(f"select * from marts.{mart}")
+            marts[mart] = {
+                "columns": [column.name for column in cursor.description],
+                "rows": cursor.fetchall(),
+            }
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        duck = {}
+        for mart in GRAINS:
+            result = con.execute(f"select * from marts.{mart}")
+            duck[mart] = {
+                "columns": [column[0] for column in result.description],
+                "rows": result.fetchall(),
+            }
+    return {"copied": copied, "build": build, "schemas": schemas, "pg": marts, "duckdb": duck}
+
+
+def test_dbt_project_builds_on_postgres(both_engines):
+    build, copied = both_engines["build"], both_engines["copied"]
+    assert build.returncode == 0, build.stdout[-4000:]
+    assert "ERROR=0" in build.stdout
+    assert copied["raw.invoices"] == 8 and copied["quarantine.invoices"] == 1
+    # The Python risk scores (a dbt source) go along, so the marts reading them build too.
+    assert copied["intermediate.invoice_risk_scores"] == 2  # acme I2 and I7 are open
+    assert both_engines["schemas"]["customer_sheet"] == "marts"
+
+
+def test_every_mart_is_compared():
+    # Each .sql under models/marts/ is a mart with a grain test in its folder's yml.
+    assert set(GRAINS) == {path.stem for path in MARTS.rglob("*.sql")}
+    assert len(GRAINS) >= 15
+
+
+@pytest.mark.parametrize("mart", sorted(GRAINS))
+def test_mart_on_postgres_equals_duckdb_row_for_row(both_engines, mart):
+    """Every column of every row, by the mart's grain. Every mart column is a decimal,
+    integer, date, boolean or text (the contracts say so: no float reaches a mart), so
+    each value is compared exactly: decimals as Python Decimals, to the last digit of
+    their declared scale (money to the cent, rates and ratios to 6 places, HHI to 2),
+    no tolerance. Ratios computed in floating point inside a model (HHI, Gini) are cast
+    to decimal there, so they must round to the same digits on both engines."""
+    assert mart in both_engines["pg"], f"marts.{mart} was not built on PostgreSQL"
+    pg, duck = both_engines["pg"][mart], both_engines["duckdb"][mart]
+    assert pg["columns"] == duck["columns"]
+    assert duck["rows"], f"marts.{mart} is empty on the hand-made data: nothing compared"
+    # A float column would need a tolerance, and a reason for it, here.
+    assert not [value for row in duck["rows"] for value in row if isinstance(value, float)]
+    grain = GRAINS[mart]
+    pg_rows = _keyed(pg["columns"], pg["rows"], grain)
+    duck_rows = _keyed(duck["columns"], duck["rows"], grain)
+    assert sorted(pg_rows, key=repr) == sorted(duck_rows, key=repr)
+    differences = [
+        (key, column, pg_rows[key][column], duck_rows[key][column])
+        for key in duck_rows
+        for column in duck["columns"]
+        if pg_rows[key][column] != duck_rows[key][column]
+        or type(pg_rows[key][column]) is not type(duck_rows[key][column])
+    ]
+    assert differences == [], "(key, column, postgres, duckdb)"
+
+
+def test_customer_sheet_and_aging_on_postgres_hold_the_hand_computed_numbers(both_engines):
+    pg = both_engines["pg"]
+    sheet_columns = pg["customer_sheet"]["columns"]
+    sheet = {}
+    for row in pg["customer_sheet"]["rows"]:
+        record = dict(zip(sheet_columns, row, strict=True))
+        sheet[(record["business_id"], record["customer_id"])] = (
+            record["ltv"],
+            record["purchases"],
+            record["first_purchase_date"].isoformat(),
+            record["last_purchase_date"].isoformat(),
         )
-        aging = {(row[0], row[1]): tuple(row[2:]) for row in cursor.fetchall()}
-        cursor.execute("select count(*) from marts.open_invoice_risk")
-        risk_rows = cursor.fetchone()[0]
-        cursor.execute("select count(*) from marts.cash_forecast")
-        forecast_rows = cursor.fetchone()[0]
-        cursor.execute(
-            "select table_schema from information_schema.tables where table_name = 'customer_sheet'"
-        )
-        schemas = {row[0] for row in cursor.fetchall()}
-        retention_pg = {}
-        for mart, order in RETENTION_MARTS.items():
-            cursor.execute(f"select * from marts.{mart} order by {order}")
-            retention_pg[mart] = cursor.fetchall()
-    retention_duckdb = {
-        mart: [
-            tuple(row) for row in query(warehouse, f"select * from marts.{mart} order by {order}")
-        ]
-        for mart, order in RETENTION_MARTS.items()
-    }
-    # Retention, movements, cohorts and concentration: every row and column the same.
-    assert all(retention_duckdb[mart] for mart in RETENTION_MARTS)
-    assert retention_pg == retention_duckdb
     assert sheet == EXPECTED
+    assert all(isinstance(value[0], Decimal) for value in sheet.values())
+    aging_columns = pg["ar_aging"]["columns"]
+    aging = {}
+    for row in pg["ar_aging"]["rows"]:
+        record = dict(zip(aging_columns, row, strict=True))
+        aging[(record["business_id"], record["customer_id"])] = (
+            record["open_balance_home"],
+            record["current_home"],
+            record["past_due_61_90_home"],
+        )
     # As of 2024-07-01: C1 owes I2 540.00, due 04-04 (88 days past due); C2 owes I7
     # 108.00, due 07-16 (not yet due); C3 holds 56.00 CAD x 0.735 = 41.16 unapplied credit.
     assert aging == {
@@ -145,9 +232,9 @@ def test_dbt_project_builds_on_postgres_with_the_same_numbers(postgres, handmade
         ("acme", "C2"): (Decimal("108.00"), Decimal("108.00"), Decimal("0.00")),
         ("acme", "C3"): (Decimal("0.00"), Decimal("0.00"), Decimal("0.00")),
     }
-    assert risk_rows == 2 and forecast_rows == 2 * 13  # two businesses x 13 weeks
-    assert all(isinstance(value[0], Decimal) for value in sheet.values())
-    assert schemas == {"marts"}
+    # Two open invoices scored; two businesses x 13 weeks forecast.
+    assert len(pg["open_invoice_risk"]["rows"]) == 2
+    assert len(pg["cash_forecast"]["rows"]) == 2 * 13
 
 
 def test_dbt_source_tests_catch_a_repeated_key_on_postgres(postgres, handmade_run, tmp_path):
@@ -171,14 +258,6 @@ def test_dbt_source_tests_catch_a_repeated_key_on_postgres(postgres, handmade_ru
         "source_unique_combination_of_columns"
         "_raw_invoice_lines_business_id__invoice_id__line_number"
     )
-    env = {
-        **os.environ,
-        "LEDGERLENS_TARGET": "postgres",
-        "LEDGERLENS_PG_HOST": postgres["host"],
-        "LEDGERLENS_PG_PORT": str(postgres["port"]),
-        "LEDGERLENS_PG_USER": postgres["user"],
-        "LEDGERLENS_PG_DATABASE": postgres["dbname"],
-    }
     dbt = Path(sys.executable).parent / "dbt"
     target = tmp_path / "target"
     run = subprocess.run(
@@ -193,7 +272,7 @@ def test_dbt_source_tests_catch_a_repeated_key_on_postgres(postgres, handmade_ru
             str(target),
         ],
         cwd=ROOT,
-        env=env,
+        env=_pg_env(postgres),
         capture_output=True,
         text=True,
         timeout=600,

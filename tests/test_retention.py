@@ -14,6 +14,12 @@ north (USD, fiscal year = calendar year), net sales per customer:
 
 south (GBP, fiscal year from April): FY ending 2024-03-31 -> FY ending 2025-03-31
     G expands 500 -> 900, H contracts 1,000 -> 600, J churns 300 -> 0, K new 0 -> 400.
+
+Where the data starts (each business's first document): north on 2023-04-01 (E's
+invoice: the first day of a month and a quarter, not of north's calendar fiscal year),
+south on 2023-06-10 (G's invoice: in the middle of a month, a quarter and a fiscal year).
+A period the data covers only partly is marked (data_coverage) and no ratio is given on
+it as a base.
 """
 
 from __future__ import annotations
@@ -42,7 +48,7 @@ BRIDGE = (
     "starting_customers, retained_customers, churned_customers, new_customers,"
     " reactivated_customers, starting_revenue, expansion_revenue, contraction_revenue,"
     " churned_revenue, new_revenue, reactivated_revenue, revenue,"
-    " inactive_customer_net_sales, net_sales, logo_retention, nrr, grr"
+    " inactive_customer_net_sales, net_sales, logo_retention, nrr, grr, data_coverage"
 )
 
 
@@ -80,22 +86,26 @@ def test_fiscal_year_bridge_north(warehouse):
         "logo_retention": D("0.750000"),
         "nrr": D("0.728261"),  # (9,200 + 1,000 - 1,500 - 2,000) / 9,200
         "grr": D("0.619565"),  # (9,200 - 1,500 - 2,000) / 9,200
+        "data_coverage": D("1.000000"),
     }
 
 
 def test_ttm_windows_are_365_days_back_from_the_as_of_date(warehouse):
     rows = query(
         warehouse,
-        "select period_start_date::varchar, period_end_date::varchar, revenue, nrr"
-        " from marts.revenue_retention where business_id = 'north'"
+        "select period_start_date::varchar, period_end_date::varchar, revenue, nrr,"
+        " data_coverage from marts.revenue_retention where business_id = 'north'"
         " and period_grain = 'ttm' order by period_end_date",
     )
     # At least three windows; 2024 is a leap year, so the window before 2025 starts on
-    # 2 January 2024 and the one before that ends on 1 January 2024.
+    # 2 January 2024 and the one before that ends on 1 January 2024. north's data starts
+    # on 2023-04-01: the first window holds 2023-04-01 .. 2024-01-01 of its 365 days,
+    # 30 + 31 + 30 + 31 + 31 + 30 + 31 + 30 + 31 + 1 = 276 -> 276 / 365 = 0.756164, so the
+    # second window's NRR (E's 600 lost: it would read 0%) is not given.
     assert rows == [
-        ("2023-01-02", "2024-01-01", D("600.00"), None),
-        ("2024-01-02", "2024-12-31", D("9200.00"), D("0.000000")),
-        ("2025-01-01", "2025-12-31", D("8200.00"), D("0.728261")),
+        ("2023-01-02", "2024-01-01", D("600.00"), None, D("0.756164")),
+        ("2024-01-02", "2024-12-31", D("9200.00"), None, D("1.000000")),
+        ("2025-01-01", "2025-12-31", D("8200.00"), D("0.728261"), D("1.000000")),
     ]
 
 
@@ -110,9 +120,9 @@ def test_fiscal_year_follows_the_business_fiscal_start(warehouse):
         D("300.00"),
     )
     assert got["revenue"] == D("1900.00")
-    assert got["nrr"] == D("0.833333")  # 1,500 / 1,800
-    assert got["grr"] == D("0.611111")  # 1,100 / 1,800
-    assert got["logo_retention"] == D("0.666667")
+    # The base year (April 2023 - March 2024) holds south's data only from 2023-06-10:
+    # NRR would be 1,500 / 1,800 = 0.833333 on 296 of its 366 days, so no ratio.
+    assert (got["nrr"], got["grr"], got["logo_retention"]) == (None, None, None)
     # The fiscal year under way (April 2025 - March 2026) is not complete: not shown.
     ends = query(
         warehouse,
@@ -144,6 +154,7 @@ def test_month_grain_and_the_bridge_identity_everywhere(warehouse):
         D("0.00"),
     )
     assert got["net_sales"] == D("-500.00")
+    assert got["data_coverage"] == D("1.000000")
     broken = query(
         warehouse,
         "select * from marts.revenue_retention where starting_revenue + expansion_revenue"
@@ -200,20 +211,136 @@ def test_cohorts_by_year(warehouse):
     rows = query(
         warehouse,
         "select cohort_start_date::varchar, period_offset, cohort_customers,"
-        " active_customers, revenue, cumulative_revenue_per_customer,"
-        " customer_retention, revenue_retention from marts.cohorts"
+        " active_customers, revenue, cumulative_net_sales_per_customer,"
+        " customer_retention, revenue_retention, data_coverage from marts.cohorts"
         " where business_id = 'north' and cohort_grain = 'year'"
         " order by cohort_start_date, period_offset",
     )
+    one = D("1.000000")
     assert rows == [
-        ("2023-01-01", 0, 1, 1, D("600.00"), D("600.00"), D("1.000000"), D("1.000000")),
-        ("2023-01-01", 1, 1, 0, D("0.00"), D("600.00"), D("0.000000"), D("0.000000")),
-        ("2023-01-01", 2, 1, 1, D("700.00"), D("1300.00"), D("1.000000"), D("1.166667")),
+        # 2023 holds north's data from 2023-04-01 only: 275 of 365 days = 0.753425, so
+        # the 2023 cohort (E) has no retention ratios, whatever E did later.
+        ("2023-01-01", 0, 1, 1, D("600.00"), D("600.00"), None, None, D("0.753425")),
+        ("2023-01-01", 1, 1, 0, D("0.00"), D("600.00"), None, None, one),
+        ("2023-01-01", 2, 1, 1, D("700.00"), D("1300.00"), None, None, one),
         # A, B, C, F: 9,200 then 6,700 (A gone); (9,200 + 6,700) / 4 = 3,975.
-        ("2024-01-01", 0, 4, 4, D("9200.00"), D("2300.00"), D("1.000000"), D("1.000000")),
-        ("2024-01-01", 1, 4, 3, D("6700.00"), D("3975.00"), D("0.750000"), D("0.728261")),
-        ("2025-01-01", 0, 1, 1, D("800.00"), D("800.00"), D("1.000000"), D("1.000000")),
+        ("2024-01-01", 0, 4, 4, D("9200.00"), D("2300.00"), one, one, one),
+        ("2024-01-01", 1, 4, 3, D("6700.00"), D("3975.00"), D("0.750000"), D("0.728261"), one),
+        ("2025-01-01", 0, 1, 1, D("800.00"), D("800.00"), one, one, one),
     ]
+
+
+def test_cohort_revenue_means_what_revenue_retention_revenue_means(warehouse):
+    # C (first bought June 2024) has only the 500 credit note in December 2025: not
+    # active. Its cohort's revenue that month is 0.00, as in revenue_retention, and the
+    # -500.00 is inactive_customer_net_sales; net_sales holds both.
+    rows = query(
+        warehouse,
+        "select cohort_grain, cohort_start_date::varchar, period_offset, active_customers,"
+        " revenue, inactive_customer_net_sales, net_sales, cumulative_net_sales"
+        " from marts.cohorts where business_id = 'north'"
+        " and period_end_date = '2025-12-31' and cohort_start_date = case cohort_grain"
+        " when 'month' then date '2024-06-01' when 'quarter' then date '2024-04-01' end"
+        " order by 1",
+    )
+    assert rows == [
+        # June 2024 -> December 2025 is offset 18; cumulative 4,000 + 3,000 - 500.
+        ("month", "2024-06-01", 18, 0, D("0.00"), D("-500.00"), D("-500.00"), D("6500.00")),
+        # Q2 2024 -> Q4 2025 is offset 6; B (May 2024) is in this cohort too and bought
+        # 1,000 in November: B 2,000 + 2,000 + 1,000, C 4,000 + 3,000 - 500 = 11,500.
+        ("quarter", "2024-04-01", 6, 1, D("1000.00"), D("-500.00"), D("500.00"), D("11500.00")),
+    ]
+    # Month by month and quarter by quarter the cohorts add up to revenue_retention:
+    # each customer is in exactly one cohort, and a word means the same sum in both.
+    # (No credit note here predates its customer's first purchase: cohorts leave those
+    # out.)
+    differing = query(
+        warehouse,
+        """
+        with cohort_sums as (
+            select business_id, cohort_grain, period_end_date, sum(revenue) as revenue,
+                sum(inactive_customer_net_sales) as inactive, sum(net_sales) as net_sales
+            from marts.cohorts where cohort_grain in ('month', 'quarter')
+            group by all
+        )
+        select retention.business_id, retention.period_grain, retention.period_end_date
+        from marts.revenue_retention as retention
+        join cohort_sums
+            on retention.business_id = cohort_sums.business_id
+            and retention.period_grain = cohort_sums.cohort_grain
+            and retention.period_end_date = cohort_sums.period_end_date
+        where retention.revenue <> cohort_sums.revenue
+            or retention.inactive_customer_net_sales <> cohort_sums.inactive
+            or retention.net_sales <> cohort_sums.net_sales
+        """,
+    )
+    assert differing == []
+
+
+def test_periods_the_data_covers_only_partly_are_marked_and_give_no_ratio(warehouse):
+    # south's data starts on 2023-06-10 (G's 500). Its first period at each grain holds
+    # only part of what a whole period would: June 2023 21 of 30 days (10-30 June) =
+    # 0.7; Q2 2023 21 of 91 = 0.230769; the fiscal year April 2023 - March 2024
+    # 21 + 31 + 31 + 30 + 31 + 30 + 31 + 31 + 29 + 31 = 296 of 366 days = 0.808743; the
+    # ttm window 2023-01-02 .. 2024-01-01 21 + 31 + 31 + 30 + 31 + 30 + 31 + 1 = 206 of
+    # 365 = 0.564384. The period after each has that fragment as its base: G bought its
+    # 500 in the first 21 days and nothing in July or Q3 (H's first invoice, 1 July, is
+    # new), so logo retention, NRR and GRR would all read 0%, and the ttm window to
+    # 2024-12-31 NRR 900 / 1,500 = 60% (H's 1,000 of 2023-07-01 lost): none is given.
+    # The amounts stay: they are what the data holds.
+    rows = query(
+        warehouse,
+        "select period_grain, period_end_date::varchar, data_coverage, starting_customers,"
+        " starting_revenue, logo_retention, logo_churn, nrr, grr"
+        " from marts.revenue_retention where business_id = 'south' and ("
+        " data_coverage < 1"
+        " or (period_grain in ('month', 'quarter') and period_end_date = '2023-07-31')"
+        " or (period_grain = 'quarter' and period_end_date = '2023-09-30')"
+        " or (period_grain = 'ttm' and period_end_date = '2024-12-31'))"
+        " order by period_grain, period_end_date",
+    )
+    one = D("1.000000")
+    assert rows == [
+        ("fiscal_year", "2024-03-31", D("0.808743"), 0, D("0.00"), None, None, None, None),
+        ("month", "2023-06-30", D("0.700000"), 0, D("0.00"), None, None, None, None),
+        ("month", "2023-07-31", one, 1, D("500.00"), None, None, None, None),
+        ("quarter", "2023-06-30", D("0.230769"), 0, D("0.00"), None, None, None, None),
+        ("quarter", "2023-09-30", one, 1, D("500.00"), None, None, None, None),
+        ("ttm", "2024-01-01", D("0.564384"), 0, D("0.00"), None, None, None, None),
+        ("ttm", "2024-12-31", one, 2, D("1500.00"), None, None, None, None),
+    ]
+    # A fully covered base gives ratios again: August 2023 on July's H (1,000, nothing
+    # in August: lost), and the ttm window to 2025-12-31 on 2024's G 900, J 300 and
+    # K 400, none of whom bought in 2025 (H, reactivated, does not count): 0% each.
+    later = query(
+        warehouse,
+        "select period_grain, period_end_date::varchar, starting_revenue, logo_retention,"
+        " nrr, grr from marts.revenue_retention where business_id = 'south'"
+        " and ((period_grain = 'month' and period_end_date = '2023-08-31')"
+        " or (period_grain = 'ttm' and period_end_date = '2025-12-31'))"
+        " order by 1",
+    )
+    zero = D("0.000000")
+    assert later == [
+        ("month", "2023-08-31", D("1000.00"), zero, zero, zero),
+        ("ttm", "2025-12-31", D("1600.00"), zero, zero, zero),
+    ]
+    # north's data starts on 2023-04-01, the first day of a month and a quarter: those
+    # grains are covered from their first period; its calendar fiscal year 2023 is not
+    # (275 of 365 days = 0.753425), so FY 2024's ratios (E's 600 lost: 0%) are not given.
+    north = query(
+        warehouse,
+        "select period_grain, min(period_end_date)::varchar, min(data_coverage)"
+        " from marts.revenue_retention where business_id = 'north'"
+        " group by 1 order by 1",
+    )
+    assert north == [
+        ("fiscal_year", "2023-12-31", D("0.753425")),
+        ("month", "2023-04-30", one),
+        ("quarter", "2023-06-30", one),
+        ("ttm", "2024-01-01", D("0.756164")),
+    ]
+    assert bridge(warehouse, "north", "fiscal_year", "2024-12-31")["nrr"] is None
 
 
 def test_concentration_at_the_as_of_month_end(warehouse):
@@ -308,9 +435,24 @@ def demo_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return target
 
 
-def _ratios(events, start, end, previous_start, previous_end):
+DEMO_DATA_STARTS_SQL = """
+    select business_id, min(day) from (
+        select business_id, invoice_date as day from raw.invoices
+        union all select business_id, credit_note_date from raw.credit_notes
+        union all select business_id, payment_date from raw.payments
+    ) as documents
+    where day <= ?
+    group by business_id
+"""
+
+
+def _ratios(events, start, end, previous_start, previous_end, data_start):
     """NRR and logo retention by their shortest definitions: what the starting customers
-    spend now (nothing for those not active), over what they spent before."""
+    spend now (nothing for those not active), over what they spent before. None when the
+    period before begins before the business's first document: the data holds only part
+    of it."""
+    if previous_start < data_start:
+        return None, None
     now: dict = {}
     before: dict = {}
     for customer, day, amount in events:
@@ -337,6 +479,7 @@ def test_demo_nrr_and_logo_retention_match_an_independent_computation(demo_wareh
     businesses = query(
         demo_warehouse, "select business_id, fiscal_year_start_month from raw.businesses"
     )
+    data_starts = dict(query(demo_warehouse, DEMO_DATA_STARTS_SQL, [as_of]))
     checked = 0
     for business_id, fiscal_start in businesses:
         events = [
@@ -352,7 +495,12 @@ def test_demo_nrr_and_logo_retention_match_an_independent_computation(demo_wareh
             end = as_of - timedelta(days=365 * k)
             start = end - timedelta(days=364)
             expected[("ttm", end)] = _ratios(
-                events, start, end, start - timedelta(days=365), start - timedelta(days=1)
+                events,
+                start,
+                end,
+                start - timedelta(days=365),
+                start - timedelta(days=1),
+                data_starts[business_id],
             )
         # fiscal years: complete ones, from the one holding the first sale.
         year = first_day.year if first_day.month >= fiscal_start else first_day.year - 1
@@ -363,7 +511,12 @@ def test_demo_nrr_and_logo_retention_match_an_independent_computation(demo_wareh
                 break
             previous_start = date(year - 1, fiscal_start, 1)
             expected[("fiscal_year", end)] = _ratios(
-                events, start, end, previous_start, start - timedelta(days=1)
+                events,
+                start,
+                end,
+                previous_start,
+                start - timedelta(days=1),
+                data_starts[business_id],
             )
             year += 1
         got = {

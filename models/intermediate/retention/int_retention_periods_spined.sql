@@ -7,6 +7,10 @@
     `ttm` periods are 365-day windows ending at the as-of date and every 365 days
     before it (period_number 0, -1, -2, ...), at least three of them: the same window
     as customer_sheet.ttm_sales and prev_ttm_sales.
+
+    Each period says how much of it, and of the period before it (the base a
+    retention ratio divides by), the data covers: the export starts on the business's
+    first document, often in the middle of a period (DECISIONLOG.md).
 -#}
 with
 
@@ -25,6 +29,24 @@ customer_months as (
 sales_events as (
 
     select * from {{ ref('int_sales_events_unioned') }}
+
+),
+
+invoices as (
+
+    select * from {{ ref('stg_invoices') }}
+
+),
+
+credit_notes as (
+
+    select * from {{ ref('stg_credit_notes') }}
+
+),
+
+payments as (
+
+    select * from {{ ref('stg_payments') }}
 
 ),
 
@@ -92,7 +114,9 @@ first_months as (
         period_grain,
         period_number,
         {{ period_start_date('period_number', grain) }} as period_start_date,
-        {{ period_end_date('period_number', grain) }} as period_end_date
+        {{ period_end_date('period_number', grain) }} as period_end_date,
+        {{ period_start_date('period_number - 1', grain) }} as base_start_date,
+        {{ period_end_date('period_number - 1', grain) }} as base_end_date
 
     from {{ grain.name }}_periods
 
@@ -128,7 +152,17 @@ ttm_dated as (
             'day',
             '-365 * (counter.generated_number - 1)',
             'as_of.as_of_date'
-        ) }} as date) as period_end_date
+        ) }} as date) as period_end_date,
+        cast({{ dbt.dateadd(
+            'day',
+            '-365 * (counter.generated_number + 1) + 1',
+            'as_of.as_of_date'
+        ) }} as date) as base_start_date,
+        cast({{ dbt.dateadd(
+            'day',
+            '-365 * counter.generated_number',
+            'as_of.as_of_date'
+        ) }} as date) as base_end_date
 
     from first_sales
     cross join as_of
@@ -137,6 +171,48 @@ ttm_dated as (
     where counter.generated_number - 1
         <= cast(floor(first_sales.days_of_history / 365.0) as integer)
         or counter.generated_number <= 3
+
+),
+
+-- Where the business's data starts: its first dated document of any kind (an invoice
+-- or sales receipt, void or not, a credit note, a payment). Before that day the books
+-- are simply not in the export, which is not the same as no sales.
+documents as (
+
+    select
+        business_id,
+        invoice_date as document_date
+
+    from invoices
+
+    union all
+
+    select
+        business_id,
+        credit_note_date as document_date
+
+    from credit_notes
+
+    union all
+
+    select
+        business_id,
+        payment_date as document_date
+
+    from payments
+
+),
+
+data_starts as (
+
+    select
+        documents.business_id,
+        min(documents.document_date) as data_start_date
+
+    from documents
+    cross join as_of
+    where documents.document_date <= as_of.as_of_date
+    group by documents.business_id
 
 ),
 
@@ -154,14 +230,28 @@ final as (
 
     select
         ---------- keys
-        business_id,
-        period_grain,
-        cast(period_number as integer) as period_number,
+        unioned.business_id,
+        unioned.period_grain,
+        cast(unioned.period_number as integer) as period_number,
         ---------- dates
-        period_start_date,
-        period_end_date
+        unioned.period_start_date,
+        unioned.period_end_date,
+        data_starts.data_start_date,
+        ---------- coverage
+        {{ data_coverage(
+            'unioned.period_start_date',
+            'unioned.period_end_date',
+            'data_starts.data_start_date'
+        ) }} as data_coverage,
+        {{ data_coverage(
+            'unioned.base_start_date',
+            'unioned.base_end_date',
+            'data_starts.data_start_date'
+        ) }} as base_data_coverage
 
     from unioned
+    inner join data_starts
+        on unioned.business_id = data_starts.business_id
 
 )
 

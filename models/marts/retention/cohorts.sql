@@ -2,6 +2,9 @@
     Customers grouped by when they first bought (month, quarter or calendar year),
     followed period by period: how many still buy, what they spend, and what a
     customer of the cohort has brought in so far. Only complete periods appear.
+    `revenue` means what it means in revenue_retention: net sales of the customers
+    active in the period (above zero); a refund to a cohort customer who bought
+    nothing in the period is inactive_customer_net_sales, and net_sales holds both.
 -#}
 {%- set cohort_grains = calendar_grains()[:3] -%}
 with
@@ -69,7 +72,20 @@ member_periods as (
         customer_periods.period_number,
         sum(case when customer_periods.net_sales_home > 0 then 1 else 0 end)
             as active_customers,
-        sum(customer_periods.net_sales_home) as revenue
+        sum(
+            case
+                when customer_periods.net_sales_home > 0
+                    then customer_periods.net_sales_home
+                else 0
+            end
+        ) as revenue,
+        sum(
+            case
+                when customer_periods.net_sales_home > 0 then 0
+                else customer_periods.net_sales_home
+            end
+        ) as inactive_customer_net_sales,
+        sum(customer_periods.net_sales_home) as net_sales
 
     from members
     inner join customer_periods
@@ -94,12 +110,19 @@ grid as (
         cohort_sizes.cohort_period_number,
         cohort_sizes.cohort_customers,
         cohort_start.period_start_date as cohort_start_date,
+        -- Ratios divide by the cohort's first period: only when the data covers all
+        -- of it.
+        cohort_start.data_coverage = 1 as is_cohort_period_covered,
         periods.period_number,
         periods.period_start_date,
         periods.period_end_date,
+        periods.data_coverage,
         periods.period_number - cohort_sizes.cohort_period_number as period_offset,
         coalesce(member_periods.active_customers, 0) as active_customers,
-        coalesce(member_periods.revenue, 0) as revenue
+        coalesce(member_periods.revenue, 0) as revenue,
+        coalesce(member_periods.inactive_customer_net_sales, 0)
+            as inactive_customer_net_sales,
+        coalesce(member_periods.net_sales, 0) as net_sales
 
     from cohort_sizes
     -- The cohort's own period must be complete, or the cohort is not shown yet.
@@ -123,11 +146,11 @@ accumulated as (
 
     select
         grid.*,
-        sum(revenue) over (
+        sum(net_sales) over (
             partition by business_id, cohort_grain, cohort_period_number
             order by period_offset
             rows between unbounded preceding and current row
-        ) as cumulative_revenue,
+        ) as cumulative_net_sales,
         sum(case when period_offset = 0 then revenue else 0 end) over (
             partition by business_id, cohort_grain, cohort_period_number
         ) as first_period_revenue
@@ -149,24 +172,33 @@ final as (
         accumulated.period_end_date,
         ---------- attributes
         businesses.home_currency,
+        accumulated.data_coverage,
         ---------- customers
         cast(accumulated.cohort_customers as integer) as cohort_customers,
         cast(accumulated.active_customers as integer) as active_customers,
         ---------- amounts
         cast(accumulated.revenue as decimal(18, 2)) as revenue,
-        cast(accumulated.cumulative_revenue as decimal(18, 2)) as cumulative_revenue,
+        cast(accumulated.inactive_customer_net_sales as decimal(18, 2))
+            as inactive_customer_net_sales,
+        cast(accumulated.net_sales as decimal(18, 2)) as net_sales,
+        cast(accumulated.cumulative_net_sales as decimal(18, 2))
+            as cumulative_net_sales,
         cast(
-            accumulated.cumulative_revenue / accumulated.cohort_customers
+            accumulated.cumulative_net_sales / accumulated.cohort_customers
             as decimal(18, 2)
-        ) as cumulative_revenue_per_customer,
+        ) as cumulative_net_sales_per_customer,
         ---------- ratios
         cast(
-            1.0 * accumulated.active_customers / accumulated.cohort_customers
-            as decimal(18, 6)
+            case
+                when accumulated.is_cohort_period_covered
+                    then 1.0 * accumulated.active_customers
+                        / accumulated.cohort_customers
+            end as decimal(18, 6)
         ) as customer_retention,
         cast(
             case
-                when accumulated.first_period_revenue > 0
+                when accumulated.is_cohort_period_covered
+                    and accumulated.first_period_revenue > 0
                     then accumulated.revenue / accumulated.first_period_revenue
             end as decimal(18, 6)
         ) as revenue_retention

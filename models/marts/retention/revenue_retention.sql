@@ -85,6 +85,10 @@ filled as (
         periods.period_number,
         periods.period_start_date,
         periods.period_end_date,
+        periods.data_coverage,
+        -- A ratio needs its base period (the one before) wholly in the data: the first
+        -- days of an export compared with a whole period would read as 8x growth.
+        periods.base_data_coverage = 1 as is_base_covered,
         {% for column in [
             'starting_customers', 'retained_customers', 'churned_customers',
             'new_customers', 'reactivated_customers', 'active_customers',
@@ -115,6 +119,7 @@ final as (
         filled.period_start_date,
         ---------- attributes
         businesses.home_currency,
+        filled.data_coverage,
         ---------- customers
         cast(filled.starting_customers as integer) as starting_customers,
         cast(filled.retained_customers as integer) as retained_customers,
@@ -136,19 +141,19 @@ final as (
         ---------- ratios
         cast(
             case
-                when filled.starting_customers > 0
+                when filled.is_base_covered and filled.starting_customers > 0
                     then 1.0 * filled.retained_customers / filled.starting_customers
             end as decimal(18, 6)
         ) as logo_retention,
         cast(
             case
-                when filled.starting_customers > 0
+                when filled.is_base_covered and filled.starting_customers > 0
                     then 1 - 1.0 * filled.retained_customers / filled.starting_customers
             end as decimal(18, 6)
         ) as logo_churn,
         cast(
             case
-                when filled.starting_revenue > 0
+                when filled.is_base_covered and filled.starting_revenue > 0
                     then (
                         filled.starting_revenue + filled.expansion_revenue
                         - filled.contraction_revenue - filled.churned_revenue
@@ -157,7 +162,7 @@ final as (
         ) as nrr,
         cast(
             case
-                when filled.starting_revenue > 0
+                when filled.is_base_covered and filled.starting_revenue > 0
                     then (
                         filled.starting_revenue
                         - filled.contraction_revenue - filled.churned_revenue
