@@ -45,6 +45,7 @@ from ledgerlens.demo.businesses import Business
 from ledgerlens.demo.dates import DAYS_PER_YEAR, END, MONTH_END, MONTH_START, N_MONTHS
 from ledgerlens.demo.intensity import monthly_intensity, retainer_months
 from ledgerlens.demo.population import Population, decline_ramp
+from ledgerlens.demo.purchases import FADE
 
 # A month either side of a day bound: purchases fall anywhere in their month.
 MARGIN_DAYS = 30
@@ -89,13 +90,13 @@ class PlantedTruth:
 
 
 def expected_year(
-    biz: Business, pop: Population, rate_scale: float
+    biz: Business, pop: Population, rate_scale: float, years_ago: int = 0
 ) -> tuple[np.ndarray, np.ndarray]:
     """Planted purchases and sales (in invoice-size units) expected in the year before
-    the as-of date: the intensity of the last 12 months times the invoice size of each
-    month, plus retainer bills and anchor purchases in that year."""
+    the as-of date (`years_ago` 1: the year before that): the intensity of its 12 months
+    times the invoice size of each month, plus retainer bills and anchor purchases."""
     intensity, _, _ = monthly_intensity(biz, pop, slice(None), rate_scale)
-    last_year = slice(N_MONTHS - 12, N_MONTHS)
+    last_year = slice(N_MONTHS - 12 * (years_ago + 1), N_MONTHS - 12 * years_ago)
     middle = (MONTH_START[last_year] + MONTH_END[last_year]) / 2
     size = (
         pop.invoice_size[:, None]
@@ -112,7 +113,7 @@ def expected_year(
     purchases += retainers
     sales += retainers * pop.invoice_size
     for anchor in (pop.first_anchor_day, pop.second_anchor_day):
-        recent = (anchor > END - 365) & (anchor >= 0)
+        recent = (anchor > END - 365 * (years_ago + 1)) & (anchor <= END - 365 * years_ago)
         purchases += recent
         sales += recent * pop.invoice_size
     return purchases, sales
@@ -245,11 +246,24 @@ def planted_truth(biz: Business, pop: Population, rate_scale: float) -> PlantedT
             f" {late_days}-day Late Payer bound"
         ),
     )
-    kept = pop.declined_rate_factor * pop.declined_size_factor
+    # Falling sales: the planted TTM sales against the planted prior year's.
+    _, prior_sales = expected_year(biz, pop, rate_scale, years_ago=1)
+    kept = sales / np.maximum(prior_sales, 1e-9)
     mark(
         (behaviour == DECLINER) & (kept > falling_share / MARGIN_RATIO),
         lambda i: (
             f"sales fell to {kept[i]:.0%} of the prior year's, near the"
+            f" {falling_share:.0%} bound of falling sales"
+        ),
+    )
+    # A fader's invoices shrink geometrically to FADE of the first over its window.
+    fader = behaviour == FADER
+    window_years = np.maximum(pop.active_until - pop.active_from, 1) / 365
+    fader_kept = FADE ** (1 / window_years)
+    mark(
+        fader & (fader_kept > falling_share / MARGIN_RATIO),
+        lambda i: (
+            f"sales fall to about {fader_kept[i]:.0%} of the year before's, near the"
             f" {falling_share:.0%} bound of falling sales"
         ),
     )
@@ -261,6 +275,13 @@ def planted_truth(biz: Business, pop: Population, rate_scale: float) -> PlantedT
     # Champions against the good customers: TTM sales and purchases against the business's
     # median customer, the bounds of M 5 and F 4.
     is_good = np.array([s == "Good" for s in segment]) & single
+    mark(
+        is_good & (kept < falling_share * MARGIN_RATIO),
+        lambda i: (
+            f"sales {kept[i]:.0%} of the prior year's, near the {falling_share:.0%}"
+            " bound of falling sales"
+        ),
+    )
     big = (sales_ratio > champion_sales / MARGIN_RATIO) & (
         purchase_ratio > champion_purchases / MARGIN_RATIO
     )
