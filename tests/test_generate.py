@@ -681,11 +681,12 @@ def test_clear_truth_is_on_its_side_of_the_bound(medium):
         group by t.business_id, t.customer_id, t.expected_segment""",
     )
     assert all((delay > 30) == (segment == "Late Payer") for segment, delay in late), late
-    # Every behaviour has clear customers; the ambiguous ones are a minority.
+    # Every behaviour but the fader has clear customers (a fader keeps 40-45% of its sales
+    # a year, near the halving: all ambiguous); the ambiguous ones are a minority.
     shares = _rows(
         medium,
         """select behaviour, avg(case when certainty = 'ambiguous' then 1.0 else 0 end)
-        from truth group by all""",
+        from truth where behaviour <> 'identical_total_fader' group by all""",
     )
     assert all(share < 0.75 for _, share in shares), shares
     assert (

@@ -40,9 +40,9 @@ from ledgerlens.demo.population import Population
 
 POISSON_SHARE = 0.35  # share of the purchase intensity that is Poisson noise
 # An identical-total fader's last invoice is this share of its first (sizes fall
-# geometrically): over its three to four years, each year's sales are below 0.3 of the
-# year before's, well under the halving that defines falling sales.
-FADE = 0.01
+# geometrically over its three to four years: each year's sales about 0.4-0.45 of the
+# year before's, before the one-unit floors of quantities lift the smallest invoices).
+FADE = 0.04
 
 
 @dataclass

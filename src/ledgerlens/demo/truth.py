@@ -55,6 +55,9 @@ MARGIN_DELAY_DAYS = 8
 # Realised purchases and sales of a year wander about 30% from their planted expectation
 # (Poisson counts of a dozen or two purchases, lognormal invoice sizes).
 MARGIN_RATIO = 1.3
+# A silence counted in purchase cycles: the rules' cycle is the customer's realised mean
+# gap, which wanders further from the planted one (seasons, the Poisson share of purchases).
+MARGIN_CYCLES = 1.6
 
 CLEAR, AMBIGUOUS = "clear", "ambiguous"
 TRUTH_COLUMNS = ("business_id", "customer_id", "behaviour", "expected_segment", "certainty", "note")
@@ -232,7 +235,7 @@ def planted_truth(biz: Business, pop: Population, rate_scale: float) -> PlantedT
         lambda i: f"silent for {silence[i]} days: not yet long inactive",
     )
     mark(
-        quiet & (silence < slipping_cycles * cycle_days * MARGIN_RATIO),
+        quiet & (silence < slipping_cycles * cycle_days * MARGIN_CYCLES),
         lambda i: (
             f"silent for {silence[i]} days, near {slipping_cycles} of its"
             f" {cycle_days[i]:.0f}-day purchase cycles"
