@@ -142,3 +142,32 @@ def test_each_bad_row_lands_in_quarantine_with_its_rule(loaded):
 def test_messy_needs_csv(tmp_path):
     with pytest.raises(ValueError, match="csv"):
         generate(tmp_path, seed=7, lines=2_000, fmt="parquet", messy=True)
+
+
+@pytest.mark.slow
+def test_a_messy_demo_runs_and_reports_every_rule(tmp_path):
+    """The whole pipeline on messy data: the run succeeds (quarantined rows warn, never
+    stop it), and the data quality report shows every rule, with at least the rows written
+    for it (rows that fell with a parent add to the unknown_* rules)."""
+    from orchestration.run import run_pipeline
+
+    from tests.conftest import query
+
+    data = tmp_path / "data"
+    generate(data, seed=7, lines=LINES, messy=True)
+    warehouse = tmp_path / "w.duckdb"
+    summary = run_pipeline(data, warehouse)
+    assert summary.success, summary.failures
+    written = Counter(
+        row[2] for row in query(warehouse, f"select * from read_csv('{data}/truth/messy_rows.csv')")
+    )
+    reported = dict(
+        query(
+            warehouse,
+            "select rule, sum(rows_quarantined) from marts.data_quality_report group by rule",
+        )
+    )
+    assert set(reported) == LOADER_RULES
+    for rule, count in written.items():
+        assert reported[rule] >= count, rule
+    assert any("rows quarantined" in problem for problem in summary.problems)
