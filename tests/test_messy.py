@@ -139,6 +139,14 @@ def test_each_bad_row_lands_in_quarantine_with_its_rule(loaded):
     assert set(rules_seen) == LOADER_RULES
 
 
+def test_messy_files_are_reproducible(loaded, tmp_path):
+    root, _, _ = loaded
+    generate(tmp_path / "again", seed=7, lines=LINES, messy=True)
+    for path in sorted((root / "messy").rglob("*.csv")):
+        again = tmp_path / "again" / path.relative_to(root / "messy")
+        assert path.read_bytes() == again.read_bytes(), path.name
+
+
 def test_messy_needs_csv(tmp_path):
     with pytest.raises(ValueError, match="csv"):
         generate(tmp_path, seed=7, lines=2_000, fmt="parquet", messy=True)

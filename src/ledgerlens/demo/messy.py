@@ -146,7 +146,8 @@ def write_messy_rows(out: str | Path, rng: np.random.Generator) -> dict[str, int
     the clean ones."""
     out = Path(out)
     tables = {name: _read(out / f"{name}.csv", name) for name in CHANGES}
-    truth = list(csv.DictReader(open(out / "truth" / "planted_customers.csv", encoding="utf-8")))
+    with open(out / "truth" / "planted_customers.csv", encoding="utf-8", newline="") as handle:
+        truth = list(csv.DictReader(handle))
     # Customers quarantined here are one-off buyers: their few documents fall with them.
     one_off = {
         (r["business_id"], r["customer_id"]) for r in truth if r["behaviour"] == "one_off_small"
@@ -158,28 +159,31 @@ def write_messy_rows(out: str | Path, rng: np.random.Generator) -> dict[str, int
     }
 
     def eligible(table: _Table) -> np.ndarray:
-        """Rows whose parents (customer, invoice, payment) are all untouched."""
-        ok = []
-        for i, row in enumerate(table.rows):
-            business = row[0]
-            if "customer_id" in table.header.split(",") and table.name != "customers":
-                if (business, row[table.column("customer_id")]) in rejected["customers"]:
-                    continue
-            if table.name in ("invoice_lines", "payment_allocations", "credit_notes"):
-                invoice = row[table.column("invoice_id")]
-                if (business, invoice) in rejected["invoices"]:
-                    continue
-            if table.name == "payment_allocations":
-                if (business, row[table.column("payment_id")]) in rejected["payments"]:
-                    continue
-            if table.name == "customers" and (business, row[1]) not in one_off:
-                continue
-            ok.append(i)
-        return np.array(ok, np.int64)
+        """Rows whose parents (customer, invoice, payment) are all untouched; for the
+        customers table, the one-off buyers."""
+        columns = table.header.split(",")
+        if table.name == "customers":
+            return np.array(
+                [i for i, row in enumerate(table.rows) if (row[0], row[1]) in one_off], np.int64
+            )
+        checks = [
+            (columns.index(column), rejected[parent])
+            for column, parent in (
+                ("customer_id", "customers"),
+                ("invoice_id", "invoices"),
+                ("payment_id", "payments"),
+            )
+            if column in columns and parent != table.name
+        ]
+        return np.array(
+            [
+                i
+                for i, row in enumerate(table.rows)
+                if not any((row[0], row[position]) in keys for position, keys in checks)
+            ],
+            np.int64,
+        )
 
-    invoice_currency = {}
-    for row in tables["invoices"].rows:
-        invoice_currency[(row[0], row[1])] = row[tables["invoices"].column("currency")]
     customers_by_business: dict[str, list[str]] = {}
     for row in tables["customers"].rows:
         customers_by_business.setdefault(row[0], []).append(row[1])
