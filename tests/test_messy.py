@@ -179,3 +179,22 @@ def test_a_messy_demo_runs_and_reports_every_rule(tmp_path):
     for rule, count in written.items():
         assert reported[rule] >= count, rule
     assert any("rows quarantined" in problem for problem in summary.problems)
+
+
+def test_the_run_summary_shows_the_counts_beside_a_long_list_of_rules():
+    """A messy export breaks many rules per table; the list wraps instead of squeezing the
+    loaded and quarantined counts out of the 120-column summary."""
+    from orchestration.run import RunSummary, TableLoad
+
+    from ledgerlens.cli import render
+
+    rules = {rule: 7 for rule in sorted(LOADER_RULES)[:9]}  # 9 rules, 7 rows each = 63
+    summary = RunSummary(
+        success=True,
+        seconds=1.0,
+        loads=[TableLoad("invoice_lines", "invoice_lines.csv", 20_450, 63, rules)],
+    )
+    with render.console.capture() as captured:
+        render.print_run(summary)
+    text = captured.get()
+    assert "invoice_lines" in text and "20,450" in text and " 63 " in text, text

@@ -13,10 +13,11 @@ How it works, per business (the module that does each step in brackets):
 * A customer population is drawn: every customer gets one behaviour [behaviours] and a
   handful of parameters: active window, purchase rate, invoice size, trends, payment
   habit or planted delay, drifts and pauses [population]; each behaviour's parameters
-  are drawn across the bound that defines its segment. Each business gets at least one customer of every behaviour; the
-  population grows with `lines`, and its purchase rates are calibrated so the expected
-  number of invoice lines lands near the target [intensity]. Customers get ids, names,
-  reps, channels, parents and referrals [customers].
+  are drawn across the bound that defines its segment. Each business gets at least one
+  customer of every behaviour; the population grows with `lines`, and its purchase rates
+  are calibrated so the expected number of invoice lines lands near the target
+  [intensity]. Customers get ids, names, reps, channels, parents and referrals
+  [customers].
 * Customers are processed in blocks (bounded memory) [generator, documents]. For a
   block, purchases come from a customers x months grid of intensities (trend x
   seasonality x active window), partly spread regularly and partly Poisson, plus forced
