@@ -148,8 +148,14 @@ def test_messy_files_are_reproducible(loaded, tmp_path):
 
 
 def test_messy_needs_csv(tmp_path):
+    from ledgerlens.cli import main
+
     with pytest.raises(ValueError, match="csv"):
         generate(tmp_path, seed=7, lines=2_000, fmt="parquet", messy=True)
+    # The command says so in one line (exit code 2) and writes nothing.
+    out = tmp_path / "cli"
+    assert main(["generate", "--out", str(out), "--messy", "--format", "parquet"]) == 2
+    assert not out.exists()
 
 
 @pytest.mark.slow

@@ -30,6 +30,9 @@ def _progress(started: float):
 def cmd_generate(args: argparse.Namespace) -> int:
     from ledgerlens.demo import generate
 
+    if args.messy and args.format != "csv":
+        render.console.print("[red]error:[/red] --messy writes bad rows as text: use --format csv")
+        return 2
     started = time.perf_counter()
     render.console.print(
         f"Generating demo data into [bold]{args.out}[/bold] "
