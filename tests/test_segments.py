@@ -8,27 +8,44 @@ import pytest
 from orchestration.run import run_pipeline
 
 from ledgerlens.demo import generate
+from ledgerlens.demo.evaluation import format_scores, segment_scores
 from tests.conftest import query
 
 pytestmark = pytest.mark.slow
 
-# The segment a planted behaviour should land in. The pairs: an annual prepayer and a
-# monthly payer of the same yearly total land together; of two customers with the same
-# total, the grower stays Good and the fader needs attention.
-EXPECTED = {
-    "steady_champion": "Champion",
-    "steady_good": "Good",
-    "growing_newcomer": "Promising",
-    "gone_quiet_big_buyer": "Don't Lose Them",
-    "decliner": "Give Attention",
-    "one_off_small": "Possible Mismatch",
-    "sleeper": "Hibernating",
-    "chronic_late_payer": "Late Payer",
-    "unpaid_new": "New",
-    "annual_prepayer": "Good",
-    "monthly_payer": "Good",
-    "identical_total_grower": "Good",
-    "identical_total_fader": "Give Attention",
+# Precision and recall per expected segment that the planted customers reach, at least,
+# counting only customers whose planted truth is clear (`ledgerlens.demo.truth`: a
+# customer planted within a margin of a segment's bound on the as-of date is ambiguous).
+# Measured with the segment rules of 2026-12-01 (see the DECISIONLOG entry "The demo's
+# planted truth ..."): the floors are the lower of the two seeds' figures minus 0.10.
+# Why 0.10: the figures are exact for a seed, but a segment holds 15 to 300 clear
+# customers here, so one customer is up to 0.07 of a segment's figure; the margin lets a
+# harmless change (a rounding, a tie broken another way) move one or two customers
+# without failing, while a rule that loses a segment's behaviour still fails.
+# Measured (precision / recall, clear customers planted): seed 7, 100,000 lines, all four
+# businesses; seed 11, 60,000 lines, summit and rheinland:
+#   Champion           0.89 / 0.98 (42)    0.87 / 1.00 (33)
+#   Don't Lose Them    1.00 / 1.00 (26)    1.00 / 1.00 (16)
+#   Give Attention     0.52 / 1.00 (17)    0.48 / 1.00 (16)
+#   Good               1.00 / 0.93 (296)   1.00 / 0.90 (229)
+#   Hibernating        1.00 / 1.00 (67)    1.00 / 1.00 (51)
+#   Late Payer         1.00 / 1.00 (51)    1.00 / 1.00 (37)
+#   New                1.00 / 1.00 (16)    1.00 / 1.00 (9)
+#   Possible Mismatch  1.00 / 1.00 (130)   1.00 / 1.00 (95)
+#   Promising          1.00 / 1.00 (44)    1.00 / 1.00 (38)
+# Give Attention's precision is low for a reason the rules own: steady customers with a
+# handful of large invoices a year halve their TTM sales by chance (and the falling-sales
+# rule needs only 4 prior-year purchases).
+FLOORS = {  # segment: (precision, recall)
+    "Champion": (0.76, 0.87),
+    "Don't Lose Them": (0.90, 0.90),
+    "Give Attention": (0.38, 0.90),
+    "Good": (0.90, 0.80),
+    "Hibernating": (0.90, 0.90),
+    "Late Payer": (0.90, 0.90),
+    "New": (0.90, 0.90),
+    "Possible Mismatch": (0.90, 0.90),
+    "Promising": (0.90, 0.90),
 }
 
 
@@ -46,30 +63,32 @@ def test_planted_behaviours_land_in_their_segments(tmp_path, seed, lines, busine
     warehouse = tmp_path / "w.duckdb"
     summary = run_pipeline(data, warehouse)
     assert summary.success, summary.failures
+    truth = data / "truth" / "planted_customers.csv"
+    scores = {score.segment: score for score in segment_scores(warehouse, truth)}
+    print(f"\nseed {seed}, {lines:,} lines:\n{format_scores(list(scores.values()))}")
+    for segment, (precision, recall) in FLOORS.items():
+        score = scores[segment]
+        assert score.planted >= 5, (segment, score)  # enough clear customers to judge by
+        assert score.precision is not None and score.precision >= precision, (segment, score)
+        assert score.recall >= recall, (segment, score)
+    # The precision and recall computed here by hand, on the raw join, agree.
     rows = query(
         warehouse,
-        f"select truth.behaviour, sheet.segment"
-        f" from read_csv('{data}/truth/planted_customers.csv') as truth"
-        " left join marts.customer_sheet as sheet using (business_id, customer_id)",
+        f"select truth.expected_segment, sheet.segment"
+        f" from read_csv('{truth}') as truth"
+        " left join marts.customer_sheet as sheet using (business_id, customer_id)"
+        " where truth.certainty = 'clear'",
     )
-    pairs = Counter((EXPECTED[behaviour], segment) for behaviour, segment in rows)
-    total = sum(pairs.values())
-    correct = sum(n for (want, got), n in pairs.items() if want == got)
-    print(f"\nseed {seed}, {lines:,} lines: accuracy {correct / total:.3f} ({correct}/{total})")
-    for segment in sorted(set(EXPECTED.values())):
-        true_positive = pairs[(segment, segment)]
-        predicted = sum(n for (_, got), n in pairs.items() if got == segment)
-        actual = sum(n for (want, _), n in pairs.items() if want == segment)
-        print(
-            f"  {segment:18s} precision {true_positive / max(predicted, 1):.2f}"
-            f"  recall {true_positive / max(actual, 1):.2f}  ({actual} planted)"
-        )
-    assert correct / total >= 0.9
+    pairs = Counter(rows)
+    for segment, score in scores.items():
+        assert score.correct == pairs[(segment, segment)]
+        assert score.planted == sum(n for (want, _), n in pairs.items() if want == segment)
+        assert score.found == sum(n for (_, got), n in pairs.items() if got == segment)
     # the pairs the issue names explicitly
     by_customer = query(
         warehouse,
         f"select truth.behaviour, sheet.segment, sheet.m_score"
-        f" from read_csv('{data}/truth/planted_customers.csv') as truth"
+        f" from read_csv('{truth}') as truth"
         " join marts.customer_sheet as sheet using (business_id, customer_id)"
         " where truth.behaviour in ('annual_prepayer', 'monthly_payer',"
         " 'identical_total_grower', 'identical_total_fader')",

@@ -30,6 +30,9 @@ def _progress(started: float):
 def cmd_generate(args: argparse.Namespace) -> int:
     from ledgerlens.demo import generate
 
+    if args.messy and args.format != "csv":
+        render.console.print("[red]error:[/red] --messy writes bad rows as text: use --format csv")
+        return 2
     started = time.perf_counter()
     render.console.print(
         f"Generating demo data into [bold]{args.out}[/bold] "
@@ -42,6 +45,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
         fmt=args.format,
         progress=_progress(started),
         businesses=args.businesses.split(",") if args.businesses else None,
+        messy=args.messy,
     )
     render.print_generated(counts, started)
     return 0
@@ -160,6 +164,14 @@ def build_parser() -> argparse.ArgumentParser:
             help=f"comma-separated subset of the demo businesses ({DEMO_BUSINESSES}); default all",
         )
 
+    def add_messy_option(command: argparse.ArgumentParser) -> None:
+        command.add_argument(
+            "--messy",
+            action="store_true",
+            help="also write a few bad rows per thousand (at least one per loader rule, listed "
+            "in truth/messy_rows.csv), so the run shows the quarantine; CSV only",
+        )
+
     def add_run_options(command: argparse.ArgumentParser, data_required: bool) -> None:
         command.add_argument(
             "--data",
@@ -190,6 +202,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     generate.add_argument("--out", required=True, help="folder to write into")
     add_generate_options(generate)
+    add_messy_option(generate)
     generate.set_defaults(func=cmd_generate)
 
     run = commands.add_parser(
@@ -205,6 +218,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add_run_options(demo, data_required=False)
     add_generate_options(demo)
+    add_messy_option(demo)
     demo.set_defaults(func=cmd_demo)
 
     ui = commands.add_parser(

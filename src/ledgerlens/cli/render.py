@@ -59,6 +59,9 @@ def print_run(summary) -> None:
     from ledgerlens.report import read_run_report
 
     loads = new_table("Raw files loaded", "table", ">loaded", ">quarantined", "rules broken")
+    # A messy export breaks many rules per table: the list wraps rather than squeezing the
+    # table names and counts out of the line.
+    loads.columns[-1].no_wrap = False
     for load in summary.loads:
         rules = ", ".join(f"{rule} {count:,}" for rule, count in load.quarantined_by_rule.items())
         loads.add_row(load.table, f"{load.rows_loaded:,}", f"{load.rows_quarantined:,}", rules)

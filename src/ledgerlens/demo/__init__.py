@@ -2,17 +2,22 @@
 
 `generate()` writes one file per contract table (`ledgerlens.contract.TABLES`, columns in
 contract order) plus `truth/planted_customers.csv`, the behaviour every customer was
-generated with, so the warehouse's customer intelligence can be checked against it.
+generated with, the segment it means on the as-of date and whether that is clear or
+ambiguous [truth], so the warehouse's segments can be checked against it [evaluation].
+With `messy=True` it then writes a few bad rows per thousand into the CSV files, listed
+in `truth/messy_rows.csv` [messy].
 
 How it works, per business (the module that does each step in brackets):
 
 * The business's shape is data: catalogue, prices, terms, seasonality [businesses].
 * A customer population is drawn: every customer gets one behaviour [behaviours] and a
   handful of parameters: active window, purchase rate, invoice size, trends, payment
-  habit [population]. Each business gets at least one customer of every behaviour; the
-  population grows with `lines`, and its purchase rates are calibrated so the expected
-  number of invoice lines lands near the target [intensity]. Customers get ids, names,
-  reps, channels, parents and referrals [customers].
+  habit or planted delay, drifts and pauses [population]; each behaviour's parameters
+  are drawn across the bound that defines its segment. Each business gets at least one
+  customer of every behaviour; the population grows with `lines`, and its purchase rates
+  are calibrated so the expected number of invoice lines lands near the target
+  [intensity]. Customers get ids, names, reps, channels, parents and referrals
+  [customers].
 * Customers are processed in blocks (bounded memory) [generator, documents]. For a
   block, purchases come from a customers x months grid of intensities (trend x
   seasonality x active window), partly spread regularly and partly Poisson, plus forced

@@ -22,6 +22,8 @@ BEHAVIOURS = (
     "monthly_payer",
     "identical_total_grower",
     "identical_total_fader",
+    "turned_late_payer",
+    "returner",
 )
 (
     CHAMPION,
@@ -37,14 +39,17 @@ BEHAVIOURS = (
     MONTHLY,
     GROWER,
     FADER,
+    TURNED_LATE,
+    RETURNER,
 ) = range(len(BEHAVIOURS))
 
 # Share of a business's (nominal) customer count per single behaviour; the planted
 # pairs (prepayer + monthly payer, fader + grower) add PAIR_SHARE pairs of each kind.
-# Every behaviour gets at least one customer.
+# Every behaviour gets at least one customer. Two behaviours drift: a good payer who
+# turns late, and a customer who comes back after a long gap.
 SINGLE_SHARES = {
     CHAMPION: 0.05,
-    GOOD: 0.36,
+    GOOD: 0.28,
     NEWCOMER: 0.07,
     GONE_QUIET: 0.04,
     DECLINER: 0.07,
@@ -52,6 +57,8 @@ SINGLE_SHARES = {
     SLEEPER: 0.10,
     LATE: 0.07,
     UNPAID: 0.03,
+    TURNED_LATE: 0.04,
+    RETURNER: 0.04,
 }
 PAIR_SHARE = 0.01
 
@@ -65,8 +72,12 @@ RATE_FLOOR = {
     DECLINER: 1.0,
     SLEEPER: 0.25,
     LATE: 0.3,
+    TURNED_LATE: 0.3,
+    RETURNER: 0.3,
 }
 
 # Payment habits: when a customer pays relative to the due date (see `settlement.py`),
 # from the most to the least punctual (settlement compares them: `> PAYS_ON_TIME`).
+# Customers with a planted mean delay (`Population.delay_mean`) pay around it instead,
+# with noise and the odd slipped invoice.
 PAYS_EARLY, PAYS_ON_TIME, PAYS_NORMALLY, PAYS_LATE, NEVER_PAYS = range(5)

@@ -1,5 +1,5 @@
 """Customer records: ids, names, sales reps, acquisition channels, parents and referrals,
-and the `customers` table and truth rows built from them.
+and the `customers` table built from them.
 
 Customer ids follow creation order (C00001 was created first), whereas the population
 keeps the order it was drawn in; `CustomerAttributes.order` maps one to the other.
@@ -13,7 +13,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ledgerlens.demo.behaviours import BEHAVIOURS, CHAMPION, DECLINER, GOOD, LATE, NEWCOMER
+from ledgerlens.demo.behaviours import CHAMPION, DECLINER, GOOD, LATE, NEWCOMER
 from ledgerlens.demo.businesses import Business
 from ledgerlens.demo.ids import padded_ids
 from ledgerlens.demo.population import Population
@@ -133,15 +133,3 @@ def customers_columns(
         "parent_customer_id": customer_ids(attrs.parent[order]),
         "referred_by_customer_id": customer_ids(attrs.referred_by[order]),
     }
-
-
-def truth_table(biz: Business, pop: Population, attrs: CustomerAttributes) -> pa.Table:
-    """The planted behaviour of every customer, in customer-id order."""
-    index = pa.array(attrs.order)
-    return pa.table(
-        {
-            "business_id": pa.repeat(biz.business_id, pop.size),
-            "customer_id": pc.take(attrs.ids, index),
-            "behaviour": pc.take(pa.array(BEHAVIOURS), pa.array(pop.behaviour[attrs.order])),
-        }
-    )

@@ -77,6 +77,10 @@ def write_block(
         * (1.0 + 0.5 * (seasonality - 1.0))
         * lognormal_noise(rng, biz.invoice_size_sigma, n)
     )
+    # Now and then a regular order is much bigger than usual (a stock-up, an extra project).
+    size = np.where(
+        (rng.random(n) < 0.02) & (schedule.kind == REGULAR_ORDER), size * rng.uniform(2, 4, n), size
+    )
     size = np.where(schedule.size >= 0, schedule.size, size)
     kind = np.where((schedule.kind == REGULAR_ORDER) & (size < 0.5), SMALL_ORDER, schedule.kind)
 

@@ -14,12 +14,14 @@ import numpy as np
 import pyarrow as pa
 
 from ledgerlens.demo.businesses import BUSINESSES, Business
-from ledgerlens.demo.customers import customers_columns, draw_customer_attributes, truth_table
+from ledgerlens.demo.customers import customers_columns, draw_customer_attributes
 from ledgerlens.demo.documents import write_block
 from ledgerlens.demo.exchange_rates import daily_exchange_rates
 from ledgerlens.demo.ids import DocumentCounters
 from ledgerlens.demo.intensity import calibrate_rate_scale, expected_lines
+from ledgerlens.demo.messy import write_messy_rows
 from ledgerlens.demo.population import draw_population
+from ledgerlens.demo.truth import planted_truth, truth_table
 from ledgerlens.demo.writing import Integers, TableWriters, Text, TruthWriter
 
 BLOCK_LINES = 250_000  # target invoice lines per block of customers
@@ -34,6 +36,7 @@ def generate(
     fmt: str = "csv",
     progress: Callable[[str], None] | None = None,
     businesses: Sequence[str] | None = None,
+    messy: bool = False,
 ) -> dict[str, int]:
     """Write the demo raw files to `out_dir`; return rows written per contract table.
 
@@ -41,7 +44,8 @@ def generate(
     `lines` shared among them: another business mix for the same seed.
 
     Files: `<table>.csv` (or `.parquet`) per contract table and
-    `truth/planted_customers.csv` (business_id, customer_id, behaviour). The same seed
+    `truth/planted_customers.csv` (business_id, customer_id, behaviour, expected_segment,
+    certainty `clear` or `ambiguous`, note: see `truth.py`). The same seed
     and arguments give byte-identical files. `lines` is the approximate number of
     invoice lines (within a few percent from about 20,000 up).
     """
@@ -49,6 +53,8 @@ def generate(
         raise ValueError(f"fmt must be 'csv' or 'parquet', not {fmt!r}")
     if lines < 0:
         raise ValueError("lines must be >= 0")
+    if messy and fmt != "csv":
+        raise ValueError("messy rows need text: use fmt='csv'")
     known = [b.business_id for b in BUSINESSES]
     chosen = list(businesses) if businesses else known
     unknown = sorted(set(chosen) - set(known))
@@ -63,6 +69,7 @@ def generate(
     (out / "truth").mkdir(parents=True, exist_ok=True)
     root = np.random.default_rng(seed)
     fx_rng, *business_rngs = root.spawn(1 + len(BUSINESSES))
+    (messy_rng,) = root.spawn(1)  # spawned after the others: the clean rows do not move
     exchange_rates = daily_exchange_rates(fx_rng)
 
     writers = TableWriters(out, fmt)
@@ -91,8 +98,13 @@ def generate(
             truth.close()
     finally:
         writers.close()
+    counts = dict(writers.counts)
+    if messy:
+        for table, extra in write_messy_rows(out, messy_rng).items():
+            counts[table] += extra
+        say("bad rows written: truth/messy_rows.csv lists them")
     say(f"done: {writers.counts['invoice_lines']:,} invoice lines")
-    return dict(writers.counts)
+    return counts
 
 
 def _generate_business(
@@ -117,7 +129,7 @@ def _generate_business(
     rate_scale = calibrate_rate_scale(biz, pop, target_lines)
     attrs = draw_customer_attributes(biz, pop, attributes_rng)
     writers.write("customers", customers_columns(biz, pop, attrs))
-    truth.write(truth_table(biz, pop, attrs))
+    truth.write(truth_table(biz, pop, attrs.order, attrs.ids, planted_truth(biz, pop, rate_scale)))
 
     blocks = split_into_blocks(expected_lines(biz, pop, rate_scale), pop.n_paired)
     counters = DocumentCounters()

@@ -48,8 +48,15 @@ def monthly_intensity(
     )
     seasonality = np.array(biz.seasonality)[CALENDAR_MONTH]
     rate = np.maximum(pop.purchase_rate[rows] * rate_scale, pop.rate_floor[rows])
+    # A pause covers whole months: nothing is bought in them.
+    active_days = np.where(_paused(pop, rows), 0, active_days)
     intensity = rate[:, None] * seasonality * trend * (active_days / MONTH_LENGTH)
     return intensity, first_day, active_days
+
+
+def _paused(pop: Population, rows: slice) -> np.ndarray:
+    """Customer x month: does the month fall inside the customer's pause?"""
+    return (MONTH_START >= pop.pause_from[rows, None]) & (MONTH_END <= pop.pause_until[rows, None])
 
 
 def retainer_months(pop: Population, rows: slice) -> np.ndarray:
@@ -58,6 +65,7 @@ def retainer_months(pop: Population, rows: slice) -> np.ndarray:
         (MONTH_START >= pop.active_from[rows, None])
         & (MONTH_START <= pop.active_until[rows, None])
         & pop.has_retainer[rows, None]
+        & ~_paused(pop, rows)
     )
 
 

@@ -33,8 +33,10 @@ from ledgerlens.demo.behaviours import (
     PAYS_ON_TIME,
     PREPAYER,
     RATE_FLOOR,
+    RETURNER,
     SINGLE_SHARES,
     SLEEPER,
+    TURNED_LATE,
     UNPAID,
 )
 from ledgerlens.demo.businesses import Business
@@ -67,6 +69,17 @@ class Population:
     declined_rate_factor: np.ndarray  # purchase rate factor once declined
     declined_size_factor: np.ndarray  # invoice size factor once declined
     payment_habit: np.ndarray  # PAYS_EARLY .. NEVER_PAYS
+    # Planted payment delay in days after the due date (NaN: the habit decides), its
+    # per-invoice spread, and a drift: invoices due from drift_day on are paid around
+    # drifted_delay_mean instead (a good payer who turns late).
+    delay_mean: np.ndarray
+    delay_sd: np.ndarray
+    drift_day: np.ndarray
+    drifted_delay_mean: np.ndarray
+    # A pause in buying (a customer who comes back): no purchases in the whole months
+    # from pause_from to pause_until (NO_DECLINE: none).
+    pause_from: np.ndarray
+    pause_until: np.ndarray
     receipt_probability: np.ndarray  # chance a purchase is a sales receipt (paid on the spot)
     is_protected: np.ndarray  # no voids, credit notes or partial payments
     scheduled_purchases: np.ndarray  # identical-total pairs: purchases of the fader
@@ -132,6 +145,12 @@ def draw_population(biz: Business, rng: np.random.Generator, n: int) -> Populati
         declined_rate_factor=np.ones(size),
         declined_size_factor=np.ones(size),
         payment_habit=np.full(size, PAYS_NORMALLY, np.int64),
+        delay_mean=np.full(size, np.nan),
+        delay_sd=np.zeros(size),
+        drift_day=np.full(size, NO_DECLINE, np.int64),
+        drifted_delay_mean=np.full(size, np.nan),
+        pause_from=np.full(size, NO_DECLINE, np.int64),
+        pause_until=np.full(size, NO_DECLINE, np.int64),
         receipt_probability=np.zeros(size),
         is_protected=np.zeros(size, bool),
         scheduled_purchases=np.zeros(size, np.int64),
@@ -164,25 +183,43 @@ def _members(pop: Population, behaviour: int) -> tuple[np.ndarray, int]:
     return mask, int(mask.sum())
 
 
+def _punctual_delays(rng: np.random.Generator, k: int) -> np.ndarray:
+    """Mean days after the due date of customers who pay on time: mostly within a few
+    days, a long tail (exponential, mean 3) reaching the late payers' range."""
+    return np.minimum(rng.exponential(3.0, k), 30.0)
+
+
+def _delay_spread(mean: np.ndarray) -> np.ndarray:
+    """Per-invoice spread of a planted delay: a few days, more for slower payers."""
+    return 2.5 + 0.2 * np.abs(mean)
+
+
 def _draw_single_behaviours(pop: Population, rng: np.random.Generator) -> None:
+    """Behaviours drawn from overlapping distributions: each range straddles the bound
+    that defines its segment, so some customers of every behaviour sit near or across a
+    threshold on the as-of date (the truth file marks them ambiguous, `truth.py`)."""
     u = uniform_integers
 
-    # Champions: active throughout, frequent, big, growing, pay early.
+    # Champions: active throughout, frequent, big, growing, pay early; their rate and
+    # size spread into the good customers' range.
     m, k = _members(pop, CHAMPION)
     pop.active_from[m] = START + u(rng, 0, 20, k)
     pop.first_anchor_day[m] = pop.active_from[m]
     pop.second_anchor_day[m] = END - u(rng, 0, 20, k)
-    pop.purchase_rate[m] = 2.6 * rng.lognormal(0, 0.15, k)
-    pop.invoice_size[m] = 2.4 * rng.lognormal(0, 0.15, k)
+    pop.purchase_rate[m] = 2.6 * rng.lognormal(0, 0.3, k)
+    pop.invoice_size[m] = 2.4 * rng.lognormal(0, 0.3, k)
     pop.rate_growth[m] = rng.uniform(0.0, 0.1, k)
     pop.size_growth[m] = rng.uniform(0.0, 0.06, k)
     pop.payment_habit[m] = PAYS_EARLY
 
-    # Good customers and chronic late payers: the same steady buying (most there from
-    # the start, the others joining later), told apart by their payment habit.
+    # Good customers, chronic late payers, good payers who turn late and customers who
+    # come back: the same steady buying (most there from the start, the others joining
+    # later), told apart by their payment habit and their pauses.
     for behaviour, rate, habit, receipts in (
         (GOOD, 1.0, PAYS_ON_TIME, 0.12),
         (LATE, 0.9, PAYS_LATE, 0.0),
+        (TURNED_LATE, 1.0, PAYS_ON_TIME, 0.0),
+        (RETURNER, 1.0, PAYS_ON_TIME, 0.12),
     ):
         m, k = _members(pop, behaviour)
         existing = rng.random(k) < 0.65
@@ -190,53 +227,88 @@ def _draw_single_behaviours(pop: Population, rng: np.random.Generator) -> None:
             existing, START + u(rng, 0, 30, k), START + u(rng, 0, 1060, k)
         )
         pop.first_anchor_day[m] = pop.active_from[m]
-        pop.purchase_rate[m] = rate * rng.lognormal(0, 0.3, k)
-        pop.invoice_size[m] = rng.lognormal(0, 0.35, k)
-        pop.rate_growth[m] = rng.normal(0, 0.06, k)
-        pop.size_growth[m] = rng.normal(0, 0.04, k)
+        pop.purchase_rate[m] = rate * rng.lognormal(0, 0.45, k)
+        pop.invoice_size[m] = rng.lognormal(0, 0.45, k)
+        pop.rate_growth[m] = rng.normal(0, 0.08, k)
+        pop.size_growth[m] = rng.normal(0, 0.05, k)
         pop.payment_habit[m] = habit
         pop.receipt_probability[m] = receipts
+        pop.delay_mean[m] = _punctual_delays(rng, k)
 
-    # Growing newcomers: a small trial purchase 3 to 9 months before the end, then more
-    # and bigger purchases.
-    m, k = _members(pop, NEWCOMER)
-    pop.active_from[m] = END - u(rng, 95, 265, k)
+    # Chronic late payers: 24 to 75 days late on average, across the 30-day bound.
+    m, k = _members(pop, LATE)
+    pop.delay_mean[m] = rng.uniform(24, 75, k)
+
+    # Good payers who turn late: from a day in the last three years their invoices are
+    # paid 30 to 75 days late; whether the all-time average has crossed 30 days by the
+    # as-of date depends on how long ago that was. Existing customers only.
+    m, k = _members(pop, TURNED_LATE)
+    pop.active_from[m] = START + u(rng, 0, 30, k)
     pop.first_anchor_day[m] = pop.active_from[m]
-    pop.purchase_rate[m] = 1.2 * rng.lognormal(0, 0.2, k)
-    pop.invoice_size[m] = 0.7 * rng.lognormal(0, 0.2, k)
-    # From the first (trial) purchase to the end date: 3x the rate, 2.5x the size.
-    years = (END - pop.active_from[m]) / DAYS_PER_YEAR
-    pop.rate_growth[m] = np.log(3.0 * rng.uniform(0.9, 1.1, k)) / years
-    pop.size_growth[m] = np.log(2.5 * rng.uniform(0.9, 1.1, k)) / years
-    pop.payment_habit[m] = PAYS_ON_TIME
+    pop.drift_day[m] = END - u(rng, 60, 1100, k)
+    pop.drifted_delay_mean[m] = rng.uniform(30, 75, k)
 
-    # Gone-quiet big buyers: big and frequent from the start, last purchase 130 to 260 days
-    # before the end (an anchor, so the silence starts exactly there).
+    # Customers who come back: bought from the start, paused for 8 to 20 whole months,
+    # back 1 to 20 months before the end (anchors on the last purchase before the
+    # pause and the first after it).
+    m, k = _members(pop, RETURNER)
+    pop.active_from[m] = START + u(rng, 0, 30, k)
+    pop.first_anchor_day[m] = pop.active_from[m]
+    back_month = len(MONTH_START) - u(rng, 1, 20, k)
+    pause_months = u(rng, 8, 20, k)
+    first_paused = np.maximum(back_month - pause_months, 4)
+    pop.pause_from[m] = MONTH_START[first_paused]
+    pop.pause_until[m] = MONTH_START[back_month] - 1
+    pop.second_anchor_day[m] = pop.pause_from[m] - u(rng, 1, 20, k)
+    pop.first_anchor_day[m] = pop.pause_until[m] + u(rng, 1, 10, k)
+
+    # Growing newcomers: a small trial purchase 20 to 400 days before the end (across
+    # the 90-day New bound and up to the one-year Promising bound), then more and
+    # bigger purchases.
+    m, k = _members(pop, NEWCOMER)
+    pop.active_from[m] = END - u(rng, 20, 400, k)
+    pop.first_anchor_day[m] = pop.active_from[m]
+    pop.purchase_rate[m] = 1.2 * rng.lognormal(0, 0.3, k)
+    pop.invoice_size[m] = 0.7 * rng.lognormal(0, 0.3, k)
+    # From the first (trial) purchase to the end date: 2 to 4x the rate, 1.5 to 3.5x the size.
+    years = (END - pop.active_from[m]) / DAYS_PER_YEAR
+    pop.rate_growth[m] = np.log(rng.uniform(2.0, 4.0, k)) / years
+    pop.size_growth[m] = np.log(rng.uniform(1.5, 3.5, k)) / years
+    pop.payment_habit[m] = PAYS_ON_TIME
+    pop.delay_mean[m] = _punctual_delays(rng, k)
+
+    # Gone-quiet big buyers: big and frequent from the start, last purchase 45 to 420 days
+    # before the end (an anchor, so the silence starts exactly there): from barely
+    # overdue to past the one-year Hibernating bound.
     m, k = _members(pop, GONE_QUIET)
     pop.active_from[m] = START + u(rng, 0, 45, k)
-    pop.active_until[m] = END - u(rng, 130, 260, k)
+    pop.active_until[m] = END - u(rng, 45, 420, k)
     pop.first_anchor_day[m] = pop.active_from[m]
     pop.second_anchor_day[m] = pop.active_until[m]
-    pop.purchase_rate[m] = 2.2 * rng.lognormal(0, 0.15, k)
-    pop.invoice_size[m] = 2.0 * rng.lognormal(0, 0.15, k)
+    pop.purchase_rate[m] = 2.2 * rng.lognormal(0, 0.25, k)
+    pop.invoice_size[m] = 2.0 * rng.lognormal(0, 0.25, k)
 
-    # Decliners: still buying, but a tenth as often and a quarter the size for the last year.
+    # Decliners: still buying, but for the last year their sales fell to 5% to 70% of
+    # the year before (across the halving that defines falling sales), split between
+    # fewer purchases and smaller ones.
     m, k = _members(pop, DECLINER)
     pop.active_from[m] = START + u(rng, 0, 60, k)
     pop.decline_start[m] = END - u(rng, 455, 545, k)  # fully declined for the last 12 months
     pop.first_anchor_day[m] = pop.decline_start[m] - u(rng, 15, 60, k)  # full size, prior year
     pop.second_anchor_day[m] = END - u(rng, 5, 55, k)  # and still buying
-    pop.declined_rate_factor[m] = 0.1
-    pop.declined_size_factor[m] = 0.25
-    pop.purchase_rate[m] = 1.7 * rng.lognormal(0, 0.15, k)
-    pop.invoice_size[m] = 1.5 * rng.lognormal(0, 0.15, k)
+    kept = rng.uniform(0.05, 0.7, k)
+    rate_share = rng.uniform(0.3, 0.7, k)
+    pop.declined_rate_factor[m] = kept**rate_share
+    pop.declined_size_factor[m] = kept ** (1 - rate_share)
+    pop.purchase_rate[m] = 1.7 * rng.lognormal(0, 0.25, k)
+    pop.invoice_size[m] = 1.5 * rng.lognormal(0, 0.25, k)
     pop.receipt_probability[m] = 0.1
 
     # One-off small buyers: one small purchase (half of them a second one soon after),
-    # long enough ago to count as gone.
+    # 40 to 900 days ago: most long gone, a few still inside the 90-day New window.
     m, k = _members(pop, ONE_OFF)
-    first = END - u(rng, 250, 900, k)
-    second = np.where(rng.random(k) < 0.5, first + u(rng, 10, 60, k), -1)
+    first = END - u(rng, 40, 900, k)
+    second = np.where(rng.random(k) < 0.5, np.minimum(first + u(rng, 10, 60, k), END), -1)
     pop.first_anchor_day[m] = first
     pop.second_anchor_day[m] = second
     pop.active_from[m] = first
@@ -244,19 +316,21 @@ def _draw_single_behaviours(pop: Population, rng: np.random.Generator) -> None:
     pop.invoice_size[m] = 0.3 * rng.lognormal(0, 0.2, k)
     pop.receipt_probability[m] = 0.5
 
-    # Sleepers: bought for a while, silent for the last 565 to 700 days.
+    # Sleepers: bought for a while, silent for the last 200 to 800 days (across the
+    # 365-day Hibernating bound).
     m, k = _members(pop, SLEEPER)
     pop.active_from[m] = START + u(rng, 0, 300, k)
-    pop.active_until[m] = END - u(rng, 565, 700, k)
+    pop.active_until[m] = np.maximum(END - u(rng, 200, 800, k), pop.active_from[m] + 60)
     pop.first_anchor_day[m] = pop.active_from[m]
     pop.second_anchor_day[m] = pop.active_until[m]
-    pop.purchase_rate[m] = 0.8 * rng.lognormal(0, 0.25, k)
-    pop.invoice_size[m] = 0.9 * rng.lognormal(0, 0.25, k)
+    pop.purchase_rate[m] = 0.8 * rng.lognormal(0, 0.35, k)
+    pop.invoice_size[m] = 0.9 * rng.lognormal(0, 0.35, k)
     pop.receipt_probability[m] = 0.15
 
-    # Unpaid newcomers: one or two purchases in the last six weeks, never paid.
+    # Unpaid newcomers: one or two purchases in the last 120 days (across the 90-day New
+    # bound), never paid.
     m, k = _members(pop, UNPAID)
-    first = END - u(rng, 0, 42, k)
+    first = END - u(rng, 0, 120, k)
     second = np.where(rng.random(k) < 0.5, np.minimum(first + u(rng, 3, 25, k), END), -1)
     pop.first_anchor_day[m] = first
     pop.second_anchor_day[m] = second
@@ -264,6 +338,9 @@ def _draw_single_behaviours(pop: Population, rng: np.random.Generator) -> None:
     pop.active_until[m] = np.maximum(first, second)
     pop.invoice_size[m] = 0.8 * rng.lognormal(0, 0.2, k)
     pop.payment_habit[m] = NEVER_PAYS
+
+    # Every planted delay varies from invoice to invoice.
+    pop.delay_sd = np.where(np.isnan(pop.delay_mean), 0.0, _delay_spread(pop.delay_mean))
 
 
 def _draw_subscription_pairs(
@@ -310,7 +387,7 @@ def _draw_created_days(pop: Population, rng: np.random.Generator) -> None:
     m, k = _members(pop, ONE_OFF)
     pop.created_day[m] = pop.first_anchor_day[m] - u(rng, 0, 14, k)
     m, k = _members(pop, UNPAID)
-    pop.created_day[m] = pop.first_anchor_day[m] - u(rng, 0, 3, k)  # within the last 45 days
+    pop.created_day[m] = pop.first_anchor_day[m] - u(rng, 0, 3, k)  # just before buying
 
 
 def _draw_retainers(biz: Business, pop: Population, rng: np.random.Generator) -> None:
@@ -318,7 +395,7 @@ def _draw_retainers(biz: Business, pop: Population, rng: np.random.Generator) ->
     so they buy half as often otherwise. Then the business's typical rate applies."""
     if biz.retainer_item is not None:
         size = pop.size
-        eligible = np.isin(pop.behaviour, (CHAMPION, GOOD, LATE, GONE_QUIET))
+        eligible = np.isin(pop.behaviour, (CHAMPION, GOOD, LATE, GONE_QUIET, TURNED_LATE))
         pop.has_retainer = eligible & (rng.random(size) < 0.55)
         pop.retainer_hours = np.where(
             pop.has_retainer,

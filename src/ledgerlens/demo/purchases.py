@@ -39,6 +39,10 @@ from ledgerlens.demo.intensity import monthly_intensity, retainer_months
 from ledgerlens.demo.population import Population
 
 POISSON_SHARE = 0.35  # share of the purchase intensity that is Poisson noise
+# An identical-total fader's last invoice is this share of its first (sizes fall
+# geometrically over its three to four years: each year's sales about 0.4-0.45 of the
+# year before's, before the one-unit floors of quantities lift the smallest invoices).
+FADE = 0.04
 
 
 @dataclass
@@ -168,7 +172,7 @@ def schedule_documents(
         size = (
             pop.invoice_size[first + faders][fader]
             * 4.0
-            * 0.04**fraction
+            * FADE**fraction
             * rng.lognormal(0, 0.1, len(fader))
         )
         offset = sum(len(x) for x in customers)  # where the fader's documents will start

@@ -104,6 +104,21 @@ def settle_invoices(
         [-u(rng, 0, 12, n), np.clip(np.rint(rng.normal(0.5, 2.5, n)), -5, 6), u(rng, 30, 75, n)],
         normal_delay,
     ).astype(np.int64)
+    # Planted delays (see `Population.delay_mean`): the customer's mean, or its drifted
+    # mean for invoices due from its drift day on, with per-invoice noise; one invoice in
+    # thirty slips 10 to 40 days more (a lost invoice, a query, a holiday).
+    planted_mean = np.where(
+        due_day >= pop.drift_day[pop_index],
+        pop.drifted_delay_mean[pop_index],
+        pop.delay_mean[pop_index],
+    )
+    has_planted = ~np.isnan(planted_mean)
+    planted_delay = np.rint(
+        np.where(has_planted, planted_mean, 0.0)
+        + pop.delay_sd[pop_index] * rng.standard_normal(n)
+        + np.where(rng.random(n) < 1 / 30, u(rng, 10, 40, n), 0)
+    ).astype(np.int64)
+    delay = np.where(has_planted & (habit != NEVER_PAYS), planted_delay, delay)
     pay_day = np.maximum(due_day + delay, day + u(rng, 0, 3, n))
     pay_day = np.where(is_receipt, day, pay_day)
     pay_day = np.where(has_credit_note, np.maximum(pay_day, credit_day), pay_day)

@@ -20,6 +20,7 @@ import pyarrow.parquet as pq
 
 from ledgerlens.contract import TABLES, TABLES_BY_NAME, Column
 from ledgerlens.demo.dates import END, START
+from ledgerlens.demo.truth import TRUTH_COLUMNS
 
 # --------------------------------------------------------------------------- column values
 
@@ -204,13 +205,12 @@ class TableWriters:
             handle.close()
 
 
-TRUTH_COLUMNS = ("business_id", "customer_id", "behaviour")
-
-
 class TruthWriter:
-    """`<out>/truth/planted_customers.csv`: the behaviour every customer was generated with.
+    """`<out>/truth/planted_customers.csv`: the behaviour every customer was generated with
+    and what it means on the as-of date (`truth.py`).
 
-    Always CSV, whatever the format of the tables: it is for checking, not loading.
+    Always CSV, whatever the format of the tables: it is for checking, not loading. Notes
+    may hold commas, so values are quoted where needed.
     """
 
     def __init__(self, out: Path):
@@ -219,7 +219,7 @@ class TruthWriter:
         self._writer = pacsv.CSVWriter(
             self._handle,
             pa.schema([(name, pa.string()) for name in TRUTH_COLUMNS]),
-            write_options=pacsv.WriteOptions(include_header=False, quoting_style="none"),
+            write_options=pacsv.WriteOptions(include_header=False, quoting_style="needed"),
         )
 
     def write(self, table: pa.Table) -> None:
