@@ -1,9 +1,16 @@
 {#-
     RFM+T scores and the segment decision. Every score is relative to the customer's own
-    business: R against purchase cycles, F and M against the business's median customer,
-    T against the customer's own payment terms. Bounds are dbt vars; the segments' order
-    and names come from the seed segment_rules, so users re-order or rename them without
-    touching SQL.
+    business: R against purchase cycles, F and M against the business's median customer
+    (F also against its most frequent customers, so that a business whose customers all
+    buy on one cadence still has frequent buyers), T against the customer's own payment
+    terms. Bounds are dbt vars; the segments' order and names come from the seed
+    segment_rules, so users re-order or rename them without touching SQL.
+
+    Don't Lose Them and Give Attention say what a customer was: they read its standing
+    (the segment by every other rule) at the segment_lookback_months month ends before
+    the date, computed here at every date of int_segment_dates_spined. Standing never
+    depends on an earlier standing, so the look-back is bounded and a run as of a past
+    month end gives exactly what segment_history says for it.
 -#}
 {%- set r = var('recency_cycle_bounds') -%}
 {%- set f = var('frequency_ratio_bounds') -%}
@@ -32,6 +39,12 @@ sales_events as (
 segment_rules as (
 
     select * from {{ ref('segment_rules') }}
+
+),
+
+segment_dates as (
+
+    select * from {{ ref('int_segment_dates_spined') }}
 
 ),
 
@@ -73,6 +86,12 @@ business_medians as (
         business_id,
         {{ median('case when purchases_ttm > 0 then purchases_ttm end') }}
             as median_purchases_ttm,
+        -- What the business's most frequent customers do: where every customer buys on
+        -- the same cadence it equals the median, and buying as often as anyone scores 5.
+        {{ percentile(
+            'case when purchases_ttm > 0 then purchases_ttm end',
+            var('frequency_top_percentile')
+        ) }} as top_purchases_ttm,
         {{ median('case when ttm_sales > 0 then ttm_sales end') }} as median_ttm_sales,
         {{ median('case when prev_ttm_sales > 0 then prev_ttm_sales end') }}
             as median_prev_ttm_sales,
@@ -90,6 +109,7 @@ ratios as (
         coalesce(first_payments.first_paid_date <= customers.as_of_date, false)
             as has_paid,
         business_medians.median_ltv,
+        business_medians.top_purchases_ttm,
         customers.recency_days
         / coalesce(customers.typical_gap_days, customers.business_cycle_days, 30)
             as recency_cycles,
@@ -125,7 +145,8 @@ scored as (
         greatest(1, least(
             5,
             case
-                when frequency_ratio >= {{ f[0] }} then 5
+                when frequency_ratio >= {{ f[0] }}
+                    or purchases_ttm >= top_purchases_ttm then 5
                 when frequency_ratio >= {{ f[1] }} then 4
                 when frequency_ratio >= {{ f[2] }} then 3
                 when frequency_ratio > 0 then 2
@@ -162,7 +183,7 @@ flagged as (
     select
         scored.*,
         not has_paid and tenure_days <= {{ var('new_max_tenure_days') }} as is_new,
-        -- A pattern, not an incident: several paid invoices, most of them late.
+        -- A pattern, not an incident: several paid invoices, at least half of them late.
         coalesce(
             t_score = 1 and share_paid_late >= {{ var('late_payer_min_share_late') }}
             and paid_invoices >= {{ var('late_payer_min_paid_invoices') }}, false
@@ -174,10 +195,19 @@ flagged as (
         (
             r_score <= 2 and recency_days > {{ var('hibernating_min_days') }}
         ) as is_hibernating,
-        r_score <= 2 and coalesce(prev_monetary_ratio >= 1, false) as is_dont_lose_them,
-        -- A year of history first: until then a big new buyer is Promising.
+        -- A year of history first: until then a big new buyer is Promising. An annual
+        -- commitment counts as buying often: a customer renewing once a year (its
+        -- typical gap at least commitment_min_gap_days) within its cycle (R 5) scores
+        -- F 1-3 against monthly buyers of the same yearly amount, but is worth as much.
         (
-            m_score = 5 and f_score >= 4 and r_score >= 4 and coalesce(t_score >= 4, true)
+            m_score = 5 and r_score >= 4 and coalesce(t_score >= 4, true)
+            and (
+                f_score >= 4
+                or (
+                    r_score = 5
+                    and typical_gap_days >= {{ var('commitment_min_gap_days') }}
+                )
+            )
             and coalesce(sales_momentum > {{ var('falling_momentum') }}, true)
             and tenure_days > {{ var('promising_max_tenure_days') }}
         ) as is_champion,
@@ -190,11 +220,129 @@ flagged as (
                 false
             )
             or frequency_trend = 'decreasing' or r_score <= 2
-        ) as is_give_attention,
+        ) as is_slipping,
         tenure_days <= {{ var('promising_max_tenure_days') }} as is_promising,
         true as is_good
 
     from scored
+
+),
+
+-- Standing: the segment by every rule that does not look back (all but Don't Lose
+-- Them and Give Attention), at every date, in the seed's order.
+{%- set standing_keys = ['new', 'late_payer', 'possible_mismatch', 'hibernating',
+                         'champion', 'promising', 'good'] %}
+standing_matches as (
+
+    {%- for key in standing_keys %}
+    select
+        as_of_date,
+        business_id,
+        customer_id,
+        '{{ key }}' as segment_key
+    from flagged
+    where is_{{ key }}
+    {% if not loop.last %}union all{% endif %}
+    {%- endfor %}
+
+),
+
+standing as (
+
+    select
+        standing_matches.as_of_date,
+        standing_matches.business_id,
+        standing_matches.customer_id,
+        min(segment_rules.priority) as priority
+
+    from standing_matches
+    inner join segment_rules
+        on standing_matches.segment_key = segment_rules.segment_key
+    group by
+        standing_matches.as_of_date,
+        standing_matches.business_id,
+        standing_matches.customer_id
+
+),
+
+standing_keyed as (
+
+    select
+        standing.as_of_date,
+        standing.business_id,
+        standing.customer_id,
+        segment_rules.segment_key
+
+    from standing
+    inner join segment_rules
+        on standing.priority = segment_rules.priority
+
+),
+
+-- Each date with the segment_lookback_months month ends before it: month numbers 1 to
+-- segment_lookback_months lower (on a mid-month as-of date, the month end just before
+-- it is one month lower).
+look_back_dates as (
+
+    select
+        later_dates.as_of_date,
+        earlier_dates.as_of_date as earlier_date
+
+    from segment_dates as later_dates
+    inner join segment_dates as earlier_dates
+        on later_dates.as_of_date > earlier_dates.as_of_date
+        and earlier_dates.is_month_end
+        and {{ month_number('later_dates.as_of_date') }}
+        - {{ month_number('earlier_dates.as_of_date') }}
+        <= {{ var('segment_lookback_months') }}
+
+),
+
+former_standing as (
+
+    select
+        look_back_dates.as_of_date,
+        standing_keyed.business_id,
+        standing_keyed.customer_id,
+        max(
+            case when standing_keyed.segment_key in ('champion', 'good') then 1 else 0 end
+        ) as was_champion_or_good,
+        max(
+            case
+                when standing_keyed.segment_key in ('champion', 'good', 'promising')
+                    then 1
+                else 0
+            end
+        ) as was_in_good_standing
+
+    from look_back_dates
+    inner join standing_keyed
+        on look_back_dates.earlier_date = standing_keyed.as_of_date
+    group by
+        look_back_dates.as_of_date,
+        standing_keyed.business_id,
+        standing_keyed.customer_id
+
+),
+
+segment_flags as (
+
+    select
+        flagged.*,
+        -- A Champion or Good customer who has not bought within three of its cycles.
+        flagged.r_score <= 2
+        and coalesce(former_standing.was_champion_or_good = 1, false)
+            as is_dont_lose_them,
+        -- A Good or Promising customer (a Champion is a Good one too) now slipping.
+        flagged.is_slipping
+        and coalesce(former_standing.was_in_good_standing = 1, false)
+            as is_give_attention
+
+    from flagged
+    left join former_standing
+        on flagged.as_of_date = former_standing.as_of_date
+        and flagged.business_id = former_standing.business_id
+        and flagged.customer_id = former_standing.customer_id
 
 ),
 
@@ -208,7 +356,7 @@ matches as (
         business_id,
         customer_id,
         '{{ key }}' as segment_key
-    from flagged
+    from segment_flags
     where is_{{ key }}
     {% if not loop.last %}union all{% endif %}
     {%- endfor %}
@@ -271,6 +419,10 @@ final as (
         and flagged.customer_id = first_match.customer_id
     inner join segment_rules
         on first_match.priority = segment_rules.priority
+    -- the lookback-only month ends serve the look-back, they are not snapshots
+    inner join segment_dates
+        on flagged.as_of_date = segment_dates.as_of_date
+    where not segment_dates.is_lookback_only
 
 )
 
