@@ -93,8 +93,6 @@ business_medians as (
             var('frequency_top_percentile')
         ) }} as top_purchases_ttm,
         {{ median('case when ttm_sales > 0 then ttm_sales end') }} as median_ttm_sales,
-        {{ median('case when prev_ttm_sales > 0 then prev_ttm_sales end') }}
-            as median_prev_ttm_sales,
         {{ median('ltv') }} as median_ltv
 
     from customers
@@ -116,9 +114,7 @@ ratios as (
         customers.purchases_ttm / nullif(business_medians.median_purchases_ttm, 0)
             as frequency_ratio,
         customers.ttm_sales / nullif(business_medians.median_ttm_sales, 0)
-            as monetary_ratio,
-        customers.prev_ttm_sales / nullif(business_medians.median_prev_ttm_sales, 0)
-            as prev_monetary_ratio
+            as monetary_ratio
 
     from customers
     inner join business_medians
