@@ -76,8 +76,8 @@ def describe(values: Mapping[str, object] | None = None) -> dict[str, str]:
         "champion": (
             "Buys often, spends a lot, pays well and is still growing: M score 5 (TTM net"
             f" sales at least {_number(monetary[0])}x the business's median customer's),"
-            " F score 4-5 (or an annual commitment: a typical gap between purchases of at"
-            f" least {v['commitment_min_gap_days']} days and R score 5), R score 4-5 (at most"
+            " F score 4-5 (a customer renewing yearly, a typical gap of at least"
+            f" {v['commitment_min_gap_days']} days, counts 12 purchases), R score 4-5 (at most"
             f" {_number(recency[1])} of its purchase cycles since its last purchase), T score"
             f" 4-5 (at most {_number(timeliness[1])} days beyond terms on average) or nothing"
             f" paid on credit yet, TTM net sales above {falling_share} of the prior year's"

@@ -79,23 +79,42 @@ first_payments as (
 
 ),
 
+-- The purchases F counts. An annual commitment is worth monthly purchases of the same
+-- amount: a customer that renews once a year (typical gap of at least
+-- commitment_min_gap_days) and renewed in the TTM counts as twelve monthly purchases,
+-- as its TTM net sales already count the whole year for M.
+customers_counted as (
+
+    select
+        customers.*,
+        case
+            when customers.typical_gap_days >= {{ var('commitment_min_gap_days') }}
+                and customers.purchases_ttm > 0
+                then greatest(customers.purchases_ttm, 12)
+            else customers.purchases_ttm
+        end as frequency_purchases
+
+    from customers
+
+),
+
 business_medians as (
 
     select
         as_of_date,
         business_id,
-        {{ median('case when purchases_ttm > 0 then purchases_ttm end') }}
-            as median_purchases_ttm,
+        {{ median('case when frequency_purchases > 0 then frequency_purchases end') }}
+            as median_frequency_purchases,
         -- What the business's most frequent customers do: where every customer buys on
         -- the same cadence it equals the median, and buying as often as anyone scores 5.
         {{ percentile(
-            'case when purchases_ttm > 0 then purchases_ttm end',
+            'case when frequency_purchases > 0 then frequency_purchases end',
             var('frequency_top_percentile')
-        ) }} as top_purchases_ttm,
+        ) }} as top_frequency_purchases,
         {{ median('case when ttm_sales > 0 then ttm_sales end') }} as median_ttm_sales,
         {{ median('ltv') }} as median_ltv
 
-    from customers
+    from customers_counted
     group by as_of_date, business_id
 
 ),
@@ -103,26 +122,27 @@ business_medians as (
 ratios as (
 
     select
-        customers.*,
-        coalesce(first_payments.first_paid_date <= customers.as_of_date, false)
+        customers_counted.*,
+        coalesce(first_payments.first_paid_date <= customers_counted.as_of_date, false)
             as has_paid,
         business_medians.median_ltv,
-        business_medians.top_purchases_ttm,
-        customers.recency_days
-        / coalesce(customers.typical_gap_days, customers.business_cycle_days, 30)
-            as recency_cycles,
-        customers.purchases_ttm / nullif(business_medians.median_purchases_ttm, 0)
-            as frequency_ratio,
-        customers.ttm_sales / nullif(business_medians.median_ttm_sales, 0)
+        business_medians.top_frequency_purchases,
+        customers_counted.recency_days
+        / coalesce(
+            customers_counted.typical_gap_days, customers_counted.business_cycle_days, 30
+        ) as recency_cycles,
+        customers_counted.frequency_purchases
+        / nullif(business_medians.median_frequency_purchases, 0) as frequency_ratio,
+        customers_counted.ttm_sales / nullif(business_medians.median_ttm_sales, 0)
             as monetary_ratio
 
-    from customers
+    from customers_counted
     inner join business_medians
-        on customers.as_of_date = business_medians.as_of_date
-        and customers.business_id = business_medians.business_id
+        on customers_counted.as_of_date = business_medians.as_of_date
+        and customers_counted.business_id = business_medians.business_id
     left join first_payments
-        on customers.business_id = first_payments.business_id
-        and customers.customer_id = first_payments.customer_id
+        on customers_counted.business_id = first_payments.business_id
+        and customers_counted.customer_id = first_payments.customer_id
 
 ),
 
@@ -142,7 +162,7 @@ scored as (
             5,
             case
                 when frequency_ratio >= {{ f[0] }}
-                    or purchases_ttm >= top_purchases_ttm then 5
+                    or frequency_purchases >= top_frequency_purchases then 5
                 when frequency_ratio >= {{ f[1] }} then 4
                 when frequency_ratio >= {{ f[2] }} then 3
                 when frequency_ratio > 0 then 2
@@ -191,19 +211,9 @@ flagged as (
         (
             r_score <= 2 and recency_days > {{ var('hibernating_min_days') }}
         ) as is_hibernating,
-        -- A year of history first: until then a big new buyer is Promising. An annual
-        -- commitment counts as buying often: a customer renewing once a year (its
-        -- typical gap at least commitment_min_gap_days) within its cycle (R 5) scores
-        -- F 1-3 against monthly buyers of the same yearly amount, but is worth as much.
+        -- A year of history first: until then a big new buyer is Promising.
         (
-            m_score = 5 and r_score >= 4 and coalesce(t_score >= 4, true)
-            and (
-                f_score >= 4
-                or (
-                    r_score = 5
-                    and typical_gap_days >= {{ var('commitment_min_gap_days') }}
-                )
-            )
+            m_score = 5 and f_score >= 4 and r_score >= 4 and coalesce(t_score >= 4, true)
             and coalesce(sales_momentum > {{ var('falling_momentum') }}, true)
             and tenure_days > {{ var('promising_max_tenure_days') }}
         ) as is_champion,
