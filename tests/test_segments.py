@@ -119,27 +119,31 @@ def test_segment_summary_matches_the_customer_sheet(handmade_run):
 
 
 def test_a_build_as_of_a_month_end_reproduces_segment_history(tmp_path):
-    """segment_history at month end X == the customer sheet of a run as of X."""
+    """segment_history at month end X == the customer sheet of a run as of X, at a month
+    end in the middle of the history and at the oldest one, whose look-back (Don't Lose
+    Them, Give Attention: the standing at the 3 month ends before) reaches before every
+    other month end of the later run."""
     data = tmp_path / "data"
     generate(data, seed=5, lines=20_000)
     latest = tmp_path / "latest.duckdb"
     assert run_pipeline(data, latest).success
-    month_end = "2026-03-31"
-    history = query(
-        latest,
-        "select business_id, customer_id, segment, r_score, f_score, m_score, t_score"
-        " from marts.segment_history where month_end_date = ?",
-        [month_end],
-    )
-    past = tmp_path / "past.duckdb"
-    assert run_pipeline(data, past, as_of_date=month_end).success
-    sheet = query(
-        past,
-        "select business_id, customer_id, segment, r_score, f_score, m_score, t_score"
-        " from marts.customer_sheet",
-    )
-    assert len(history) > 100
-    assert sorted(history) == sorted(sheet)
+    (oldest,) = query(latest, "select min(month_end_date) from marts.segment_history")[0]
+    for month_end in ("2026-03-31", str(oldest)):
+        history = query(
+            latest,
+            "select business_id, customer_id, segment, r_score, f_score, m_score, t_score"
+            " from marts.segment_history where month_end_date = ?",
+            [month_end],
+        )
+        past = tmp_path / f"past-{month_end}.duckdb"
+        assert run_pipeline(data, past, as_of_date=month_end).success
+        sheet = query(
+            past,
+            "select business_id, customer_id, segment, r_score, f_score, m_score, t_score"
+            " from marts.customer_sheet",
+        )
+        assert len(history) > 20, month_end
+        assert sorted(history) == sorted(sheet), month_end
     # and last month's segment on today's sheet is the history's
     previous = query(
         latest,

@@ -1,9 +1,16 @@
 {#-
     RFM+T scores and the segment decision. Every score is relative to the customer's own
-    business: R against purchase cycles, F and M against the business's median customer,
-    T against the customer's own payment terms. Bounds are dbt vars; the segments' order
-    and names come from the seed segment_rules, so users re-order or rename them without
-    touching SQL.
+    business: R against purchase cycles, F and M against the business's median customer
+    (F also against its most frequent customers, so that a business whose customers all
+    buy on one cadence still has frequent buyers), T against the customer's own payment
+    terms. Bounds are dbt vars; the segments' order and names come from the seed
+    segment_rules, so users re-order or rename them without touching SQL.
+
+    Don't Lose Them and Give Attention say what a customer was: they read its standing
+    (the segment by every other rule) at the segment_lookback_months month ends before
+    the date, computed here at every date of int_segment_dates_spined. Standing never
+    depends on an earlier standing, so the look-back is bounded and a run as of a past
+    month end gives exactly what segment_history says for it.
 -#}
 {%- set r = var('recency_cycle_bounds') -%}
 {%- set f = var('frequency_ratio_bounds') -%}
@@ -32,6 +39,12 @@ sales_events as (
 segment_rules as (
 
     select * from {{ ref('segment_rules') }}
+
+),
+
+segment_dates as (
+
+    select * from {{ ref('int_segment_dates_spined') }}
 
 ),
 
@@ -66,19 +79,42 @@ first_payments as (
 
 ),
 
+-- The purchases F counts. An annual commitment is worth monthly purchases of the same
+-- amount: a customer that renews once a year (typical gap of at least
+-- commitment_min_gap_days) and renewed in the TTM counts as twelve monthly purchases,
+-- as its TTM net sales already count the whole year for M.
+customers_counted as (
+
+    select
+        customers.*,
+        case
+            when customers.typical_gap_days >= {{ var('commitment_min_gap_days') }}
+                and customers.purchases_ttm > 0
+                then greatest(customers.purchases_ttm, 12)
+            else customers.purchases_ttm
+        end as frequency_purchases
+
+    from customers
+
+),
+
 business_medians as (
 
     select
         as_of_date,
         business_id,
-        {{ median('case when purchases_ttm > 0 then purchases_ttm end') }}
-            as median_purchases_ttm,
+        {{ median('case when frequency_purchases > 0 then frequency_purchases end') }}
+            as median_frequency_purchases,
+        -- What the business's most frequent customers do: where every customer buys on
+        -- the same cadence it equals the median, and buying as often as anyone scores 5.
+        {{ percentile(
+            'case when frequency_purchases > 0 then frequency_purchases end',
+            var('frequency_top_percentile')
+        ) }} as top_frequency_purchases,
         {{ median('case when ttm_sales > 0 then ttm_sales end') }} as median_ttm_sales,
-        {{ median('case when prev_ttm_sales > 0 then prev_ttm_sales end') }}
-            as median_prev_ttm_sales,
         {{ median('ltv') }} as median_ltv
 
-    from customers
+    from customers_counted
     group by as_of_date, business_id
 
 ),
@@ -86,27 +122,27 @@ business_medians as (
 ratios as (
 
     select
-        customers.*,
-        coalesce(first_payments.first_paid_date <= customers.as_of_date, false)
+        customers_counted.*,
+        coalesce(first_payments.first_paid_date <= customers_counted.as_of_date, false)
             as has_paid,
         business_medians.median_ltv,
-        customers.recency_days
-        / coalesce(customers.typical_gap_days, customers.business_cycle_days, 30)
-            as recency_cycles,
-        customers.purchases_ttm / nullif(business_medians.median_purchases_ttm, 0)
-            as frequency_ratio,
-        customers.ttm_sales / nullif(business_medians.median_ttm_sales, 0)
-            as monetary_ratio,
-        customers.prev_ttm_sales / nullif(business_medians.median_prev_ttm_sales, 0)
-            as prev_monetary_ratio
+        business_medians.top_frequency_purchases,
+        customers_counted.recency_days
+        / coalesce(
+            customers_counted.typical_gap_days, customers_counted.business_cycle_days, 30
+        ) as recency_cycles,
+        customers_counted.frequency_purchases
+        / nullif(business_medians.median_frequency_purchases, 0) as frequency_ratio,
+        customers_counted.ttm_sales / nullif(business_medians.median_ttm_sales, 0)
+            as monetary_ratio
 
-    from customers
+    from customers_counted
     inner join business_medians
-        on customers.as_of_date = business_medians.as_of_date
-        and customers.business_id = business_medians.business_id
+        on customers_counted.as_of_date = business_medians.as_of_date
+        and customers_counted.business_id = business_medians.business_id
     left join first_payments
-        on customers.business_id = first_payments.business_id
-        and customers.customer_id = first_payments.customer_id
+        on customers_counted.business_id = first_payments.business_id
+        and customers_counted.customer_id = first_payments.customer_id
 
 ),
 
@@ -125,7 +161,8 @@ scored as (
         greatest(1, least(
             5,
             case
-                when frequency_ratio >= {{ f[0] }} then 5
+                when frequency_ratio >= {{ f[0] }}
+                    or frequency_purchases >= top_frequency_purchases then 5
                 when frequency_ratio >= {{ f[1] }} then 4
                 when frequency_ratio >= {{ f[2] }} then 3
                 when frequency_ratio > 0 then 2
@@ -162,7 +199,7 @@ flagged as (
     select
         scored.*,
         not has_paid and tenure_days <= {{ var('new_max_tenure_days') }} as is_new,
-        -- A pattern, not an incident: several paid invoices, most of them late.
+        -- A pattern, not an incident: several paid invoices, at least half of them late.
         coalesce(
             t_score = 1 and share_paid_late >= {{ var('late_payer_min_share_late') }}
             and paid_invoices >= {{ var('late_payer_min_paid_invoices') }}, false
@@ -174,7 +211,6 @@ flagged as (
         (
             r_score <= 2 and recency_days > {{ var('hibernating_min_days') }}
         ) as is_hibernating,
-        r_score <= 2 and coalesce(prev_monetary_ratio >= 1, false) as is_dont_lose_them,
         -- A year of history first: until then a big new buyer is Promising.
         (
             m_score = 5 and f_score >= 4 and r_score >= 4 and coalesce(t_score >= 4, true)
@@ -190,11 +226,129 @@ flagged as (
                 false
             )
             or frequency_trend = 'decreasing' or r_score <= 2
-        ) as is_give_attention,
+        ) as is_slipping,
         tenure_days <= {{ var('promising_max_tenure_days') }} as is_promising,
         true as is_good
 
     from scored
+
+),
+
+-- Standing: the segment by every rule that does not look back (all but Don't Lose
+-- Them and Give Attention), at every date, in the seed's order.
+{%- set standing_keys = ['new', 'late_payer', 'possible_mismatch', 'hibernating',
+                         'champion', 'promising', 'good'] %}
+standing_matches as (
+
+    {%- for key in standing_keys %}
+    select
+        as_of_date,
+        business_id,
+        customer_id,
+        '{{ key }}' as segment_key
+    from flagged
+    where is_{{ key }}
+    {% if not loop.last %}union all{% endif %}
+    {%- endfor %}
+
+),
+
+standing as (
+
+    select
+        standing_matches.as_of_date,
+        standing_matches.business_id,
+        standing_matches.customer_id,
+        min(segment_rules.priority) as priority
+
+    from standing_matches
+    inner join segment_rules
+        on standing_matches.segment_key = segment_rules.segment_key
+    group by
+        standing_matches.as_of_date,
+        standing_matches.business_id,
+        standing_matches.customer_id
+
+),
+
+standing_keyed as (
+
+    select
+        standing.as_of_date,
+        standing.business_id,
+        standing.customer_id,
+        segment_rules.segment_key
+
+    from standing
+    inner join segment_rules
+        on standing.priority = segment_rules.priority
+
+),
+
+-- Each date with the segment_lookback_months month ends before it: month numbers 1 to
+-- segment_lookback_months lower (on a mid-month as-of date, the month end just before
+-- it is one month lower).
+look_back_dates as (
+
+    select
+        later_dates.as_of_date,
+        earlier_dates.as_of_date as earlier_date
+
+    from segment_dates as later_dates
+    inner join segment_dates as earlier_dates
+        on later_dates.as_of_date > earlier_dates.as_of_date
+        and earlier_dates.is_month_end
+        and {{ month_number('later_dates.as_of_date') }}
+        - {{ month_number('earlier_dates.as_of_date') }}
+        <= {{ var('segment_lookback_months') }}
+
+),
+
+former_standing as (
+
+    select
+        look_back_dates.as_of_date,
+        standing_keyed.business_id,
+        standing_keyed.customer_id,
+        max(
+            case when standing_keyed.segment_key in ('champion', 'good') then 1 else 0 end
+        ) as was_champion_or_good,
+        max(
+            case
+                when standing_keyed.segment_key in ('champion', 'good', 'promising')
+                    then 1
+                else 0
+            end
+        ) as was_in_good_standing
+
+    from look_back_dates
+    inner join standing_keyed
+        on look_back_dates.earlier_date = standing_keyed.as_of_date
+    group by
+        look_back_dates.as_of_date,
+        standing_keyed.business_id,
+        standing_keyed.customer_id
+
+),
+
+segment_flags as (
+
+    select
+        flagged.*,
+        -- A Champion or Good customer who has not bought within three of its cycles.
+        flagged.r_score <= 2
+        and coalesce(former_standing.was_champion_or_good = 1, false)
+            as is_dont_lose_them,
+        -- A Good or Promising customer (a Champion is a Good one too) now slipping.
+        flagged.is_slipping
+        and coalesce(former_standing.was_in_good_standing = 1, false)
+            as is_give_attention
+
+    from flagged
+    left join former_standing
+        on flagged.as_of_date = former_standing.as_of_date
+        and flagged.business_id = former_standing.business_id
+        and flagged.customer_id = former_standing.customer_id
 
 ),
 
@@ -208,7 +362,7 @@ matches as (
         business_id,
         customer_id,
         '{{ key }}' as segment_key
-    from flagged
+    from segment_flags
     where is_{{ key }}
     {% if not loop.last %}union all{% endif %}
     {%- endfor %}
@@ -271,6 +425,10 @@ final as (
         and flagged.customer_id = first_match.customer_id
     inner join segment_rules
         on first_match.priority = segment_rules.priority
+    -- the lookback-only month ends serve the look-back, they are not snapshots
+    inner join segment_dates
+        on flagged.as_of_date = segment_dates.as_of_date
+    where not segment_dates.is_lookback_only
 
 )
 

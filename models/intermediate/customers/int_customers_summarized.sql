@@ -30,9 +30,10 @@ timeliness as (
 
 ),
 
+-- The snapshot dates and the month ends before them that segments look back on.
 snapshot_dates as (
 
-    select * from {{ ref('int_snapshot_dates_spined') }}
+    select * from {{ ref('int_segment_dates_spined') }}
 
 ),
 
@@ -42,6 +43,7 @@ windows as (
 
     select
         as_of_date,
+        is_lookback_only,
         {{ dbt.dateadd('day', -364, 'as_of_date') }} as ttm_start_date,
         {{ dbt.dateadd('day', -729, 'as_of_date') }} as prev_ttm_start_date
 
@@ -53,6 +55,7 @@ events_to_date as (
 
     select
         windows.as_of_date,
+        windows.is_lookback_only,
         windows.ttm_start_date,
         windows.prev_ttm_start_date,
         sales_events.*
@@ -67,6 +70,7 @@ customer_totals as (
 
     select
         as_of_date,
+        is_lookback_only,
         business_id,
         customer_id,
         sum(net_sales_home) as ltv,
@@ -85,7 +89,7 @@ customer_totals as (
         max(case when is_purchase then event_date end) as last_purchase_date
 
     from events_to_date
-    group by as_of_date, business_id, customer_id
+    group by as_of_date, is_lookback_only, business_id, customer_id
 
 ),
 
@@ -153,9 +157,19 @@ final as (
         cast(timeliness.avg_days_beyond_terms as decimal(18, 1)) as avg_days_beyond_terms,
         cast(timeliness.share_paid_late as decimal(18, 6)) as share_paid_late,
         cast(coalesce(timeliness.paid_invoices, 0) as integer) as paid_invoices,
-        cast(coalesce(timeliness.open_balance, 0) as decimal(18, 2)) as open_balance,
-        cast(coalesce(timeliness.overdue_balance, 0) as decimal(18, 2))
-            as overdue_balance,
+        -- Not computed at the lookback-only month ends, where only scores are read.
+        cast(
+            case
+                when not ranked.is_lookback_only
+                    then coalesce(timeliness.open_balance, 0)
+            end as decimal(18, 2)
+        ) as open_balance,
+        cast(
+            case
+                when not ranked.is_lookback_only
+                    then coalesce(timeliness.overdue_balance, 0)
+            end as decimal(18, 2)
+        ) as overdue_balance,
         ---------- counts
         cast(ranked.purchases as integer) as purchases,
         ---------- days

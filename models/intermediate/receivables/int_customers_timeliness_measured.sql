@@ -15,9 +15,11 @@ invoices_settled as (
 
 ),
 
+-- The snapshot dates and the month ends before them that segments look back on
+-- (open amounts exist at the snapshot dates only).
 snapshot_dates as (
 
-    select * from {{ ref('int_snapshot_dates_spined') }}
+    select * from {{ ref('int_segment_dates_spined') }}
 
 ),
 

@@ -13,9 +13,10 @@ sales_events as (
 
 ),
 
+-- The snapshot dates and the month ends before them that segments look back on.
 snapshot_dates as (
 
-    select * from {{ ref('int_snapshot_dates_spined') }}
+    select * from {{ ref('int_segment_dates_spined') }}
 
 ),
 
