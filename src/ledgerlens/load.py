@@ -426,6 +426,42 @@ def _validate(con: duckdb.DuckDBPyConnection, table: Table) -> None:
                 f"'{reference.columns[-1]}'",
             )
         )
+    if table.name in ("credit_notes", "payment_allocations"):
+        # A void invoice counts for nothing, so nothing can settle it: a credit note or an
+        # allocation naming one would lower net sales twice or make the cash vanish from
+        # customer credit. The export is inconsistent (QuickBooks unapplies payments and
+        # credits when an invoice is voided; Xero will not void a paid invoice): a person
+        # must look. The payment stays loaded, so its cash is customer credit meanwhile.
+        reference_rules.append(
+            (
+                "'void_invoice'",
+                "exists (select 1 from raw.invoices as parent"
+                " where parent.business_id = keyed.typed__business_id"
+                " and parent.invoice_id = keyed.typed__invoice_id"
+                " and parent.status = 'void')",
+                "'invoice ' || keyed.typed__invoice_id || ' is void: nothing can be applied"
+                " to it'",
+                "'invoice_id'",
+            )
+        )
+    if table.name == "payment_allocations":
+        # amount_applied is in the invoice's currency; the payment's rate values it only
+        # when the payment is in that currency too (QuickBooks and Xero require it).
+        reference_rules.append(
+            (
+                "'currency_mismatch'",
+                "exists (select 1 from raw.invoices as invoice"
+                " inner join raw.payments as payment"
+                " on invoice.business_id = payment.business_id"
+                " where invoice.business_id = keyed.typed__business_id"
+                " and invoice.invoice_id = keyed.typed__invoice_id"
+                " and payment.payment_id = keyed.typed__payment_id"
+                " and invoice.currency <> payment.currency)",
+                "'payment ' || keyed.typed__payment_id || ' is in another currency than"
+                " invoice ' || keyed.typed__invoice_id",
+                "'payment_id'",
+            )
+        )
     if table.name == "credit_notes":
         # A credit note tied to an invoice must credit that invoice's own customer.
         reference_rules.append(
