@@ -107,8 +107,7 @@ def test_every_cent_of_the_files_lands_in_exactly_one_place(warehouse):
     # the void I2 (540.00) counts for nothing and is in raw.invoices as void.
     assert _csv_sum("invoices", "total_amount", "true") == D("1836.00")
     settled_or_open = one(
-        "select sum(allocated_amount + credited_amount + open_amount)"
-        " from marts.invoice_payments"
+        "select sum(allocated_amount + credited_amount + open_amount) from marts.invoice_payments"
     )
     void = one("select sum(total_amount) from raw.invoices where status = 'void'")
     assert (settled_or_open, void) == (D("1296.00"), D("540.00"))
@@ -116,9 +115,7 @@ def test_every_cent_of_the_files_lands_in_exactly_one_place(warehouse):
 
     # Payments, home currency: P1 600.00 + P2 150.00 + P3 100.00 x 0.80 = 80.00 = 830.00.
     # Applied at invoice rates 500.00 + 75.00, FX gain 5.00, customer credit 100.00 + 150.00.
-    applied_home = one(
-        "select sum(allocated_amount * exchange_rate) from marts.invoice_payments"
-    )
+    applied_home = one("select sum(allocated_amount * exchange_rate) from marts.invoice_payments")
     fx = one("select sum(fx_gain_loss_home) from marts.invoice_payments")
     credit = one("select sum(unapplied_payments_home) from marts.ar_aging")
     assert (applied_home, fx, credit) == (D("575.00"), D("5.00"), D("250.00"))
@@ -145,8 +142,7 @@ def test_every_cent_of_the_files_lands_in_exactly_one_place(warehouse):
     )
     net_sales = one("select net_sales_home from marts.business_overview")
     held = one(
-        "select amount_quarantined from marts.data_quality_report"
-        " where table_name = 'credit_notes'"
+        "select amount_quarantined from marts.data_quality_report where table_name = 'credit_notes'"
     )
     assert (lines_home - net_sales, held) == (D("100.00"), D("50.00"))
 

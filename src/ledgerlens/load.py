@@ -439,8 +439,7 @@ def _validate(con: duckdb.DuckDBPyConnection, table: Table) -> None:
                 " where parent.business_id = keyed.typed__business_id"
                 " and parent.invoice_id = keyed.typed__invoice_id"
                 " and parent.status = 'void')",
-                "'invoice ' || keyed.typed__invoice_id || ' is void: nothing can be applied"
-                " to it'",
+                "'invoice ' || keyed.typed__invoice_id || ' is void: nothing can be applied to it'",
                 "'invoice_id'",
             )
         )
