@@ -91,7 +91,11 @@ def _check_header(path: Path, table: Table, header: list[str]) -> list[str]:
     repeated = sorted({name for name in header if header.count(name) > 1})
     if repeated:
         raise ContractError(f"{path}: column(s) {', '.join(repeated)} appear more than once")
-    missing = [name for name in expected if name not in header]
+    missing = [
+        column.name
+        for column in table.columns
+        if column.name not in header and not column.may_be_absent
+    ]
     if missing:
         hint = ""
         if len(header) == 1 and any(sep in header[0] for sep in ";\t|"):
@@ -176,7 +180,11 @@ def _read_source(con: duckdb.DuckDBPyConnection, path: Path, table: Table) -> li
             """
         )
         malformed_lines = con.execute("select count(*) from _ll_malformed").fetchone()[0]
-        selected = ", ".join(f"{_quote(name)}" for name in table.column_names)
+        # A column the file may leave out reads as blank when it does.
+        selected = ", ".join(
+            _quote(name) if name in header else f"null::varchar as {_quote(name)}"
+            for name in table.column_names
+        )
         if malformed_lines == 0:
             # Insertion order is file order: record n (from 0) is on line n + 2.
             con.execute(
@@ -217,6 +225,8 @@ def _read_source(con: duckdb.DuckDBPyConnection, path: Path, table: Table) -> li
 
         def as_text(column: Column) -> str:
             name = _quote(column.name)
+            if column.name not in types:  # a column the file may leave out
+                return "null::varchar"
             # Parquet writers often store dates as midnight timestamps: read those as the
             # date; a timestamp with a time of day stays text and breaks `not_a_date`.
             if column.kind == "date" and types[column.name].startswith("TIMESTAMP"):
