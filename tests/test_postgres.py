@@ -138,14 +138,18 @@ def test_dbt_project_builds_on_postgres_with_the_same_numbers(postgres, handmade
     assert all(retention_duckdb[mart] for mart in RETENTION_MARTS)
     assert retention_pg == retention_duckdb
     assert sheet == EXPECTED
-    # As of 2024-07-01: C1 owes I2 540.00, due 04-04 (88 days past due); C2 owes I7
+    # acme as of 2024-07-01: C1 owes I2 540.00, due 04-04 (88 days past due); C2 owes I7
     # 108.00, due 07-16 (not yet due); C3 holds 56.00 CAD x 0.735 = 41.16 unapplied credit.
+    # euro as of its own latest invoice, 2024-04-10: I1 595.00 is paid only on 04-20, and
+    # due 04-24 (not yet due).
     assert aging == {
         ("acme", "C1"): (Decimal("540.00"), Decimal("0.00"), Decimal("540.00")),
         ("acme", "C2"): (Decimal("108.00"), Decimal("108.00"), Decimal("0.00")),
         ("acme", "C3"): (Decimal("0.00"), Decimal("0.00"), Decimal("0.00")),
+        ("euro", "C1"): (Decimal("595.00"), Decimal("595.00"), Decimal("0.00")),
     }
-    assert risk_rows == 2 and forecast_rows == 2 * 13  # two businesses x 13 weeks
+    # open: acme I2 and I7, euro I1; two businesses x 13 weeks
+    assert risk_rows == 3 and forecast_rows == 2 * 13
     assert all(isinstance(value[0], Decimal) for value in sheet.values())
     assert schemas == {"marts"}
 
