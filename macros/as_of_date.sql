@@ -1,16 +1,30 @@
 {#-
-    The "today" of every as-of computation, as a SQL date expression.
-    Set it with `--vars '{as_of_date: 2025-06-30}'`; when it is blank the latest invoice
-    date in the data is used, so the same export always gives the same answer.
-    The ref is rendered either way (in a comment when the var is set) so that the model's
-    dependencies, and so the build order, do not change with the var.
+    The "today" of every as-of computation for one business, as a SQL date expression.
+    Set it for every business with `--vars '{as_of_date: 2025-06-30}'`; when the var is
+    blank each business has its own: the date its export is stated complete to
+    (`export_complete_to`, the businesses file), else the date of its latest non-void
+    invoice or sales receipt (`latest_document`), so the same export always gives the
+    same answer and one business's mistyped date moves no other business's "today".
     Called by int_snapshot_dates_spined only: every other model reads "today" from it.
 -#}
-{% macro as_of_date() -%}
+{% macro as_of_date(export_complete_to, latest_document) -%}
     {%- set value = var('as_of_date', none) -%}
     {%- if value -%}
-        /* {{ ref('stg_invoices') }} */ cast('{{ value }}' as date)
+        cast('{{ value }}' as date)
     {%- else -%}
-        (select max(invoice_date) from {{ ref('stg_invoices') }})
+        coalesce({{ export_complete_to }}, {{ latest_document }})
+    {%- endif -%}
+{%- endmacro %}
+
+{#- Where the as-of date of a business came from, in words (the same branches). -#}
+{% macro as_of_date_source(export_complete_to) -%}
+    {%- set value = var('as_of_date', none) -%}
+    {%- if value -%}
+        'as_of_date var'
+    {%- else -%}
+        case
+            when {{ export_complete_to }} is not null then 'export_complete_to_date'
+            else 'latest document'
+        end
     {%- endif -%}
 {%- endmacro %}

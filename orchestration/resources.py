@@ -153,8 +153,8 @@ class RunOptions(dg.ConfigurableResource):
     """What a run may be asked, as run configuration (the CLI's `--as-of`, the launchpad's
     `resources.run_options.config`): every step reads it from here."""
 
-    # The "today" of every as-of computation (YYYY-MM-DD); None: the dbt default, the
-    # latest invoice date in the data (macros/as_of_date.sql).
+    # The "today" of every as-of computation (YYYY-MM-DD), for every business; None: the
+    # dbt default, each business's own (macros/as_of_date.sql).
     as_of_date: str | None = None
 
     def dbt_vars(self) -> dict[str, str]:

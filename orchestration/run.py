@@ -28,6 +28,7 @@ from pathlib import Path
 import dagster as dg
 
 from ledgerlens import safe_run
+from ledgerlens.report import stale_export_warnings
 from orchestration.resources import (
     REPO_ROOT,
     RawFiles,
@@ -212,6 +213,9 @@ def run_pipeline(
             tags={"ledgerlens/data": str(data)},
         )
     summary = _summarise(result, time.perf_counter() - started, as_of_date)
+    if summary.success and Path(warehouse.path).exists():
+        # Read from the published mart: is_export_stale is decided there.
+        summary.problems += [f"warning: {line}" for line in stale_export_warnings(warehouse.path)]
     summary.warehouse = warehouse.path
     summary.warehouse_existed = existed
     summary.log_file = str(log_path) if log_path.stat().st_size else None

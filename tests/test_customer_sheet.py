@@ -12,7 +12,8 @@ from tests.conftest import HANDMADE, query
 
 pytestmark = pytest.mark.slow
 
-# Worked out from tests/data/handmade (as of the latest invoice date, 2024-07-01):
+# Worked out from tests/data/handmade, each business as of its own latest non-void invoice
+# date: acme 2024-07-01 (I7), euro 2024-04-10 (its I1):
 EXPECTED = {
     # I1 1000.00 + I2 (300.00 + 200.00) - CN1 100.00; I3 is void; tax never counts
     ("acme", "C1"): (Decimal("1400.00"), 2, "2024-01-10", "2024-03-05"),
@@ -64,8 +65,8 @@ def test_business_overview_adds_up_the_hand_computed_customers(handmade_run):
     assert rows == [
         # C1 1400.00 + C2 350.00 + C3 1312.00 = 3062.00; purchases 2 + 2 + 1 = 5
         ("acme", "USD", 3, Decimal("3062.00"), 5, "2024-01-10", "2024-07-01", "2024-07-01"),
-        # C1 500.00 EUR, one purchase
-        ("euro", "EUR", 1, Decimal("500.00"), 1, "2024-04-10", "2024-04-10", "2024-07-01"),
+        # C1 500.00 EUR, one purchase; euro's own as-of date is its latest invoice's
+        ("euro", "EUR", 1, Decimal("500.00"), 1, "2024-04-10", "2024-04-10", "2024-04-10"),
     ]
 
 
@@ -158,7 +159,8 @@ def test_schemas_are_exactly_the_documented_ones(handmade_run):
 
 
 def test_ttm_recency_tenure_share_and_rank(handmade_run):
-    """As of 2024-07-01 every hand-made sale is inside the TTM window (from 2023-07-03)."""
+    """As of 2024-07-01 (acme) and 2024-04-10 (euro) every hand-made sale is inside the TTM
+    window."""
     _, warehouse = handmade_run
     rows = query(
         warehouse,
@@ -178,8 +180,9 @@ def test_ttm_recency_tenure_share_and_rank(handmade_run):
         ("acme", "C2"): (Decimal("350.00"), Decimal("0.00"), 0, 137, share("350", acme_ttm), 3),
         # one invoice on 2024-05-01: 61 days
         ("acme", "C3"): (Decimal("1312.00"), Decimal("0.00"), 61, 61, share("1312", acme_ttm), 2),
-        # the only customer of its business: all of its revenue
-        ("euro", "C1"): (Decimal("500.00"), Decimal("0.00"), 82, 82, Decimal("1.000000"), 1),
+        # the only customer of its business: all of its revenue; bought on euro's as-of
+        # date 2024-04-10 (its latest invoice), so 0 days
+        ("euro", "C1"): (Decimal("500.00"), Decimal("0.00"), 0, 0, Decimal("1.000000"), 1),
     }
 
 
@@ -204,7 +207,8 @@ def test_rhythm_trend_momentum_and_recency_weighting(handmade_run):
     )
     c2 = weighted((date(2024, 2, 15), "300"), (date(2024, 7, 1), "100"), (date(2024, 3, 1), "-50"))
     c3 = weighted((date(2024, 5, 1), "1460"), (date(2024, 5, 20), "-148"))
-    euro = weighted((date(2024, 4, 10), "500"))
+    # euro's sale is on its own as-of date, 2024-04-10: weight 0.5 ** 0 = 1
+    euro = Decimal("500.00")
     # acme gaps: C1 2024-01-10 -> 2024-03-05 = 55 days, C2 2024-02-15 -> 2024-07-01 = 137;
     # the business cycle is their median, (55 + 137) / 2 = 96. No prior-year sales, so no
     # momentum; two purchases from none is within Poisson noise (2 < 2 x sqrt(2)): steady.
@@ -252,15 +256,9 @@ def test_timeliness_and_balances(handmade_run):
             Decimal("0.00"),
             Decimal("0.00"),
         ),
-        # I1 595.00 EUR paid by P1 on 2024-04-20: 10 days, due 2024-04-24
-        ("euro", "C1"): (
-            Decimal("10.0"),
-            Decimal("10.0"),
-            zero,
-            Decimal("0"),
-            Decimal("0.00"),
-            Decimal("0.00"),
-        ),
+        # I1 595.00 EUR is paid by P1 on 2024-04-20, after euro's as-of date 2024-04-10:
+        # nothing paid yet, 595.00 open and not yet due (2024-04-24)
+        ("euro", "C1"): (None, None, None, None, Decimal("595.00"), Decimal("0.00")),
     }
 
 

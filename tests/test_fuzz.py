@@ -5,7 +5,9 @@ Every variant is the hand-made dataset with one corruption (a bad value in one r
 duplicate, a broken file...). The loads run in load order, as the Dagster job runs them:
 a table whose parent file failed is not loaded. For every table that loaded, every row of
 the file is loaded or quarantined, and for every money column the file's total equals
-the total loaded plus the total quarantined, to the cent.
+the total loaded plus the total quarantined, to the cent. An amount that is not a number
+has no total to compare: each one is counted apart, and must be in quarantine with its
+text exactly as written.
 """
 
 from __future__ import annotations
@@ -232,11 +234,16 @@ def _all_variants() -> list[tuple[str, callable]]:
 
 VARIANTS = _all_variants()
 OUTCOMES: Counter = Counter()
+# Amounts seen that are not numbers, over the variants run: the check above is not vacuous.
+UNREADABLE_AMOUNTS = [0]
 
 
-def _file_totals(path: Path, columns: list[str]) -> tuple[int, dict[str, object]]:
-    """Rows and money per column as the CSV reader sees the file (the same reader the
-    loader uses, so a malformed line counts on both sides as that one line)."""
+def _file_totals(
+    path: Path, columns: list[str]
+) -> tuple[int, dict[str, object], dict[str, Counter]]:
+    """Rows, money per column and the amounts that are not numbers (their text, counted),
+    as the CSV reader sees the file (the same reader the loader uses, so a malformed line
+    counts on both sides as that one line)."""
     header = path.read_text(errors="replace").splitlines()[0].lstrip("\ufeff").split(",")
     typed = ", ".join(f"'{name.strip().lower()}': 'varchar'" for name in header)
     # One kind of line ending, as the loader reads a file with mixed ones.
@@ -246,7 +253,9 @@ def _file_totals(path: Path, columns: list[str]) -> tuple[int, dict[str, object]
         return _totals(con, plain, typed, columns)
 
 
-def _totals(con, path: Path, typed: str, columns: list[str]) -> tuple[int, dict[str, object]]:
+def _totals(
+    con, path: Path, typed: str, columns: list[str]
+) -> tuple[int, dict[str, object], dict[str, Counter]]:
     con.execute(
         f"""create or replace temp table _file as select * from read_csv('{path}',
         header = true, auto_detect = false, delim = ',', quote = '"', escape = '"',
@@ -260,7 +269,22 @@ def _totals(con, path: Path, typed: str, columns: list[str]) -> tuple[int, dict[
         ).fetchone()[0]
         for column in columns
     }
-    return rows + rejected, sums
+    return rows + rejected, sums, {column: _unreadable(con, "_file", column) for column in columns}
+
+
+def _unreadable(con, table: str, column: str) -> Counter:
+    """The texts of `column` that are not blank and not a number, counted: the amounts a
+    sum cannot see (try_cast makes them 0 on both sides of a comparison)."""
+    return Counter(
+        dict(
+            con.execute(
+                f"select {column}, count(*) from {table}"
+                f" where nullif(trim({column}), '') is not null"
+                f" and try_cast(trim({column}) as decimal(38, 6)) is null"
+                f" group by {column}"
+            ).fetchall()
+        )
+    )
 
 
 @pytest.mark.parametrize(("name", "mutate"), VARIANTS, ids=[name for name, _ in VARIANTS])
@@ -286,7 +310,7 @@ def test_corrupted_export(name, mutate, tmp_path):
                 continue
             path = Path(result.source_file)
             money = [c.name for c in table.columns if c.kind == "money"]
-            file_rows, file_sums = _file_totals(path, money)
+            file_rows, file_sums, file_unreadable = _file_totals(path, money)
             assert result.rows_loaded + result.rows_quarantined == file_rows, name
             assert result.rows_read == file_rows, name
             for column in money:
@@ -298,6 +322,10 @@ def test_corrupted_export(name, mutate, tmp_path):
                     f" from quarantine.{table_name}"
                 ).fetchone()[0]
                 assert loaded + held == file_sums[column], (name, column, loaded, held)
+                # Each amount that is not a number is in quarantine, as written.
+                quarantined = _unreadable(con, f"quarantine.{table_name}", column)
+                assert quarantined == file_unreadable[column], (name, column, quarantined)
+                UNREADABLE_AMOUNTS[0] += sum(file_unreadable[column].values())
     OUTCOMES["failed with a clear message" if failed else "loaded, bad rows quarantined"] += 1
 
 
@@ -305,3 +333,6 @@ def test_there_are_at_least_200_variants():
     assert len(VARIANTS) >= 200
     if sum(OUTCOMES.values()) == len(VARIANTS):  # the whole module ran: report
         print(f"\n{len(VARIANTS)} corrupted exports: {dict(OUTCOMES)}")
+        print(f"amounts that are not numbers, each found in quarantine: {UNREADABLE_AMOUNTS[0]}")
+        # abc, 1,296.00 and $12 on each money column's variants at least
+        assert UNREADABLE_AMOUNTS[0] >= 3

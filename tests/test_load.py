@@ -229,3 +229,52 @@ def test_credit_note_in_another_currency_than_its_invoice_is_quarantined(con, ha
     path.write_text(path.read_text() + "acme,CN9,C3,I5,2024-06-01,USD,1,10.00,0,wrong currency\n")
     results = _load_all(con, handmade_copy)
     assert results["credit_notes"].quarantined_by_rule == {"currency_mismatch": 1}
+
+
+def test_allocation_in_another_currency_than_its_invoice_is_quarantined(con, handmade_copy):
+    # I5 is a CAD invoice of C3; P9 is a USD payment of C3. Its 100.00 applied to I5 would
+    # be CAD valued at the USD rate: it is quarantined, and P9's whole 100.00 stays
+    # customer credit (the payment itself loads).
+    payments = handmade_copy / "payments.csv"
+    payments.write_text(payments.read_text() + "acme,P9,C3,2024-06-20,USD,1,100.00\n")
+    allocations = handmade_copy / "payment_allocations.csv"
+    allocations.write_text(allocations.read_text() + "acme,P9,I5,100.00\n")
+    results = _load_all(con, handmade_copy)
+    assert results["payments"].rows_quarantined == 0
+    # P4 -> I99 was already quarantined (unknown_invoice) in the hand-made file
+    assert results["payment_allocations"].quarantined_by_rule == {
+        "currency_mismatch": 1,
+        "unknown_invoice": 1,
+    }
+    assert con.execute(
+        "select payment_id, invoice_id, amount_applied, column_name from"
+        " quarantine.payment_allocations where rule = 'currency_mismatch'"
+    ).fetchall() == [("P9", "I5", "100.00", "payment_id")]
+
+
+def test_credit_note_and_allocation_to_a_void_invoice_are_quarantined(con, handmade_copy):
+    # I3 (C1, 216.00) is void in the hand-made file.
+    credit_notes = handmade_copy / "credit_notes.csv"
+    credit_notes.write_text(
+        credit_notes.read_text() + "acme,CN9,C1,I3,2024-04-05,USD,1,50.00,4.00,on a void\n"
+    )
+    payments = handmade_copy / "payments.csv"
+    payments.write_text(payments.read_text() + "acme,P9,C1,2024-04-10,USD,1,216.00\n")
+    allocations = handmade_copy / "payment_allocations.csv"
+    allocations.write_text(allocations.read_text() + "acme,P9,I3,216.00\n")
+    results = _load_all(con, handmade_copy)
+    assert results["credit_notes"].quarantined_by_rule == {"void_invoice": 1}
+    assert results["payment_allocations"].quarantined_by_rule == {
+        "unknown_invoice": 1,
+        "void_invoice": 1,
+    }
+    assert results["payments"].rows_quarantined == 0
+    rows = con.execute(
+        "select 'credit_notes', invoice_id, amount, column_name from quarantine.credit_notes"
+        " union all select 'payment_allocations', invoice_id, amount_applied, column_name"
+        " from quarantine.payment_allocations where rule = 'void_invoice' order by 1"
+    ).fetchall()
+    assert rows == [
+        ("credit_notes", "I3", "50.00", "invoice_id"),
+        ("payment_allocations", "I3", "216.00", "invoice_id"),
+    ]

@@ -164,7 +164,8 @@ def test_dbt_project_builds_on_postgres(both_engines):
     assert "ERROR=0" in build.stdout
     assert copied["raw.invoices"] == 8 and copied["quarantine.invoices"] == 1
     # The Python risk scores (a dbt source) go along, so the marts reading them build too.
-    assert copied["intermediate.invoice_risk_scores"] == 2  # acme I2 and I7 are open
+    # acme I2 and I7 are open; euro's I1 too, as of euro's own date 2024-04-10
+    assert copied["intermediate.invoice_risk_scores"] == 3
     assert both_engines["schemas"]["customer_sheet"] == "marts"
 
 
@@ -225,15 +226,18 @@ def test_customer_sheet_and_aging_on_postgres_hold_the_hand_computed_numbers(bot
             record["current_home"],
             record["past_due_61_90_home"],
         )
-    # As of 2024-07-01: C1 owes I2 540.00, due 04-04 (88 days past due); C2 owes I7
+    # acme as of 2024-07-01: C1 owes I2 540.00, due 04-04 (88 days past due); C2 owes I7
     # 108.00, due 07-16 (not yet due); C3 holds 56.00 CAD x 0.735 = 41.16 unapplied credit.
+    # euro as of its own latest invoice, 2024-04-10: I1 595.00 is paid only on 04-20, and
+    # due 04-24 (not yet due).
     assert aging == {
         ("acme", "C1"): (Decimal("540.00"), Decimal("0.00"), Decimal("540.00")),
         ("acme", "C2"): (Decimal("108.00"), Decimal("108.00"), Decimal("0.00")),
         ("acme", "C3"): (Decimal("0.00"), Decimal("0.00"), Decimal("0.00")),
+        ("euro", "C1"): (Decimal("595.00"), Decimal("595.00"), Decimal("0.00")),
     }
-    # Two open invoices scored; two businesses x 13 weeks forecast.
-    assert len(pg["open_invoice_risk"]["rows"]) == 2
+    # open: acme I2 and I7, euro I1 (as of euro's own date); two businesses x 13 weeks
+    assert len(pg["open_invoice_risk"]["rows"]) == 3
     assert len(pg["cash_forecast"]["rows"]) == 2 * 13
 
 

@@ -52,7 +52,11 @@ snapshot_dates as (
 
 as_of as (
 
-    select as_of_date from snapshot_dates
+    select
+        business_id,
+        as_of_date
+
+    from snapshot_dates
     where is_current
 
 ),
@@ -61,7 +65,8 @@ credit_invoices as (
 
     select invoices.*
     from invoices
-    cross join as_of
+    inner join as_of
+        on invoices.business_id = as_of.business_id
     where invoices.document_type = 'invoice'
         and not invoices.is_void
         and invoices.invoice_date <= as_of.as_of_date
@@ -79,7 +84,8 @@ allocated as (
     inner join payments
         on payment_allocations.business_id = payments.business_id
         and payment_allocations.payment_id = payments.payment_id
-    cross join as_of
+    inner join as_of
+        on payments.business_id = as_of.business_id
     where payments.payment_date <= as_of.as_of_date
     group by payment_allocations.business_id, payment_allocations.invoice_id
 
@@ -93,7 +99,8 @@ credited as (
         sum(credit_notes.amount + credit_notes.tax_amount) as amount
 
     from credit_notes
-    cross join as_of
+    inner join as_of
+        on credit_notes.business_id = as_of.business_id
     where credit_notes.invoice_id is not null
         and credit_notes.credit_note_date <= as_of.as_of_date
     group by credit_notes.business_id, credit_notes.invoice_id

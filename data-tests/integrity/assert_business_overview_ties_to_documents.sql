@@ -65,7 +65,11 @@ snapshot_dates as (
 
 as_of as (
 
-    select as_of_date from snapshot_dates
+    select
+        business_id,
+        as_of_date
+
+    from snapshot_dates
     where is_current
 
 ),
@@ -74,7 +78,8 @@ sales_documents as (
 
     select invoices.*
     from invoices
-    cross join as_of
+    inner join as_of
+        on invoices.business_id = as_of.business_id
     where not invoices.is_void
         and invoices.invoice_date <= as_of.as_of_date
 
@@ -129,7 +134,8 @@ buyer_credits as (
     inner join buyers
         on credit_notes.business_id = buyers.business_id
         and credit_notes.customer_id = buyers.customer_id
-    cross join as_of
+    inner join as_of
+        on credit_notes.business_id = as_of.business_id
     where credit_notes.credit_note_date <= as_of.as_of_date
     group by credit_notes.business_id
 
@@ -146,7 +152,8 @@ allocated as (
     inner join payments
         on payment_allocations.business_id = payments.business_id
         and payment_allocations.payment_id = payments.payment_id
-    cross join as_of
+    inner join as_of
+        on payments.business_id = as_of.business_id
     where payments.payment_date <= as_of.as_of_date
     group by payment_allocations.business_id, payment_allocations.invoice_id
 
@@ -160,7 +167,8 @@ credited as (
         sum(credit_notes.amount + credit_notes.tax_amount) as amount
 
     from credit_notes
-    cross join as_of
+    inner join as_of
+        on credit_notes.business_id = as_of.business_id
     where credit_notes.invoice_id is not null
         and credit_notes.credit_note_date <= as_of.as_of_date
     group by credit_notes.business_id, credit_notes.invoice_id
@@ -230,7 +238,8 @@ unapplied as (
     left join applied_per_payment
         on payments.business_id = applied_per_payment.business_id
         and payments.payment_id = applied_per_payment.payment_id
-    cross join as_of
+    inner join as_of
+        on payments.business_id = as_of.business_id
     where payments.payment_date <= as_of.as_of_date
     group by payments.business_id
 
@@ -243,7 +252,8 @@ untied as (
         sum(credit_notes.amount_home + credit_notes.tax_amount_home) as amount_home
 
     from credit_notes
-    cross join as_of
+    inner join as_of
+        on credit_notes.business_id = as_of.business_id
     where credit_notes.invoice_id is null
         and credit_notes.credit_note_date <= as_of.as_of_date
     group by credit_notes.business_id
@@ -315,7 +325,8 @@ compared as (
         as_of.as_of_date as run_as_of_date
 
     from documents
-    cross join as_of
+    inner join as_of
+        on documents.business_id = as_of.business_id
     left join overview
         on documents.business_id = overview.business_id
 

@@ -14,7 +14,11 @@ snapshot_dates as (
 
 as_of as (
 
-    select as_of_date from snapshot_dates
+    select
+        business_id,
+        as_of_date
+
+    from snapshot_dates
     where is_current
 
 ),
@@ -38,7 +42,8 @@ line_sales as (
     inner join {{ ref('stg_invoices') }} as invoices
         on invoice_lines.business_id = invoices.business_id
         and invoice_lines.invoice_id = invoices.invoice_id
-    cross join as_of
+    inner join as_of
+        on invoices.business_id = as_of.business_id
     where not invoices.is_void
         and invoices.invoice_date <= as_of.as_of_date
     group by invoice_lines.business_id
@@ -51,7 +56,8 @@ buyers as (
         invoices.business_id,
         invoices.customer_id
     from {{ ref('stg_invoices') }} as invoices
-    cross join as_of
+    inner join as_of
+        on invoices.business_id = as_of.business_id
     where not invoices.is_void
         and invoices.invoice_date <= as_of.as_of_date
 
@@ -69,7 +75,8 @@ credits as (
     left join buyers
         on credit_notes.business_id = buyers.business_id
         and credit_notes.customer_id = buyers.customer_id
-    cross join as_of
+    inner join as_of
+        on credit_notes.business_id = as_of.business_id
     where credit_notes.credit_note_date <= as_of.as_of_date
     group by credit_notes.business_id
 

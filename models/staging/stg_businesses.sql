@@ -15,7 +15,9 @@ renamed as (
         business_name,
         home_currency,
         fiscal_year_start_month,
-        default_payment_terms_days
+        default_payment_terms_days,
+        ---------- dates
+        export_complete_to_date
 
     from source
 

@@ -41,6 +41,9 @@ class Column:
     max_value: int | None = None
     # Blank means "use a default" rather than "unknown" (documented per column).
     blank_means: str | None = None
+    # The file may leave the column out altogether (read as blank): a column added to
+    # the contract after exports were written, which older exports need not carry.
+    may_be_absent: bool = False
 
     @property
     def sql_type(self) -> str:
@@ -131,6 +134,15 @@ TABLES: tuple[Table, ...] = (
                 min_value=0,
                 max_value=3650,
             ),
+            Column(
+                "export_complete_to_date",
+                "date",
+                "The last day the export holds every document of (the day it was taken, or "
+                "the last day of the period exported): the business's as-of date when the "
+                "run gives none. The column may be left out of the file.",
+                blank_means="the date of the business's latest non-void sales document",
+                may_be_absent=True,
+            ),
         ),
         key=("business_id",),
         example={
@@ -139,6 +151,7 @@ TABLES: tuple[Table, ...] = (
             "home_currency": "USD",
             "fiscal_year_start_month": "1",
             "default_payment_terms_days": "30",
+            "export_complete_to_date": "2025-03-31",
         },
     ),
     Table(

@@ -91,7 +91,11 @@ def _check_header(path: Path, table: Table, header: list[str]) -> list[str]:
     repeated = sorted({name for name in header if header.count(name) > 1})
     if repeated:
         raise ContractError(f"{path}: column(s) {', '.join(repeated)} appear more than once")
-    missing = [name for name in expected if name not in header]
+    missing = [
+        column.name
+        for column in table.columns
+        if column.name not in header and not column.may_be_absent
+    ]
     if missing:
         hint = ""
         if len(header) == 1 and any(sep in header[0] for sep in ";\t|"):
@@ -176,7 +180,11 @@ def _read_source(con: duckdb.DuckDBPyConnection, path: Path, table: Table) -> li
             """
         )
         malformed_lines = con.execute("select count(*) from _ll_malformed").fetchone()[0]
-        selected = ", ".join(f"{_quote(name)}" for name in table.column_names)
+        # A column the file may leave out reads as blank when it does.
+        selected = ", ".join(
+            _quote(name) if name in header else f"null::varchar as {_quote(name)}"
+            for name in table.column_names
+        )
         if malformed_lines == 0:
             # Insertion order is file order: record n (from 0) is on line n + 2.
             con.execute(
@@ -217,6 +225,8 @@ def _read_source(con: duckdb.DuckDBPyConnection, path: Path, table: Table) -> li
 
         def as_text(column: Column) -> str:
             name = _quote(column.name)
+            if column.name not in types:  # a column the file may leave out
+                return "null::varchar"
             # Parquet writers often store dates as midnight timestamps: read those as the
             # date; a timestamp with a time of day stays text and breaks `not_a_date`.
             if column.kind == "date" and types[column.name].startswith("TIMESTAMP"):
@@ -424,6 +434,41 @@ def _validate(con: duckdb.DuckDBPyConnection, table: Table) -> None:
                 f"{_sql_string(reference.parent[:-1] + ' ')} || {shown} || "
                 "' is not loaded (absent from its file, or quarantined)'",
                 f"'{reference.columns[-1]}'",
+            )
+        )
+    if table.name in ("credit_notes", "payment_allocations"):
+        # A void invoice counts for nothing, so nothing can settle it: a credit note or an
+        # allocation naming one would lower net sales twice or make the cash vanish from
+        # customer credit. The export is inconsistent (QuickBooks unapplies payments and
+        # credits when an invoice is voided; Xero will not void a paid invoice): a person
+        # must look. The payment stays loaded, so its cash is customer credit meanwhile.
+        reference_rules.append(
+            (
+                "'void_invoice'",
+                "exists (select 1 from raw.invoices as parent"
+                " where parent.business_id = keyed.typed__business_id"
+                " and parent.invoice_id = keyed.typed__invoice_id"
+                " and parent.status = 'void')",
+                "'invoice ' || keyed.typed__invoice_id || ' is void: nothing can be applied to it'",
+                "'invoice_id'",
+            )
+        )
+    if table.name == "payment_allocations":
+        # amount_applied is in the invoice's currency; the payment's rate values it only
+        # when the payment is in that currency too (QuickBooks and Xero require it).
+        reference_rules.append(
+            (
+                "'currency_mismatch'",
+                "exists (select 1 from raw.invoices as invoice"
+                " inner join raw.payments as payment"
+                " on invoice.business_id = payment.business_id"
+                " where invoice.business_id = keyed.typed__business_id"
+                " and invoice.invoice_id = keyed.typed__invoice_id"
+                " and payment.payment_id = keyed.typed__payment_id"
+                " and invoice.currency <> payment.currency)",
+                "'payment ' || keyed.typed__payment_id || ' is in another currency than"
+                " invoice ' || keyed.typed__invoice_id",
+                "'payment_id'",
             )
         )
     if table.name == "credit_notes":

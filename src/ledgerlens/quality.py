@@ -125,6 +125,13 @@ def _batch_column(table: Table, name: str) -> str:
     return f"t.{_quoted(name)}"
 
 
+def _has_soft_date_range(table: Table, column) -> bool:
+    """Dates of documents and records get the soft 1990 .. latest invoice + 1 year range.
+    Not businesses.export_complete_to_date: businesses load before any invoice, so its
+    range could only be 1990-2100, close to what the loader's date rule accepts."""
+    return column.kind == "date" and table.name != "businesses"
+
+
 def raw_suite(table: Table, latest_date: dt.date | None = None) -> Suite:
     """The soft rules of `raw.<table>` (warnings): what the loader lets in and a person
     should still look at. The contract's hard rules are the loader's, not repeated here."""
@@ -132,7 +139,7 @@ def raw_suite(table: Table, latest_date: dt.date | None = None) -> Suite:
     rules: list[Rule] = []
     derived: list[str] = []
     for column in table.columns:
-        if column.kind == "date":
+        if _has_soft_date_range(table, column):
             latest = dt.datetime.combine(latest_date or dt.date(2100, 1, 1), dt.time())
             rules.append(
                 Rule(
@@ -194,7 +201,8 @@ def raw_suite(table: Table, latest_date: dt.date | None = None) -> Suite:
 RAW_SUITES: tuple[str, ...] = tuple(
     table.name
     for table in TABLES
-    if table.name == "payment_allocations" or any(c.kind == "date" for c in table.columns)
+    if table.name == "payment_allocations"
+    or any(_has_soft_date_range(table, c) for c in table.columns)
 )
 MART_SUITES: tuple[str, ...] = ("customer_sheet",)
 

@@ -29,6 +29,17 @@ BUSINESS_OVERVIEW_SQL = """
 """
 
 
+# Businesses whose export stops well before their as-of date (the mart decides:
+# is_export_stale, from the stale_export_days var).
+STALE_EXPORTS_SQL = """
+    select business_id, as_of_date, as_of_date_source, latest_document_date,
+        days_since_latest_document
+    from marts.business_overview
+    where is_export_stale
+    order by business_id
+"""
+
+
 SEGMENT_SUMMARY_SQL = """
     select business_id, segment, customers, avg_ltv, avg_purchases, total_ttm_sales,
         share_of_ttm_sales, avg_days_to_pay, home_currency
@@ -106,10 +117,34 @@ def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) 
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
+def stale_export_warnings(warehouse: str | Path) -> list[str]:
+    """One line per business whose export looks stale or partial (marts.business_overview
+    .is_export_stale): what was found, and what to do."""
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        rows = _rows(con, STALE_EXPORTS_SQL)
+    lines = []
+    for row in rows:
+        found = (
+            "has no non-void sale in the export"
+            if row["latest_document_date"] is None
+            else f"its latest non-void sale is {row['latest_document_date']}, "
+            f"{row['days_since_latest_document']:,} days before"
+        )
+        lines.append(
+            f"{row['business_id']}: as of {row['as_of_date']} ({row['as_of_date_source']}) "
+            f"{found}: the export may be stale or partial; export its books again, or "
+            "state the date it is complete to (export_complete_to_date in businesses)"
+        )
+    return lines
+
+
 @dataclass
 class RunReport:
+    # The as-of date shared by every business; None when they differ (each business's
+    # is in `as_of_dates`).
     as_of_date: str | None
     businesses: list[dict]  # marts.business_overview: customers, net sales, purchases
+    as_of_dates: dict[str, str]  # business_id -> its as-of date
     segments: list[dict]  # marts.segment_summary in the segments' priority order
     top_customers: list[dict]  # the highest-LTV customers of each business
     retention: list[dict]  # marts.revenue_retention, the last three ttm windows
@@ -130,11 +165,13 @@ def read_run_report(warehouse: str | Path, top: int = 10, risky: int = 5) -> Run
             | row
             for row in _rows(con, TOP_CUSTOMERS_SQL, [top])
         ]
-        # Every business has the run's one as-of date.
-        as_of = businesses[0]["as_of_date"] if businesses else None
+        # Each business has its own as-of date unless the run gave one for all.
+        as_of_dates = {row["business_id"]: str(row["as_of_date"]) for row in businesses}
+        shared = set(as_of_dates.values())
         return RunReport(
-            as_of_date=str(as_of) if as_of else None,
+            as_of_date=shared.pop() if len(shared) == 1 else None,
             businesses=businesses,
+            as_of_dates=as_of_dates,
             segments=_rows(con, SEGMENT_SUMMARY_SQL),
             top_customers=top_customers,
             retention=_rows(con, RETENTION_SQL),

@@ -1,5 +1,5 @@
 {#-
-    The dates a customer's segment needs: the snapshot dates (int_snapshot_dates_spined)
+    The dates a customer's segment needs: the snapshot dates of each business (int_snapshot_dates_spined)
     and the segment_lookback_months month ends before the oldest of them.
 
     Don't Lose Them and Give Attention depend on what the customer was at the
@@ -21,7 +21,11 @@ snapshot_dates as (
 
 this_run as (
 
-    select as_of_date from snapshot_dates
+    select
+        business_id,
+        as_of_date
+
+    from snapshot_dates
     where is_current
 
 ),
@@ -42,6 +46,7 @@ months_back as (
 lookback_month_ends as (
 
     select
+        this_run.business_id,
         cast(
             {{ dbt.dateadd(
                 'day',
@@ -64,6 +69,7 @@ final as (
 
     select
         ---------- keys
+        business_id,
         as_of_date,
         ---------- flags
         is_current,
@@ -76,6 +82,7 @@ final as (
     union all
 
     select
+        business_id,
         as_of_date,
         false as is_current,
         true as is_month_end,

@@ -291,12 +291,14 @@ standing_keyed as (
 look_back_dates as (
 
     select
+        later_dates.business_id,
         later_dates.as_of_date,
         earlier_dates.as_of_date as earlier_date
 
     from segment_dates as later_dates
     inner join segment_dates as earlier_dates
-        on later_dates.as_of_date > earlier_dates.as_of_date
+        on later_dates.business_id = earlier_dates.business_id
+        and later_dates.as_of_date > earlier_dates.as_of_date
         and earlier_dates.is_month_end
         and {{ month_number('later_dates.as_of_date') }}
         - {{ month_number('earlier_dates.as_of_date') }}
@@ -323,7 +325,8 @@ former_standing as (
 
     from look_back_dates
     inner join standing_keyed
-        on look_back_dates.earlier_date = standing_keyed.as_of_date
+        on look_back_dates.business_id = standing_keyed.business_id
+        and look_back_dates.earlier_date = standing_keyed.as_of_date
     group by
         look_back_dates.as_of_date,
         standing_keyed.business_id,
@@ -427,7 +430,8 @@ final as (
         on first_match.priority = segment_rules.priority
     -- the lookback-only month ends serve the look-back, they are not snapshots
     inner join segment_dates
-        on flagged.as_of_date = segment_dates.as_of_date
+        on flagged.business_id = segment_dates.business_id
+        and flagged.as_of_date = segment_dates.as_of_date
     where not segment_dates.is_lookback_only
 
 )

@@ -42,6 +42,7 @@ snapshot_dates as (
 windows as (
 
     select
+        business_id,
         as_of_date,
         is_lookback_only,
         {{ dbt.dateadd('day', -364, 'as_of_date') }} as ttm_start_date,
@@ -62,7 +63,8 @@ events_to_date as (
 
     from sales_events
     inner join windows
-        on sales_events.event_date <= windows.as_of_date
+        on sales_events.business_id = windows.business_id
+        and sales_events.event_date <= windows.as_of_date
 
 ),
 

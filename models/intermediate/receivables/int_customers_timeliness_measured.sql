@@ -33,7 +33,8 @@ issued as (
 
     from invoices_settled
     inner join snapshot_dates
-        on invoices_settled.invoice_date <= snapshot_dates.as_of_date
+        on invoices_settled.business_id = snapshot_dates.business_id
+        and invoices_settled.invoice_date <= snapshot_dates.as_of_date
     group by
         snapshot_dates.as_of_date,
         invoices_settled.business_id,
@@ -59,7 +60,8 @@ paid as (
 
     from invoices_settled
     inner join snapshot_dates
-        on invoices_settled.paid_date <= snapshot_dates.as_of_date
+        on invoices_settled.business_id = snapshot_dates.business_id
+        and invoices_settled.paid_date <= snapshot_dates.as_of_date
     group by
         snapshot_dates.as_of_date,
         invoices_settled.business_id,

@@ -45,7 +45,8 @@ open_invoices as (
 
     from invoices_settled
     inner join snapshot_dates
-        on invoices_settled.invoice_date <= snapshot_dates.as_of_date
+        on invoices_settled.business_id = snapshot_dates.business_id
+        and invoices_settled.invoice_date <= snapshot_dates.as_of_date
         and (
             invoices_settled.paid_date is null
             or invoices_settled.paid_date > snapshot_dates.as_of_date

@@ -35,7 +35,11 @@ snapshot_dates as (
 
 this_run as (
 
-    select as_of_date from snapshot_dates
+    select
+        business_id,
+        as_of_date
+
+    from snapshot_dates
     where is_current
 
 ),
@@ -63,7 +67,8 @@ recent_paid as (
 
     from invoices_settled
     inner join snapshot_dates
-        on invoices_settled.paid_date <= snapshot_dates.as_of_date
+        on invoices_settled.business_id = snapshot_dates.business_id
+        and invoices_settled.paid_date <= snapshot_dates.as_of_date
 
 ),
 
@@ -159,7 +164,8 @@ final as (
         end as is_paid_beyond_threshold
 
     from open_invoices
-    cross join this_run
+    inner join this_run
+        on open_invoices.business_id = this_run.business_id
     inner join timeliness
         on open_invoices.as_of_date = timeliness.as_of_date
         and open_invoices.business_id = timeliness.business_id

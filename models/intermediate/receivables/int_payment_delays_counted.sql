@@ -25,7 +25,11 @@ snapshot_dates as (
 
 as_of as (
 
-    select as_of_date from snapshot_dates
+    select
+        business_id,
+        as_of_date
+
+    from snapshot_dates
     where is_current
 
 ),
@@ -44,7 +48,8 @@ final as (
         cast(count(*) as {{ dbt.type_int() }}) as paid_invoices
 
     from invoices_settled
-    cross join as_of
+    inner join as_of
+        on invoices_settled.business_id = as_of.business_id
     where invoices_settled.paid_date <= as_of.as_of_date
         and invoices_settled.invoice_date
         > cast({{ dbt.dateadd('day', -history_start_days, 'as_of.as_of_date') }} as date)

@@ -33,7 +33,10 @@ counter as (
 -- The last complete month: the one before the month under way at the as-of date.
 last_month as (
 
-    select month_under_way_number - 1 as last_month_number
+    select
+        business_id,
+        month_under_way_number - 1 as last_month_number
+
     from snapshot_dates
     where is_current
 
@@ -60,7 +63,8 @@ grid as (
             as month_number
 
     from customer_firsts
-    cross join last_month
+    inner join last_month
+        on customer_firsts.business_id = last_month.business_id
     cross join counter
     where customer_firsts.first_month_number + counter.generated_number - 1
         <= last_month.last_month_number

@@ -31,7 +31,11 @@ snapshot_dates as (
 
 as_of as (
 
-    select as_of_date from snapshot_dates
+    select
+        business_id,
+        as_of_date
+
+    from snapshot_dates
     where is_current
 
 ),
@@ -67,7 +71,8 @@ ttm_sums as (
         sales_events.net_sales_home
 
     from sales_events
-    cross join as_of
+    inner join as_of
+        on sales_events.business_id = as_of.business_id
     where sales_events.event_date <= as_of.as_of_date
 
 ),

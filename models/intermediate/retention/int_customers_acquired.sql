@@ -19,7 +19,11 @@ snapshot_dates as (
 
 as_of as (
 
-    select as_of_date from snapshot_dates
+    select
+        business_id,
+        as_of_date
+
+    from snapshot_dates
     where is_current
 
 ),
@@ -32,7 +36,8 @@ first_purchases as (
         min(sales_events.event_date) as first_purchase_date
 
     from sales_events
-    cross join as_of
+    inner join as_of
+        on sales_events.business_id = as_of.business_id
     where sales_events.is_purchase
         and sales_events.event_date <= as_of.as_of_date
     group by sales_events.business_id, sales_events.customer_id

@@ -59,6 +59,7 @@ snapshot_dates as (
 as_of as (
 
     select
+        business_id,
         as_of_date,
         month_under_way_number
 
@@ -97,7 +98,8 @@ first_months as (
     from first_months
     inner join businesses
         on first_months.business_id = businesses.business_id
-    cross join as_of
+    inner join as_of
+        on first_months.business_id = as_of.business_id
     cross join counter
     -- The last complete period is the one before the period holding the month under
     -- way at the as-of date.
@@ -131,7 +133,8 @@ first_sales as (
             as days_of_history
 
     from sales_events
-    cross join as_of
+    inner join as_of
+        on sales_events.business_id = as_of.business_id
     where sales_events.event_date <= as_of.as_of_date
     group by sales_events.business_id
 
@@ -165,7 +168,8 @@ ttm_dated as (
         ) }} as date) as base_end_date
 
     from first_sales
-    cross join as_of
+    inner join as_of
+        on first_sales.business_id = as_of.business_id
     cross join counter
     -- Back to the window holding the first sale, and never fewer than three windows.
     where counter.generated_number - 1
@@ -210,7 +214,8 @@ data_starts as (
         min(documents.document_date) as data_start_date
 
     from documents
-    cross join as_of
+    inner join as_of
+        on documents.business_id = as_of.business_id
     where documents.document_date <= as_of.as_of_date
     group by documents.business_id
 

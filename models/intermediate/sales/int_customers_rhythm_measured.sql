@@ -30,7 +30,8 @@ events_to_date as (
 
     from sales_events
     inner join snapshot_dates
-        on sales_events.event_date <= snapshot_dates.as_of_date
+        on sales_events.business_id = snapshot_dates.business_id
+        and sales_events.event_date <= snapshot_dates.as_of_date
 
 ),
 
@@ -67,7 +68,8 @@ customer_gaps as (
 
     from purchase_dates
     inner join snapshot_dates
-        on purchase_dates.purchase_date <= snapshot_dates.as_of_date
+        on purchase_dates.business_id = snapshot_dates.business_id
+        and purchase_dates.purchase_date <= snapshot_dates.as_of_date
     group by
         snapshot_dates.as_of_date,
         purchase_dates.business_id,

@@ -32,7 +32,15 @@ snapshot_dates as (
 
 as_of as (
 
-    select as_of_date from snapshot_dates
+    select
+        business_id,
+        as_of_date,
+        as_of_date_source,
+        latest_document_date,
+        {{ dbt.datediff('latest_document_date', 'as_of_date', 'day') }}
+            as days_since_latest_document
+
+    from snapshot_dates
     where is_current
 
 ),
@@ -80,6 +88,18 @@ final as (
         businesses.business_name,
         businesses.home_currency,
         as_of.as_of_date,
+        ---------- is the export complete to the as-of date?
+        as_of.as_of_date_source,
+        as_of.latest_document_date,
+        cast(as_of.days_since_latest_document as {{ dbt.type_int() }})
+            as days_since_latest_document,
+        -- A business that sells at least monthly has a sale in any stale_export_days
+        -- (45) days: a longer silence before the as-of date means the export stops
+        -- early (stale, or a partial export), or the business stopped selling.
+        coalesce(
+            as_of.days_since_latest_document > {{ var('stale_export_days') }},
+            true
+        ) as is_export_stale,
         ---------- customers and sales up to the as-of date
         cast(coalesce(customer_totals.customers, 0) as {{ dbt.type_int() }})
             as customers,
@@ -114,7 +134,8 @@ final as (
         ) }} as customer_credit_home
 
     from businesses
-    cross join as_of
+    inner join as_of
+        on businesses.business_id = as_of.business_id
     left join customer_totals
         on businesses.business_id = customer_totals.business_id
     left join receivables

@@ -20,7 +20,11 @@ snapshot_dates as (
 
 this_run as (
 
-    select as_of_date from snapshot_dates
+    select
+        business_id,
+        as_of_date
+
+    from snapshot_dates
     where is_current
 
 ),
@@ -28,11 +32,16 @@ this_run as (
 -- The segment at the last month end before the as-of date: what last month's report said.
 previous_month_end as (
 
-    select max(snapshot_dates.as_of_date) as as_of_date
+    select
+        snapshot_dates.business_id,
+        max(snapshot_dates.as_of_date) as as_of_date
+
     from snapshot_dates
-    cross join this_run
+    inner join this_run
+        on snapshot_dates.business_id = this_run.business_id
     where snapshot_dates.is_month_end
         and snapshot_dates.as_of_date < this_run.as_of_date
+    group by snapshot_dates.business_id
 
 ),
 
@@ -41,7 +50,8 @@ previous_segments as (
     select customer_segments.*
     from customer_segments
     inner join previous_month_end
-        on customer_segments.as_of_date = previous_month_end.as_of_date
+        on customer_segments.business_id = previous_month_end.business_id
+        and customer_segments.as_of_date = previous_month_end.as_of_date
 
 ),
 
@@ -60,7 +70,8 @@ final as (
 
     from customer_facts
     inner join this_run
-        on customer_facts.as_of_date = this_run.as_of_date
+        on customer_facts.business_id = this_run.business_id
+        and customer_facts.as_of_date = this_run.as_of_date
     inner join customer_segments
         on customer_facts.as_of_date = customer_segments.as_of_date
         and customer_facts.business_id = customer_segments.business_id

@@ -50,7 +50,11 @@ snapshot_dates as (
 
 as_of as (
 
-    select as_of_date from snapshot_dates
+    select
+        business_id,
+        as_of_date
+
+    from snapshot_dates
     where is_current
 
 ),
@@ -104,7 +108,8 @@ payments_to_date as (
 
     select payments.*
     from payments
-    cross join as_of
+    inner join as_of
+        on payments.business_id = as_of.business_id
     where payments.payment_date <= as_of.as_of_date
 
 ),
@@ -152,7 +157,8 @@ untied_credits as (
             as untied_credit_notes_home
 
     from credit_notes
-    cross join as_of
+    inner join as_of
+        on credit_notes.business_id = as_of.business_id
     where credit_notes.invoice_id is null
         and credit_notes.credit_note_date <= as_of.as_of_date
     group by credit_notes.business_id, credit_notes.customer_id
@@ -217,7 +223,8 @@ final as (
         ) }} as business_open_balance_home
 
     from customer_keys
-    cross join as_of
+    inner join as_of
+        on customer_keys.business_id = as_of.business_id
     inner join businesses
         on customer_keys.business_id = businesses.business_id
     left join customers

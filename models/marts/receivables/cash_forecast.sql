@@ -38,7 +38,11 @@ snapshot_dates as (
 
 as_of as (
 
-    select as_of_date from snapshot_dates
+    select
+        business_id,
+        as_of_date
+
+    from snapshot_dates
     where is_current
 
 ),
@@ -58,6 +62,7 @@ weeks as (
 week_bounds as (
 
     select
+        as_of.business_id,
         weeks.week_number,
         cast(
             {{ dbt.dateadd('day', '7 * weeks.week_number - 6', 'as_of.as_of_date') }}
@@ -88,7 +93,8 @@ open_invoices as (
             as days_past_due
 
     from open_invoice_risk
-    cross join as_of
+    inner join as_of
+        on open_invoice_risk.business_id = as_of.business_id
 
 ),
 
@@ -208,7 +214,8 @@ invoice_weeks as (
 
     from scenarios
     inner join week_bounds
-        on scenarios.scenario_date >= week_bounds.week_start_date
+        on scenarios.business_id = week_bounds.business_id
+        and scenarios.scenario_date >= week_bounds.week_start_date
         and scenarios.scenario_date <= week_bounds.week_end_date
     group by scenarios.business_id, scenarios.invoice_id, week_bounds.week_number
 
@@ -261,8 +268,10 @@ final as (
         ) }} as high_collections_home
 
     from businesses
-    cross join week_bounds
-    cross join as_of
+    inner join week_bounds
+        on businesses.business_id = week_bounds.business_id
+    inner join as_of
+        on businesses.business_id = as_of.business_id
     left join weekly
         on businesses.business_id = weekly.business_id
         and week_bounds.week_number = weekly.week_number

@@ -64,6 +64,7 @@ periods_back as (
 periods as (
 
     select
+        snapshot_dates.business_id,
         snapshot_dates.as_of_date,
         periods_back.period_back,
         cast(
@@ -82,6 +83,7 @@ periods as (
 period_bounds as (
 
     select
+        business_id,
         as_of_date,
         period_back,
         period_start_date,
@@ -105,7 +107,7 @@ period_sales as (
 
     select
         period_bounds.as_of_date,
-        businesses.business_id,
+        period_bounds.business_id,
         period_bounds.period_back,
         {{ dbt.datediff(
             'period_bounds.period_start_date', 'period_bounds.period_end_date', 'day'
@@ -113,14 +115,13 @@ period_sales as (
         coalesce(sum(invoices_settled.total_amount_home), 0) as credit_sales_home
 
     from period_bounds
-    cross join businesses
     left join invoices_settled
-        on businesses.business_id = invoices_settled.business_id
+        on period_bounds.business_id = invoices_settled.business_id
         and period_bounds.period_start_date <= invoices_settled.invoice_date
         and period_bounds.period_end_date >= invoices_settled.invoice_date
     group by
         period_bounds.as_of_date,
-        businesses.business_id,
+        period_bounds.business_id,
         period_bounds.period_back,
         period_bounds.period_start_date,
         period_bounds.period_end_date
@@ -180,18 +181,17 @@ sales_90_days as (
 
     select
         snapshot_dates.as_of_date,
-        businesses.business_id,
+        snapshot_dates.business_id,
         coalesce(sum(invoices_settled.total_amount_home), 0) as credit_sales_90_days_home
 
     from snapshot_dates
-    cross join businesses
     left join invoices_settled
-        on businesses.business_id = invoices_settled.business_id
+        on snapshot_dates.business_id = invoices_settled.business_id
         and snapshot_dates.as_of_date >= invoices_settled.invoice_date
         and invoices_settled.invoice_date > cast(
             {{ dbt.dateadd('day', -90, 'snapshot_dates.as_of_date') }} as date
         )
-    group by snapshot_dates.as_of_date, businesses.business_id
+    group by snapshot_dates.as_of_date, snapshot_dates.business_id
 
 ),
 
@@ -208,7 +208,8 @@ days_to_pay as (
 
     from invoices_settled
     inner join snapshot_dates
-        on invoices_settled.paid_date <= snapshot_dates.as_of_date
+        on invoices_settled.business_id = snapshot_dates.business_id
+        and invoices_settled.paid_date <= snapshot_dates.as_of_date
     group by snapshot_dates.as_of_date, invoices_settled.business_id
 
 ),
@@ -265,7 +266,8 @@ final as (
 
     from dso
     inner join snapshot_dates
-        on dso.as_of_date = snapshot_dates.as_of_date
+        on dso.business_id = snapshot_dates.business_id
+        and dso.as_of_date = snapshot_dates.as_of_date
     inner join businesses
         on dso.business_id = businesses.business_id
 

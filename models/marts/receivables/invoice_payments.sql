@@ -50,7 +50,11 @@ snapshot_dates as (
 
 as_of as (
 
-    select as_of_date from snapshot_dates
+    select
+        business_id,
+        as_of_date
+
+    from snapshot_dates
     where is_current
 
 ),
@@ -73,7 +77,8 @@ settlements_to_date as (
 
     select settlements.*
     from settlements
-    cross join as_of
+    inner join as_of
+        on settlements.business_id = as_of.business_id
     where settlements.event_date <= as_of.as_of_date
 
 ),
@@ -140,7 +145,8 @@ invoice_amounts as (
         end as paid_date_to_date
 
     from invoices_settled
-    cross join as_of
+    inner join as_of
+        on invoices_settled.business_id = as_of.business_id
     inner join businesses
         on invoices_settled.business_id = businesses.business_id
     left join settlement_totals

@@ -28,7 +28,8 @@ final as (
 
     from customer_segments
     inner join snapshot_dates
-        on customer_segments.as_of_date = snapshot_dates.as_of_date
+        on customer_segments.business_id = snapshot_dates.business_id
+        and customer_segments.as_of_date = snapshot_dates.as_of_date
     where snapshot_dates.is_month_end
 
 )

@@ -183,7 +183,8 @@ def build_parser() -> argparse.ArgumentParser:
         command.add_argument(
             "--as-of",
             dest="as_of",
-            help="as-of date YYYY-MM-DD; default: the latest invoice date in the data",
+            help="as-of date YYYY-MM-DD for every business; default: each business's "
+            "export_complete_to_date, else its latest non-void sale",
         )
         command.add_argument(
             "--memory-limit",

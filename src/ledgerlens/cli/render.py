@@ -129,9 +129,10 @@ def print_run(summary) -> None:
             )
         console.print(quarantined)
     table = new_table(
-        f"Businesses, as of {as_of}",
+        f"Businesses, as of {as_of}" if as_of else "Businesses, each as of its own date",
         "business",
         "name",
+        "as of",
         ">customers",
         ">net sales, all time",
         ">purchases",
@@ -142,6 +143,7 @@ def print_run(summary) -> None:
         table.add_row(
             row["business_id"],
             row["business_name"],
+            str(row["as_of_date"]),
             f"{row['customers']:,}",
             f"{row['net_sales']:,.2f} {row['home_currency']}",
             f"{row['purchases']:,}",
@@ -165,7 +167,8 @@ def print_run(summary) -> None:
     for business_id, customers in by_business.items():
         currency = customers[0]["home_currency"]
         table = new_table(
-            f"Top customers by LTV: {customers[0]['business_name']} ({business_id}), as of {as_of}",
+            f"Top customers by LTV: {customers[0]['business_name']} ({business_id}), "
+            f"as of {report.as_of_dates.get(business_id)}",
             "customer",
             "name",
             f">ltv ({currency})",
@@ -187,8 +190,9 @@ def print_run(summary) -> None:
 
 def _print_receivables(report) -> None:
     dso = {row["business_id"]: row for row in report.dso}
+    as_of = report.as_of_date or "the date of each business"
     table = new_table(
-        f"Receivables aging, as of {report.as_of_date} (home currency)",
+        f"Receivables aging, as of {as_of} (home currency)",
         "business",
         ">current",
         ">1-30",
@@ -211,7 +215,7 @@ def _print_receivables(report) -> None:
         )
     console.print(table)
     table = new_table(
-        f"Days sales outstanding, as of {report.as_of_date}",
+        f"Days sales outstanding, as of {as_of}",
         "business",
         ">count-back DSO",
         ">simple DSO (90 days)",
@@ -238,7 +242,8 @@ def _print_receivables(report) -> None:
         by_business.setdefault(row["business_id"], []).append(row)
     for business_id, invoices in by_business.items():
         table = new_table(
-            f"Riskiest open invoices not yet late: {business_id}, as of {report.as_of_date}",
+            f"Riskiest open invoices not yet late: {business_id}, "
+            f"as of {report.as_of_dates.get(business_id)}",
             "invoice",
             "customer",
             f">open ({invoices[0]['home_currency']})",

@@ -22,7 +22,14 @@ from ledgerlens.demo.intensity import calibrate_rate_scale, expected_lines
 from ledgerlens.demo.messy import write_messy_rows
 from ledgerlens.demo.population import draw_population
 from ledgerlens.demo.truth import planted_truth, truth_table
-from ledgerlens.demo.writing import Integers, TableWriters, Text, TruthWriter
+from ledgerlens.demo.writing import (
+    FIRST_WRITTEN_DAY,
+    Days,
+    Integers,
+    TableWriters,
+    Text,
+    TruthWriter,
+)
 
 BLOCK_LINES = 250_000  # target invoice lines per block of customers
 # Customers in the pilot population that measures a business's lines per customer.
@@ -87,6 +94,12 @@ def generate(
                     ),
                     "default_payment_terms_days": Integers(
                         np.array([b.payment_terms_days for b in selected])
+                    ),
+                    # Blank: each business's as-of date is its latest sale, as in an
+                    # export that states no completeness date.
+                    "export_complete_to_date": Days(
+                        np.full(len(selected), FIRST_WRITTEN_DAY),
+                        missing=np.ones(len(selected), dtype=bool),
                     ),
                 },
             )
