@@ -486,10 +486,14 @@ def test_demo_nrr_and_logo_retention_match_an_independent_computation(demo_wareh
     businesses = query(
         demo_warehouse, "select business_id, fiscal_year_start_month from raw.businesses"
     )
-    data_starts = dict(query(demo_warehouse, DEMO_DATA_STARTS_SQL, [as_of]))
     checked = 0
+    data_starts = {}
     for business_id, fiscal_start in businesses:
         as_of = as_of_dates[business_id]
+        # The business's first document on or before its own as-of date.
+        data_starts[business_id] = dict(query(demo_warehouse, DEMO_DATA_STARTS_SQL, [as_of]))[
+            business_id
+        ]
         events = [
             (customer, day, Decimal(amount))
             for business, customer, day, amount in query(demo_warehouse, DEMO_EVENTS_SQL)

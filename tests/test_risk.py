@@ -290,6 +290,12 @@ def test_cut_export_keeps_what_the_books_held_at_the_end_of_the_date(tmp_path):
         f.write("edge,CN1,K1,B16,2024-07-01,USD,1,10.00,0.00,\n")
     with open(source / "customer_costs.csv", "a") as f:
         f.write("edge,X1,K1,2024-06-30,other,5.00,\nedge,X2,K1,2024-07-01,other,5.00,\n")
+    # The full export says it is complete to 09-30; the export at 06-30 reached 06-30.
+    (source / "businesses.csv").write_text(
+        "business_id,business_name,home_currency,fiscal_year_start_month,"
+        "default_payment_terms_days,export_complete_to_date\n"
+        "edge,Edge Supplies LLC,USD,1,30,2024-09-30\n"
+    )
     counts = backtest.cut_export(source, tmp_path / "cut", "2024-06-30")
     assert counts == {
         "businesses": 1,
@@ -305,8 +311,12 @@ def test_cut_export_keeps_what_the_books_held_at_the_end_of_the_date(tmp_path):
         kept = con.execute(
             f"select payment_id, amount from '{tmp_path}/cut/payments.csv' where payment_id = 'P8'"
         ).fetchall()
+        reach = con.execute(
+            f"select export_complete_to_date from '{tmp_path}/cut/businesses.csv'"
+        ).fetchall()
     # P8 was received by 06-30: its 10.00 stays, unapplied (customer credit at T).
     assert [(p, str(a)) for p, a in kept] == [("P8", "10.0")]
+    assert [str(d) for (d,) in reach] == ["2024-06-30"]
 
 
 def test_cut_export_knows_every_dated_column_of_the_contract():
@@ -319,7 +329,11 @@ def test_cut_export_knows_every_dated_column_of_the_contract():
         for column in table.columns
         if column.kind == "date"
     }
-    assert dated == set(backtest.EVENT_DATES.items()) | backtest.NOT_EVENT_DATES
+    assert dated == (
+        set(backtest.EVENT_DATES.items())
+        | backtest.NOT_EVENT_DATES
+        | backtest.EXPORT_REACH_DATES
+    )
 
 
 def test_model_and_baseline_are_scored_on_the_same_invoices_and_event():

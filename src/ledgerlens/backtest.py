@@ -43,14 +43,19 @@ EVENT_DATES = {
 }
 # Dates that are terms, not events: the row existed before them.
 NOT_EVENT_DATES = {("invoices", "due_date")}
+# Dates that state how far the export reaches: the export as it stood at T reached T at
+# most, so a later date is clipped to T (left as it is, it would make the cut claim to be
+# complete to a day after T).
+EXPORT_REACH_DATES = {("businesses", "export_complete_to_date")}
 
 
 def cut_export(source: Path, target: Path, as_of: date | str) -> dict[str, int]:
     """Write to `target` the CSV export in `source` as it stood at the end of `as_of`.
 
     Every dated row after `as_of` is left out (EVENT_DATES), with the rows that hang on
-    it. A customer created after `as_of` is kept when a document kept refers to it (the
-    document proves it existed; its created date is the error). A cell that is not a
+    it; a business's stated completeness date after `as_of` becomes `as_of`
+    (EXPORT_REACH_DATES). A customer created after `as_of` is kept when a document kept
+    refers to it (the document proves it existed; its created date is the error). A cell that is not a
     date is kept, so that the loader quarantines the row as it would in the full export.
     What it cannot do: the contract has no void date, so an invoice voided after
     `as_of` is void in the cut too (it was still open then), and a status of `paid` set
@@ -63,12 +68,12 @@ def cut_export(source: Path, target: Path, as_of: date | str) -> dict[str, int]:
         for column in table.columns
         if column.kind == "date"
         and EVENT_DATES.get(table.name) != column.name
-        and (table.name, column.name) not in NOT_EVENT_DATES
+        and (table.name, column.name) not in NOT_EVENT_DATES | EXPORT_REACH_DATES
     ]
     if unknown:
         raise ValueError(
             f"the back-test's cut does not know what {', '.join(unknown)} mean(s): add each"
-            " to EVENT_DATES or NOT_EVENT_DATES in ledgerlens.backtest"
+            " to EVENT_DATES, NOT_EVENT_DATES or EXPORT_REACH_DATES in ledgerlens.backtest"
         )
     source, target = Path(source), Path(target)
     target.mkdir(parents=True, exist_ok=True)
@@ -84,6 +89,16 @@ def cut_export(source: Path, target: Path, as_of: date | str) -> dict[str, int]:
             con.execute(
                 f"create table {table.name} as select * from read_csv("
                 f"'{source}/{table.name}.csv', all_varchar = true, header = true)"
+            )
+        for table, column in EXPORT_REACH_DATES:
+            # The column is optional in the contract: an export may leave it out.
+            present = [row[0] for row in con.execute(f"describe {table}").fetchall()]
+            if column not in present:
+                continue
+            con.execute(
+                f"update {table} set {column} = cast($as_of as varchar)"
+                f" where try_cast({column} as date) > $as_of",
+                {"as_of": as_of},
             )
         for table in ("invoices", "payments", "credit_notes", "customer_costs"):
             con.execute(f"delete from {table} where not {kept(table)}", {"as_of": as_of})
