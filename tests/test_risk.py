@@ -330,9 +330,7 @@ def test_cut_export_knows_every_dated_column_of_the_contract():
         if column.kind == "date"
     }
     assert dated == (
-        set(backtest.EVENT_DATES.items())
-        | backtest.NOT_EVENT_DATES
-        | backtest.EXPORT_REACH_DATES
+        set(backtest.EVENT_DATES.items()) | backtest.NOT_EVENT_DATES | backtest.EXPORT_REACH_DATES
     )
 
 

@@ -55,8 +55,9 @@ def cut_export(source: Path, target: Path, as_of: date | str) -> dict[str, int]:
     Every dated row after `as_of` is left out (EVENT_DATES), with the rows that hang on
     it; a business's stated completeness date after `as_of` becomes `as_of`
     (EXPORT_REACH_DATES). A customer created after `as_of` is kept when a document kept
-    refers to it (the document proves it existed; its created date is the error). A cell that is not a
-    date is kept, so that the loader quarantines the row as it would in the full export.
+    refers to it (the document proves it existed; its created date is the error). A cell
+    that is not a date is kept, so that the loader quarantines the row as it would in the
+    full export.
     What it cannot do: the contract has no void date, so an invoice voided after
     `as_of` is void in the cut too (it was still open then), and a status of `paid` set
     later stays (the pipeline reads payments, not that status). Returns rows kept per
