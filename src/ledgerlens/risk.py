@@ -101,8 +101,9 @@ def feature_matrix(rows: dict[str, np.ndarray], late_days: int) -> np.ndarray:
     open_balance = np.nan_to_num(_col(rows, "customer_open_balance_home"))
     overdue = np.nan_to_num(_col(rows, "customer_overdue_balance_home"))
     columns = {
-        # Open invoices in training are at most `late_days` past due (others are
-        # certain); the clip keeps far-future due dates from dominating a linear model.
+        # Open invoices in training are fewer than `late_days` past due (the others are
+        # already late: macros/late_payment.sql); the clip keeps far-future due dates
+        # from dominating a linear model.
         "days_past_due": np.clip(_col(rows, "days_past_due"), DAYS_PAST_DUE_FLOOR, late_days),
         "customer_share_paid_late": np.nan_to_num(share_late, nan=0.0),
         "has_no_history": (paid == 0).astype(float),
