@@ -4,7 +4,8 @@
     blank each business has its own: the date its export is stated complete to
     (`export_complete_to`, the businesses file), else the date of its latest non-void
     invoice or sales receipt (`latest_document`), so the same export always gives the
-    same answer and one business's mistyped date moves no other business's "today".
+    same answer and one business's mistyped date moves no other business's "today"
+    (a business with no sale and no stated date takes the latest of the others).
     Called by int_snapshot_dates_spined only: every other model reads "today" from it.
 -#}
 {% macro as_of_date(export_complete_to, latest_document) -%}
