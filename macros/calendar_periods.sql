@@ -79,3 +79,16 @@
         end as decimal(18, 6)
     )
 {%- endmacro %}
+
+{#- The last day of the month `months_back` months before the month of `date_expression`
+    (1: the month before it): the first day of the month after that one, minus one day. Shared by the calendar models so that the snapshot
+    month ends and the segments' look-back month ends are the same dates. -#}
+{% macro month_end_before(date_expression, months_back) -%}
+    cast(
+        {{ dbt.dateadd(
+            'day',
+            -1,
+            dbt.dateadd('month', '1 - ' ~ months_back, dbt.date_trunc('month', date_expression))
+        ) }} as date
+    )
+{%- endmacro %}

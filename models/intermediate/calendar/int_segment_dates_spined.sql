@@ -41,23 +41,13 @@ months_back as (
 
 ),
 
--- Same arithmetic as int_snapshot_dates_spined: the first day of the month after the
--- month end, minus one day.
+-- The same month ends as int_snapshot_dates_spined's (macros/calendar_periods.sql).
 lookback_month_ends as (
 
     select
         this_run.business_id,
-        cast(
-            {{ dbt.dateadd(
-                'day',
-                -1,
-                dbt.dateadd(
-                    'month',
-                    '1 - months_back.months_back',
-                    dbt.date_trunc('month', 'this_run.as_of_date')
-                )
-            ) }} as date
-        ) as as_of_date
+        {{ month_end_before('this_run.as_of_date', 'months_back.months_back') }}
+            as as_of_date
 
     from months_back
     cross join this_run

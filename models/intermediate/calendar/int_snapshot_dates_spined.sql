@@ -86,23 +86,13 @@ months_back as (
 
 ),
 
--- The last day of the month `months_back` months before the as-of date's month: the
--- first day of the month after it, minus one day.
+-- The last day of the month `months_back` months before the as-of date's month.
 month_ends as (
 
     select
         as_of.business_id,
-        cast(
-            {{ dbt.dateadd(
-                'day',
-                -1,
-                dbt.dateadd(
-                    'month',
-                    '1 - months_back.months_back',
-                    dbt.date_trunc('month', 'as_of.as_of_date')
-                )
-            ) }} as date
-        ) as as_of_date,
+        {{ month_end_before('as_of.as_of_date', 'months_back.months_back') }}
+            as as_of_date,
         false as is_current
 
     from months_back
