@@ -843,14 +843,15 @@ def test_contribution_adds_up_to_the_business_margin_less_costs_from_the_raw_fil
     }
 
 
-def test_effort_shares_add_up_to_one(mart):
+def test_effort_and_contribution_shares_add_up_to_one(mart):
     for business in ["biz", "other"]:
-        shares = [
-            row["ttm_effort_share"]
-            for key, row in mart.items()
-            if key[0] == business and row["ttm_effort_share"] is not None
-        ]
-        assert close(sum(float(share) for share in shares), 1, 1e-9), business
+        for column in ["ttm_effort_share", "ttm_contribution_share"]:
+            shares = [
+                row[column]
+                for key, row in mart.items()
+                if key[0] == business and row[column] is not None
+            ]
+            assert close(sum(float(share) for share in shares), 1, 1e-9), (business, column)
 
 
 def test_every_cost_by_the_date_lands_in_exactly_one_category_column(mart):
