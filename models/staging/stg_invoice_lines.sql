@@ -38,8 +38,12 @@ renamed as (
         ---------- amounts (home currency)
         {{ to_money('source.line_amount * invoice_rates.exchange_rate') }}
             as line_amount_home,
-        {{ to_money('source.quantity * source.unit_cost * invoice_rates.exchange_rate') }}
-            as line_cost_home
+    -- Widened first: DECIMAL(18, 4) x DECIMAL(18, 4) x DECIMAL(18, 6) keeps 14
+    -- decimals, which overflows 18 digits from a line cost of 10,000 (DuckDB).
+        {{ to_money(
+            'cast(source.quantity as decimal(38, 4)) * source.unit_cost'
+            ~ ' * invoice_rates.exchange_rate'
+        ) }} as line_cost_home
 
     from source
     inner join invoice_rates

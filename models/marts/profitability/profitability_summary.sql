@@ -1,0 +1,159 @@
+{#-
+    The business's profitability at a glance, per snapshot date (the as-of date and the
+    month ends before it, point in time like segment_history): how concentrated
+    contribution is (the 80/20 line and the Pareto curve), what the unprofitable
+    accounts destroy, and how much of sales, contribution and effort sits with the key
+    accounts. Customers are those of int_customers_valued at that date; the TTM figures
+    are over its active customers.
+-#}
+{%- set deciles = range(10, 101, 10) -%}
+
+with
+
+valued as (
+
+    select * from {{ ref('int_customers_valued') }}
+
+),
+
+active as (
+
+    select
+        *,
+        row_number() over (
+            partition by business_id, as_of_date
+            order by ttm_contribution desc, customer_id asc
+        ) as contribution_order,
+        count(*) over (partition by business_id, as_of_date) as active_customers
+
+    from valued
+    where is_active
+
+),
+
+-- Share of TTM contribution from the top k% of active customers, k = 10 .. 100: the
+-- Pareto curve. With unprofitable customers the curve rises above 100% before it
+-- comes back down at 100% (the "whale curve"): what the others lose, the top earn.
+pareto as (
+
+    select
+        business_id,
+        as_of_date,
+    {% for k in deciles -%}
+    sum(
+        case
+            when contribution_order <= ceil(active_customers * {{ k }} / 100.0)
+                then ttm_contribution
+            else 0
+        end
+    ) as top_{{ k }}_percent_contribution{% if not loop.last %},{% endif %}
+    {% endfor %}
+    from active
+    group by business_id, as_of_date
+
+),
+
+totals as (
+
+    select
+        business_id,
+        as_of_date,
+        is_current,
+        home_currency,
+        count(*) as customers,
+        sum(case when is_active then 1 else 0 end) as active_customers,
+        sum(case when value_class = 'key_account' then 1 else 0 end) as key_accounts,
+        sum(case when value_class = 'unprofitable' then 1 else 0 end)
+            as unprofitable_accounts,
+        sum(case when value_class = 'core' then 1 else 0 end) as core_accounts,
+        sum(case when value_class = 'core' and is_active then 1 else 0 end)
+            as active_core_accounts,
+        {% for column in [
+            'ttm_net_sales', 'ttm_cost_of_goods', 'ttm_gross_margin', 'ttm_cost_to_serve',
+            'ttm_acquisition_cost', 'ttm_financing_cost', 'ttm_contribution',
+            'ttm_service_hours',
+        ] -%}
+        sum(case when is_active then {{ column }} else 0 end) as {{ column }},
+        {% endfor -%}
+        sum(
+            case when value_class = 'unprofitable' then -ttm_contribution else 0 end
+        ) as contribution_destroyed,
+    {% for column in ['ttm_net_sales', 'ttm_contribution', 'ttm_service_hours'] -%}
+    sum(
+        case when value_class = 'key_account' then {{ column }} else 0 end
+    ) as key_{{ column }}{% if not loop.last %},{% endif %}
+    {% endfor %}
+    from valued
+    group by business_id, as_of_date, is_current, home_currency
+
+),
+
+final as (
+
+    select
+        ---------- keys
+        totals.business_id,
+        totals.as_of_date,
+        ---------- attributes
+        totals.is_current,
+        totals.home_currency,
+        ---------- customers by value class
+        cast(totals.customers as {{ dbt.type_int() }}) as customers,
+        cast(totals.active_customers as {{ dbt.type_int() }}) as active_customers,
+        cast(totals.key_accounts as {{ dbt.type_int() }}) as key_accounts,
+        cast(totals.unprofitable_accounts as {{ dbt.type_int() }})
+            as unprofitable_accounts,
+        cast(totals.core_accounts as {{ dbt.type_int() }}) as core_accounts,
+        cast(
+            case
+                when totals.active_customers > 0
+                    then 1.0 * totals.active_core_accounts / totals.active_customers
+            end as decimal(18, 6)
+        ) as core_share_of_active,
+        ---------- trailing twelve months, active customers
+        cast(totals.ttm_net_sales as decimal(18, 2)) as ttm_sales,
+        cast(totals.ttm_cost_of_goods as decimal(18, 2)) as ttm_cost_of_goods,
+        cast(totals.ttm_gross_margin as decimal(18, 2)) as ttm_gross_margin,
+        cast(totals.ttm_cost_to_serve as decimal(18, 2)) as ttm_cost_to_serve,
+        cast(totals.ttm_acquisition_cost as decimal(18, 2)) as ttm_acquisition_cost,
+        cast(totals.ttm_financing_cost as decimal(18, 2)) as ttm_financing_cost,
+        cast(totals.ttm_contribution as decimal(18, 2)) as ttm_contribution,
+        cast(
+            case
+                when totals.ttm_net_sales > 0
+                    then totals.ttm_contribution / totals.ttm_net_sales
+            end as decimal(18, 6)
+        ) as ttm_contribution_margin,
+        cast(totals.ttm_service_hours as decimal(18, 4)) as ttm_service_hours,
+        ---------- what unprofitable accounts cost
+        cast(totals.contribution_destroyed as decimal(18, 2)) as contribution_destroyed,
+        ---------- key accounts' shares
+        {% for column, name in [
+            ('ttm_net_sales', 'key_sales_share'),
+            ('ttm_contribution', 'key_contribution_share'),
+            ('ttm_service_hours', 'key_effort_share'),
+        ] -%}
+        cast(
+            case
+                when totals.{{ column }} > 0
+                    then totals.key_{{ column }} / totals.{{ column }}
+            end as decimal(18, 6)
+        ) as {{ name }},
+        {% endfor -%}
+        ---------- the Pareto curve of TTM contribution (null when it is not positive)
+    {% for k in deciles -%}
+    cast(
+        case
+            when totals.ttm_contribution > 0
+                then pareto.top_{{ k }}_percent_contribution / totals.ttm_contribution
+        end as decimal(18, 6)
+    ) as top_{{ k }}_percent_contribution_share{% if not loop.last %},{% endif %}
+    {% endfor %}
+    from totals
+    left join pareto
+        on totals.business_id = pareto.business_id
+        and totals.as_of_date = pareto.as_of_date
+
+)
+
+select * from final
