@@ -7,7 +7,7 @@ tests/data/profitability, as of 2025-12-31 (S). Windows (inclusive days):
 Financing cost = amount x days x 0.08 / 365; the amounts are chosen so that a day costs a
 round sum: 4,562.50 -> 1.00 a day, 3,650.00 -> 0.80, 1,825.00 -> 0.40, 912.50 -> 0.20.
 
-Business `biz` (USD, terms 30 days), 18 customers, 16 on the mart, 14 active:
+Business `biz` (USD, terms 30 days), 19 customers, 17 on the mart, 15 active:
 - KEY1: rank 1, half the business's TTM contribution for a quarter of its hours (protect, on
   the effort boundary); its invoice is prepaid (settled before its date: no financing cost).
 - KEY2: rank 2 = the key cut-off; costs in every category, rework rising; an invoice with a
@@ -20,9 +20,12 @@ Business `biz` (USD, terms 30 days), 18 customers, 16 on the mart, 14 active:
 - REFA refers REFB, REFB refers REFA (a loop in the data) and REFC: REFA and REFB are key by
   their referrals only (own contribution + chain = exactly the cut-off).
 - PARENT with subsidiaries SUB1, SUB2: one account.
-- DORMANT (sales before the TTM, an acquisition cost in it: inactive, core), PROSPECT (an
-  acquisition cost only: on the mart, inactive), FUTURE (only facts after S) and NOBODY
-  (nothing): not on the mart.
+- OLDDEBT: nothing in the TTM but an invoice of 2024 still unpaid: active by the money it
+  owes, unprofitable by its financing cost alone (tighten terms, on the boundary).
+- DORMANT (an invoice of 2024-01-01 paid on 2024-12-31, the night before the TTM, and an
+  acquisition cost in the TTM: inactive, core), PROSPECT (an acquisition cost only: on the
+  mart, inactive), FUTURE (only facts after S) and NOBODY (nothing): not on the mart, though
+  both name REFC as their referrer.
 Business `other` (EUR) reuses ids of `biz` (KEY1, REFC referred by a REFB it does not have,
 SUB1 under a PARENT it does not have) and has a parent loop LOOPA <-> LOOPB: nothing of one
 business reaches the other.
@@ -122,12 +125,14 @@ def test_every_customer_with_a_sale_or_a_cost_by_the_date_is_on_the_mart(mart):
             "SUB2",
             "DORMANT",
             "PROSPECT",
+            "OLDDEBT",
         ]
     } | {("other", customer) for customer in ["KEY1", "REFC", "SUB1", "LOOPA", "LOOPB"]}
     # FUTURE: its only sale (2026-01-10) and cost (2026-01-05) are after S; NOBODY: nothing.
     inactive = {key for key, row in mart.items() if not row["is_active"]}
-    # DORMANT: last sale 2024-01-01, only an acquisition cost in the TTM (2025-05-01);
-    # PROSPECT: an acquisition cost only. Acquisition is no activity.
+    # DORMANT: last sale 2024-01-01, paid 2024-12-31 (owed no night of the TTM), only an
+    # acquisition cost in the TTM (2025-05-01); PROSPECT: an acquisition cost only.
+    # Acquisition is no activity. OLDDEBT is active: it owes I-OD every night of the TTM.
     assert inactive == {("biz", "DORMANT"), ("biz", "PROSPECT")}
     for row in mart.values():
         assert row["as_of_date"] == S
@@ -220,8 +225,11 @@ def test_net_sales_and_gross_margin_per_window(mart):
         # prior: 300.00 at 100.00; TTM: 400.00 at 200.00
         "SUB2": (D("700.00"), D("300.00"), D("400.00"),
                  D("400.00"), D("200.00"), D("200.00"), D("300.00"), D("200.00")),
-        # SR-D on 2024-01-01: one day before the prior TTM (2024-01-02): all time only
+        # I-D on 2024-01-01: one day before the prior TTM (2024-01-02): all time only
         "DORMANT": (D("400.00"), D("100.00"), D("300.00"), z, z, z, z, z),
+        # I-OD 2024-07-01: 912.50 at 500.00, nothing in the TTM
+        "OLDDEBT": (D("912.50"), D("500.00"), D("412.50"),
+                    z, z, z, D("912.50"), D("412.50")),
     }
     # fmt: on
 
@@ -232,7 +240,7 @@ def test_net_sales_are_the_customer_sheets(warehouse, mart):
         warehouse,
         "select business_id, customer_id, ltv, ttm_sales from marts.customer_sheet",
     )
-    assert len(sheet) == 20  # the 21 on the mart but PROSPECT, who bought nothing
+    assert len(sheet) == 21  # the 22 on the mart but PROSPECT, who bought nothing
     for business, customer, ltv, ttm_sales in sheet:
         row = mart[(business, customer)]
         assert (row["net_sales"], row["ttm_sales"]) == (ltv, ttm_sales), customer
@@ -328,6 +336,8 @@ def test_financing_cost_of_each_tranche_by_window(mart):
             ("biz", "LATEPAY"),
             ("biz", "EXIT"),
             ("biz", "NEXT"),
+            ("biz", "DORMANT"),
+            ("biz", "OLDDEBT"),
             ("other", "KEY1"),
         }
     }
@@ -355,6 +365,12 @@ def test_financing_cost_of_each_tranche_by_window(mart):
         ("biz", "EXIT"): (D("48.00"), D("24.00"), D("24.00")),
         # sales receipts only: paid at sale
         ("biz", "NEXT"): (z, z, z),
+        # I-D 2024-01-01, 400.00, paid 2024-12-31: 365 days x 400.00 x 0.08 / 365 = 32.00,
+        # all in the prior TTM (2024-01-01, 2024-12-31]; none in the TTM
+        ("biz", "DORMANT"): (D("32.00"), z, D("32.00")),
+        # I-OD 2024-07-01, 912.50 (0.20 a day), open: prior TTM 183 nights (Jul 30 + Aug 31
+        # + Sep 30 + Oct 31 + Nov 30 + Dec 31) = 36.60; TTM 365 = 73.00; all 548 = 109.60
+        ("biz", "OLDDEBT"): (D("109.60"), D("73.00"), D("36.60")),
         # I-O1 and I-O2, 1,000.00 each, each paid 5 days later: 1,000.00 x 5 x 0.08 / 365
         # = 1.0958904 each, 2.1917808 together = 2.19 (rounded per customer, not per
         # tranche: 1.10 + 1.10 would be 2.20)
@@ -393,14 +409,16 @@ TTM_CONTRIBUTION = {
     "REFA": D("1000.00"),  # 1,200.00 - onboarding 200.00
     "REFB": D("0.00"),  # 400.00 - 400.00
     "REFC": D("2000.00"),  # 2,200.00 - 200.00
-    "PARENT": D("300.00"),  # 500.00 - 200.00
+    "PARENT": D("373.00"),  # 500.00 - 127.00
     "SUB1": D("200.01"),  # 300.00 - 99.99
     "SUB2": D("100.01"),  # 200.00 - 99.99
+    "OLDDEBT": D("-73.00"),  # 0 - 0 - 73.00 financing
     "DORMANT": D("0.00"),  # nothing in the TTM but acquisition
     "PROSPECT": D("0.00"),
 }
-# Sum over the 14 active customers: 9,000.00 + 3,000.00 + 2,999.99 - 50.00 - 300.00
-# - 250.00 + 0 - 0.01 + 1,000.00 + 0 + 2,000.00 + 300.00 + 200.01 + 100.01 = 18,000.00
+# Sum over the 15 active customers: 9,000.00 + 3,000.00 + 2,999.99 - 50.00 - 300.00
+# - 250.00 + 0 - 0.01 + 1,000.00 + 0 + 2,000.00 + 373.00 + 200.01 + 100.01 - 73.00
+# = 18,000.00
 TTM_CONTRIBUTION_TOTAL = D("18000.00")
 # TTM service hours (acquisition excluded): KEY1 50, KEY2 17, NEXT 8, LATEPAY 18, EXIT 34,
 # REPRICE 46, ZERO 10, MINUS 1, REFA 0, REFB 5, REFC 4, PARENT 3, SUB1 2, SUB2 2 = 200
@@ -408,7 +426,7 @@ TTM_CONTRIBUTION_TOTAL = D("18000.00")
 TTM_HOURS = {
     "KEY1": 50, "KEY2": 17, "NEXT": 8, "LATEPAY": 18, "EXIT": 34, "REPRICE": 46,
     "ZERO": 10, "MINUS": 1, "REFA": 0, "REFB": 5, "REFC": 4, "PARENT": 3, "SUB1": 2,
-    "SUB2": 2, "DORMANT": 0, "PROSPECT": 0,
+    "SUB2": 2, "OLDDEBT": 0, "DORMANT": 0, "PROSPECT": 0,
 }
 # fmt: on
 
@@ -428,6 +446,8 @@ def test_contribution_per_customer_and_window(mart):
         "REPRICE": D("300.00"),  # 500.00 - 200.00
         "REFC": D("300.00"),  # 500.00 - 200.00
         "SUB2": D("200.00"),  # 300.00 - 100.00
+        "OLDDEBT": D("375.90"),  # 412.50 - 36.60 financing
+        "DORMANT": D("-32.00"),  # its sale is before the window, its financing in it
     }
     all_time = {
         # TTM + prior TTM, plus DORMANT's sale of 2024-01-01 (before the prior TTM)
@@ -436,7 +456,8 @@ def test_contribution_per_customer_and_window(mart):
         "REPRICE": D("50.00"),  # 800.00 - 750.00
         "REFC": D("2300.00"),  # 2,500.00 - 200.00
         "SUB2": D("300.01"),  # 400.00 - 99.99
-        "DORMANT": D("300.00"),  # 400.00 - 100.00 (acquisition 50.00 excluded)
+        "DORMANT": D("268.00"),  # 400.00 - 100.00 - 32.00 (acquisition 50.00 excluded)
+        "OLDDEBT": D("302.90"),  # 412.50 - 109.60
     }
     assert got == {
         customer: (ttm, prev.get(customer, z), all_time.get(customer, ttm))
@@ -499,22 +520,23 @@ def test_ranks_and_top_percent_among_active_customers(mart):
         for (business, customer), row in mart.items()
         if business == "biz"
     }
-    # N = 14 active; top percent = ceil(100 x rank / 14); ZERO and REFB tie at 0.00 (rank 9)
+    # N = 15 active; top percent = ceil(100 x rank / 15); ZERO and REFB tie at 0.00 (rank 9)
     assert got == {
-        "KEY1": (1, 8),  # 7.14
-        "KEY2": (2, 15),  # 14.29
-        "NEXT": (3, 22),  # 21.43
-        "REFC": (4, 29),  # 28.57
-        "REFA": (5, 36),  # 35.71
-        "PARENT": (6, 43),  # 42.86
-        "SUB1": (7, 50),  # 50.00 exactly
-        "SUB2": (8, 58),  # 57.14
-        "ZERO": (9, 65),  # 64.29
-        "REFB": (9, 65),
-        "MINUS": (11, 79),  # 78.57
-        "LATEPAY": (12, 86),  # 85.71
-        "REPRICE": (13, 93),  # 92.86
-        "EXIT": (14, 100),
+        "KEY1": (1, 7),  # 6.67
+        "KEY2": (2, 14),  # 13.33
+        "NEXT": (3, 20),  # 20 exactly
+        "REFC": (4, 27),  # 26.67
+        "REFA": (5, 34),  # 33.33
+        "PARENT": (6, 40),  # 40 exactly
+        "SUB1": (7, 47),  # 46.67
+        "SUB2": (8, 54),  # 53.33
+        "ZERO": (9, 60),  # 60 exactly
+        "REFB": (9, 60),
+        "MINUS": (11, 74),  # 73.33
+        "LATEPAY": (12, 80),  # 80 exactly
+        "OLDDEBT": (13, 87),  # 86.67
+        "REPRICE": (14, 94),  # 93.33
+        "EXIT": (15, 100),
         "DORMANT": (None, None),  # inactive: not ranked
         "PROSPECT": (None, None),
     }
@@ -540,7 +562,7 @@ def test_value_classes_at_each_rule_boundary(mart):
         if business == "biz"
     }
     assert got == {
-        # key cut-off: ceil(14 x 0.10) = 2 ranks; the cut-off contribution is KEY2's 3,000.00
+        # key cut-off: ceil(15 x 0.10) = 2 ranks; the cut-off contribution is KEY2's 3,000.00
         "KEY1": "key_account",
         "KEY2": "key_account",  # rank 2 = ceil(N x 0.10) exactly
         "NEXT": "core",  # rank 3, 2,999.99: one past the cut-off
@@ -556,6 +578,7 @@ def test_value_classes_at_each_rule_boundary(mart):
         "LATEPAY": "unprofitable",
         "EXIT": "unprofitable",
         "REPRICE": "unprofitable",
+        "OLDDEBT": "unprofitable",  # active by its debt alone
         "PARENT": "core",
         "SUB1": "core",
         "SUB2": "core",
@@ -606,6 +629,8 @@ def test_suggested_actions_and_break_even_surcharge(mart):
         "REPRICE": ("reprice", D("0.25")),
         # -0.01 + 0 < 0; no prior TTM: reprice; 0.01 / 100.00
         "MINUS": ("reprice", D("0.0001")),
+        # -73.00 + 73.00 = 0 >= 0: tighten terms; no TTM sales: no surcharge
+        "OLDDEBT": ("tighten_terms", None),
     }
     for customer, (code, _) in list(got.items()):
         assert code == expected.get(customer, ("maintain", None))[0], customer
@@ -644,6 +669,7 @@ def test_referrals_one_level_and_the_whole_chain_without_looping(mart):
         2, D("5500.00"), D("3300.00"), D("3000.00"),  # the same two; TTM 1,000 + 2,000
     ], strict=True))
     # fmt: on
+    # REFC is named by FUTURE and NOBODY, who have nothing by S: they count for nothing
     for customer in ["REFC", "KEY1"]:
         row = biz(mart, customer)
         assert (row["referred_customers"], row["referral_chain_customers"]) == (0, 0)
@@ -675,8 +701,8 @@ def test_account_sheet_sums_its_member_customers(warehouse):
     by_key = {(business, account): rest for business, account, *rest in rows}
     assert len(by_key) == len(rows)
     # PARENT + SUB1 + SUB2: ltv 1,000.00 + 600.00 + 700.00 = 2,300.00; TTM sales 1,000.00
-    # + 600.00 + 400.00 = 2,000.00; TTM contribution 300.00 + 200.01 + 100.01 = 600.02
-    assert by_key[("biz", "PARENT")] == [3, D("2300.00"), D("2000.00"), D("600.02")]
+    # + 600.00 + 400.00 = 2,000.00; TTM contribution 373.00 + 200.01 + 100.01 = 673.02
+    assert by_key[("biz", "PARENT")] == [3, D("2300.00"), D("2000.00"), D("673.02")]
     assert by_key[("biz", "KEY1")] == [1, D("15000.00"), D("15000.00"), D("9000.00")]
     # LOOPA + LOOPB: 100.00 + 20.00; contribution 30.00 + 5.00
     assert by_key[("other", "LOOPA")] == [2, D("120.00"), D("120.00"), D("35.00")]
@@ -695,6 +721,7 @@ def test_account_sheet_sums_its_member_customers(warehouse):
         "REFC",
         "PARENT",
         "DORMANT",
+        "OLDDEBT",
     }
     assert {account for business, account in by_key if business == "other"} == {
         "KEY1",
@@ -711,9 +738,9 @@ def test_profitability_summary_counts_the_value_classes(warehouse):
         " from marts.profitability_summary where is_current order by business_id",
     )
     assert rows == [
-        # key KEY1, KEY2, REFA, REFB; unprofitable LATEPAY, EXIT, REPRICE, MINUS; core the
-        # other 8 on the mart, DORMANT and PROSPECT (inactive) included
-        ("biz", 4, 4, 8),
+        # key KEY1, KEY2, REFA, REFB; unprofitable LATEPAY, EXIT, REPRICE, MINUS, OLDDEBT;
+        # core the other 8 on the mart, DORMANT and PROSPECT (inactive) included
+        ("biz", 4, 5, 8),
         ("other", 1, 0, 4),
     ]
 
@@ -836,9 +863,12 @@ def test_contribution_adds_up_to_the_business_margin_less_costs_from_the_raw_fil
         assert sum(row["ttm_contribution"] for row in rows) == expected[business]["ttm"], business
     # and by hand: TTM 18,000.00 (above); all time 18,000.00 + prior-year and older
     # contributions KEY2 900.00, EXIT -99.00, REPRICE 300.00, REFC 300.00, SUB2 200.00,
-    # DORMANT 300.00 = 19,901.00; other 187.81 + 20.00 + 10.00 + 30.00 + 5.00 = 252.81
+    # OLDDEBT 412.50 - 36.60 (prior) - 0 = 375.90 and its TTM -73.00 is in the 18,000.00,
+    # DORMANT 300.00 - 32.00 = 268.00: 18,000.00 + 900.00 - 99.00 + 300.00 + 300.00
+    # + 200.00 + 375.90 + 268.00 = 20,244.90; other 187.81 + 20.00 + 10.00 + 30.00 + 5.00
+    # = 252.81
     assert expected == {
-        "biz": {"all": D("19901.00"), "ttm": D("18000.00")},
+        "biz": {"all": D("20244.90"), "ttm": D("18000.00")},
         "other": {"all": D("252.81"), "ttm": D("252.81")},
     }
 
@@ -851,7 +881,9 @@ def test_effort_and_contribution_shares_add_up_to_one(mart):
                 for key, row in mart.items()
                 if key[0] == business and row[column] is not None
             ]
-            assert close(sum(float(share) for share in shares), 1, 1e-9), (business, column)
+            # effort shares are exact here (hours / 200); contribution shares may be rounded
+            # to 6 decimals each (18 customers x 0.0000005)
+            assert close(sum(float(share) for share in shares), 1, 0.00001), (business, column)
 
 
 def test_every_cost_by_the_date_lands_in_exactly_one_category_column(mart):
