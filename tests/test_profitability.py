@@ -745,6 +745,51 @@ def test_profitability_summary_counts_the_value_classes(warehouse):
     ]
 
 
+def _summary_dates(warehouse: Path) -> list[tuple]:
+    return query(
+        warehouse,
+        "select business_id, count(*), count(distinct as_of_date),"
+        " sum(case when is_current then 1 else 0 end),"
+        " max(case when is_current then as_of_date end)"
+        " from marts.profitability_summary group by business_id order by business_id",
+    )
+
+
+def test_profitability_summary_is_point_in_time_at_each_month_end(warehouse):
+    # `biz` has a customer on its books from 2023-06-01 (KEY2's acquisition cost): a row at
+    # the as-of date and at each of the 24 month ends before it (2023-12-31 .. 2025-11-30)
+    assert _summary_dates(warehouse)[0] == ("biz", 25, 25, 1, S)
+    # As of 2024-12-31 (TTM 2024-01-02 .. 2024-12-31, financing nights 2024-01-02 ..
+    # 2024-12-31), `biz` had on its books KEY2, EXIT, REPRICE, REFC, SUB2, DORMANT and
+    # OLDDEBT (LATEPAY existed, with nothing yet), all 7 active:
+    #   KEY2 1,000.00 - rework 100.00 = 900.00: rank 1 of 7, ceil(7 x 0.10) = 1: key;
+    #   EXIT 625.00 - 700.00 - I-EX-1 open 60 nights x 0.40 = 24.00: -99.00, unprofitable;
+    #   DORMANT: its sale of 2024-01-01 is one day before that TTM, I-D was owed all 365
+    #   nights: -32.00, unprofitable (active by its debt);
+    #   REPRICE 300.00, REFC 300.00, SUB2 200.00, OLDDEBT 412.50 - 36.60 = 375.90: core.
+    rows = query(
+        warehouse,
+        "select key_accounts, unprofitable_accounts, core_accounts"
+        " from marts.profitability_summary"
+        " where business_id = 'biz' and as_of_date = date '2024-12-31'",
+    )
+    assert rows == [(1, 2, 4)]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="profitability_summary has no row at a month end before the business's first"
+    " fact (`other`: 10 rows, from 2025-03-31), where the spec says one row per business"
+    " and snapshot date (the as-of date and the 24 month ends before it)",
+)
+def test_profitability_summary_has_a_row_at_every_month_end_even_before_the_first_fact(
+    warehouse,
+):
+    # `other`'s first fact is 2025-03-01: the month ends 2023-12-31 .. 2025-02-28 would
+    # show zero customers of every class
+    assert _summary_dates(warehouse)[1] == ("other", 25, 25, 1, S)
+
+
 # ---------------------------------------------------------------------------------------
 # Integrity against the raw files
 
