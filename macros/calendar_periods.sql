@@ -21,6 +21,11 @@
     {{ dbt.datediff("cast('1900-01-01' as date)", date_expression, 'month') }}
 {%- endmacro %}
 
+{#- Days since 1900-01-01: dates as numbers, for sums of amount x days. -#}
+{% macro day_number(date_expression) -%}
+    {{ dbt.datediff("cast('1900-01-01' as date)", date_expression, 'day') }}
+{%- endmacro %}
+
 {% macro period_number(month_number, grain) -%}
     cast(floor(
         ({{ month_number }} - ({{ grain.shift }})) / {{ grain.months }}.0

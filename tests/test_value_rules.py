@@ -18,9 +18,9 @@ def test_the_seed_descriptions_are_written_from_the_vars():
     # Regenerate with `python -m ledgerlens.value_rules` after changing a var.
     values = dbt_vars.load()
     assert _seed(value_rules.CLASS_SEED, "value_class") == value_rules.describe_classes(values)
-    assert _seed(
-        value_rules.ACTION_SEED, "suggested_action_code"
-    ) == value_rules.describe_actions(values)
+    assert _seed(value_rules.ACTION_SEED, "suggested_action_code") == value_rules.describe_actions(
+        values
+    )
 
 
 def test_descriptions_state_the_numbers_the_sql_compares_with():

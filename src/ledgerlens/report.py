@@ -138,6 +138,50 @@ def stale_export_warnings(warehouse: str | Path) -> list[str]:
     return lines
 
 
+# Profitability at the as-of date: the 80/20 line and the key accounts' shares
+# (marts.profitability_summary), the value classes by segment (marts.segment_profitability)
+# and the customers earning and losing the most (marts.customer_profitability).
+PROFITABILITY_SQL = """
+    select business_id, active_customers, key_accounts, core_accounts, unprofitable_accounts,
+        core_share_of_active, ttm_sales, ttm_contribution, ttm_contribution_margin,
+        top_20_percent_contribution_share, contribution_destroyed, key_sales_share,
+        key_contribution_share, key_effort_share, home_currency
+    from marts.profitability_summary
+    where is_current
+    order by business_id
+"""
+
+
+SEGMENT_PROFITABILITY_SQL = """
+    select business_id, segment, customers, key_accounts, core_accounts,
+        unprofitable_accounts, ttm_contribution, ttm_contribution_margin,
+        contribution_share, effort_share
+    from marts.segment_profitability
+    where is_current
+    order by business_id, segment_priority nulls last, segment
+"""
+
+
+PROFIT_EXTREMES_SQL = """
+    with ranked as (
+        select business_id, customer_id, customer_name, segment, value_class,
+            ttm_sales, ttm_contribution, value_reason, suggested_action, home_currency,
+            row_number() over (
+                partition by business_id order by ttm_contribution desc, customer_id
+            ) as from_top,
+            row_number() over (
+                partition by business_id order by ttm_contribution, customer_id
+            ) as from_bottom
+        from marts.customer_profitability
+        where is_active
+    )
+    select *, from_top <= ? as is_top
+    from ranked
+    where from_top <= ? or from_bottom <= ?
+    order by business_id, ttm_contribution desc, customer_id
+"""
+
+
 @dataclass
 class RunReport:
     # The as-of date shared by every business; None when they differ (each business's
@@ -153,9 +197,14 @@ class RunReport:
     aging: list[dict]  # marts.business_overview: the ar_aging totals per business
     dso: list[dict]  # marts.dso_history at the as-of date
     riskiest_invoices: list[dict]  # open, not yet late, most likely to be paid late
+    profitability: list[dict]  # marts.profitability_summary at the as-of date
+    segment_profitability: list[dict]  # marts.segment_profitability at the as-of date
+    profit_extremes: list[dict]  # the active customers earning and losing the most
 
 
-def read_run_report(warehouse: str | Path, top: int = 10, risky: int = 5) -> RunReport:
+def read_run_report(
+    warehouse: str | Path, top: int = 10, risky: int = 5, extremes: int = 3
+) -> RunReport:
     """Everything the run summary prints, read through one read-only connection."""
     with duckdb.connect(str(warehouse), read_only=True) as con:
         businesses = _rows(con, BUSINESS_OVERVIEW_SQL)
@@ -180,4 +229,7 @@ def read_run_report(warehouse: str | Path, top: int = 10, risky: int = 5) -> Run
             aging=_rows(con, AGING_SQL),
             dso=_rows(con, DSO_SQL),
             riskiest_invoices=_rows(con, RISKIEST_SQL, [risky]),
+            profitability=_rows(con, PROFITABILITY_SQL),
+            segment_profitability=_rows(con, SEGMENT_PROFITABILITY_SQL),
+            profit_extremes=_rows(con, PROFIT_EXTREMES_SQL, [extremes] * 3),
         )

@@ -97,9 +97,7 @@ def main(class_seed: Path = CLASS_SEED, action_seed: Path = ACTION_SEED) -> None
         render_seed(class_seed.read_text(), "value_class", describe_classes(values))
     )
     action_seed.write_text(
-        render_seed(
-            action_seed.read_text(), "suggested_action_code", describe_actions(values)
-        )
+        render_seed(action_seed.read_text(), "suggested_action_code", describe_actions(values))
     )
     print(f"rewrote the descriptions in {class_seed} and {action_seed}")
 

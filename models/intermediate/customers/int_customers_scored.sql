@@ -374,16 +374,7 @@ matches as (
 
 first_match as (
 
-    select
-        matches.as_of_date,
-        matches.business_id,
-        matches.customer_id,
-        min(segment_rules.priority) as priority
-
-    from matches
-    inner join segment_rules
-        on matches.segment_key = segment_rules.segment_key
-    group by matches.as_of_date, matches.business_id, matches.customer_id
+    {{ first_matching_priority('matches', 'segment_rules', 'segment_key') }}
 
 ),
 

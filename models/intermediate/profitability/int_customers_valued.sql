@@ -339,17 +339,7 @@ class_matches as (
 
 class_first_match as (
 
-    select
-        class_matches.business_id,
-        class_matches.as_of_date,
-        class_matches.customer_id,
-        min(value_class_rules.priority) as priority
-
-    from class_matches
-    inner join value_class_rules
-        on class_matches.value_class = value_class_rules.value_class
-    group by
-        class_matches.business_id, class_matches.as_of_date, class_matches.customer_id
+    {{ first_matching_priority('class_matches', 'value_class_rules', 'value_class') }}
 
 ),
 
@@ -431,17 +421,9 @@ action_matches as (
 
 action_first_match as (
 
-    select
-        action_matches.business_id,
-        action_matches.as_of_date,
-        action_matches.customer_id,
-        min(action_rules.priority) as priority
-
-    from action_matches
-    inner join action_rules
-        on action_matches.suggested_action_code = action_rules.suggested_action_code
-    group by
-        action_matches.business_id, action_matches.as_of_date, action_matches.customer_id
+    {{ first_matching_priority(
+        'action_matches', 'action_rules', 'suggested_action_code'
+    ) }}
 
 ),
 

@@ -156,12 +156,7 @@ final as (
         cast(ranked.ltv as decimal(18, 2)) as ltv,
         cast(ranked.ttm_sales as decimal(18, 2)) as ttm_sales,
         cast(ranked.prev_ttm_sales as decimal(18, 2)) as prev_ttm_sales,
-        cast(
-            case
-                when business_totals.ttm_sales > 0
-                    then ranked.ttm_sales / business_totals.ttm_sales
-            end as decimal(18, 6)
-        ) as revenue_share,
+        {{ share_of('ranked.ttm_sales', 'business_totals.ttm_sales') }} as revenue_share,
         cast(ranked.revenue_rank as {{ dbt.type_int() }}) as revenue_rank,
         cast(ranked.purchases as {{ dbt.type_int() }}) as purchases,
         ranked.first_purchase_date,
@@ -175,18 +170,19 @@ final as (
         cast(ranked.ttm_service_hours as decimal(18, 4)) as ttm_service_hours,
         cast(ranked.ttm_contribution_rank as {{ dbt.type_int() }})
             as ttm_contribution_rank,
-        cast(
-            case
-                when ranked.is_active = 1 and business_totals.ttm_contribution > 0
-                    then ranked.ttm_contribution / business_totals.ttm_contribution
-            end as decimal(18, 6)
-        ) as ttm_contribution_share,
-        cast(
-            case
-                when ranked.is_active = 1 and business_totals.ttm_service_hours > 0
-                    then ranked.ttm_service_hours / business_totals.ttm_service_hours
-            end as decimal(18, 6)
-        ) as ttm_effort_share
+        -- An inactive account has no share (its figures are not in the totals).
+        case
+            when ranked.is_active = 1
+                then {{ share_of(
+                    'ranked.ttm_contribution', 'business_totals.ttm_contribution'
+                ) }}
+        end as ttm_contribution_share,
+        case
+            when ranked.is_active = 1
+                then {{ share_of(
+                    'ranked.ttm_service_hours', 'business_totals.ttm_service_hours'
+                ) }}
+        end as ttm_effort_share
 
     from ranked
     inner join business_totals

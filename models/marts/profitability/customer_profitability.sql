@@ -52,7 +52,8 @@ worded as (
                     "case when valued.referral_chain_customers = 0 then ''"
                     ~ " else '; referred ' || " ~ dbt.cast('valued.referral_chain_customers',
                                                            dbt.type_string())
-                    ~ " || ' customers worth ' || "
+                    ~ " || case when valued.referral_chain_customers = 1"
+                    ~ " then ' customer' else ' customers' end || ' worth ' || "
                     ~ format_whole('valued.referral_chain_net_sales')
                     ~ " || ' ' || valued.home_currency end",
                 ]) }}
@@ -60,7 +61,8 @@ worded as (
                 then {{ dbt.concat([
                     "'referred '",
                     dbt.cast('valued.referral_chain_customers', dbt.type_string()),
-                    "' customers worth '",
+                    "case when valued.referral_chain_customers = 1"
+                    ~ " then ' customer worth ' else ' customers worth ' end",
                     format_whole('valued.referral_chain_net_sales'),
                     "' '", "valued.home_currency",
                     "' (contribution '",

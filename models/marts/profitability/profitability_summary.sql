@@ -104,12 +104,8 @@ final as (
         cast(totals.unprofitable_accounts as {{ dbt.type_int() }})
             as unprofitable_accounts,
         cast(totals.core_accounts as {{ dbt.type_int() }}) as core_accounts,
-        cast(
-            case
-                when totals.active_customers > 0
-                    then 1.0 * totals.active_core_accounts / totals.active_customers
-            end as decimal(18, 6)
-        ) as core_share_of_active,
+        {{ share_of('1.0 * totals.active_core_accounts', 'totals.active_customers') }}
+            as core_share_of_active,
         ---------- trailing twelve months, active customers
         cast(totals.ttm_net_sales as decimal(18, 2)) as ttm_sales,
         cast(totals.ttm_cost_of_goods as decimal(18, 2)) as ttm_cost_of_goods,
@@ -118,37 +114,28 @@ final as (
         cast(totals.ttm_acquisition_cost as decimal(18, 2)) as ttm_acquisition_cost,
         cast(totals.ttm_financing_cost as decimal(18, 2)) as ttm_financing_cost,
         cast(totals.ttm_contribution as decimal(18, 2)) as ttm_contribution,
-        cast(
-            case
-                when totals.ttm_net_sales > 0
-                    then totals.ttm_contribution / totals.ttm_net_sales
-            end as decimal(18, 6)
-        ) as ttm_contribution_margin,
+        {{ share_of('totals.ttm_contribution', 'totals.ttm_net_sales') }}
+            as ttm_contribution_margin,
         cast(totals.ttm_service_hours as decimal(18, 4)) as ttm_service_hours,
         ---------- what unprofitable accounts cost
         cast(totals.contribution_destroyed as decimal(18, 2)) as contribution_destroyed,
         ---------- key accounts' shares
-        {% for column, name in [
-            ('ttm_net_sales', 'key_sales_share'),
-            ('ttm_contribution', 'key_contribution_share'),
-            ('ttm_service_hours', 'key_effort_share'),
-        ] -%}
-        cast(
-            case
-                when totals.{{ column }} > 0
-                    then totals.key_{{ column }} / totals.{{ column }}
-            end as decimal(18, 6)
-        ) as {{ name }},
-        {% endfor -%}
+        {{ share_of('totals.key_ttm_net_sales', 'totals.ttm_net_sales') }}
+            as key_sales_share,
+        {{ share_of('totals.key_ttm_contribution', 'totals.ttm_contribution') }}
+            as key_contribution_share,
+        {{ share_of('totals.key_ttm_service_hours', 'totals.ttm_service_hours') }}
+            as key_effort_share,
         ---------- the Pareto curve of TTM contribution (null when it is not positive)
-    {% for k in deciles -%}
-    cast(
-        case
-            when totals.ttm_contribution > 0
-                then pareto.top_{{ k }}_percent_contribution / totals.ttm_contribution
-        end as decimal(18, 6)
-    ) as top_{{ k }}_percent_contribution_share{% if not loop.last %},{% endif %}
-    {% endfor %}
+        -- sqlfluff cannot indent SQL inside a Jinja loop in a select list (LT02).
+        -- noqa: disable=LT02
+        {% for k in deciles -%}
+        {{ share_of(
+            'pareto.top_' ~ k ~ '_percent_contribution', 'totals.ttm_contribution'
+        ) }} as top_{{ k }}_percent_contribution_share{% if not loop.last %},{% endif %}
+        {% endfor %}
+
+    -- noqa: enable=LT02
     from totals
     left join pareto
         on totals.business_id = pareto.business_id

@@ -91,25 +91,17 @@ final as (
         cast(by_segment.ttm_cost_to_serve as decimal(18, 2)) as ttm_cost_to_serve,
         cast(by_segment.ttm_financing_cost as decimal(18, 2)) as ttm_financing_cost,
         cast(by_segment.ttm_contribution as decimal(18, 2)) as ttm_contribution,
-        cast(
-            case
-                when by_segment.ttm_net_sales > 0
-                    then by_segment.ttm_contribution / by_segment.ttm_net_sales
-            end as decimal(18, 6)
-        ) as ttm_contribution_margin,
+        {{ share_of('by_segment.ttm_contribution', 'by_segment.ttm_net_sales') }}
+            as ttm_contribution_margin,
         ---------- shares of the business (null when the business total is not positive)
-        {% for column, name in [
-            ('ttm_net_sales', 'sales_share'),
-            ('ttm_contribution', 'contribution_share'),
-            ('ttm_service_hours', 'effort_share'),
-        ] -%}
-    cast(
-        case
-            when business_totals.{{ column }} > 0
-                then by_segment.{{ column }} / business_totals.{{ column }}
-        end as decimal(18, 6)
-    ) as {{ name }}{% if not loop.last %},{% endif %}
-    {% endfor %}
+        {{ share_of('by_segment.ttm_net_sales', 'business_totals.ttm_net_sales') }}
+            as sales_share,
+        {{ share_of('by_segment.ttm_contribution', 'business_totals.ttm_contribution') }}
+            as contribution_share,
+        {{ share_of(
+            'by_segment.ttm_service_hours', 'business_totals.ttm_service_hours'
+        ) }} as effort_share
+
     from by_segment
     inner join business_totals
         on by_segment.business_id = business_totals.business_id

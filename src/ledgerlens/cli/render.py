@@ -161,6 +161,8 @@ def print_run(summary) -> None:
             [c for c in report.concentration if c["business_id"] == business["business_id"]],
         )
     _print_receivables(report)
+    for business in report.businesses:
+        _print_profitability(business, report)
     by_business: dict[str, list[dict]] = {}
     for row in report.top_customers:
         by_business.setdefault(row["business_id"], []).append(row)
@@ -292,6 +294,69 @@ def _print_segments(business: dict, segments: list[dict]) -> None:
             f"{days:,.1f}" if days is not None else "",
         )
     console.print(table)
+
+
+def _print_profitability(business: dict, report) -> None:
+    business_id = business["business_id"]
+    summary = [row for row in report.profitability if row["business_id"] == business_id]
+    if not summary:
+        return
+    [row] = summary
+    currency = business["home_currency"]
+
+    def share(value) -> str:
+        return f"{value:.1%}" if value is not None else "n/a"
+
+    table = new_table(
+        f"Profitability by segment, TTM: {business['business_name']} ({business_id})",
+        "segment",
+        ">customers",
+        ">key",
+        ">core",
+        ">unprof.",
+        f">contribution ({currency})",
+        ">margin",
+        ">% of contrib.",
+        ">% of effort",
+        compact=True,
+    )
+    for segment in report.segment_profitability:
+        if segment["business_id"] != business_id:
+            continue
+        table.add_row(
+            segment["segment"],
+            f"{segment['customers']:,}",
+            f"{segment['key_accounts']:,}",
+            f"{segment['core_accounts']:,}",
+            f"{segment['unprofitable_accounts']:,}",
+            f"{segment['ttm_contribution']:,.2f}",
+            share(segment["ttm_contribution_margin"]),
+            share(segment["contribution_share"]),
+            share(segment["effort_share"]),
+        )
+    console.print(table)
+    console.print(
+        f"80/20: the top 20% of {row['active_customers']:,} active customers earn"
+        f" {share(row['top_20_percent_contribution_share'])} of the TTM contribution"
+        f" ({row['ttm_contribution']:,.2f} {currency},"
+        f" {share(row['ttm_contribution_margin'])} of sales). Key accounts"
+        f" ({row['key_accounts']:,}): {share(row['key_sales_share'])} of sales,"
+        f" {share(row['key_contribution_share'])} of contribution,"
+        f" {share(row['key_effort_share'])} of effort. Unprofitable"
+        f" ({row['unprofitable_accounts']:,}) destroy {row['contribution_destroyed']:,.2f}"
+        f" {currency}; core: {share(row['core_share_of_active'])} of active customers."
+    )
+    extremes = [r for r in report.profit_extremes if r["business_id"] == business_id]
+    if extremes:
+        console.print(f"Most and least profitable customers, TTM ({business_id}):")
+    for customer in extremes:
+        console.print(
+            f"  {customer['customer_id']} {customer['customer_name']}"
+            f" ({customer['value_class']}, {customer['segment'] or 'no purchase'}):"
+            f" {customer['ttm_contribution']:,.2f} {currency}; {customer['value_reason']}."
+            f" {customer['suggested_action']}",
+            soft_wrap=True,
+        )
 
 
 def _print_retention(business: dict, periods: list[dict], concentration: list[dict]) -> None:

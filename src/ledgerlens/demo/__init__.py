@@ -3,7 +3,10 @@
 `generate()` writes one file per contract table (`ledgerlens.contract.TABLES`, columns in
 contract order) plus `truth/planted_customers.csv`, the behaviour every customer was
 generated with, the segment it means on the as-of date and whether that is clear or
-ambiguous [truth], so the warehouse's segments can be checked against it [evaluation].
+ambiguous [truth], so the warehouse's segments can be checked against it [evaluation];
+and `truth/planted_value.csv`, the customers planted for profitability (costly, quiet,
+a key referrer, head offices and subsidiaries) and the value class each should land in
+[value, truth].
 With `messy=True` it then writes a few bad rows per thousand into the CSV files, listed
 in `truth/messy_rows.csv` [messy].
 
@@ -17,7 +20,9 @@ How it works, per business (the module that does each step in brackets):
   customer of every behaviour; the population grows with `lines`, and its purchase rates
   are calibrated so the expected number of invoice lines lands near the target
   [intensity]. Customers get ids, names, reps, channels, parents and referrals
-  [customers].
+  [customers]. A few are then planted for profitability, on a stream of their own:
+  costly customers get heavy rework, support and special demands, quiet ones lose
+  their support entries, big buyers are made the referees of a modest customer [value].
 * Customers are processed in blocks (bounded memory) [generator, documents]. For a
   block, purchases come from a customers x months grid of intensities (trend x
   seasonality x active window), partly spread regularly and partly Poisson, plus forced

@@ -13,6 +13,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+# Costs alike in every business (`costs.py`): reimbursement and other cost amounts in
+# cents, other cost entries per active year.
+REIMBURSEMENT_RANGE = (4_000, 90_000)
+OTHER_RANGE = (2_000, 50_000)
+OTHER_PER_YEAR = 0.05
+
 
 @dataclass(frozen=True)
 class Item:

@@ -2,17 +2,21 @@
 
 Acquisition (by channel), onboarding, support (more for demanding behaviours), delivery
 (per invoice), rework after a credit note, reimbursements and other costs. Staff time is
-costed in quarter hours at the business's support rate.
+costed in quarter hours at the business's support rate. The customers planted for
+profitability (`value.py`) change them last: quiet customers lose their support and
+rework, costly ones get their extra rows.
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from ledgerlens.demo.behaviours import CHAMPION, DECLINER, LATE, ONE_OFF
-from ledgerlens.demo.businesses import Business
+from ledgerlens.demo.businesses import OTHER_PER_YEAR, OTHER_RANGE, REIMBURSEMENT_RANGE, Business
 from ledgerlens.demo.customers import CustomerAttributes
 from ledgerlens.demo.dates import END
 from ledgerlens.demo.draws import days_between, uniform_integers
@@ -20,6 +24,9 @@ from ledgerlens.demo.ids import DocumentCounters, padded_ids
 from ledgerlens.demo.population import Population
 from ledgerlens.demo.settlement import CustomerActivity
 from ledgerlens.demo.writing import Days, FixedPoint, TableWriters, Text, repeated_text
+
+if TYPE_CHECKING:
+    from ledgerlens.demo.value import ValuePlants
 
 COST_CATEGORIES = pa.array(
     ["acquisition", "onboarding", "support", "delivery", "rework", "reimbursement", "other"]
@@ -50,9 +57,12 @@ def write_costs(
     credit_day: np.ndarray,
     counters: DocumentCounters,
     writers: TableWriters,
+    plants: ValuePlants,
 ) -> None:
     """Write the costs of the customers [first, stop); `credited_customer` and
-    `credit_day` are the block's credit notes tied to an invoice (block customer index)."""
+    `credit_day` are the block's credit notes tied to an invoice (block customer index).
+    The planted customers' (`value.py`) rows are added last: the block's draws are the
+    same with or without them."""
     u = uniform_integers
     n_customers = stop - first
     rows = slice(first, stop)
@@ -115,9 +125,9 @@ def write_costs(
     add(customer, day, REWORK, amount, hours)
 
     years = active_months / 12
-    for category, per_year, low, high in (
-        (REIMBURSEMENT, biz.reimbursements_per_year, 4_000, 90_000),
-        (OTHER, 0.05, 2_000, 50_000),
+    for category, per_year, (low, high) in (
+        (REIMBURSEMENT, biz.reimbursements_per_year, REIMBURSEMENT_RANGE),
+        (OTHER, OTHER_PER_YEAR, OTHER_RANGE),
     ):
         customer = np.repeat(np.arange(n_customers), rng.poisson(years * per_year))
         add(
@@ -126,6 +136,22 @@ def write_costs(
             category,
             np.rint(rng.uniform(low, high, len(customer))),
         )
+
+    # Planted value: quiet customers' support and rework go (their one short call is
+    # among the planted rows), and the planted rows of the block's customers come in.
+    for k, (customer, day, category, amount, hours) in enumerate(parts):
+        keep = ~(plants.is_quiet[first + customer] & np.isin(category, (SUPPORT, REWORK)))
+        parts[k] = (customer[keep], day[keep], category[keep], amount[keep], hours[keep])
+    mine = (plants.cost_customer >= first) & (plants.cost_customer < stop)
+    parts.append(
+        (
+            plants.cost_customer[mine] - first,
+            plants.cost_day[mine],
+            plants.cost_category[mine],
+            plants.cost_amount[mine],
+            plants.cost_hours[mine],
+        )
+    )
 
     customer = np.concatenate([part[0] for part in parts])
     day = np.concatenate([part[1] for part in parts])

@@ -91,6 +91,9 @@ def draw_customer_attributes(
     if len(heads) and n_subsidiaries:
         subsidiaries = rng.choice(candidates, n_subsidiaries, replace=False)
         parent[subsidiaries] = rng.choice(heads, n_subsidiaries)
+        # One head office has two subsidiaries or more: a group split over several
+        # records (no draw: the streams do not move).
+        parent[subsidiaries[1:2]] = parent[subsidiaries[0]]
         for k, subsidiary in enumerate(np.nonzero(parent >= 0)[0]):  # a handful of rows
             suffix = SUBSIDIARY_SUFFIXES[k % len(SUBSIDIARY_SUFFIXES)]
             names[subsidiary] = f"{names[parent[subsidiary]]} - {suffix}"

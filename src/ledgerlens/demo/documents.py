@@ -28,6 +28,7 @@ from ledgerlens.demo.settlement import (
     draw_credit_notes,
     settle_invoices,
 )
+from ledgerlens.demo.value import ValuePlants
 from ledgerlens.demo.writing import (
     Days,
     FixedPoint,
@@ -53,6 +54,7 @@ def write_block(
     exchange_rates: dict[tuple[str, str], np.ndarray],
     counters: DocumentCounters,
     writers: TableWriters,
+    plants: ValuePlants,
 ) -> int:
     """Generate and write the documents of customers [first, stop); return the number of
     invoice lines written. The random draws happen in a fixed order, block by block."""
@@ -226,5 +228,6 @@ def write_block(
         settlement.credit_day[tied],
         counters,
         writers,
+        plants,
     )
     return n_lines

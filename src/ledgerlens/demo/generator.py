@@ -2,7 +2,9 @@
 
 Random streams: the seed's generator spawns one stream for the exchange rates and one
 per business (all four, whichever are chosen). A business's stream spawns four: a pilot
-population, the population, the customer attributes, and the blocks (one stream each).
+population, the population, the customer attributes, and the blocks (one stream each);
+then a fifth, the profitability plants (`value.py`), spawned after the others so that
+none of their draws moved when it came.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
+from ledgerlens import dbt_vars
 from ledgerlens.demo.businesses import BUSINESSES, Business
 from ledgerlens.demo.customers import customers_columns, draw_customer_attributes
 from ledgerlens.demo.documents import write_block
@@ -21,7 +24,13 @@ from ledgerlens.demo.ids import DocumentCounters
 from ledgerlens.demo.intensity import calibrate_rate_scale, expected_lines
 from ledgerlens.demo.messy import write_messy_rows
 from ledgerlens.demo.population import draw_population
-from ledgerlens.demo.truth import planted_truth, truth_table
+from ledgerlens.demo.truth import (
+    VALUE_TRUTH_COLUMNS,
+    planted_truth,
+    planted_value_truth,
+    truth_table,
+)
+from ledgerlens.demo.value import plant_value
 from ledgerlens.demo.writing import (
     FIRST_WRITTEN_DAY,
     Days,
@@ -52,9 +61,10 @@ def generate(
 
     Files: `<table>.csv` (or `.parquet`) per contract table and
     `truth/planted_customers.csv` (business_id, customer_id, behaviour, expected_segment,
-    certainty `clear` or `ambiguous`, note: see `truth.py`). The same seed
-    and arguments give byte-identical files. `lines` is the approximate number of
-    invoice lines (within a few percent from about 20,000 up).
+    certainty `clear` or `ambiguous`, note) and `truth/planted_value.csv` (business_id,
+    customer_id, trait, expected_value_class, expected_account_id, certainty, note): see
+    `truth.py`. The same seed and arguments give byte-identical files. `lines` is the
+    approximate number of invoice lines (within a few percent from about 20,000 up).
     """
     if fmt not in ("csv", "parquet"):
         raise ValueError(f"fmt must be 'csv' or 'parquet', not {fmt!r}")
@@ -82,6 +92,7 @@ def generate(
     writers = TableWriters(out, fmt)
     try:
         truth = TruthWriter(out)
+        value_truth = TruthWriter(out, "planted_value.csv", VALUE_TRUTH_COLUMNS)
         try:
             writers.write(
                 "businesses",
@@ -106,9 +117,12 @@ def generate(
             for biz, rng in zip(BUSINESSES, business_rngs, strict=True):
                 if biz in selected:
                     target_lines = lines * biz.line_share / share_total
-                    _generate_business(biz, rng, target_lines, exchange_rates, writers, truth, say)
+                    _generate_business(
+                        biz, rng, target_lines, exchange_rates, writers, (truth, value_truth), say
+                    )
         finally:
             truth.close()
+            value_truth.close()
     finally:
         writers.close()
     counts = dict(writers.counts)
@@ -126,7 +140,7 @@ def _generate_business(
     target_lines: float,
     exchange_rates: dict[tuple[str, str], np.ndarray],
     writers: TableWriters,
-    truth: TruthWriter,
+    truths: tuple[TruthWriter, TruthWriter],
     say: Callable[[str], None],
 ) -> None:
     """One business: its customers, the truth rows, then its documents block by block.
@@ -136,13 +150,18 @@ def _generate_business(
     calibrated so that the expected lines land on the target.
     """
     pilot_rng, population_rng, attributes_rng, blocks_rng = rng.spawn(4)
+    (value_rng,) = rng.spawn(1)  # spawned after the others: their draws do not move
     pilot = draw_population(biz, pilot_rng, PILOT_SIZE)
     lines_per_customer = expected_lines(biz, pilot, 1.0).sum() / PILOT_SIZE
     pop = draw_population(biz, population_rng, max(1, round(target_lines / lines_per_customer)))
     rate_scale = calibrate_rate_scale(biz, pop, target_lines)
     attrs = draw_customer_attributes(biz, pop, attributes_rng)
+    key_share = dbt_vars.load()["key_account_top_share"]
+    plants = plant_value(biz, pop, attrs, rate_scale, key_share, value_rng)
     writers.write("customers", customers_columns(biz, pop, attrs))
+    truth, value_truth = truths
     truth.write(truth_table(biz, pop, attrs.order, attrs.ids, planted_truth(biz, pop, rate_scale)))
+    value_truth.write(planted_value_truth(biz, attrs, plants))
 
     blocks = split_into_blocks(expected_lines(biz, pop, rate_scale), pop.n_paired)
     counters = DocumentCounters()
@@ -150,7 +169,17 @@ def _generate_business(
     block_rngs = blocks_rng.spawn(len(blocks))
     for number, ((first, stop), block_rng) in enumerate(zip(blocks, block_rngs, strict=True)):
         written += write_block(
-            biz, pop, attrs, first, stop, rate_scale, block_rng, exchange_rates, counters, writers
+            biz,
+            pop,
+            attrs,
+            first,
+            stop,
+            rate_scale,
+            block_rng,
+            exchange_rates,
+            counters,
+            writers,
+            plants,
         )
         say(f"{biz.business_id}: block {number + 1}/{len(blocks)}, {written:,} lines")
     say(

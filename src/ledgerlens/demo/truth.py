@@ -12,6 +12,30 @@ do, never from the generated documents or by running the segment rules. The boun
 the segment definitions' own (dbt vars, read through `ledgerlens.dbt_vars`); a customer
 is ambiguous within a margin of a bound: MARGIN_DAYS for day counts, MARGIN_DELAY_DAYS
 for a mean payment delay, MARGIN_RATIO (a factor) for ratios to the business's median.
+
+`truth/planted_value.csv` holds the customers planted for profitability (`value.py`), one
+row per customer and trait: business_id, customer_id, `trait`, `expected_value_class`,
+`expected_account_id`, `certainty` and `note`. The traits are causes in the books, never
+a copy of a value-class threshold; the expected class follows from the planted
+parameters, with the same kind of margins as the segments':
+
+* `costly` (rework and support hours, extra deliveries and other costs over the last
+  year, `load` times its expected gross margin of the year): `unprofitable`; clear when
+  the extra costs exceed the expected gross margin by `sales_margin` (MARGIN_RATIO, and
+  more for a customer buying a few times a year, whose year's sales are a Poisson count
+  of invoices), so that its contribution is negative whatever its sales did.
+* `quiet` (pays on time, one short call a year, no rework): `key_account` when its
+  expected sales are `sales_margin` times those of the business's last key customer
+  (the key cut-off: rank ceil(N x key_account_top_share) among the N customers expected
+  to buy in the year); otherwise `not_unprofitable` (key or core: its rank is not
+  planted). Ambiguous when its expected gross margin, cut by `sales_margin`, does not
+  cover a bad year's deliveries and reimbursements (`bad_year_costs`). Its effort share
+  is low (a short call against the business's hours) whatever its class.
+* `key_referrer` (quiet, sales at most half the key cut-off's, the referrer of 3 to 5 big
+  buyers): `key_account` by referral; ambiguous when its referees' expected sales are
+  under REFERRAL_MARGIN times the key cut-off's, or when it is small as above.
+* `head_office` and `subsidiary`: no expected class; `expected_account_id` is the head
+  office's id (always clear: it is in the customers table).
 """
 
 from __future__ import annotations
@@ -41,7 +65,7 @@ from ledgerlens.demo.behaviours import (
     TURNED_LATE,
     UNPAID,
 )
-from ledgerlens.demo.businesses import Business
+from ledgerlens.demo.businesses import OTHER_PER_YEAR, OTHER_RANGE, REIMBURSEMENT_RANGE, Business
 from ledgerlens.demo.dates import DAYS_PER_YEAR, END, MONTH_END, MONTH_START, N_MONTHS
 from ledgerlens.demo.intensity import monthly_intensity, retainer_months
 from ledgerlens.demo.population import Population, decline_ramp
@@ -330,5 +354,136 @@ def truth_table(
                 pa.array([CLEAR, AMBIGUOUS]), pa.array(truth.is_ambiguous[order].astype(np.int8))
             ),
             "note": pc.take(pa.array(truth.note), index),
+        }
+    )
+
+
+# --------------------------------------------------------------------------- planted value
+
+TRAITS = ("costly", "quiet", "key_referrer", "head_office", "subsidiary")
+COSTLY, QUIET, KEY_REFERRER, HEAD_OFFICE, SUBSIDIARY = range(len(TRAITS))
+VALUE_TRUTH_COLUMNS = (
+    "business_id",
+    "customer_id",
+    "trait",
+    "expected_value_class",
+    "expected_account_id",
+    "certainty",
+    "note",
+)
+# Expected classes: the value classes of marts.customer_profitability, and
+# `not_unprofitable` (key_account or core: a quiet customer's rank among the key accounts
+# is not planted, only that it earns more than it costs).
+NOT_UNPROFITABLE = "not_unprofitable"
+# A customer's realised sales of a year wander from the planted expectation by MARGIN_RATIO,
+# and more when it buys only a few times a year (Poisson: about 1/sqrt(n) relative spread).
+POISSON_SPREADS = 3.0
+# A key referrer's referees' expected sales against the key cut-off's (several customers:
+# their noise partly cancels; their margins and costs are not the cut-off customer's).
+REFERRAL_MARGIN = 2.0
+
+
+def sales_margin(purchases: np.ndarray) -> np.ndarray:
+    """The factor a year's realised sales may plausibly reach above (or fall below) the
+    planted expectation, for a customer expected to buy `purchases` times in the year."""
+    return MARGIN_RATIO * (1 + POISSON_SPREADS / np.sqrt(np.maximum(purchases, 1.0)))
+
+
+def bad_year_costs(biz: Business, purchases: np.ndarray) -> np.ndarray:
+    """What the costs every customer has (deliveries, reimbursements, other costs; no
+    staff time: a quiet customer has one short call) may plausibly reach in a year, in
+    cents: their expected number of entries plus two Poisson standard deviations, each
+    at the dearest amount."""
+
+    def bad(entries: np.ndarray | float, dearest: int) -> np.ndarray:
+        return (entries + 2 * np.sqrt(entries)) * dearest
+
+    return (
+        bad(purchases * biz.deliveries_per_invoice, biz.delivery_cost_range[1])
+        + bad(biz.reimbursements_per_year, REIMBURSEMENT_RANGE[1])
+        + bad(OTHER_PER_YEAR, OTHER_RANGE[1])
+    )
+
+
+def planted_value_truth(biz: Business, attrs, plants) -> pa.Table:
+    """`truth/planted_value.csv` rows of one business, in customer-id order (see the
+    module doc): `attrs` are the customers' (`customers.CustomerAttributes`), `plants`
+    the business's `value.ValuePlants`."""
+    customer = plants.customer
+    sales = plants.expected_sales
+    margin = sales_margin(plants.expected_purchases)
+    cut = plants.key_cut_sales
+    bad_costs = bad_year_costs(biz, plants.expected_purchases)
+    rows = []  # (population index, trait, expected class, account, ambiguous, note)
+    for k, i in enumerate(customer):
+        trait = int(plants.trait[k])
+        if trait == COSTLY:
+            gross_margin = plants.gross_margin_share * sales[k]
+            ratio = plants.extra_cost[k] / max(gross_margin, 1.0)
+            rows.append(
+                (
+                    i,
+                    trait,
+                    "unprofitable",
+                    None,
+                    ratio < margin[k],
+                    f"rework, support and special demands of {ratio:.1f}x its expected"
+                    f" gross margin of the last year ({gross_margin / 100:,.0f}"
+                    f" {biz.currency})"
+                    + ("" if ratio >= margin[k] else ": its margin may cover them"),
+                )
+            )
+            continue
+        # Quiet customers and the key referrer earn more than they cost unless their
+        # margin is small enough for a bad year's deliveries and reimbursements.
+        gross_margin = plants.gross_margin_share * sales[k] / margin[k]
+        small = gross_margin < bad_costs[k]
+        small_note = "; small: a bad year's deliveries may outweigh its margin" if small else ""
+        if trait == QUIET:
+            key = sales[k] >= cut * margin[k]
+            rows.append(
+                (
+                    i,
+                    trait,
+                    "key_account" if key else NOT_UNPROFITABLE,
+                    None,
+                    small,
+                    "pays on time, one short call a year; expected sales of the last year"
+                    f" {sales[k] / max(cut, 1.0):.2f}x the key cut-off's" + small_note,
+                )
+            )
+        else:  # KEY_REFERRER
+            referred = plants.referred_sales[k]
+            rows.append(
+                (
+                    i,
+                    trait,
+                    "key_account",
+                    None,
+                    small or referred < REFERRAL_MARGIN * cut,
+                    f"quiet, expected sales {sales[k] / max(cut, 1.0):.2f}x the key cut-off's;"
+                    f" referred {plants.n_referred[k]:.0f} customers expected to buy"
+                    f" {referred / max(cut, 1.0):.1f}x the key cut-off's" + small_note,
+                )
+            )
+    heads = np.unique(attrs.parent[attrs.parent >= 0])
+    for head in heads:
+        subsidiaries = np.nonzero(attrs.parent == head)[0]
+        head_id = attrs.ids[int(head)].as_py()
+        rows.append((head, HEAD_OFFICE, None, head_id, False, f"{len(subsidiaries)} subsidiaries"))
+        for subsidiary in subsidiaries:
+            rows.append((subsidiary, SUBSIDIARY, None, head_id, False, f"of {head_id}"))
+    index = np.array([row[0] for row in rows], np.int64)
+    ids = pc.take(attrs.ids, pa.array(index)).to_pylist() if len(rows) else []
+    order = sorted(range(len(rows)), key=lambda r: (ids[r], rows[r][1]))
+    return pa.table(
+        {
+            "business_id": pa.array([biz.business_id] * len(rows), pa.string()),
+            "customer_id": pa.array([ids[r] for r in order], pa.string()),
+            "trait": pa.array([TRAITS[rows[r][1]] for r in order], pa.string()),
+            "expected_value_class": pa.array([rows[r][2] for r in order], pa.string()),
+            "expected_account_id": pa.array([rows[r][3] for r in order], pa.string()),
+            "certainty": pa.array([AMBIGUOUS if rows[r][4] else CLEAR for r in order], pa.string()),
+            "note": pa.array([rows[r][5] for r in order], pa.string()),
         }
     )

@@ -207,18 +207,24 @@ class TableWriters:
 
 class TruthWriter:
     """`<out>/truth/planted_customers.csv`: the behaviour every customer was generated with
-    and what it means on the as-of date (`truth.py`).
+    and what it means on the as-of date; or another truth file (`planted_value.csv`) with
+    its columns (`truth.py`).
 
     Always CSV, whatever the format of the tables: it is for checking, not loading. Notes
     may hold commas, so values are quoted where needed.
     """
 
-    def __init__(self, out: Path):
-        self._handle = open(out / "truth" / "planted_customers.csv", "wb")  # noqa: SIM115
-        self._handle.write((",".join(TRUTH_COLUMNS) + "\n").encode())
+    def __init__(
+        self,
+        out: Path,
+        name: str = "planted_customers.csv",
+        columns: tuple[str, ...] = TRUTH_COLUMNS,
+    ):
+        self._handle = open(out / "truth" / name, "wb")  # noqa: SIM115
+        self._handle.write((",".join(columns) + "\n").encode())
         self._writer = pacsv.CSVWriter(
             self._handle,
-            pa.schema([(name, pa.string()) for name in TRUTH_COLUMNS]),
+            pa.schema([(column, pa.string()) for column in columns]),
             write_options=pacsv.WriteOptions(include_header=False, quoting_style="needed"),
         )
 
