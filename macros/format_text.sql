@@ -12,3 +12,13 @@
 {% macro format_percent(share) -%}
     {{ dbt.concat([format_whole('(' ~ share ~ ') * 100'), "'%'"]) }}
 {%- endmacro %}
+
+{#- An amount in words: whole units from 100 up ("41200"), cents below, so a loss of
+    0.01 is not written as 0. -#}
+{% macro format_amount(expression) -%}
+    case
+        when abs({{ expression }}) >= 100 then {{ format_whole(expression) }}
+        else {{ dbt.cast('cast(round(' ~ expression ~ ', 2) as decimal(18, 2))',
+                         dbt.type_string()) }}
+    end
+{%- endmacro %}

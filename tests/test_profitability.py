@@ -641,6 +641,18 @@ def test_suggested_actions_and_break_even_surcharge(mart):
         assert row["suggested_action"], row["customer_id"]
 
 
+def test_the_words_keep_small_losses_and_say_what_the_share_is_of(mart):
+    # MINUS loses 0.01 on 100.00 of TTM sales: written in cents, not rounded to "0", and
+    # a surcharge of 0.01 / 100.00 = 0.01%, not "0.0%".
+    minus = mart[("biz", "MINUS")]
+    assert "contribution -0.01 USD in 12 months" in minus["value_reason"]
+    assert "a surcharge of 0.01% on its TTM sales" in minus["suggested_action"]
+    # KEY1 holds 9,000.00 of the 18,000.00 TTM contribution of biz's active customers.
+    key1 = mart[("biz", "KEY1")]
+    assert key1["value_reason"].startswith("top ")
+    assert "50% of the business's contribution" in key1["value_reason"]
+
+
 # ---------------------------------------------------------------------------------------
 # Referrals and accounts
 
@@ -776,12 +788,6 @@ def test_profitability_summary_is_point_in_time_at_each_month_end(warehouse):
     assert rows == [(1, 2, 4)]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="profitability_summary has no row at a month end before the business's first"
-    " fact (`other`: 10 rows, from 2025-03-31), where the spec says one row per business"
-    " and snapshot date (the as-of date and the 24 month ends before it)",
-)
 def test_profitability_summary_has_a_row_at_every_month_end_even_before_the_first_fact(
     warehouse,
 ):

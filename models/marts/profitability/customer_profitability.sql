@@ -24,14 +24,14 @@ worded as (
             when valued.value_class = 'unprofitable'
                 then {{ dbt.concat([
                     "'costs more than it brings: contribution '",
-                    format_whole('valued.ttm_contribution'),
+                    format_amount('valued.ttm_contribution'),
                     "' '", "valued.home_currency",
                     "' in 12 months (gross margin '",
-                    format_whole('valued.ttm_gross_margin'),
+                    format_amount('valued.ttm_gross_margin'),
                     "', cost to serve '",
-                    format_whole('valued.ttm_cost_to_serve'),
+                    format_amount('valued.ttm_cost_to_serve'),
                     "', financing '",
-                    format_whole('valued.ttm_financing_cost'),
+                    format_amount('valued.ttm_financing_cost'),
                     "')'",
                     "case when valued.ttm_effort_share is null then ''"
                     ~ " else '; takes ' || " ~ format_percent('valued.ttm_effort_share')
@@ -43,18 +43,18 @@ worded as (
                     dbt.cast('cast(valued.ttm_contribution_top_percent as integer)',
                              dbt.type_string()),
                     "'% of contribution: '",
-                    format_whole('valued.ttm_contribution'),
+                    format_amount('valued.ttm_contribution'),
                     "' '", "valued.home_currency",
                     "' in 12 months'",
                     "case when valued.ttm_contribution_share is null then ''"
                     ~ " else ', ' || " ~ format_percent('valued.ttm_contribution_share')
-                    ~ " || ' of the business''s' end",
+                    ~ " || ' of the business''s contribution' end",
                     "case when valued.referral_chain_customers = 0 then ''"
                     ~ " else '; referred ' || " ~ dbt.cast('valued.referral_chain_customers',
                                                            dbt.type_string())
                     ~ " || case when valued.referral_chain_customers = 1"
                     ~ " then ' customer' else ' customers' end || ' worth ' || "
-                    ~ format_whole('valued.referral_chain_net_sales')
+                    ~ format_amount('valued.referral_chain_net_sales')
                     ~ " || ' ' || valued.home_currency end",
                 ]) }}
             when valued.value_class = 'key_account'
@@ -63,18 +63,18 @@ worded as (
                     dbt.cast('valued.referral_chain_customers', dbt.type_string()),
                     "case when valued.referral_chain_customers = 1"
                     ~ " then ' customer worth ' else ' customers worth ' end",
-                    format_whole('valued.referral_chain_net_sales'),
+                    format_amount('valued.referral_chain_net_sales'),
                     "' '", "valued.home_currency",
                     "' (contribution '",
-                    format_whole('valued.referral_chain_ttm_contribution'),
+                    format_amount('valued.referral_chain_ttm_contribution'),
                     "' in 12 months, own '",
-                    format_whole('valued.ttm_contribution'),
+                    format_amount('valued.ttm_contribution'),
                     "')'",
                 ]) }}
             when valued.is_active
                 then {{ dbt.concat([
                     "'contribution '",
-                    format_whole('valued.ttm_contribution'),
+                    format_amount('valued.ttm_contribution'),
                     "' '", "valued.home_currency",
                     "' in 12 months, top '",
                     dbt.cast('cast(valued.ttm_contribution_top_percent as integer)',
@@ -88,16 +88,16 @@ worded as (
                 then {{ dbt.concat([
                     "'Tighten terms: profitable before financing, but waiting for its'",
                     "' payments cost '",
-                    format_whole('valued.ttm_financing_cost'),
+                    format_amount('valued.ttm_financing_cost'),
                     "' '", "valued.home_currency",
                     "' in 12 months; shorten its terms or ask for a deposit.'",
                 ]) }}
             when 'improve_or_exit'
                 then {{ dbt.concat([
                     "'Improve or exit: unprofitable two years running (contribution '",
-                    format_whole('valued.prev_ttm_contribution'),
+                    format_amount('valued.prev_ttm_contribution'),
                     "' then '",
-                    format_whole('valued.ttm_contribution'),
+                    format_amount('valued.ttm_contribution'),
                     "' '", "valued.home_currency",
                     "'); cut the cost to serve it or let it go.'",
                 ]) }}
@@ -106,7 +106,7 @@ worded as (
                     "'Reprice or add a fee for its special demands'",
                     "case when valued.ttm_net_sales > 0 then ': a surcharge of ' || "
                     ~ dbt.cast('cast(round(-100 * valued.ttm_contribution'
-                               ~ ' / valued.ttm_net_sales, 1) as decimal(18, 1))',
+                               ~ ' / valued.ttm_net_sales, 2) as decimal(18, 2))',
                                dbt.type_string())
                     ~ " || '% on its TTM sales brings contribution to zero.'"
                     ~ " else '.' end",

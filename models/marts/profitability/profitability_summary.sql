@@ -7,8 +7,27 @@
     are over its active customers.
 -#}
 {%- set deciles = range(10, 101, 10) -%}
+{%- set summed_columns = [
+    'customers', 'active_customers', 'key_accounts', 'unprofitable_accounts',
+    'core_accounts', 'active_core_accounts', 'ttm_net_sales', 'ttm_cost_of_goods',
+    'ttm_gross_margin', 'ttm_cost_to_serve', 'ttm_acquisition_cost', 'ttm_financing_cost',
+    'ttm_contribution', 'ttm_service_hours', 'contribution_destroyed',
+    'key_ttm_net_sales', 'key_ttm_contribution', 'key_ttm_service_hours',
+] -%}
 
 with
+
+snapshot_dates as (
+
+    select * from {{ ref('int_snapshot_dates_spined') }}
+
+),
+
+businesses as (
+
+    select * from {{ ref('stg_businesses') }}
+
+),
 
 valued as (
 
@@ -58,8 +77,6 @@ totals as (
     select
         business_id,
         as_of_date,
-        is_current,
-        home_currency,
         count(*) as customers,
         sum(case when is_active then 1 else 0 end) as active_customers,
         sum(case when value_class = 'key_account' then 1 else 0 end) as key_accounts,
@@ -78,13 +95,39 @@ totals as (
         sum(
             case when value_class = 'unprofitable' then -ttm_contribution else 0 end
         ) as contribution_destroyed,
-    {% for column in ['ttm_net_sales', 'ttm_contribution', 'ttm_service_hours'] -%}
-    sum(
-        case when value_class = 'key_account' then {{ column }} else 0 end
-    ) as key_{{ column }}{% if not loop.last %},{% endif %}
-    {% endfor %}
+        -- noqa: disable=LT02
+        {% for column in ['ttm_net_sales', 'ttm_contribution', 'ttm_service_hours'] -%}
+        sum(
+            case when value_class = 'key_account' then {{ column }} else 0 end
+        ) as key_{{ column }}{% if not loop.last %},{% endif %}
+        {% endfor %}
+
+    -- noqa: enable=LT02
     from valued
-    group by business_id, as_of_date, is_current, home_currency
+    group by business_id, as_of_date
+
+),
+
+-- Every snapshot date of every business has a row, zeros before its first customer.
+filled as (
+
+    select
+        snapshot_dates.business_id,
+        snapshot_dates.as_of_date,
+        snapshot_dates.is_current,
+        businesses.home_currency,
+        -- noqa: disable=LT02
+        {% for column in summed_columns -%}
+        coalesce(totals.{{ column }}, 0) as {{ column }}{% if not loop.last %},{% endif %}
+        {% endfor %}
+
+    -- noqa: enable=LT02
+    from snapshot_dates
+    inner join businesses
+        on snapshot_dates.business_id = businesses.business_id
+    left join totals
+        on snapshot_dates.business_id = totals.business_id
+        and snapshot_dates.as_of_date = totals.as_of_date
 
 ),
 
@@ -136,7 +179,7 @@ final as (
         {% endfor %}
 
     -- noqa: enable=LT02
-    from totals
+    from filled as totals
     left join pareto
         on totals.business_id = pareto.business_id
         and totals.as_of_date = pareto.as_of_date
