@@ -105,16 +105,15 @@ def _keyed(columns: list[str], rows: list[tuple], grain: list[str]) -> dict[tupl
     return keyed
 
 
-@pytest.fixture(scope="module")
-def both_engines(postgres, handmade_run, tmp_path_factory):
-    """One dbt build on PostgreSQL over the raw tables of the hand-made DuckDB run (the
-    same raw data on both engines), then every mart read from both, once, for all the
-    comparisons below."""
+def _build_and_read(
+    postgres: dict, warehouse: Path, target: Path, marts: list[str], dbt_vars: str | None = None
+) -> dict:
+    """Copy the DuckDB warehouse's raw tables to PostgreSQL, `dbt build` there, and read
+    `marts` from both engines."""
     import psycopg2
 
     from ledgerlens.publish import publish_to_postgres
 
-    _, warehouse = handmade_run
     copied = publish_to_postgres(warehouse, **postgres)
     dbt = Path(sys.executable).parent / "dbt"
     build = subprocess.run(
@@ -124,7 +123,8 @@ def both_engines(postgres, handmade_run, tmp_path_factory):
             "--profiles-dir",
             "profiles",
             "--target-path",
-            str(tmp_path_factory.mktemp("pg_target")),
+            str(target),
+            *(["--vars", dbt_vars] if dbt_vars else []),
         ],
         cwd=ROOT,
         env=_pg_env(postgres),
@@ -132,30 +132,71 @@ def both_engines(postgres, handmade_run, tmp_path_factory):
         text=True,
         timeout=600,
     )
-    marts: dict[str, dict] = {}
+    read: dict[str, dict] = {}
     with psycopg2.connect(**postgres) as pg, pg.cursor() as cursor:
         cursor.execute(
             "select table_name, table_schema from information_schema.tables"
             " where table_schema not in ('pg_catalog', 'information_schema')"
         )
         schemas = dict(cursor.fetchall())
-        for mart in GRAINS:
+        for mart in marts:
             if schemas.get(mart) != "marts":
                 continue
             cursor.execute(f"select * from marts.{mart}")
-            marts[mart] = {
+            read[mart] = {
                 "columns": [column.name for column in cursor.description],
                 "rows": cursor.fetchall(),
             }
     with duckdb.connect(str(warehouse), read_only=True) as con:
         duck = {}
-        for mart in GRAINS:
+        for mart in marts:
             result = con.execute(f"select * from marts.{mart}")
             duck[mart] = {
                 "columns": [column[0] for column in result.description],
                 "rows": result.fetchall(),
             }
-    return {"copied": copied, "build": build, "schemas": schemas, "pg": marts, "duckdb": duck}
+    return {"copied": copied, "build": build, "schemas": schemas, "pg": read, "duckdb": duck}
+
+
+@pytest.fixture(scope="module")
+def both_engines(postgres, handmade_run, tmp_path_factory):
+    """One dbt build on PostgreSQL over the raw tables of the hand-made DuckDB run (the
+    same raw data on both engines), then every mart read from both, once, for all the
+    comparisons below."""
+    _, warehouse = handmade_run
+    return _build_and_read(
+        postgres, warehouse, tmp_path_factory.mktemp("pg_target"), sorted(GRAINS)
+    )
+
+
+# The profitability marts again on tests/data/profitability, whose invoices are partly
+# paid, prepaid, settled after the as-of date and open for years, with referral and
+# parent loops: the financing ledger and the relation walks on both engines.
+PROFITABILITY_MARTS = [
+    "customer_profitability",
+    "profitability_summary",
+    "segment_profitability",
+    "account_sheet",
+]
+
+
+@pytest.fixture(scope="module")
+def profitability_engines(postgres, both_engines, tmp_path_factory):
+    # After both_engines (it reads its marts first): this replaces PostgreSQL's raw tables.
+    from orchestration.run import run_pipeline
+
+    from tests.test_profitability import AS_OF, DATA
+
+    warehouse = tmp_path_factory.mktemp("pg_profitability") / "w.duckdb"
+    summary = run_pipeline(DATA, warehouse, as_of_date=AS_OF)
+    assert summary.success, summary.failures + summary.problems
+    return _build_and_read(
+        postgres,
+        warehouse,
+        tmp_path_factory.mktemp("pg_profitability_target"),
+        PROFITABILITY_MARTS,
+        dbt_vars=f"{{as_of_date: '{AS_OF}'}}",
+    )
 
 
 def test_dbt_project_builds_on_postgres(both_engines):
@@ -175,16 +216,15 @@ def test_every_mart_is_compared():
     assert len(GRAINS) >= 15
 
 
-@pytest.mark.parametrize("mart", sorted(GRAINS))
-def test_mart_on_postgres_equals_duckdb_row_for_row(both_engines, mart):
+def _assert_same_rows(engines: dict, mart: str) -> None:
     """Every column of every row, by the mart's grain. Every mart column is a decimal,
     integer, date, boolean or text (the contracts say so: no float reaches a mart), so
     each value is compared exactly: decimals as Python Decimals, to the last digit of
     their declared scale (money to the cent, rates and ratios to 6 places, HHI to 2),
     no tolerance. Ratios computed in floating point inside a model (HHI, Gini) are cast
     to decimal there, so they must round to the same digits on both engines."""
-    assert mart in both_engines["pg"], f"marts.{mart} was not built on PostgreSQL"
-    pg, duck = both_engines["pg"][mart], both_engines["duckdb"][mart]
+    assert mart in engines["pg"], f"marts.{mart} was not built on PostgreSQL"
+    pg, duck = engines["pg"][mart], engines["duckdb"][mart]
     assert pg["columns"] == duck["columns"]
     assert duck["rows"], f"marts.{mart} is empty on the hand-made data: nothing compared"
     # A float column would need a tolerance, and a reason for it, here.
@@ -201,6 +241,20 @@ def test_mart_on_postgres_equals_duckdb_row_for_row(both_engines, mart):
         or type(pg_rows[key][column]) is not type(duck_rows[key][column])
     ]
     assert differences == [], "(key, column, postgres, duckdb)"
+
+
+@pytest.mark.parametrize("mart", sorted(GRAINS))
+def test_mart_on_postgres_equals_duckdb_row_for_row(both_engines, mart):
+    _assert_same_rows(both_engines, mart)
+
+
+@pytest.mark.parametrize("mart", PROFITABILITY_MARTS)
+def test_profitability_mart_on_postgres_equals_duckdb_on_the_profitability_export(
+    profitability_engines, mart
+):
+    build = profitability_engines["build"]
+    assert build.returncode == 0, build.stdout[-4000:]
+    _assert_same_rows(profitability_engines, mart)
 
 
 def test_customer_sheet_and_aging_on_postgres_hold_the_hand_computed_numbers(both_engines):
