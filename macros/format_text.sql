@@ -9,8 +9,14 @@
                 dbt.type_string()) }}
 {%- endmacro %}
 
+{#- A share as a percent with one decimal ("0.3%", "12.5%"): small shares of a large
+    business are the point of an effort share, and would all read 0%. -#}
 {% macro format_percent(share) -%}
-    {{ dbt.concat([format_whole('(' ~ share ~ ') * 100'), "'%'"]) }}
+    {{ dbt.concat([
+        dbt.cast('cast(round((' ~ share ~ ') * 100, 1) as decimal(18, 1))',
+                 dbt.type_string()),
+        "'%'",
+    ]) }}
 {%- endmacro %}
 
 {#- An amount in words: whole units from 100 up ("41200"), cents below, so a loss of

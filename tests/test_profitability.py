@@ -650,7 +650,7 @@ def test_the_words_keep_small_losses_and_say_what_the_share_is_of(mart):
     # KEY1 holds 9,000.00 of the 18,000.00 TTM contribution of biz's active customers.
     key1 = mart[("biz", "KEY1")]
     assert key1["value_reason"].startswith("top ")
-    assert "50% of the business's contribution" in key1["value_reason"]
+    assert "50.0% of the business's contribution" in key1["value_reason"]
 
 
 # ---------------------------------------------------------------------------------------
