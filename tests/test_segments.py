@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from pathlib import Path
 
 import pytest
 from orchestration.run import run_pipeline
@@ -10,6 +11,7 @@ from orchestration.run import run_pipeline
 from ledgerlens.demo import generate
 from ledgerlens.demo.evaluation import format_scores, segment_scores
 from tests.conftest import query
+from tests.test_profitability_demo import assert_planted_value_classes
 
 pytestmark = pytest.mark.slow
 
@@ -49,6 +51,26 @@ FLOORS = {  # segment: (precision, recall)
 }
 
 
+@pytest.fixture(scope="module")
+def demo_runs(tmp_path_factory):
+    """A generated demo and a pipeline run on it, per (seed, lines, businesses), made once
+    for the module: the seed-7 run serves the segments and the value classes."""
+    runs: dict[tuple, tuple[Path, Path]] = {}
+
+    def run(seed: int, lines: int, businesses: tuple[str, ...] | None) -> tuple[Path, Path]:
+        key = (seed, lines, businesses)
+        if key not in runs:
+            folder = tmp_path_factory.mktemp(f"demo-{seed}-{lines}")
+            data, warehouse = folder / "data", folder / "w.duckdb"
+            generate(data, seed=seed, lines=lines, businesses=businesses)
+            summary = run_pipeline(data, warehouse)
+            assert summary.success, summary.failures
+            runs[key] = (data, warehouse)
+        return runs[key]
+
+    return run
+
+
 @pytest.mark.parametrize(
     ("seed", "lines", "businesses"),
     [
@@ -57,12 +79,8 @@ FLOORS = {  # segment: (precision, recall)
         (11, 60_000, ("summit", "rheinland")),
     ],
 )
-def test_planted_behaviours_land_in_their_segments(tmp_path, seed, lines, businesses):
-    data = tmp_path / "data"
-    generate(data, seed=seed, lines=lines, businesses=businesses)
-    warehouse = tmp_path / "w.duckdb"
-    summary = run_pipeline(data, warehouse)
-    assert summary.success, summary.failures
+def test_planted_behaviours_land_in_their_segments(demo_runs, seed, lines, businesses):
+    data, warehouse = demo_runs(seed, lines, businesses)
     truth = data / "truth" / "planted_customers.csv"
     scores = {score.segment: score for score in segment_scores(warehouse, truth)}
     print(f"\nseed {seed}, {lines:,} lines:\n{format_scores(list(scores.values()))}")
@@ -98,6 +116,12 @@ def test_planted_behaviours_land_in_their_segments(tmp_path, seed, lines, busine
         m_scores.setdefault(behaviour, []).append(m_score)
     assert sorted(m_scores["annual_prepayer"]) == sorted(m_scores["monthly_payer"])
     assert min(m_scores["identical_total_grower"]) >= max(m_scores["identical_total_fader"])
+
+
+def test_planted_customers_land_in_their_value_class(demo_runs):
+    # The profitability plants of the same seed-7 demo (tests/test_profitability_demo.py).
+    data, warehouse = demo_runs(7, 100_000, None)
+    assert_planted_value_classes(data, warehouse)
 
 
 def test_segment_summary_matches_the_customer_sheet(handmade_run):
