@@ -105,7 +105,7 @@ def _keyed(columns: list[str], rows: list[tuple], grain: list[str]) -> dict[tupl
     return keyed
 
 
-def _build_and_read(
+def build_and_read(
     postgres: dict, warehouse: Path, target: Path, marts: list[str], dbt_vars: str | None = None
 ) -> dict:
     """Copy the DuckDB warehouse's raw tables to PostgreSQL, `dbt build` there, and read
@@ -164,14 +164,11 @@ def both_engines(postgres, handmade_run, tmp_path_factory):
     same raw data on both engines), then every mart read from both, once, for all the
     comparisons below."""
     _, warehouse = handmade_run
-    return _build_and_read(
-        postgres, warehouse, tmp_path_factory.mktemp("pg_target"), sorted(GRAINS)
-    )
+    return build_and_read(postgres, warehouse, tmp_path_factory.mktemp("pg_target"), sorted(GRAINS))
 
 
-# The profitability marts again on tests/data/profitability, whose invoices are partly
-# paid, prepaid, settled after the as-of date and open for years, with referral and
-# parent loops: the financing ledger and the relation walks on both engines.
+# The profitability marts, compared again on tests/data/profitability by
+# tests/test_profitability.py (on the DuckDB run it makes anyway).
 PROFITABILITY_MARTS = [
     "customer_profitability",
     "profitability_summary",
@@ -180,43 +177,7 @@ PROFITABILITY_MARTS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def profitability_engines(postgres, both_engines, tmp_path_factory):
-    # After both_engines (it reads its marts first): this replaces PostgreSQL's raw tables.
-    from orchestration.run import run_pipeline
-
-    from tests.test_profitability import AS_OF, DATA
-
-    warehouse = tmp_path_factory.mktemp("pg_profitability") / "w.duckdb"
-    summary = run_pipeline(DATA, warehouse, as_of_date=AS_OF)
-    assert summary.success, summary.failures + summary.problems
-    return _build_and_read(
-        postgres,
-        warehouse,
-        tmp_path_factory.mktemp("pg_profitability_target"),
-        PROFITABILITY_MARTS,
-        dbt_vars=f"{{as_of_date: '{AS_OF}'}}",
-    )
-
-
-def test_dbt_project_builds_on_postgres(both_engines):
-    build, copied = both_engines["build"], both_engines["copied"]
-    assert build.returncode == 0, build.stdout[-4000:]
-    assert "ERROR=0" in build.stdout
-    assert copied["raw.invoices"] == 8 and copied["quarantine.invoices"] == 1
-    # The Python risk scores (a dbt source) go along, so the marts reading them build too.
-    # acme I2 and I7 are open; euro's I1 too, as of euro's own date 2024-04-10
-    assert copied["intermediate.invoice_risk_scores"] == 3
-    assert both_engines["schemas"]["customer_sheet"] == "marts"
-
-
-def test_every_mart_is_compared():
-    # Each .sql under models/marts/ is a mart with a grain test in its folder's yml.
-    assert set(GRAINS) == {path.stem for path in MARTS.rglob("*.sql")}
-    assert len(GRAINS) >= 15
-
-
-def _assert_same_rows(engines: dict, mart: str) -> None:
+def assert_same_rows(engines: dict, mart: str) -> None:
     """Every column of every row, by the mart's grain. Every mart column is a decimal,
     integer, date, boolean or text (the contracts say so: no float reaches a mart), so
     each value is compared exactly: decimals as Python Decimals, to the last digit of
@@ -245,16 +206,7 @@ def _assert_same_rows(engines: dict, mart: str) -> None:
 
 @pytest.mark.parametrize("mart", sorted(GRAINS))
 def test_mart_on_postgres_equals_duckdb_row_for_row(both_engines, mart):
-    _assert_same_rows(both_engines, mart)
-
-
-@pytest.mark.parametrize("mart", PROFITABILITY_MARTS)
-def test_profitability_mart_on_postgres_equals_duckdb_on_the_profitability_export(
-    profitability_engines, mart
-):
-    build = profitability_engines["build"]
-    assert build.returncode == 0, build.stdout[-4000:]
-    _assert_same_rows(profitability_engines, mart)
+    assert_same_rows(both_engines, mart)
 
 
 def test_customer_sheet_and_aging_on_postgres_hold_the_hand_computed_numbers(both_engines):

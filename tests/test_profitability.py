@@ -40,6 +40,12 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import query
+from tests.test_postgres import (  # noqa: F401 (postgres: the fixture, used by name)
+    PROFITABILITY_MARTS,
+    assert_same_rows,
+    build_and_read,
+    postgres,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -970,3 +976,28 @@ def test_every_cost_by_the_date_lands_in_exactly_one_category_column(mart):
     total_csv = sum(amount for *_, amount, _ in csv_costs)
     total_mart = sum(row[c + "_cost"] for row in mart.values() for c in CATEGORIES)
     assert total_mart == total_csv
+
+
+# ---------------------------------------------------------------------------------------
+# The same marts on PostgreSQL
+
+
+@pytest.fixture(scope="module")
+def on_postgres(postgres, warehouse, tmp_path_factory):  # noqa: F811
+    """This export's raw tables on a PostgreSQL server, `dbt build` there: partly paid,
+    prepaid and years-open invoices and loops of referrals and parents on both engines."""
+    return build_and_read(
+        postgres,
+        warehouse,
+        tmp_path_factory.mktemp("pg_target"),
+        PROFITABILITY_MARTS,
+        dbt_vars=f"{{as_of_date: '{AS_OF}'}}",
+    )
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("mart", PROFITABILITY_MARTS)
+def test_mart_on_postgres_equals_duckdb_row_for_row(on_postgres, mart):
+    build = on_postgres["build"]
+    assert build.returncode == 0, build.stdout[-4000:]
+    assert_same_rows(on_postgres, mart)
