@@ -19,6 +19,29 @@ def pytest_configure(config: pytest.Config) -> None:
     os.environ["DAGSTER_HOME"] = tempfile.mkdtemp(prefix="ledgerlens-dagster-home-")
 
 
+# The files that take longest (several pipeline runs each), in that order, before all
+# the others: `--dist loadfile` hands whole files to the two workers in collection
+# order, so a long file collected last (test_segments.py, alphabetically) kept one
+# worker busy for minutes after the other had finished.
+LONGEST_FIRST = (
+    "test_safe_runs.py",
+    "test_segments.py",
+    "test_cli.py",
+    "test_postgres.py",
+    "test_risk.py",
+    "test_profitability.py",
+    "test_sql_lint.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> int:
+        name = item.path.name
+        return LONGEST_FIRST.index(name) if name in LONGEST_FIRST else len(LONGEST_FIRST)
+
+    items.sort(key=rank)  # stable: each file keeps its own order
+
+
 @pytest.fixture
 def handmade_copy(tmp_path: Path) -> Path:
     """A writable copy of the hand-made dataset, for tests that corrupt it."""
