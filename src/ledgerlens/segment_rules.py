@@ -21,12 +21,12 @@ from ledgerlens import dbt_vars
 SEED_FILE = dbt_vars.PROJECT_FILE.parent / "seeds" / "segment_rules.csv"
 
 
-def _number(value: float) -> str:
+def number_text(value: float) -> str:
     """2.0 -> "2", 1.25 -> "1.25": the value as the var writes it, without a trailing .0."""
     return f"{value:g}"
 
 
-def _percent(share: float) -> str:
+def percent_text(share: float) -> str:
     return f"{share * 100:g}%"
 
 
@@ -39,9 +39,9 @@ def describe(values: Mapping[str, object] | None = None) -> dict[str, str]:
     timeliness = v["timeliness_days_bounds"]
     lookback = v["segment_lookback_months"]
     # sales_momentum <= falling_momentum: TTM net sales at most (1 + falling) x the prior year's
-    falling_share = _percent(1 + v["falling_momentum"])
+    falling_share = percent_text(1 + v["falling_momentum"])
     stopped = (
-        f"R score 1-2 (more than {_number(recency[2])} of its purchase cycles since its last"
+        f"R score 1-2 (more than {number_text(recency[2])} of its purchase cycles since its last"
         " purchase)"
     )
     slipping = (
@@ -56,9 +56,9 @@ def describe(values: Mapping[str, object] | None = None) -> dict[str, str]:
         ),
         "late_payer": (
             f"Pays late as a habit, whatever else it is: T score 1 (on average more than"
-            f" {_number(timeliness[3])} days beyond terms), at least"
+            f" {number_text(timeliness[3])} days beyond terms), at least"
             f" {v['late_payer_min_paid_invoices']} paid credit invoices, and at least"
-            f" {_percent(v['late_payer_min_share_late'])} of them paid after their due date."
+            f" {percent_text(v['late_payer_min_share_late'])} of them paid after their due date."
         ),
         "possible_mismatch": (
             "One or two purchases in all, lifetime net sales below the business's median"
@@ -75,11 +75,11 @@ def describe(values: Mapping[str, object] | None = None) -> dict[str, str]:
         ),
         "champion": (
             "Buys often, spends a lot, pays well and is still growing: M score 5 (TTM net"
-            f" sales at least {_number(monetary[0])}x the business's median customer's),"
+            f" sales at least {number_text(monetary[0])}x the business's median customer's),"
             " F score 4-5 (a customer renewing yearly, a typical gap of at least"
             f" {v['commitment_min_gap_days']} days, counts 12 purchases), R score 4-5 (at most"
-            f" {_number(recency[1])} of its purchase cycles since its last purchase), T score"
-            f" 4-5 (at most {_number(timeliness[1])} days beyond terms on average) or nothing"
+            f" {number_text(recency[1])} of its purchase cycles since its last purchase), T score"
+            f" 4-5 (at most {number_text(timeliness[1])} days beyond terms on average) or nothing"
             f" paid on credit yet, TTM net sales above {falling_share} of the prior year's"
             " (or no prior-year sales), and first purchase more than"
             f" {v['promising_max_tenure_days']} days ago."
@@ -95,19 +95,24 @@ def describe(values: Mapping[str, object] | None = None) -> dict[str, str]:
     }
 
 
+def rewrite_descriptions(seed_text: str, key: str, descriptions: Mapping[str, str]) -> str:
+    """A rules seed's CSV with each row's description replaced by descriptions[row[key]];
+    the other columns (priorities, keys, names) and their order as they are. Shared by
+    the segment rules and the value rules (value_rules.py)."""
+    reader = csv.DictReader(io.StringIO(seed_text))
+    rows = list(reader)
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=reader.fieldnames or [], lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({**row, "description": descriptions[row[key]]})
+    return out.getvalue()
+
+
 def render_seed(seed_text: str, values: Mapping[str, object] | None = None) -> str:
     """The seed's CSV with each description rewritten from the vars; priorities, keys
     and names as they are."""
-    descriptions = describe(values)
-    rows = list(csv.DictReader(io.StringIO(seed_text)))
-    out = io.StringIO()
-    writer = csv.DictWriter(
-        out, fieldnames=["priority", "segment_key", "segment", "description"], lineterminator="\n"
-    )
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({**row, "description": descriptions[row["segment_key"]]})
-    return out.getvalue()
+    return rewrite_descriptions(seed_text, "segment_key", describe(values))
 
 
 def main(seed: Path = SEED_FILE) -> None:

@@ -11,13 +11,11 @@ priority and description; the descriptions are generated here from the threshold
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Mapping
 from pathlib import Path
 
 from ledgerlens import dbt_vars
-from ledgerlens.segment_rules import _number, _percent
+from ledgerlens.segment_rules import number_text, percent_text, rewrite_descriptions
 
 SEEDS = dbt_vars.PROJECT_FILE.parent / "seeds"
 CLASS_SEED = SEEDS / "value_class_rules.csv"
@@ -32,8 +30,8 @@ def describe_classes(values: Mapping[str, object] | None = None) -> dict[str, st
     """Each value_class's rule in words, with the thresholds of `values` (the project's
     vars by default)."""
     v = values if values is not None else dbt_vars.load()
-    below = _number(v["unprofitable_max_contribution"])
-    top = _percent(v["key_account_top_share"])
+    below = number_text(v["unprofitable_max_contribution"])
+    top = percent_text(v["key_account_top_share"])
     return {
         "unprofitable": (
             f"Costs more than it brings: {ACTIVE}, with TTM contribution (gross margin - cost"
@@ -42,7 +40,7 @@ def describe_classes(values: Mapping[str, object] | None = None) -> dict[str, st
         "key_account": (
             f"Earns the business most: {ACTIVE}, with positive TTM contribution and ranked in"
             f" the top {top} of the business's active customers by it (rank <= the number of"
-            f" active customers x {_number(v['key_account_top_share'])}, rounded up); or with"
+            f" active customers x {number_text(v['key_account_top_share'])}, rounded up); or with"
             " TTM contribution of at least 0 that, with the TTM contribution of the whole"
             " chain of customers it referred, reaches the smallest contribution of those"
             " top customers."
@@ -70,9 +68,9 @@ def describe_actions(values: Mapping[str, object] | None = None) -> dict[str, st
             " to zero."
         ),
         "protect": (
-            f"A key account that pays well (T score 4-5: at most {_number(timeliness[1])} days"
+            f"A key account that pays well (T score 4-5: at most {number_text(timeliness[1])} days"
             " beyond terms on average, or nothing paid on credit yet) and takes at most"
-            f" {_number(v['protect_max_effort_ratio'])}x its contribution share in effort"
+            f" {number_text(v['protect_max_effort_ratio'])}x its contribution share in effort"
             " (TTM service hours share <= ratio x TTM contribution share): it earns much and"
             " gets little attention."
         ),
@@ -80,24 +78,15 @@ def describe_actions(values: Mapping[str, object] | None = None) -> dict[str, st
     }
 
 
-def render_seed(seed_text: str, key: str, descriptions: Mapping[str, str]) -> str:
-    """The seed with each row's description rewritten; priorities stay as they are."""
-    rows = list(csv.DictReader(io.StringIO(seed_text)))
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=["priority", key, "description"], lineterminator="\n")
-    writer.writeheader()
-    for row in rows:
-        writer.writerow({**row, "description": descriptions[row[key]]})
-    return out.getvalue()
-
-
 def main(class_seed: Path = CLASS_SEED, action_seed: Path = ACTION_SEED) -> None:
     values = dbt_vars.load()
     class_seed.write_text(
-        render_seed(class_seed.read_text(), "value_class", describe_classes(values))
+        rewrite_descriptions(class_seed.read_text(), "value_class", describe_classes(values))
     )
     action_seed.write_text(
-        render_seed(action_seed.read_text(), "suggested_action_code", describe_actions(values))
+        rewrite_descriptions(
+            action_seed.read_text(), "suggested_action_code", describe_actions(values)
+        )
     )
     print(f"rewrote the descriptions in {class_seed} and {action_seed}")
 
