@@ -22,6 +22,7 @@ def build_definitions(
 ) -> dg.Definitions:
     """The whole code location. Without arguments, the warehouse and the raw files come
     from the environment (`Warehouse.from_env`), as `dagster dev` and schedules need."""
+    from orchestration.assets.clv import customer_clv_scores
     from orchestration.assets.dbt import build_dbt_assets
     from orchestration.assets.raw import load_assets
     from orchestration.assets.risk import invoice_risk_scores
@@ -47,7 +48,12 @@ def build_definitions(
         "LEDGERLENS_TIMEZONE (default 02:00 UTC).",
     )
     return dg.Definitions(
-        assets=[*load_assets, *build_dbt_assets(project), invoice_risk_scores],
+        assets=[
+            *load_assets,
+            *build_dbt_assets(project),
+            invoice_risk_scores,
+            customer_clv_scores,
+        ],
         asset_checks=gx_checks,
         jobs=[pipeline_job],
         # Materialisations started from the UI also run in one process: DuckDB has one

@@ -47,11 +47,12 @@ translator = LedgerlensTranslator(
 )
 
 
-# The models that read the Python risk scores (source `risk`) build in a second dbt
-# step, after the Python asset; everything else builds in the first. Two explicit steps
-# rather than one definition that Dagster would split on its own around the Python
-# asset: that split follows the graph's layers and costs a dbt start-up per layer.
-RISK_SELECTION = "source:risk+"
+# The models that read what the Python steps write (sources `risk` and `clv`: the
+# late-payment scores and the CLV fit) build in a second dbt step, after both Python
+# assets; everything else builds in the first. Two explicit steps rather than one
+# definition that Dagster would split on its own around the Python assets: that split
+# follows the graph's layers and costs a dbt start-up per layer.
+RISK_SELECTION = "source:risk+ source:clv+"
 
 
 def _target_path(project: DbtProject, warehouse: Warehouse) -> Path:

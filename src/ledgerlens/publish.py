@@ -94,8 +94,19 @@ def publish_to_postgres(warehouse: str | Path, **connect_kwargs) -> dict[str, in
 
 # Tables written by Python assets (not dbt) that dbt reads as sources: on PostgreSQL the
 # dbt build needs them too. The Python step runs against DuckDB; its output is copied.
-PYTHON_OUTPUTS = (("intermediate", "invoice_risk_scores"),)
-PG_TYPES = {"VARCHAR": "text", "DOUBLE": "double precision", "DATE": "date", "BIGINT": "bigint"}
+PYTHON_OUTPUTS = (
+    ("intermediate", "invoice_risk_scores"),
+    ("intermediate", "customer_clv_scores"),
+    ("intermediate", "clv_model_fits"),
+)
+PG_TYPES = {
+    "VARCHAR": "text",
+    "DOUBLE": "double precision",
+    "DATE": "date",
+    "BIGINT": "bigint",
+    "INTEGER": "integer",
+    "BOOLEAN": "boolean",
+}
 
 
 def _publish_python_outputs(duck, cursor, scratch: Path) -> dict[str, int]:

@@ -1,0 +1,62 @@
+"""The CLV fit: a Python step between the dbt models it reads and the marts reading it."""
+
+# No `from __future__ import annotations`: Dagster reads these annotations at import.
+
+import dagster as dg
+
+from ledgerlens.clv import (
+    FITS_TABLE,
+    PREPARED_TABLE,
+    PURCHASES_TABLE,
+    SCORES_SCHEMA,
+    SCORES_TABLE,
+    score_warehouse,
+)
+from orchestration.resources import RunOptions, Warehouse
+
+CLV_SCORES_KEY = dg.AssetKey([SCORES_SCHEMA, SCORES_TABLE])
+CLV_FITS_KEY = dg.AssetKey([SCORES_SCHEMA, FITS_TABLE])
+
+
+@dg.multi_asset(
+    specs=[
+        dg.AssetSpec(
+            CLV_SCORES_KEY,
+            deps=[dg.AssetKey(PREPARED_TABLE.split(".")), dg.AssetKey(PURCHASES_TABLE.split("."))],
+            group_name=SCORES_SCHEMA,
+            kinds={"python", "scipy", "duckdb"},
+            description=f"{SCORES_SCHEMA}.{SCORES_TABLE}: each customer's p_alive, expected "
+            "purchases and CLV with its interval (ledgerlens.clv). dbt reads it as the source "
+            "clv.customer_clv_scores.",
+        ),
+        dg.AssetSpec(
+            CLV_FITS_KEY,
+            deps=[dg.AssetKey(PREPARED_TABLE.split(".")), dg.AssetKey(PURCHASES_TABLE.split("."))],
+            group_name=SCORES_SCHEMA,
+            kinds={"python", "scipy", "duckdb"},
+            description=f"{SCORES_SCHEMA}.{FITS_TABLE}: each business's fitted purchase and "
+            "spend models (ledgerlens.clv). dbt reads it as the source clv.clv_model_fits.",
+        ),
+    ],
+    name="customer_clv_scores",
+)
+def customer_clv_scores(
+    context: dg.AssetExecutionContext, warehouse: Warehouse, run_options: RunOptions
+):
+    with warehouse.connect() as con:
+        result = score_warehouse(con, run_options.dbt_vars())
+    context.log.info(
+        f"CLV scored {result['customers_scored']:,} customers of {result['businesses']} "
+        f"businesses ({result['business_fits']} fitted alone) in {result['seconds']} s"
+    )
+    yield dg.MaterializeResult(
+        asset_key=CLV_SCORES_KEY,
+        metadata={
+            "dagster/row_count": result["customers_scored"],
+            "seconds": result["seconds"],
+        },
+    )
+    yield dg.MaterializeResult(
+        asset_key=CLV_FITS_KEY,
+        metadata={"dagster/row_count": result["businesses"], "business_fits": result["business_fits"]},
+    )

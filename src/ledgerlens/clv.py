@@ -1,0 +1,517 @@
+"""Customer lifetime value: what each customer will bring from the as-of date on.
+
+Reads `intermediate.int_customer_purchase_days_netted` (one row per purchase day) and
+`intermediate.int_customers_clv_prepared` (one row per customer: its purchase history,
+margin, days to cash and uncollected share, all computed in SQL) and writes
+`intermediate.customer_clv_scores` (one row per customer) and
+`intermediate.clv_model_fits` (one row per business), which dbt reads as the source `clv`
+for marts.customer_clv and marts.clv_model_fit.
+
+Per business: BG/NBD or Pareto/NBD, whichever predicts the business's own last year (or
+last half of its history, if shorter than two years) better from the years before, fitted
+on everything up to the as-of date, and Gamma-Gamma for the value of a purchase. A
+business with fewer than `clv_min_repeat_buyers` repeat buyers, or whose fit does not
+converge, is scored by the same model fitted over every business (time is in weeks for
+all, so their histories pool); when that fails too, by an empirical estimate (the last
+twelve months again). A business's spend is never pooled with another's (their money is
+in other currencies and scales): without its own Gamma-Gamma fit, a purchase is worth the
+customer's own mean purchase. `clv_model` and `spend_model` say which served each row.
+
+The rules (discount rate, margin shrinkage, default days) are dbt vars
+(ledgerlens.dbt_vars); the constants below are the method's own settings.
+"""
+
+from __future__ import annotations
+
+import time
+import zlib
+from dataclasses import dataclass
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+
+from ledgerlens import dbt_vars
+from ledgerlens.clv_models import (
+    BGNBD,
+    PARETO_NBD,
+    Fit,
+    Histories,
+    discounted_value_draws,
+    expected_purchases,
+    expected_spend,
+    fit_gamma_gamma,
+    fit_purchases,
+    p_alive,
+    parameter_draws,
+    weighted_quantiles,
+)
+
+PURCHASES_TABLE = "intermediate.int_customer_purchase_days_netted"
+PREPARED_TABLE = "intermediate.int_customers_clv_prepared"
+SCORES_SCHEMA = "intermediate"
+SCORES_TABLE = "customer_clv_scores"
+FITS_TABLE = "clv_model_fits"
+
+WEEK_DAYS = 7.0
+YEAR_DAYS = 365.25
+MONTH_WEEKS = YEAR_DAYS / 12 / WEEK_DAYS
+# The interval: the 10th and 90th percentiles of 200 draws (an 80% interval).
+DRAWS = 200
+INTERVAL = (0.10, 0.90)
+# Model choice: the business's own last year is held out (half its history when that is
+# shorter than two years, none below 90 days of hold-out: BG/NBD is then the choice).
+SELECTION_HOLDOUT_DAYS = 365
+MIN_SELECTION_HOLDOUT_DAYS = 90
+
+
+@dataclass
+class PurchaseDays:
+    """The purchase days of one or more businesses (arrays of equal length)."""
+
+    business_id: np.ndarray
+    customer_id: np.ndarray
+    day: np.ndarray  # days since 1970-01-01
+    sales: np.ndarray  # the day's net sales, home currency (float: a model input)
+
+    def of_business(self, business_id: str) -> PurchaseDays:
+        keep = self.business_id == business_id
+        return PurchaseDays(
+            self.business_id[keep], self.customer_id[keep], self.day[keep], self.sales[keep]
+        )
+
+
+def summarise(days: PurchaseDays, end_day: int) -> tuple[np.ndarray, Histories, np.ndarray]:
+    """Each customer's history at `end_day` (days after it are ignored), in weeks:
+    (customer ids, histories, mean purchase value over all its days)."""
+    keep = days.day <= end_day
+    customers, index = np.unique(days.customer_id[keep], return_inverse=True)
+    day = days.day[keep].astype(float)
+    sales = days.sales[keep]
+    count = np.bincount(index, minlength=len(customers)).astype(float)
+    first = np.full(len(customers), np.inf)
+    np.minimum.at(first, index, day)
+    last = np.full(len(customers), -np.inf)
+    np.maximum.at(last, index, day)
+    total = np.bincount(index, weights=sales, minlength=len(customers))
+    is_first = day == first[index]
+    first_sales = np.bincount(index, weights=np.where(is_first, sales, 0.0), minlength=len(customers))
+    x = count - 1
+    with np.errstate(divide="ignore", invalid="ignore"):
+        m_x = np.where(x > 0, (total - first_sales) / x, np.nan)
+        mean_all = total / count
+    histories = Histories(
+        x=x,
+        t_x=(last - first) / WEEK_DAYS,
+        T=(end_day - first) / WEEK_DAYS,
+        m_x=np.where(m_x > 0, m_x, np.nan),
+    )
+    return customers, histories, mean_all
+
+
+def purchases_between(days: PurchaseDays, customers: np.ndarray, start_day: int, end_day: int):
+    """Purchase days and their sales in (start_day, end_day] for each of `customers`."""
+    keep = (days.day > start_day) & (days.day <= end_day)
+    position = {customer: i for i, customer in enumerate(customers)}
+    count = np.zeros(len(customers))
+    sales = np.zeros(len(customers))
+    for customer, amount in zip(days.customer_id[keep], days.sales[keep], strict=True):
+        i = position.get(customer)
+        if i is not None:
+            count[i] += 1
+            sales[i] += amount
+    return count, sales
+
+
+def choose_model(days: PurchaseDays, end_day: int) -> tuple[str, dict]:
+    """BG/NBD or Pareto/NBD: whichever predicts the held-out purchases better (mean
+    absolute error per customer), both calibrated on the days before the hold-out."""
+    span = end_day - int(days.day.min()) if len(days.day) else 0
+    holdout = min(SELECTION_HOLDOUT_DAYS, span // 2)
+    result = {"holdout_days": holdout, BGNBD: np.nan, PARETO_NBD: np.nan}
+    if holdout < MIN_SELECTION_HOLDOUT_DAYS:
+        return BGNBD, result
+    cut = end_day - holdout
+    customers, histories, _ = summarise(days, cut)
+    actual, _ = purchases_between(days, customers, cut, end_day)
+    for model in (BGNBD, PARETO_NBD):
+        fit = fit_purchases(model, histories)
+        if fit.converged:
+            predicted = expected_purchases(
+                model, fit.values, holdout / WEEK_DAYS, histories.x, histories.t_x, histories.T
+            )
+            result[model] = float(np.mean(np.abs(predicted - actual)))
+    chosen = PARETO_NBD if result[PARETO_NBD] < result[BGNBD] else BGNBD
+    if np.isnan(result[BGNBD]) and not np.isnan(result[PARETO_NBD]):
+        chosen = PARETO_NBD
+    return chosen, result
+
+
+@dataclass
+class Money:
+    """Per customer: what turns an expected purchase into money."""
+
+    days_to_cash: np.ndarray  # expected days from sale to cash
+    uncollected_share: np.ndarray  # expected share of sales never collected
+    margin: np.ndarray  # expected contribution margin (NaN: unknown)
+
+
+def _monthly_value(model: str, params, histories: Histories, months: int, weekly_rate: float, delay_weeks):
+    """Expected discounted purchases over the next `months` months: each month's expected
+    purchases (closed form, at the fitted parameters) discounted from mid-month plus the
+    customer's days to cash."""
+    total = np.zeros(len(histories))
+    previous = np.zeros(len(histories))
+    for month in range(1, months + 1):
+        current = expected_purchases(
+            model, params, month * MONTH_WEEKS, histories.x, histories.t_x, histories.T
+        )
+        middle = (month - 0.5) * MONTH_WEEKS
+        total += (current - previous) * np.exp(-weekly_rate * (middle + delay_weeks))
+        previous = current
+    return total
+
+
+def score_business(
+    business_id: str,
+    histories: Histories,
+    mean_purchase: np.ndarray,
+    ttm_purchases: np.ndarray,
+    money: Money,
+    purchase_fit: Fit | None,
+    spend_fit: Fit | None,
+    scope: str,
+    discount_rate: float,
+) -> dict[str, np.ndarray]:
+    """Every score column for one business's customers."""
+    n = len(histories)
+    weekly_rate = np.log1p(discount_rate) / (YEAR_DAYS / WEEK_DAYS)
+    delay = money.days_to_cash / WEEK_DAYS
+    keep_share = 1.0 - money.uncollected_share
+    cash_factor = np.exp(-weekly_rate * delay) * keep_share
+    out: dict[str, np.ndarray] = {}
+    # Spend per purchase: Gamma-Gamma when the business has its own fit, else the
+    # customer's own mean purchase.
+    if spend_fit is not None and spend_fit.converged:
+        spend = expected_spend(spend_fit.values, histories.x, histories.m_x)
+        out["spend_model"] = np.full(n, "gamma_gamma/business", dtype=object)
+    else:
+        spend = mean_purchase
+        out["spend_model"] = np.full(n, "empirical", dtype=object)
+    out["expected_purchase_value"] = spend
+    interval = {}
+    if purchase_fit is not None and purchase_fit.converged:
+        model, params = purchase_fit.model, purchase_fit.values
+        out["clv_model"] = np.full(n, f"{model}/{scope}", dtype=object)
+        out["p_alive"] = p_alive(model, params, histories.x, histories.t_x, histories.T)
+        for days in (90, 365):
+            out[f"expected_purchases_{days}d"] = expected_purchases(
+                model, params, days / WEEK_DAYS, histories.x, histories.t_x, histories.T
+            )
+        for months in (12, 36):
+            out[f"clv_{months}m"] = (
+                _monthly_value(model, params, histories, months, weekly_rate, delay) * spend * keep_share
+            )
+        # The interval: draws of the population parameters (the fit's asymptotic normal)
+        # and, given each, of the customer's own rates and spend from their posterior.
+        rng = np.random.default_rng(zlib.crc32(business_id.encode()))
+        purchase_draws = parameter_draws(purchase_fit, DRAWS, rng)
+        spend_draws = (
+            parameter_draws(spend_fit, DRAWS, rng)
+            if spend_fit is not None and spend_fit.converged
+            else None
+        )
+        for months in (12, 36):
+            values, weights = discounted_value_draws(
+                model,
+                purchase_draws,
+                spend_draws,
+                histories,
+                months * MONTH_WEEKS,
+                weekly_rate,
+                rng,
+            )
+            if spend_draws is None:
+                values = values * spend[:, None]
+            values = values * cash_factor[:, None]
+            interval[months] = weighted_quantiles(values, weights, INTERVAL)
+    else:
+        # Empirical: the last twelve months again, every year, for as long as asked.
+        out["clv_model"] = np.full(n, "empirical", dtype=object)
+        out["p_alive"] = np.full(n, np.nan)
+        weekly = ttm_purchases / (YEAR_DAYS / WEEK_DAYS)
+        out["expected_purchases_90d"] = weekly * 90 / WEEK_DAYS
+        out["expected_purchases_365d"] = weekly * 365 / WEEK_DAYS
+        for months in (12, 36):
+            horizon = months * MONTH_WEEKS
+            annuity = (1 - np.exp(-weekly_rate * horizon)) / weekly_rate
+            out[f"clv_{months}m"] = weekly * annuity * spend * cash_factor
+    out["expected_sales_365d"] = out["expected_purchases_365d"] * spend
+    for months in (12, 36):
+        low, high = (
+            (interval[months][:, 0], interval[months][:, 1])
+            if months in interval
+            else (np.full(n, np.nan), np.full(n, np.nan))
+        )
+        out[f"clv_{months}m_low"] = low
+        out[f"clv_{months}m_high"] = high
+        margin = money.margin
+        point = out[f"clv_{months}m"] * margin
+        ends = np.stack([low * margin, high * margin])
+        out[f"clv_contribution_{months}m"] = point
+        out[f"clv_contribution_{months}m_low"] = np.min(ends, axis=0)
+        out[f"clv_contribution_{months}m_high"] = np.max(ends, axis=0)
+    return out
+
+
+def _fit_row(business_id, as_of_date, scope, purchase_fit, spend_fit, histories, choice, seconds):
+    params = purchase_fit.params if purchase_fit is not None else {}
+    spend = spend_fit.params if spend_fit is not None else {}
+    return {
+        "business_id": business_id,
+        "as_of_date": as_of_date,
+        "purchase_model": purchase_fit.model if purchase_fit is not None else "empirical",
+        "fit_scope": scope,
+        "converged": bool(purchase_fit is not None and purchase_fit.converged),
+        "r": params.get("r"),
+        "alpha": params.get("alpha"),
+        "a": params.get("a"),
+        "b": params.get("b"),
+        "s": params.get("s"),
+        "beta": params.get("beta"),
+        "log_likelihood": purchase_fit.log_likelihood if purchase_fit is not None else None,
+        "spend_model": "gamma_gamma" if spend_fit is not None and spend_fit.converged else "empirical",
+        "p": spend.get("p"),
+        "q": spend.get("q"),
+        "gamma": spend.get("gamma"),
+        "spend_log_likelihood": spend_fit.log_likelihood if spend_fit is not None else None,
+        "customers": len(histories),
+        "repeat_buyers": int((histories.x > 0).sum()),
+        "selection_holdout_days": choice.get("holdout_days"),
+        "selection_mae_bg_nbd": choice.get(BGNBD),
+        "selection_mae_pareto_nbd": choice.get(PARETO_NBD),
+        "fit_seconds": seconds,
+    }
+
+
+def _nan_to_none(values):
+    return [None if (isinstance(v, float) and np.isnan(v)) else v for v in values]
+
+
+def score(prepared: dict[str, np.ndarray], days: PurchaseDays, settings: dict) -> tuple[pa.Table, pa.Table]:
+    """The scores and fits for every business in `prepared` (columns of PREPARED_TABLE)."""
+    min_repeat = int(settings["clv_min_repeat_buyers"])
+    discount_rate = float(settings["clv_discount_rate"])
+    businesses = sorted(set(prepared["business_id"]))
+    score_parts, fit_rows = [], []
+    pooled: dict[str, Fit] = {}
+
+    def pooled_fit() -> Fit | None:
+        if "fit" not in pooled:
+            every = Histories(
+                x=prepared["repeat_purchase_days"],
+                t_x=prepared["last_purchase_day"] / WEEK_DAYS,
+                T=prepared["as_of_day"] / WEEK_DAYS,
+            )
+            end = {b: int(prepared["as_of_epoch_day"][prepared["business_id"] == b][0]) for b in businesses}
+            maes = {BGNBD: [], PARETO_NBD: []}
+            for business_id in businesses:
+                _, choice = choose_model(days.of_business(business_id), end[business_id])
+                for model in maes:
+                    if not np.isnan(choice[model]):
+                        maes[model].append(choice[model])
+            model = PARETO_NBD if maes[PARETO_NBD] and maes[BGNBD] and np.mean(maes[PARETO_NBD]) < np.mean(maes[BGNBD]) else BGNBD
+            fit = fit_purchases(model, every)
+            pooled["fit"] = fit if fit.converged else None
+        return pooled["fit"]
+
+    for business_id in businesses:
+        started = time.perf_counter()
+        rows = prepared["business_id"] == business_id
+        histories = Histories(
+            x=prepared["repeat_purchase_days"][rows],
+            t_x=prepared["last_purchase_day"][rows] / WEEK_DAYS,
+            T=prepared["as_of_day"][rows] / WEEK_DAYS,
+            m_x=np.where(
+                prepared["repeat_purchase_mean"][rows] > 0, prepared["repeat_purchase_mean"][rows], np.nan
+            ),
+        )
+        end_day = int(prepared["as_of_epoch_day"][rows][0])
+        own_days = days.of_business(business_id)
+        customers, _, mean_by_customer = summarise(own_days, end_day)
+        mean_purchase = dict(zip(customers, mean_by_customer, strict=True))
+        mean_purchase = np.array([mean_purchase.get(c, np.nan) for c in prepared["customer_id"][rows]])
+        repeat_buyers = int((histories.x > 0).sum())
+        purchase_fit, scope, choice = None, "none", {}
+        if repeat_buyers >= min_repeat:
+            model, choice = choose_model(own_days, end_day)
+            purchase_fit = fit_purchases(model, histories)
+            scope = "business"
+            if not purchase_fit.converged:
+                purchase_fit = None
+        if purchase_fit is None:
+            purchase_fit = pooled_fit()
+            scope = "pooled" if purchase_fit is not None else "none"
+        spend_fit = None
+        if int(((histories.x > 0) & np.isfinite(histories.m_x)).sum()) >= min_repeat:
+            spend_fit = fit_gamma_gamma(histories.x, histories.m_x)
+        money = Money(
+            days_to_cash=prepared["expected_days_to_cash"][rows],
+            uncollected_share=prepared["expected_uncollected_share"][rows],
+            margin=prepared["expected_contribution_margin"][rows],
+        )
+        columns = score_business(
+            business_id,
+            histories,
+            mean_purchase,
+            prepared["ttm_purchase_days"][rows],
+            money,
+            purchase_fit,
+            spend_fit,
+            scope,
+            discount_rate,
+        )
+        columns["business_id"] = prepared["business_id"][rows]
+        columns["customer_id"] = prepared["customer_id"][rows]
+        columns["as_of_date"] = prepared["as_of_date"][rows]
+        score_parts.append(columns)
+        fit_rows.append(
+            _fit_row(
+                business_id,
+                prepared["as_of_date"][rows][0],
+                scope,
+                purchase_fit,
+                spend_fit,
+                histories,
+                choice,
+                round(time.perf_counter() - started, 3),
+            )
+        )
+    return _scores_table(score_parts), _fits_table(fit_rows)
+
+
+SCORE_COLUMNS = (
+    "p_alive",
+    "expected_purchases_90d",
+    "expected_purchases_365d",
+    "expected_purchase_value",
+    "expected_sales_365d",
+    "clv_12m",
+    "clv_12m_low",
+    "clv_12m_high",
+    "clv_36m",
+    "clv_36m_low",
+    "clv_36m_high",
+    "clv_contribution_12m",
+    "clv_contribution_12m_low",
+    "clv_contribution_12m_high",
+    "clv_contribution_36m",
+    "clv_contribution_36m_low",
+    "clv_contribution_36m_high",
+)
+
+
+def _scores_table(parts: list[dict]) -> pa.Table:
+    def joined(name):
+        return np.concatenate([part[name] for part in parts]) if parts else np.array([])
+
+    columns = {
+        "as_of_date": pa.array(joined("as_of_date"), pa.date32()),
+        "business_id": pa.array(joined("business_id"), pa.string()),
+        "customer_id": pa.array(joined("customer_id"), pa.string()),
+        "clv_model": pa.array(joined("clv_model"), pa.string()),
+        "spend_model": pa.array(joined("spend_model"), pa.string()),
+    }
+    for name in SCORE_COLUMNS:
+        columns[name] = pa.array(joined(name).astype(float), pa.float64(), from_pandas=True)
+    return pa.table(columns)
+
+
+def _fits_table(rows: list[dict]) -> pa.Table:
+    if not rows:
+        rows = []
+    names = list(_fit_row("", None, "none", None, None, Histories([], [], []), {}, 0.0))
+    data = {name: [row[name] for row in rows] for name in names}
+    types = {
+        "business_id": pa.string(),
+        "as_of_date": pa.date32(),
+        "purchase_model": pa.string(),
+        "fit_scope": pa.string(),
+        "converged": pa.bool_(),
+        "spend_model": pa.string(),
+        "customers": pa.int64(),
+        "repeat_buyers": pa.int64(),
+        "selection_holdout_days": pa.int64(),
+    }
+    return pa.table(
+        {
+            name: pa.array(
+                _nan_to_none(values) if types.get(name, pa.float64()) == pa.float64() else values,
+                types.get(name, pa.float64()),
+            )
+            for name, values in data.items()
+        }
+    )
+
+
+PREPARED_COLUMNS = (
+    "business_id",
+    "customer_id",
+    "as_of_date",
+    "repeat_purchase_days",
+    "last_purchase_day",
+    "as_of_day",
+    "repeat_purchase_mean",
+    "ttm_purchase_days",
+    "expected_contribution_margin",
+    "expected_days_to_cash",
+    "expected_uncollected_share",
+)
+
+
+def read_inputs(con: duckdb.DuckDBPyConnection) -> tuple[dict[str, np.ndarray], PurchaseDays]:
+    import pyarrow.compute as pc
+
+    # A fixed row order: the same rows always give the same fit.
+    table = con.sql(
+        f"select {', '.join(PREPARED_COLUMNS)},"
+        " cast(date_diff('day', date '1970-01-01', as_of_date) as integer) as as_of_epoch_day"
+        f" from {PREPARED_TABLE} order by business_id, customer_id"
+    ).to_arrow_table()
+    prepared = {}
+    for name in table.column_names:
+        column = table[name]
+        if pa.types.is_decimal(column.type) or pa.types.is_integer(column.type):
+            # Model inputs only: money stays DECIMAL in the warehouse.
+            column = pc.cast(column, pa.float64())
+        prepared[name] = column.to_numpy(zero_copy_only=False)
+    # Dates as datetime.date (numpy's datetime64 scalars do not convert back to Arrow).
+    prepared["as_of_date"] = prepared["as_of_date"].astype(object)
+    days_table = con.sql(
+        "select business_id, customer_id,"
+        " cast(date_diff('day', date '1970-01-01', purchase_date) as integer) as day,"
+        " cast(purchase_sales as double) as sales"
+        f" from {PURCHASES_TABLE} order by business_id, customer_id, purchase_date"
+    ).to_arrow_table()
+    days = PurchaseDays(
+        *(days_table[name].to_numpy(zero_copy_only=False) for name in ("business_id", "customer_id", "day", "sales"))
+    )
+    return prepared, days
+
+
+def score_warehouse(con: duckdb.DuckDBPyConnection, overrides=None) -> dict:
+    """Read the inputs, fit, and (re)write the scores and fits tables."""
+    started = time.perf_counter()
+    prepared, days = read_inputs(con)
+    scores, fits = score(prepared, days, dbt_vars.load(overrides))
+    con.execute(f"create schema if not exists {SCORES_SCHEMA}")
+    for name, table in ((SCORES_TABLE, scores), (FITS_TABLE, fits)):
+        con.register("clv_to_write", table)
+        con.execute(f"create or replace table {SCORES_SCHEMA}.{name} as select * from clv_to_write")
+        con.unregister("clv_to_write")
+    return {
+        "customers_scored": scores.num_rows,
+        "businesses": fits.num_rows,
+        "business_fits": int(sum(1 for scope in fits["fit_scope"].to_pylist() if scope == "business")),
+        "seconds": round(time.perf_counter() - started, 2),
+    }
