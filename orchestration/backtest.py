@@ -57,3 +57,44 @@ def run_backtest(
     report = {"lines": lines, "horizon_days": horizon, "methods": methods, "seeds": results}
     (work / "backtest.json").write_text(json.dumps(report, indent=2))
     return report
+
+
+def run_clv_backtest(
+    seeds: list[int],
+    lines: int,
+    workdir: str | Path,
+    emit: Callable[[str], None] | None = None,
+) -> dict:
+    """For each seed: generate, run the pipeline as of a year before the data ends, and
+    measure the CLV model and the "next year = last year" baseline against that year
+    (ledgerlens.clv_backtest)."""
+    from ledgerlens.clv_backtest import HORIZON_DAYS, evaluate
+    from ledgerlens.demo import generate
+
+    work = Path(workdir).resolve()
+    work.mkdir(parents=True, exist_ok=True)
+    emit = emit or (lambda _line: None)
+    results = []
+    for seed in seeds:
+        data = work / f"data-{lines}-{seed}"
+        emit(f"seed {seed}: generating ~{lines:,} invoice lines")
+        generate(data, seed=seed, lines=lines)
+        data_end = data_end_of(data)
+        as_of = data_end - timedelta(days=HORIZON_DAYS)
+        warehouse = work / f"warehouse-{lines}-{seed}-clv.duckdb"
+        warehouse.unlink(missing_ok=True)
+        emit(f"seed {seed}: running the pipeline as of {as_of}")
+        summary = run_pipeline(data, warehouse, as_of_date=as_of.isoformat())
+        if not summary.success:
+            raise RuntimeError(f"pipeline failed for seed {seed}: {summary.failures}")
+        results.append(
+            {
+                "seed": seed,
+                "as_of_date": str(as_of),
+                "data_end": str(data_end),
+                "businesses": evaluate(warehouse, as_of),
+            }
+        )
+    report = {"lines": lines, "horizon_days": HORIZON_DAYS, "seeds": results}
+    (work / "clv_backtest.json").write_text(json.dumps(report, indent=2))
+    return report

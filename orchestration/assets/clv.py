@@ -58,5 +58,8 @@ def customer_clv_scores(
     )
     yield dg.MaterializeResult(
         asset_key=CLV_FITS_KEY,
-        metadata={"dagster/row_count": result["businesses"], "business_fits": result["business_fits"]},
+        metadata={
+            "dagster/row_count": result["businesses"],
+            "business_fits": result["business_fits"],
+        },
     )

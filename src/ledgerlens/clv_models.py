@@ -84,7 +84,12 @@ def bgnbd_log_likelihood(params, x, t_x, T) -> np.ndarray:
     """Each customer's BG/NBD log-likelihood (FHL 2005, equation 6)."""
     r, alpha, a, b = params
     a1 = special.gammaln(r + x) - special.gammaln(r) + r * np.log(alpha)
-    a2 = special.gammaln(a + b) + special.gammaln(b + x) - special.gammaln(b) - special.gammaln(a + b + x)
+    a2 = (
+        special.gammaln(a + b)
+        + special.gammaln(b + x)
+        - special.gammaln(b)
+        - special.gammaln(a + b + x)
+    )
     a3 = -(r + x) * np.log(alpha + T)
     with np.errstate(divide="ignore", invalid="ignore"):
         a4 = np.where(
@@ -151,7 +156,9 @@ def _maximise(negative, start: np.ndarray) -> tuple[np.ndarray, float, bool]:
         ("L-BFGS-B", {"maxiter": 2000}),
         ("Nelder-Mead", {"maxiter": 4000, "xatol": 1e-7, "fatol": 1e-9}),
     ):
-        result = optimize.minimize(negative, start if best is None else best.x, method=method, options=options)
+        result = optimize.minimize(
+            negative, start if best is None else best.x, method=method, options=options
+        )
         if best is None or (np.isfinite(result.fun) and result.fun <= best.fun):
             best = result
         if result.success and np.all(np.isfinite(result.x)):
@@ -201,7 +208,9 @@ def fit_purchases(model: str, histories: Histories) -> Fit:
         return value if np.isfinite(value) else 1e10
 
     # Start: one purchase per mean time between purchases, the dropout parameters at 1.
-    rate_scale = max(float(np.average(T, weights=counts)) / (1.0 + float(np.average(x, weights=counts))), 1e-3)
+    rate_scale = max(
+        float(np.average(T, weights=counts)) / (1.0 + float(np.average(x, weights=counts))), 1e-3
+    )
     start = np.log(np.array([1.0, rate_scale, 1.0, 1.0]))
     log_params, value, converged = _maximise(negative, start)
     covariance = _log_covariance(negative, log_params)
@@ -252,8 +261,10 @@ def p_alive(model: str, params, x, t_x, T) -> np.ndarray:
     if model == BGNBD:
         r, alpha, a, b = params
         with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
-            log_odds = np.log(a) - np.log(np.maximum(b + x - 1, 1e-300)) + (r + x) * (
-                np.log(alpha + T) - np.log(alpha + t_x)
+            log_odds = (
+                np.log(a)
+                - np.log(np.maximum(b + x - 1, 1e-300))
+                + (r + x) * (np.log(alpha + T) - np.log(alpha + t_x))
             )
         return np.where(x > 0, special.expit(-log_odds), 1.0)
     r, alpha, s, beta = params
@@ -278,7 +289,9 @@ def expected_purchases(model: str, params, t, x, t_x, T) -> np.ndarray:
         numerator = (a + b + x - 1) / (a - 1) * (1 - ratio ** (r + x) * hyp)
         with np.errstate(divide="ignore", invalid="ignore"):
             odds = np.where(
-                x > 0, a / np.maximum(b + x - 1, 1e-300) * ((alpha + T) / (alpha + t_x)) ** (r + x), 0.0
+                x > 0,
+                a / np.maximum(b + x - 1, 1e-300) * ((alpha + T) / (alpha + t_x)) ** (r + x),
+                0.0,
             )
         return numerator / (1 + odds)
     r, alpha, s, beta = params
@@ -312,7 +325,9 @@ def parameter_draws(fit: Fit, draws: int, rng: np.random.Generator) -> np.ndarra
     centre = np.log(fit.values)
     if fit.log_covariance is None or not np.all(np.isfinite(fit.log_covariance)):
         return np.exp(np.tile(centre, (draws, 1)))
-    return np.exp(rng.multivariate_normal(centre, fit.log_covariance, size=draws, method="cholesky"))
+    return np.exp(
+        rng.multivariate_normal(centre, fit.log_covariance, size=draws, method="cholesky")
+    )
 
 
 def discounted_value_draws(
@@ -347,7 +362,9 @@ def discounted_value_draws(
         # posterior is proposal x ((1 - p) e^(-lambda (T - t_x)) + p). x = 0: the
         # posterior itself, lambda ~ Gamma(r, alpha + T), p ~ Beta(a, b), alive for sure.
         rate = rng.gamma(np.broadcast_to(r + x, shape)) / np.where(repeat, alpha + t_x, alpha + T)
-        drop = rng.beta(np.broadcast_to(a, shape), np.broadcast_to(np.where(repeat, b + x - 1, b), shape))
+        drop = rng.beta(
+            np.broadcast_to(a, shape), np.broadcast_to(np.where(repeat, b + x - 1, b), shape)
+        )
         still = (1 - drop) * np.exp(-rate * gap)
         weights = np.where(repeat, still + drop, 1.0)
         alive = np.where(repeat, still / np.where(weights > 0, weights, 1.0), 1.0)

@@ -182,6 +182,45 @@ PROFIT_EXTREMES_SQL = """
 """
 
 
+# What each customer will be worth (marts.customer_clv): the largest CLVs with their
+# intervals, the averages by segment, and the model that served each business.
+CLV_TOP_SQL = """
+    with ranked as (
+        select business_id, customer_id, customer_name, segment, clv_model, p_alive,
+            expected_purchases_365d, clv_36m, clv_36m_low, clv_36m_high,
+            clv_contribution_36m, home_currency,
+            row_number() over (
+                partition by business_id order by clv_36m desc nulls last, customer_id
+            ) as clv_rank
+        from marts.customer_clv
+    )
+    select * from ranked where clv_rank <= ?
+    order by business_id, clv_rank
+"""
+
+CLV_SEGMENT_SQL = """
+    select c.business_id, c.segment, count(*) as customers,
+        avg(c.p_alive) as avg_p_alive,
+        avg(c.clv_36m) as avg_clv_36m,
+        avg(c.clv_contribution_36m) as avg_clv_contribution_36m,
+        sum(c.clv_36m) as total_clv_36m
+    from marts.customer_clv c
+    left join (
+        select distinct business_id, segment, segment_priority from marts.segment_summary
+    ) s
+        on c.business_id = s.business_id and c.segment = s.segment
+    group by c.business_id, c.segment
+    order by c.business_id, min(s.segment_priority) nulls last, c.segment
+"""
+
+CLV_FIT_SQL = """
+    select business_id, purchase_model, fit_scope, spend_model, customers, repeat_buyers,
+        selection_mae_bg_nbd, selection_mae_pareto_nbd
+    from marts.clv_model_fit
+    order by business_id
+"""
+
+
 @dataclass
 class RunReport:
     # The as-of date shared by every business; None when they differ (each business's
@@ -200,10 +239,13 @@ class RunReport:
     profitability: list[dict]  # marts.profitability_summary at the as-of date
     segment_profitability: list[dict]  # marts.segment_profitability at the as-of date
     profit_extremes: list[dict]  # the active customers earning and losing the most
+    clv_top: list[dict]  # the customers with the largest 36-month CLV, per business
+    clv_segments: list[dict]  # CLV averages by segment
+    clv_fits: list[dict]  # marts.clv_model_fit
 
 
 def read_run_report(
-    warehouse: str | Path, top: int = 10, risky: int = 5, extremes: int = 3
+    warehouse: str | Path, top: int = 10, risky: int = 5, extremes: int = 3, clv_top: int = 5
 ) -> RunReport:
     """Everything the run summary prints, read through one read-only connection."""
     with duckdb.connect(str(warehouse), read_only=True) as con:
@@ -232,4 +274,7 @@ def read_run_report(
             profitability=_rows(con, PROFITABILITY_SQL),
             segment_profitability=_rows(con, SEGMENT_PROFITABILITY_SQL),
             profit_extremes=_rows(con, PROFIT_EXTREMES_SQL, [extremes] * 3),
+            clv_top=_rows(con, CLV_TOP_SQL, [clv_top]),
+            clv_segments=_rows(con, CLV_SEGMENT_SQL),
+            clv_fits=_rows(con, CLV_FIT_SQL),
         )

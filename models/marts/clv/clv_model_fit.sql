@@ -51,6 +51,7 @@ final as (
         cast(fits.selection_holdout_days as {{ dbt.type_int() }}) as selection_holdout_days,
         fits.selection_mae_bg_nbd,
         fits.selection_mae_pareto_nbd,
+        fits.selection_mae_last_period,
         fits.fit_seconds
 
     from fits

@@ -118,6 +118,20 @@ def cmd_backtest(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_clv_backtest(args: argparse.Namespace) -> int:
+    from orchestration.backtest import run_clv_backtest
+
+    started = time.perf_counter()
+    seeds = [int(seed) for seed in args.seeds.split(",")]
+    render.console.print(
+        f"Back-test of the CLV model: seeds {seeds}, ~{args.lines:,} invoice lines, "
+        f"in {args.workdir}"
+    )
+    report = run_clv_backtest(seeds, args.lines, args.workdir, emit=_progress(started))
+    render.print_clv_backtest(report, args.workdir)
+    return 0
+
+
 def cmd_ui(args: argparse.Namespace) -> int:
     """`dagster dev` on the project's Dagster home and the given warehouse."""
     from orchestration.resources import DATA_ENV, REPO_ROOT, WAREHOUSE_ENV, absolute
@@ -259,6 +273,18 @@ def build_parser() -> argparse.ArgumentParser:
         "--workdir", default="bench/backtest", help="where data and warehouses go"
     )
     backtest.set_defaults(func=cmd_backtest)
+
+    clv_backtest = commands.add_parser(
+        "clv-backtest",
+        help="back-test of the CLV model: a year predicted against what happened",
+        formatter_class=defaults,
+    )
+    clv_backtest.add_argument("--seeds", default="7,11", help="generator seeds, comma-separated")
+    clv_backtest.add_argument("--lines", type=int, default=200_000, help="about this many lines")
+    clv_backtest.add_argument(
+        "--workdir", default="bench/clv-backtest", help="where data and warehouses go"
+    )
+    clv_backtest.set_defaults(func=cmd_clv_backtest)
     return parser
 
 

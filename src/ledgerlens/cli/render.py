@@ -163,6 +163,8 @@ def print_run(summary) -> None:
     _print_receivables(report)
     for business in report.businesses:
         _print_profitability(business, report)
+    for business in report.businesses:
+        _print_clv(business, report)
     by_business: dict[str, list[dict]] = {}
     for row in report.top_customers:
         by_business.setdefault(row["business_id"], []).append(row)
@@ -359,6 +361,59 @@ def _print_profitability(business: dict, report) -> None:
         )
 
 
+def _print_clv(business: dict, report) -> None:
+    business_id = business["business_id"]
+    fits = [row for row in report.clv_fits if row["business_id"] == business_id]
+    top = [row for row in report.clv_top if row["business_id"] == business_id]
+    if not fits or not top:
+        return
+    [fit] = fits
+    currency = business["home_currency"]
+
+    def amount(value) -> str:
+        return f"{value:,.0f}" if value is not None else "-"
+
+    table = new_table(
+        f"Largest CLV, next 36 months ({currency}, 80% interval): "
+        f"{business['business_name']} ({business_id})",
+        "customer",
+        "name",
+        "segment",
+        ">p_alive",
+        ">purchases/yr",
+        ">CLV 36m",
+        ">interval",
+        ">on contribution",
+        compact=True,
+    )
+    for row in top:
+        table.add_row(
+            row["customer_id"],
+            row["customer_name"],
+            row["segment"] or "",
+            f"{row['p_alive']:.2f}" if row["p_alive"] is not None else "-",
+            f"{row['expected_purchases_365d']:.1f}",
+            amount(row["clv_36m"]),
+            f"{amount(row['clv_36m_low'])} - {amount(row['clv_36m_high'])}",
+            amount(row["clv_contribution_36m"]),
+        )
+    console.print(table)
+    segments = [row for row in report.clv_segments if row["business_id"] == business_id]
+    console.print(
+        f"CLV by segment ({business_id}, mean per customer, 36 months, {currency}): "
+        + "; ".join(
+            f"{row['segment'] or 'no purchase'} {amount(row['avg_clv_36m'])}" for row in segments
+        ),
+        soft_wrap=True,
+    )
+    console.print(
+        f"Model ({business_id}): {fit['purchase_model']} ({fit['fit_scope']} fit) +"
+        f" {fit['spend_model']} spend, {fit['customers']:,} customers,"
+        f" {fit['repeat_buyers']:,} repeat buyers.",
+        soft_wrap=True,
+    )
+
+
 def _print_retention(business: dict, periods: list[dict], concentration: list[dict]) -> None:
     if not periods:
         return
@@ -507,3 +562,39 @@ def print_backtest(report: dict, workdir: str | Path) -> None:
             )
         console.print(cash)
     console.print(f"details in {Path(workdir) / 'backtest.json'}")
+
+
+def print_clv_backtest(report: dict, workdir: str | Path) -> None:
+    """Per seed and business: the CLV model's and the baseline's errors on next year."""
+
+    def share(value) -> str:
+        return f"{value:+.1%}" if value is not None else "-"
+
+    for seed in report["seeds"]:
+        table = new_table(
+            f'Seed {seed["seed"]}: CLV model vs "next year = last year", predicted as of '
+            f"{seed['as_of_date']} for the {report['horizon_days']} days after",
+            "business",
+            ">customers",
+            "model",
+            ">purchases MAE model / baseline",
+            ">aggregate model / baseline",
+            ">sales MAE model / baseline",
+            ">aggregate model / baseline",
+        )
+        for row in seed["businesses"]:
+            purchases, base = row["purchases_model"], row["purchases_baseline"]
+            sales, sales_base = row.get("sales_model"), row.get("sales_baseline")
+            table.add_row(
+                row["business_id"],
+                f"{row['customers']:,}",
+                ", ".join(row["models"]),
+                f"{purchases['mae']:.2f} / {base['mae']:.2f}",
+                f"{share(purchases['aggregate_error'])} / {share(base['aggregate_error'])}",
+                f"{sales['mae']:,.0f} / {sales_base['mae']:,.0f}" if sales else "-",
+                f"{share(sales['aggregate_error'])} / {share(sales_base['aggregate_error'])}"
+                if sales
+                else "-",
+            )
+        console.print(table)
+    console.print(f"Report: {Path(workdir) / 'clv_backtest.json'}")
