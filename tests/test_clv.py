@@ -26,6 +26,7 @@ from ledgerlens.clv_models import (
     PARETO_NBD,
     Fit,
     Histories,
+    discounted_value_draws,
     expected_purchases,
     expected_spend,
     p_alive,
@@ -139,6 +140,46 @@ def _simulate_bgnbd_forward(params, x, t_x, T, horizon, days_to_cash, n, rng, co
         counts[active] += time[active] <= count_until
         discounted[active] += (1 + DISCOUNT_RATE) ** (-(7 * time[active] + days_to_cash) / 365.25)
         active = active[rng.random(active.size) >= drop[active]]
+    return counts, discounted
+
+
+def _pareto_posterior_draws(params, x, t_x, T, n, rng):
+    """Draws of (alive at T, lambda, mu) from the Pareto/NBD posterior, by rejection. Given
+    lambda and mu the likelihood is lambda^x e^(-(lambda + mu) t_x) times
+    w = e^(-(lambda + mu)(T - t_x)) + mu / (lambda + mu) (1 - e^(-(lambda + mu)(T - t_x)))
+    (alive past T, or died in (t_x, T)); w <= 1, so propose lambda ~ Gamma(r + x,
+    alpha + t_x), mu ~ Gamma(s, beta + t_x) and keep each with probability w; a kept
+    draw is alive with probability e^(-(lambda + mu)(T - t_x)) / w."""
+    r, alpha, s, beta = params
+    rates, deaths, alives = [], [], []
+    kept = 0
+    while kept < n:
+        rate = rng.gamma(r + x, 1.0 / (alpha + t_x), 2 * n)
+        death = rng.gamma(s, 1.0 / (beta + t_x), 2 * n)
+        still = np.exp(-(rate + death) * (T - t_x))
+        w = still + death / (rate + death) * (1 - still)
+        keep = rng.random(2 * n) < w
+        rates.append(rate[keep])
+        deaths.append(death[keep])
+        alives.append(rng.random(int(keep.sum())) < still[keep] / w[keep])
+        kept += int(keep.sum())
+    return np.concatenate(alives)[:n], np.concatenate(rates)[:n], np.concatenate(deaths)[:n]
+
+
+def _simulate_pareto_forward(params, x, t_x, T, horizon, days_to_cash, n, rng, count_until):
+    """As _simulate_bgnbd_forward for the Pareto/NBD: an alive customer lives on for an
+    exponential time at its death rate (memoryless) and buys at its rate until then."""
+    alive, rate, death = _pareto_posterior_draws(params, x, t_x, T, n, rng)
+    end = np.where(alive, np.minimum(rng.exponential(1.0 / death), horizon), 0.0)
+    counts = np.zeros(n)
+    discounted = np.zeros(n)
+    time = np.zeros(n)
+    active = np.flatnonzero(alive)
+    while active.size:
+        time[active] += rng.exponential(1.0 / rate[active])
+        active = active[time[active] <= end[active]]
+        counts[active] += time[active] <= count_until
+        discounted[active] += (1 + DISCOUNT_RATE) ** (-(7 * time[active] + days_to_cash) / 365.25)
     return counts, discounted
 
 
@@ -395,6 +436,66 @@ def test_clv_matches_a_simulation_of_the_purchases_forward_from_the_posterior(
             values.mean(),
             error,
         )
+
+
+@pytest.mark.parametrize(
+    ("x", "t_x", "T", "m_x", "days_to_cash"),
+    [(2, 30.0, 38.0, 40.0, 60.0), (0, 0.0, 52.0, np.nan, 0.0)],
+)
+def test_pareto_nbd_clv_matches_a_simulation_forward_from_the_posterior(
+    x, t_x, T, m_x, days_to_cash
+):
+    histories = Histories(x=[x], t_x=[t_x], T=[T], m_x=[m_x])
+    out = _score(histories, days_to_cash=[days_to_cash], model=PARETO_NBD)
+    spend = {0: 35.218978, 2: 39.140420}[x]  # by hand above
+    rng = np.random.default_rng(1500 + x)
+    counts, discounted = _simulate_pareto_forward(
+        list(PARETO.values()),
+        x,
+        t_x,
+        T,
+        YEAR_WEEKS,
+        days_to_cash,
+        300_000,
+        rng,
+        count_until=365 / 7,
+    )
+    error = 4 * counts.std() / math.sqrt(counts.size)
+    assert abs(out["expected_purchases_365d"][0] - counts.mean()) < error
+    values = discounted * spend
+    error = 4 * values.std() / math.sqrt(values.size) + 1e-4 * values.mean()
+    assert abs(out["clv_12m"][0] - values.mean()) < error, (out["clv_12m"][0], values.mean(), error)
+
+
+@pytest.mark.parametrize("model", [BGNBD, PARETO_NBD])
+def test_the_interval_draws_centre_on_the_simulated_value(model):
+    # With the population parameters fixed, the draws behind the interval are the
+    # customer's own rates from its posterior: their weighted mean must be the expected
+    # discounted purchases, which the forward simulation computes another way.
+    params = list((BG if model == BGNBD else PARETO).values())
+    histories = Histories(x=[2, 5], t_x=[30.0, 60.0], T=[38.0, 78.0])
+    rng = np.random.default_rng(7)
+    draws = 100_000
+    values, weights = discounted_value_draws(
+        model,
+        np.tile(params, (draws, 1)),
+        None,
+        histories,
+        YEAR_WEEKS,
+        math.log(1 + DISCOUNT_RATE) / YEAR_WEEKS,
+        rng,
+    )
+    simulate = _simulate_bgnbd_forward if model == BGNBD else _simulate_pareto_forward
+    for i, (x, t_x, T) in enumerate(zip(histories.x, histories.t_x, histories.T, strict=True)):
+        w = weights[i] / weights[i].sum()
+        centre = float((w * values[i]).sum())
+        # Standard error of a self-normalised importance-sampling mean.
+        centre_error = math.sqrt(float((w**2 * (values[i] - centre) ** 2).sum()))
+        _, discounted = simulate(
+            params, int(x), t_x, T, YEAR_WEEKS, 0.0, 300_000, rng, count_until=0.0
+        )
+        error = 4 * math.hypot(centre_error, discounted.std() / math.sqrt(discounted.size))
+        assert abs(centre - discounted.mean()) < error, (model, x, centre, discounted.mean(), error)
 
 
 def test_the_interval_holds_the_point_and_narrows_with_history():
