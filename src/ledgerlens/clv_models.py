@@ -94,7 +94,7 @@ def bgnbd_log_likelihood(params, x, t_x, T) -> np.ndarray:
     with np.errstate(divide="ignore", invalid="ignore"):
         a4 = np.where(
             x > 0,
-            np.log(a) - np.log(np.maximum(b + x - 1, 1e-300)) - (r + x) * np.log(alpha + t_x),
+            np.log(a) - np.log(np.maximum(b + (x - 1), 1e-300)) - (r + x) * np.log(alpha + t_x),
             -np.inf,
         )
     return a1 + a2 + np.logaddexp(a3, a4)
@@ -263,7 +263,7 @@ def p_alive(model: str, params, x, t_x, T) -> np.ndarray:
         with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
             log_odds = (
                 np.log(a)
-                - np.log(np.maximum(b + x - 1, 1e-300))
+                - np.log(np.maximum(b + (x - 1), 1e-300))
                 + (r + x) * (np.log(alpha + T) - np.log(alpha + t_x))
             )
         return np.where(x > 0, special.expit(-log_odds), 1.0)
@@ -285,12 +285,12 @@ def expected_purchases(model: str, params, t, x, t_x, T) -> np.ndarray:
     if model == BGNBD:
         r, alpha, a, b = params
         ratio = (alpha + T) / (alpha + T + t)
-        hyp = special.hyp2f1(r + x, b + x, a + b + x - 1, t / (alpha + T + t))
-        numerator = (a + b + x - 1) / (a - 1) * (1 - ratio ** (r + x) * hyp)
+        hyp = special.hyp2f1(r + x, b + x, a + b + (x - 1), t / (alpha + T + t))
+        numerator = (a + b + (x - 1)) / (a - 1) * (1 - ratio ** (r + x) * hyp)
         with np.errstate(divide="ignore", invalid="ignore"):
             odds = np.where(
                 x > 0,
-                a / np.maximum(b + x - 1, 1e-300) * ((alpha + T) / (alpha + t_x)) ** (r + x),
+                a / np.maximum(b + (x - 1), 1e-300) * ((alpha + T) / (alpha + t_x)) ** (r + x),
                 0.0,
             )
         return numerator / (1 + odds)
@@ -325,9 +325,11 @@ def parameter_draws(fit: Fit, draws: int, rng: np.random.Generator) -> np.ndarra
     centre = np.log(fit.values)
     if fit.log_covariance is None or not np.all(np.isfinite(fit.log_covariance)):
         return np.exp(np.tile(centre, (draws, 1)))
-    return np.exp(
-        rng.multivariate_normal(centre, fit.log_covariance, size=draws, method="cholesky")
-    )
+    drawn = rng.multivariate_normal(centre, fit.log_covariance, size=draws, method="cholesky")
+    # A fit on a handful of customers can have standard errors of orders of magnitude;
+    # beyond a factor of e^4 (55) either way a draw says nothing more, and extreme values
+    # underflow the posterior draws (b + x - 1 of 1e-66 + 0).
+    return np.exp(np.clip(drawn, centre - 4, centre + 4))
 
 
 def discounted_value_draws(
@@ -363,7 +365,7 @@ def discounted_value_draws(
         # posterior itself, lambda ~ Gamma(r, alpha + T), p ~ Beta(a, b), alive for sure.
         rate = rng.gamma(np.broadcast_to(r + x, shape)) / np.where(repeat, alpha + t_x, alpha + T)
         drop = rng.beta(
-            np.broadcast_to(a, shape), np.broadcast_to(np.where(repeat, b + x - 1, b), shape)
+            np.broadcast_to(a, shape), np.broadcast_to(np.where(repeat, b + (x - 1), b), shape)
         )
         still = (1 - drop) * np.exp(-rate * gap)
         weights = np.where(repeat, still + drop, 1.0)
