@@ -12,7 +12,6 @@ from pathlib import Path
 
 import duckdb
 import pytest
-
 from orchestration.backtest import run_clv_backtest
 
 SEED, LINES = 3, 20_000
