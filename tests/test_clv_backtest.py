@@ -117,7 +117,7 @@ def test_customer_clv_is_whole_and_consistent(backtest):
             " from marts.customer_clv"
         ).fetchall()
     assert len(rows) == sheet
-    inside = 0
+    inside = likely = 0
     for alive, c12, l12, h12, c36, l36, h36, past, total, model, contribution, margin in rows:
         assert total == past + (c36 or 0)
         if model in ("no_purchase", "empirical"):
@@ -126,10 +126,14 @@ def test_customer_clv_is_whole_and_consistent(backtest):
         assert 0 <= l12 <= h12 and 0 <= l36 <= h36
         # Three years are worth more than one.
         assert c36 >= c12 and h36 >= h12
-        inside += l36 <= c36 <= h36
         if margin is not None:
             assert abs(contribution - c36 * margin) <= Decimal("0.01") + abs(c36) * Decimal("1e-6")
-    scored = sum(1 for row in rows if row[9] not in ("no_purchase", "empirical"))
-    # The point estimate is the mean of the distribution the interval is drawn from: it
-    # lies between its 10th and 90th percentiles for all but very skewed customers.
-    assert inside >= 0.9 * scored
+        # The point estimate is the mean of the distribution the interval is drawn from.
+        # For a customer likely still buying it lies between the 10th and 90th
+        # percentiles; for one probably gone (p_alive < 0.1) most draws are worth ~0 and
+        # the mean can lie above both (DECISIONLOG.md).
+        if alive >= Decimal("0.1"):
+            likely += 1
+            inside += l36 <= c36 <= h36
+    assert likely > 0
+    assert inside >= 0.95 * likely
