@@ -36,7 +36,7 @@ FILES = {"sample": "CDNOW_sample.txt", "master": "CDNOW_master.txt"}
 EPOCH = np.datetime64("1970-01-01", "D")
 
 # Published estimates on the sample (weeks). BG/NBD: Fader, Hardie and Lee (2005),
-# "Counting your customers the easy way", Marketing Science 24(2), p. 280 (LL -9,582.4).
+# "Counting your customers the easy way", Marketing Science 24(2) (LL -9,582.4).
 # Pareto/NBD: Fader, Hardie and Lee (2005), "RFM and CLV: using iso-value curves for
 # customer base analysis", JMR 42(4) (to 2 decimals). Gamma-Gamma: Fader and Hardie
 # (2013), "The Gamma-Gamma model of monetary value" (946 repeat buyers).
