@@ -147,26 +147,38 @@ def gamma_gamma_log_likelihood(params, x, m_x) -> np.ndarray:
 
 
 LIKELIHOODS = {BGNBD: bgnbd_log_likelihood, PARETO_NBD: pareto_log_likelihood}
+MAX_LOG_PARETO_S = 4.0
 
 
 # ---------------------------------------------------------------- fitting
 
 
-def _maximise(negative, start: np.ndarray) -> tuple[np.ndarray, float, bool]:
+# Log-parameter bounds of the search: e^-20 .. e^20, except where a model says otherwise.
+LOG_BOUND = 20.0
+
+
+def _maximise(negative, start: np.ndarray, bounds=None) -> tuple[np.ndarray, float, bool]:
     """Minimise `negative` over log-parameters; L-BFGS-B, then Nelder-Mead if needed."""
+    bounds = bounds or [(-LOG_BOUND, LOG_BOUND)] * len(start)
     best = None
     for method, options in (
         ("L-BFGS-B", {"maxiter": 2000}),
         ("Nelder-Mead", {"maxiter": 4000, "xatol": 1e-7, "fatol": 1e-9}),
     ):
         result = optimize.minimize(
-            negative, start if best is None else best.x, method=method, options=options
+            negative,
+            start if best is None else best.x,
+            method=method,
+            options=options,
+            bounds=bounds,
         )
         if best is None or (np.isfinite(result.fun) and result.fun <= best.fun):
             best = result
         if result.success and np.all(np.isfinite(result.x)):
             break
-    converged = bool(best.success and np.isfinite(best.fun) and np.all(np.abs(best.x) < 20))
+    converged = bool(
+        best.success and np.isfinite(best.fun) and np.all(np.abs(best.x) < LOG_BOUND - 1e-6)
+    )
     return best.x, float(best.fun), converged
 
 
@@ -215,7 +227,15 @@ def fit_purchases(model: str, histories: Histories) -> Fit:
         float(np.average(T, weights=counts)) / (1.0 + float(np.average(x, weights=counts))), 1e-3
     )
     start = np.log(np.array([1.0, rate_scale, 1.0, 1.0]))
-    log_params, value, converged = _maximise(negative, start)
+    bounds = [(-LOG_BOUND, LOG_BOUND)] * 4
+    if model == PARETO_NBD:
+        # s, the shape of the dropout rates' gamma, at most e^4 (55): their coefficient of
+        # variation is 1/sqrt(s), so beyond it every customer leaves at about the same rate
+        # and the likelihood is flat along s/beta = mean rate. Unbounded, the search walked
+        # that ridge to s = 103 on CDNOW's first 136 days, where each hypergeometric
+        # evaluation is 60 times slower (5.8 s for one fit instead of 0.1 s).
+        bounds[2] = (-LOG_BOUND, MAX_LOG_PARETO_S)
+    log_params, value, converged = _maximise(negative, start, bounds)
     covariance = _log_covariance(negative, log_params)
     return Fit(
         model=model,
