@@ -12,10 +12,12 @@ of the last purchase and T the time of the as-of date, both since the first purc
 any time unit (the callers use weeks, as the literature does). Nothing here knows about
 businesses, money types or the warehouse (ledgerlens.clv does).
 
-Why our own and not pymc-marketing or lifetimes: measured in DECISIONLOG.md ("Customer
-lifetime value"): lifetimes is unmaintained and does not import with today's SciPy;
-pymc-marketing's maximum-a-posteriori fit compiles a PyTensor graph per model, which alone
-exceeds the 2-second budget for 25,000 customers.
+Why our own and not pymc-marketing or lifetimes (measured, DECISIONLOG.md "Customer lifetime
+value"): pymc-marketing 0.19's maximum-a-posteriori fit of BG/NBD + Gamma-Gamma on CDNOW's
+23,570 customers took 45.6 s on a fresh machine (PyTensor compiles C++ first), 5.8 s with
+its compile cache filled, 3.0 s for a second fit in the same process; this module takes
+under 1 s. lifetimes (0.5 s) is unmaintained since 2020, rejects a zero mean spend and has no
+posterior draws for intervals.
 """
 
 from __future__ import annotations
