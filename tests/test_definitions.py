@@ -129,7 +129,13 @@ def test_dagster_dev_serves_the_asset_graph(tmp_path):
             paths = {"/".join(node["assetKey"]["path"]) for node in nodes}
     finally:
         os.killpg(process.pid, 15)
-        process.wait(timeout=30)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            # Shutting down is not what this test is about: on a loaded two-core machine
+            # dagster dev's processes took more than 30 s to stop after SIGTERM.
+            os.killpg(process.pid, 9)
+            process.wait(timeout=30)
     assert "marts/customer_sheet" in paths
     assert "raw/invoices" in paths
 
