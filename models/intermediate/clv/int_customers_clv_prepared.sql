@@ -26,7 +26,8 @@ purchase_days as (
         business_id,
         customer_id,
         purchase_date as event_date,
-        purchase_sales as day_sales_home
+        purchase_sales as day_sales_home,
+        {{ dbt.datediff('purchase_date', 'as_of_date', 'day') }} as days_before  -- noqa: LT05
 
     from {{ ref('int_customer_purchase_days_netted') }}
 
@@ -78,16 +79,11 @@ histories as (
             end
         ) as repeat_sales_home,
         sum(
-            case
-                when {{ dbt.datediff('purchase_days.event_date', 'snapshots.as_of_date', 'day') }} < 365
-                    then 1
-                else 0
-            end
+            case when purchase_days.days_before < 365 then 1 else 0 end
         ) as ttm_purchase_days,
         sum(
             case
-                when {{ dbt.datediff('purchase_days.event_date', 'snapshots.as_of_date', 'day') }} < 365
-                    then purchase_days.day_sales_home
+                when purchase_days.days_before < 365 then purchase_days.day_sales_home
                 else 0
             end
         ) as ttm_purchase_sales_home
@@ -96,8 +92,6 @@ histories as (
     inner join purchase_days
         on spans.business_id = purchase_days.business_id
         and spans.customer_id = purchase_days.customer_id
-    inner join snapshots
-        on spans.business_id = snapshots.business_id
     group by
         spans.business_id,
         spans.customer_id,
@@ -114,7 +108,9 @@ sales_mix as (
     select
         business_id,
         customer_id,
-        sum(case when document_type = 'invoice' then kept_home else 0 end) as credit_sales_home,
+        sum(
+            case when document_type = 'invoice' then kept_home else 0 end
+        ) as credit_sales_home,
         sum(kept_home) as sales_home
 
     from documents
@@ -174,7 +170,9 @@ long_open as (
     inner join snapshots
         on open_invoices.business_id = snapshots.business_id
         and open_invoices.as_of_date = snapshots.as_of_date
-    where {{ dbt.datediff('open_invoices.due_date', 'snapshots.as_of_date', 'day') }} > {{ default_days }}
+    where
+        {{ dbt.datediff('open_invoices.due_date', 'snapshots.as_of_date', 'day') }}  -- noqa: LT05
+        > {{ default_days }}
     group by open_invoices.business_id, open_invoices.customer_id
 
 ),
@@ -205,68 +203,26 @@ business_margins as (
 
 ),
 
-final as (
+-- The ratios the final columns combine, each once.
+shares as (
 
     select
-        ---------- keys
         histories.business_id,
         histories.customer_id,
-        ---------- dates
-        snapshots.as_of_date,
-        histories.first_purchase_date,
-        histories.last_purchase_date,
-        ---------- purchase history (days since the first purchase)
-        cast(histories.purchase_days as {{ dbt.type_int() }}) as purchase_days,
-        cast(histories.purchase_days - 1 as {{ dbt.type_int() }}) as repeat_purchase_days,
-        cast(
-            {{ dbt.datediff('histories.first_purchase_date', 'histories.last_purchase_date', 'day') }}
-            as {{ dbt.type_int() }}
-        ) as last_purchase_day,
-        cast(
-            {{ dbt.datediff('histories.first_purchase_date', 'snapshots.as_of_date', 'day') }}
-            as {{ dbt.type_int() }}
-        ) as as_of_day,
-        cast(histories.ttm_purchase_days as {{ dbt.type_int() }}) as ttm_purchase_days,
-        ---------- money per purchase
-        {{ to_money('histories.repeat_sales_home') }} as repeat_sales,
-        cast(
-            case
-                when histories.purchase_days > 1
-                    then histories.repeat_sales_home / (histories.purchase_days - 1)
-            end as decimal(18, 4)
-        ) as repeat_purchase_mean,
-        {{ to_money('histories.ttm_purchase_sales_home') }} as ttm_purchase_sales,
-        ---------- margin: own, shrunk toward the business's with clv_margin_prior_purchases
-        valued.contribution,
-        business_margins.contribution_margin as business_contribution_margin,
-        cast(
-            case
-                when valued.net_sales > 0 and business_margins.contribution_margin is not null
-                    then (
-                        histories.purchase_days * valued.contribution / valued.net_sales
-                        + {{ prior_purchases }} * business_margins.contribution_margin
-                    ) / (histories.purchase_days + {{ prior_purchases }})
-                when valued.net_sales > 0 then valued.contribution / valued.net_sales
-                else business_margins.contribution_margin
-            end as decimal(18, 6)
-        ) as expected_contribution_margin,
-        ---------- cash: when it arrives, and how much never does
-        coalesce({{ share_of('sales_mix.credit_sales_home', 'sales_mix.sales_home') }}, 0)
-            as credit_sales_share,
-        cast(
-            coalesce({{ share_of('sales_mix.credit_sales_home', 'sales_mix.sales_home') }}, 0)
-            * coalesce(timeliness.avg_days_to_pay_weighted, business_timeliness.days_to_pay, 0)
-            as decimal(18, 1)
-        ) as expected_days_to_cash,
-        cast(
-            coalesce({{ share_of('sales_mix.credit_sales_home', 'sales_mix.sales_home') }}, 0)
-            * coalesce({{ share_of('long_open.long_open_home', 'invoiced.invoiced_home') }}, 0)
-            as decimal(18, 6)
-        ) as expected_uncollected_share
+        case
+            when valued.net_sales > 0 then valued.contribution / valued.net_sales
+        end as own_margin,
+        coalesce(
+            {{ share_of('sales_mix.credit_sales_home', 'sales_mix.sales_home') }}, 0
+        ) as credit_share,
+        coalesce(
+            {{ share_of('long_open.long_open_home', 'invoiced.invoiced_home') }}, 0
+        ) as long_open_share,
+        coalesce(
+            timeliness.avg_days_to_pay_weighted, business_timeliness.days_to_pay, 0
+        ) as days_to_pay
 
     from histories
-    inner join snapshots
-        on histories.business_id = snapshots.business_id
     left join sales_mix
         on histories.business_id = sales_mix.business_id
         and histories.customer_id = sales_mix.customer_id
@@ -281,6 +237,74 @@ final as (
     left join long_open
         on histories.business_id = long_open.business_id
         and histories.customer_id = long_open.customer_id
+    left join valued
+        on histories.business_id = valued.business_id
+        and histories.customer_id = valued.customer_id
+
+),
+
+final as (
+
+    select
+        ---------- keys
+        histories.business_id,
+        histories.customer_id,
+        ---------- dates
+        snapshots.as_of_date,
+        histories.first_purchase_date,
+        histories.last_purchase_date,
+        ---------- purchase history (days since the first purchase)
+        cast(histories.purchase_days as {{ dbt.type_int() }}) as purchase_days,
+        cast(histories.purchase_days - 1 as {{ dbt.type_int() }}) as repeat_purchase_days,
+        cast(
+            {{ dbt.datediff(
+                'histories.first_purchase_date', 'histories.last_purchase_date', 'day'
+            ) }}
+            as {{ dbt.type_int() }}
+        ) as last_purchase_day,
+        cast(
+            {{ dbt.datediff(
+                'histories.first_purchase_date', 'snapshots.as_of_date', 'day'
+            ) }}
+            as {{ dbt.type_int() }}
+        ) as as_of_day,
+        cast(histories.ttm_purchase_days as {{ dbt.type_int() }}) as ttm_purchase_days,
+        ---------- money per purchase
+        {{ to_money('histories.repeat_sales_home') }} as repeat_sales,
+        cast(
+            case
+                when histories.purchase_days > 1
+                    then histories.repeat_sales_home / (histories.purchase_days - 1)
+            end as decimal(18, 4)
+        ) as repeat_purchase_mean,
+        {{ to_money('histories.ttm_purchase_sales_home') }} as ttm_purchase_sales,
+        ---------- margin: own, shrunk toward the business's (clv_margin_prior_purchases)
+        valued.contribution,
+        business_margins.contribution_margin as business_contribution_margin,
+        cast(
+            case
+                when shares.own_margin is not null
+                    and business_margins.contribution_margin is not null
+                    then (
+                        histories.purchase_days * shares.own_margin
+                        + {{ prior_purchases }} * business_margins.contribution_margin
+                    ) / (histories.purchase_days + {{ prior_purchases }})
+                else coalesce(shares.own_margin, business_margins.contribution_margin)
+            end as decimal(18, 6)
+        ) as expected_contribution_margin,
+        ---------- cash: when it arrives, and how much never does
+        shares.credit_share as credit_sales_share,
+        cast(shares.credit_share * shares.days_to_pay as decimal(18, 1))
+            as expected_days_to_cash,
+        cast(shares.credit_share * shares.long_open_share as decimal(18, 6))
+            as expected_uncollected_share
+
+    from histories
+    inner join snapshots
+        on histories.business_id = snapshots.business_id
+    inner join shares
+        on histories.business_id = shares.business_id
+        and histories.customer_id = shares.customer_id
     left join valued
         on histories.business_id = valued.business_id
         and histories.customer_id = valued.customer_id

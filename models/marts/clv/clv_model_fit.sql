@@ -48,7 +48,8 @@ final as (
         cast(fits.customers as {{ dbt.type_int() }}) as customers,
         cast(fits.repeat_buyers as {{ dbt.type_int() }}) as repeat_buyers,
         ---------- how the purchase model was chosen
-        cast(fits.selection_holdout_days as {{ dbt.type_int() }}) as selection_holdout_days,
+        cast(fits.selection_holdout_days as {{ dbt.type_int() }})
+            as selection_holdout_days,
         fits.selection_mae_bg_nbd,
         fits.selection_mae_pareto_nbd,
         fits.selection_mae_last_period,
