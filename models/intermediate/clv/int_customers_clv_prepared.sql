@@ -23,13 +23,16 @@ snapshots as (
 purchase_days as (
 
     select
-        business_id,
-        customer_id,
-        purchase_date as event_date,
-        purchase_sales as day_sales_home,
-        {{ dbt.datediff('purchase_date', 'as_of_date', 'day') }} as days_before  -- noqa: LT05
+        netted.business_id,
+        netted.customer_id,
+        netted.purchase_date as event_date,
+        netted.purchase_sales as day_sales_home,
+        {{ dbt.datediff('netted.purchase_date', 'snapshots.as_of_date', 'day') }}  -- noqa: LT05
+            as days_before
 
-    from {{ ref('int_customer_purchase_days_netted') }}
+    from {{ ref('int_customer_purchase_days_netted') }} as netted
+    inner join snapshots
+        on netted.business_id = snapshots.business_id
 
 ),
 
