@@ -199,18 +199,14 @@ CLV_TOP_SQL = """
 """
 
 CLV_SEGMENT_SQL = """
-    select c.business_id, c.segment, count(*) as customers,
-        avg(c.p_alive) as avg_p_alive,
-        avg(c.clv_36m) as avg_clv_36m,
-        avg(c.clv_contribution_36m) as avg_clv_contribution_36m,
-        sum(c.clv_36m) as total_clv_36m
-    from marts.customer_clv c
-    left join (
-        select distinct business_id, segment, segment_priority from marts.segment_summary
-    ) s
-        on c.business_id = s.business_id and c.segment = s.segment
-    group by c.business_id, c.segment
-    order by c.business_id, min(s.segment_priority) nulls last, c.segment
+    select business_id, segment, count(*) as customers,
+        avg(p_alive) as avg_p_alive,
+        avg(clv_36m) as avg_clv_36m,
+        avg(clv_contribution_36m) as avg_clv_contribution_36m,
+        sum(clv_36m) as total_clv_36m
+    from marts.customer_clv
+    group by business_id, segment
+    order by business_id, avg_clv_36m desc nulls last, segment
 """
 
 CLV_FIT_SQL = """
