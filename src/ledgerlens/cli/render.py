@@ -382,8 +382,9 @@ def _print_clv(business: dict, report) -> None:
         ">p_alive",
         ">purchases/yr",
         ">CLV 36m",
-        ">interval",
-        ">on contribution",
+        ">low",
+        ">high",
+        ">contribution",
         compact=True,
     )
     for row in top:
@@ -394,7 +395,8 @@ def _print_clv(business: dict, report) -> None:
             f"{row['p_alive']:.2f}" if row["p_alive"] is not None else "-",
             f"{row['expected_purchases_365d']:.1f}",
             amount(row["clv_36m"]),
-            f"{amount(row['clv_36m_low'])} - {amount(row['clv_36m_high'])}",
+            amount(row["clv_36m_low"]),
+            amount(row["clv_36m_high"]),
             amount(row["clv_contribution_36m"]),
         )
     console.print(table)
