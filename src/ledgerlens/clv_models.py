@@ -16,7 +16,7 @@ Why our own and not pymc-marketing or lifetimes (measured, DECISIONLOG.md "Custo
 value"): pymc-marketing 0.19's maximum-a-posteriori fit of BG/NBD + Gamma-Gamma on CDNOW's
 23,570 customers took 45.6 s on a fresh machine (PyTensor compiles C++ first), 5.8 s with
 its compile cache filled, 3.0 s for a second fit in the same process; this module takes
-under 1 s. lifetimes (0.5 s) is unmaintained since 2020, rejects a zero mean spend and has no
+0.21 s. lifetimes (0.5 s) is unmaintained since 2020, rejects a zero mean spend and has no
 posterior draws for intervals.
 """
 
