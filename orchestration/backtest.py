@@ -22,7 +22,6 @@ def run_backtest(
     methods: list[str] | None = None,
     emit: Callable[[str], None] | None = None,
 ) -> dict:
-    from ledgerlens.demo import generate
     from ledgerlens.risk import METHODS
 
     work = Path(workdir).resolve()
@@ -32,10 +31,7 @@ def run_backtest(
     horizon = horizon_days()
     results = []
     for seed in seeds:
-        data = work / f"data-{lines}-{seed}"
-        emit(f"seed {seed}: generating ~{lines:,} invoice lines")
-        generate(data, seed=seed, lines=lines)
-        data_end = data_end_of(data)
+        data, data_end = _generated(work, seed, lines, emit)
         as_of = data_end - timedelta(days=horizon)
         cut = work / f"data-{lines}-{seed}-at-{as_of}"
         shutil.rmtree(cut, ignore_errors=True)
@@ -69,17 +65,13 @@ def run_clv_backtest(
     measure the CLV model and the "next year = last year" baseline against that year
     (ledgerlens.clv_backtest)."""
     from ledgerlens.clv_backtest import HORIZON_DAYS, evaluate
-    from ledgerlens.demo import generate
 
     work = Path(workdir).resolve()
     work.mkdir(parents=True, exist_ok=True)
     emit = emit or (lambda _line: None)
     results = []
     for seed in seeds:
-        data = work / f"data-{lines}-{seed}"
-        emit(f"seed {seed}: generating ~{lines:,} invoice lines")
-        generate(data, seed=seed, lines=lines)
-        data_end = data_end_of(data)
+        data, data_end = _generated(work, seed, lines, emit)
         as_of = data_end - timedelta(days=HORIZON_DAYS)
         warehouse = work / f"warehouse-{lines}-{seed}-clv.duckdb"
         warehouse.unlink(missing_ok=True)
@@ -98,3 +90,13 @@ def run_clv_backtest(
     report = {"lines": lines, "horizon_days": HORIZON_DAYS, "seeds": results}
     (work / "clv_backtest.json").write_text(json.dumps(report, indent=2))
     return report
+
+
+def _generated(work: Path, seed: int, lines: int, emit: Callable[[str], None]):
+    """The demo export of `seed` in `work`, and the date its data ends."""
+    from ledgerlens.demo import generate
+
+    data = work / f"data-{lines}-{seed}"
+    emit(f"seed {seed}: generating ~{lines:,} invoice lines")
+    generate(data, seed=seed, lines=lines)
+    return data, data_end_of(data)

@@ -46,6 +46,7 @@ from ledgerlens.clv_models import (
     parameter_draws,
     weighted_quantiles,
 )
+from ledgerlens.model_inputs import numpy_columns
 
 PURCHASES_TABLE = "intermediate.int_customer_purchase_days_netted"
 PREPARED_TABLE = "intermediate.int_customers_clv_prepared"
@@ -498,21 +499,13 @@ PREPARED_COLUMNS = (
 
 
 def read_inputs(con: duckdb.DuckDBPyConnection) -> tuple[dict[str, np.ndarray], PurchaseDays]:
-    import pyarrow.compute as pc
-
     # A fixed row order: the same rows always give the same fit.
     table = con.sql(
         f"select {', '.join(PREPARED_COLUMNS)},"
         " cast(date_diff('day', date '1970-01-01', as_of_date) as integer) as as_of_epoch_day"
         f" from {PREPARED_TABLE} order by business_id, customer_id"
     ).to_arrow_table()
-    prepared = {}
-    for name in table.column_names:
-        column = table[name]
-        if pa.types.is_decimal(column.type) or pa.types.is_integer(column.type):
-            # Model inputs only: money stays DECIMAL in the warehouse.
-            column = pc.cast(column, pa.float64())
-        prepared[name] = column.to_numpy(zero_copy_only=False)
+    prepared = numpy_columns(table)
     # Dates as datetime.date (numpy's datetime64 scalars do not convert back to Arrow).
     prepared["as_of_date"] = prepared["as_of_date"].astype(object)
     days_table = con.sql(

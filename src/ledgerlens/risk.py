@@ -27,6 +27,7 @@ import numpy as np
 import pyarrow as pa
 
 from ledgerlens import dbt_vars
+from ledgerlens.model_inputs import numpy_columns
 
 FEATURES_TABLE = "intermediate.int_invoices_risk_featured"
 DELAYS_TABLE = "intermediate.int_payment_delays_counted"
@@ -364,21 +365,13 @@ COLUMNS_READ = (
 
 
 def _fetch(con: duckdb.DuckDBPyConnection, where: str) -> dict[str, np.ndarray]:
-    import pyarrow.compute as pc
 
     # A fixed row order: the same rows always give the same fit.
     table = con.sql(
         f"select {', '.join(COLUMNS_READ)} from {FEATURES_TABLE} where {where}"
         " order by as_of_date, business_id, invoice_id"
     ).to_arrow_table()
-    columns = {}
-    for name in table.column_names:
-        column = table[name]
-        # Model inputs only: money stays DECIMAL in the warehouse.
-        if pa.types.is_decimal(column.type) or pa.types.is_integer(column.type):
-            column = pc.cast(column, pa.float64())
-        columns[name] = column.to_numpy(zero_copy_only=False)
-    return columns
+    return numpy_columns(table)
 
 
 def _fetch_delays(con: duckdb.DuckDBPyConnection) -> dict[str, np.ndarray]:
