@@ -309,7 +309,17 @@ def _fit_row(business_id, as_of_date, scope, purchase_fit, spend_fit, histories,
 
 
 def _nan_to_none(values):
-    return [None if (isinstance(v, float) and np.isnan(v)) else v for v in values]
+    return [None if (isinstance(v, float) and np.isnan(v)) else _portable(v) for v in values]
+
+
+def _portable(value):
+    """A float rounded to 12 decimals and 14 significant digits, so that marts.clv_model_fit
+    casts it to DECIMAL(38, 12) to the same digits on every engine: PostgreSQL converts a
+    double to numeric through its first 15 significant digits, DuckDB through its exact
+    binary value, and the two differed in the 16th (r 4135.737843743030 against ...034)."""
+    if not isinstance(value, float) or not np.isfinite(value):
+        return value
+    return float(f"{round(value, 12):.14g}")
 
 
 def score(
@@ -440,6 +450,14 @@ SCORE_COLUMNS = (
 )
 
 
+# Decimals of each score in marts.customer_clv (money: 2).
+SCORE_DECIMALS = {
+    "p_alive": 6,
+    "expected_purchases_90d": 4,
+    "expected_purchases_365d": 4,
+}
+
+
 def _scores_table(parts: list[dict]) -> pa.Table:
     def joined(name):
         return np.concatenate([part[name] for part in parts]) if parts else np.array([])
@@ -452,7 +470,11 @@ def _scores_table(parts: list[dict]) -> pa.Table:
         "spend_model": pa.array(joined("spend_model"), pa.string()),
     }
     for name in SCORE_COLUMNS:
-        columns[name] = pa.array(joined(name).astype(float), pa.float64(), from_pandas=True)
+        # Rounded here to the scale the mart casts to (DECIMAL): a double on a rounding
+        # tie (100.015) rounds one way from its exact binary value (DuckDB) and the other
+        # from its 15-digit text (PostgreSQL); an already-rounded double does not.
+        values = np.round(joined(name).astype(float), SCORE_DECIMALS.get(name, 2))
+        columns[name] = pa.array(values, pa.float64(), from_pandas=True)
     return pa.table(columns)
 
 

@@ -296,7 +296,7 @@ final as (
             end as decimal(18, 6)
         ) as expected_contribution_margin,
         ---------- cash: when it arrives, and how much never does
-        shares.credit_share as credit_sales_share,
+        cast(shares.credit_share as decimal(18, 6)) as credit_sales_share,
         cast(shares.credit_share * shares.days_to_pay as decimal(18, 1))
             as expected_days_to_cash,
         cast(shares.credit_share * shares.long_open_share as decimal(18, 6))

@@ -30,19 +30,19 @@ final as (
         fits.fit_scope,
         fits.converged,
         'week' as time_unit,
-        fits.r,
-        fits.alpha,
-        fits.a,
-        fits.b,
-        fits.s,
-        fits.beta,
-        fits.log_likelihood,
+        cast(fits.r as decimal(38, 12)) as r,
+        cast(fits.alpha as decimal(38, 12)) as alpha,
+        cast(fits.a as decimal(38, 12)) as a,
+        cast(fits.b as decimal(38, 12)) as b,
+        cast(fits.s as decimal(38, 12)) as s,
+        cast(fits.beta as decimal(38, 12)) as beta,
+        cast(fits.log_likelihood as decimal(38, 6)) as log_likelihood,
         ---------- the spend model
         fits.spend_model,
-        fits.p,
-        fits.q,
-        fits.gamma,
-        fits.spend_log_likelihood,
+        cast(fits.p as decimal(38, 12)) as p,
+        cast(fits.q as decimal(38, 12)) as q,
+        cast(fits.gamma as decimal(38, 12)) as gamma,
+        cast(fits.spend_log_likelihood as decimal(38, 6)) as spend_log_likelihood,
         businesses.home_currency as spend_currency,
         ---------- what it was fitted on
         cast(fits.customers as {{ dbt.type_int() }}) as customers,
@@ -50,10 +50,12 @@ final as (
         ---------- how the purchase model was chosen
         cast(fits.selection_holdout_days as {{ dbt.type_int() }})
             as selection_holdout_days,
-        fits.selection_mae_bg_nbd,
-        fits.selection_mae_pareto_nbd,
-        fits.selection_mae_last_period,
-        fits.fit_seconds
+        cast(fits.selection_mae_bg_nbd as decimal(18, 6)) as selection_mae_bg_nbd,
+        cast(fits.selection_mae_pareto_nbd as decimal(18, 6))
+            as selection_mae_pareto_nbd,
+        cast(fits.selection_mae_last_period as decimal(18, 6))
+            as selection_mae_last_period,
+        cast(fits.fit_seconds as decimal(18, 3)) as fit_seconds
 
     from fits
     inner join businesses
