@@ -36,17 +36,29 @@ def _tables(warehouse: Path) -> list[tuple[str, str]]:
 
 
 def _differences(first: Path, second: Path) -> dict[str, tuple[int, int]]:
-    """Rows of each table in one warehouse and not the other (both ways), by table."""
+    """Rows of each table in one warehouse and not the other (both ways), by table. A
+    column that measures the run itself (`*_seconds`: clv_model_fit.fit_seconds, how long
+    the fit took) is left out: a rerun cannot take the same time."""
     differences = {}
     with duckdb.connect() as con:
         con.execute(f"attach '{first}' as first (read_only)")
         con.execute(f"attach '{second}' as second (read_only)")
         for schema, table in _tables(first):
             name = f"{schema}.{table}"
+            columns = ", ".join(
+                f'"{column}"'
+                for (column,) in con.execute(
+                    "select column_name from information_schema.columns"
+                    " where table_catalog = 'first' and table_schema = ?"
+                    " and table_name = ? and column_name not like '%\\_seconds' escape '\\'"
+                    " order by ordinal_position",
+                    [schema, table],
+                ).fetchall()
+            )
             only_first, only_second = (
                 con.execute(
-                    f"select count(*) from (select * from {a}.{name}"
-                    f" except all select * from {b}.{name})"
+                    f"select count(*) from (select {columns} from {a}.{name}"
+                    f" except all select {columns} from {b}.{name})"
                 ).fetchone()[0]
                 for a, b in (("first", "second"), ("second", "first"))
             )

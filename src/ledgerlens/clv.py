@@ -232,20 +232,21 @@ def score_business(
             if spend_fit is not None and spend_fit.converged
             else None
         )
-        for months in (12, 36):
-            values, weights = discounted_value_draws(
-                model,
-                purchase_draws,
-                spend_draws,
-                histories,
-                months * MONTH_WEEKS,
-                weekly_rate,
-                rng,
-            )
+        horizons = (12, 36)
+        values, weights = discounted_value_draws(
+            model,
+            purchase_draws,
+            spend_draws,
+            histories,
+            [months * MONTH_WEEKS for months in horizons],
+            weekly_rate,
+            rng,
+        )
+        for months, horizon_values in zip(horizons, values, strict=True):
             if spend_draws is None:
-                values = values * spend[:, None]
-            values = values * cash_factor[:, None]
-            interval[months] = weighted_quantiles(values, weights, INTERVAL)
+                horizon_values = horizon_values * spend[:, None]
+            horizon_values = horizon_values * cash_factor[:, None]
+            interval[months] = weighted_quantiles(horizon_values, weights, INTERVAL)
     else:
         # Empirical: the last twelve months again, every year, for as long as asked.
         out["clv_model"] = np.full(n, "empirical", dtype=object)
@@ -399,17 +400,14 @@ def score(
             uncollected_share=prepared["expected_uncollected_share"][rows],
             margin=prepared["expected_contribution_margin"][rows],
         )
-        columns = score_business(
-            business_id,
-            histories,
-            mean_purchase,
-            prepared["ttm_purchase_days"][rows],
-            money,
-            purchase_fit,
-            spend_fit,
-            scope,
-            discount_rate,
-        )
+        arguments = (business_id, histories, mean_purchase, prepared["ttm_purchase_days"][rows])
+        columns = score_business(*arguments, money, purchase_fit, spend_fit, scope, discount_rate)
+        if purchase_fit is not None and not _all_finite(columns):
+            # A fit can converge where its predictions overflow (a pooled fit over a
+            # handful of customers, r = 1,176: the hypergeometric term is infinite): such a
+            # business is scored by the empirical estimate, and clv_model says so.
+            purchase_fit, scope = None, "none"
+            columns = score_business(*arguments, money, None, spend_fit, scope, discount_rate)
         columns["business_id"] = prepared["business_id"][rows]
         columns["customer_id"] = prepared["customer_id"][rows]
         columns["as_of_date"] = prepared["as_of_date"][rows]
@@ -427,6 +425,14 @@ def score(
             )
         )
     return _scores_table(score_parts), _fits_table(fit_rows)
+
+
+def _all_finite(columns: dict[str, np.ndarray]) -> bool:
+    """True when every prediction the purchase model made is a finite number."""
+    return all(
+        np.all(np.isfinite(columns[name]))
+        for name in ("expected_purchases_90d", "expected_purchases_365d", "clv_12m", "clv_36m")
+    ) and np.all(np.isfinite(columns["p_alive"]))
 
 
 SCORE_COLUMNS = (

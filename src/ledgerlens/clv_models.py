@@ -380,7 +380,9 @@ def discounted_value_draws(
     history, by importance sampling from a proposal whose weight is at most 1 (below).
     Given them, the discounted expected purchases over (0, horizon] at continuous rate
     `discount_rate` per time unit are closed form. The spend per purchase is drawn from
-    the Gamma-Gamma posterior of the customer's mean spend. Returns (values, weights),
+    the Gamma-Gamma posterior of the customer's mean spend. `horizon` may be a sequence:
+    then values has one leading entry per horizon, all from the same draws. Returns
+    (values, weights),
     each customers x draws: the value of a draw and its importance weight.
     """
     x = histories.x[:, None]
@@ -411,16 +413,21 @@ def discounted_value_draws(
         weights = still + death / (rate + death) * (1 - still)
         alive = still / np.where(weights > 0, weights, 1.0)
     decay = death + discount_rate
-    purchases = alive * rate / decay * (-np.expm1(-decay * horizon))
-    if spend_params is None:
-        return purchases, weights
-    p, q, gamma = (spend_params[:, i][None, :] for i in range(3))
-    m_x = histories.m_x[:, None]
-    known = (x > 0) & np.isfinite(m_x) & (m_x > 0)
-    shape_nu = np.broadcast_to(np.where(known, p * x + q, q), shape)
-    rate_nu = np.broadcast_to(np.where(known, gamma + x * np.where(known, m_x, 0), gamma), shape)
-    nu = rng.gamma(shape_nu) / rate_nu
-    return purchases * p / nu, weights
+    # Several horizons share one set of draws, so that a longer horizon is worth at least
+    # as much in every draw, and so in every quantile.
+    horizons = np.atleast_1d(np.asarray(horizon, dtype=float))
+    purchases = np.stack([alive * rate / decay * (-np.expm1(-decay * h)) for h in horizons])
+    if spend_params is not None:
+        p, q, gamma = (spend_params[:, i][None, :] for i in range(3))
+        m_x = histories.m_x[:, None]
+        known = (x > 0) & np.isfinite(m_x) & (m_x > 0)
+        shape_nu = np.broadcast_to(np.where(known, p * x + q, q), shape)
+        rate_nu = np.broadcast_to(
+            np.where(known, gamma + x * np.where(known, m_x, 0), gamma), shape
+        )
+        nu = rng.gamma(shape_nu) / rate_nu
+        purchases = purchases * (p / nu)[None, :, :]
+    return (purchases[0] if np.ndim(horizon) == 0 else purchases), weights
 
 
 def weighted_quantiles(values: np.ndarray, weights: np.ndarray, quantiles) -> np.ndarray:
