@@ -240,7 +240,7 @@ def test_pipeline_p_alive_equals_the_direct_fit(cdnow_run, sample):
     run_params = dict(zip(("r", "alpha", "a", "b", "s", "beta"), values[:6], strict=True))
     print(f"\npipeline chose {model}: {run_params}; direct {direct.params}")
     for name in names:
-        assert abs(run_params[name] / direct.params[name] - 1) < 1e-3, name
+        assert abs(float(run_params[name]) / direct.params[name] - 1) < 1e-3, name
     spend = clv_models.fit_gamma_gamma(h.x, h.m_x)
     for name, value in zip(clv_models.GAMMA_GAMMA_NAMES, values[6:], strict=True):
         assert abs(value / spend.params[name] - 1) < 1e-3, name
