@@ -243,7 +243,7 @@ def test_pipeline_p_alive_equals_the_direct_fit(cdnow_run, sample):
         assert abs(float(run_params[name]) / direct.params[name] - 1) < 1e-3, name
     spend = clv_models.fit_gamma_gamma(h.x, h.m_x)
     for name, value in zip(clv_models.GAMMA_GAMMA_NAMES, values[6:], strict=True):
-        assert abs(value / spend.params[name] - 1) < 1e-3, name
+        assert abs(float(value) / spend.params[name] - 1) < 1e-3, name
     rows = dict(
         query(
             warehouse,
