@@ -212,6 +212,7 @@ shares as (
     select
         histories.business_id,
         histories.customer_id,
+        valued.contribution,
         case
             when valued.net_sales > 0 then valued.contribution / valued.net_sales
         end as own_margin,
@@ -282,7 +283,7 @@ final as (
         ) as repeat_purchase_mean,
         {{ to_money('histories.ttm_purchase_sales_home') }} as ttm_purchase_sales,
         ---------- margin: own, shrunk toward the business's (clv_margin_prior_purchases)
-        valued.contribution,
+        shares.contribution,
         business_margins.contribution_margin as business_contribution_margin,
         cast(
             case
@@ -308,9 +309,6 @@ final as (
     inner join shares
         on histories.business_id = shares.business_id
         and histories.customer_id = shares.customer_id
-    left join valued
-        on histories.business_id = valued.business_id
-        and histories.customer_id = valued.customer_id
     left join business_margins
         on histories.business_id = business_margins.business_id
 
