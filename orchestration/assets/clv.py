@@ -6,16 +6,19 @@ import dagster as dg
 
 from ledgerlens.clv import (
     FITS_TABLE,
+    HISTORY_TABLE,
     PREPARED_TABLE,
     PURCHASES_TABLE,
     SCORES_SCHEMA,
     SCORES_TABLE,
+    SNAPSHOTS_TABLE,
     score_warehouse,
 )
 from orchestration.resources import RunOptions, Warehouse
 
 CLV_SCORES_KEY = dg.AssetKey([SCORES_SCHEMA, SCORES_TABLE])
 CLV_FITS_KEY = dg.AssetKey([SCORES_SCHEMA, FITS_TABLE])
+CLV_HISTORY_KEY = dg.AssetKey([SCORES_SCHEMA, HISTORY_TABLE])
 
 
 @dg.multi_asset(
@@ -36,6 +39,20 @@ CLV_FITS_KEY = dg.AssetKey([SCORES_SCHEMA, FITS_TABLE])
             kinds={"python", "scipy", "duckdb"},
             description=f"{SCORES_SCHEMA}.{FITS_TABLE}: each business's fitted purchase and "
             "spend models (ledgerlens.clv). dbt reads it as the source clv.clv_model_fits.",
+        ),
+        dg.AssetSpec(
+            CLV_HISTORY_KEY,
+            deps=[
+                dg.AssetKey(PREPARED_TABLE.split(".")),
+                dg.AssetKey(PURCHASES_TABLE.split(".")),
+                dg.AssetKey(SNAPSHOTS_TABLE.split(".")),
+            ],
+            group_name=SCORES_SCHEMA,
+            kinds={"python", "scipy", "duckdb"},
+            description=f"{SCORES_SCHEMA}.{HISTORY_TABLE}: each customer's value at each "
+            "statement month end by today's fits (ledgerlens.clv.value_at), the customer "
+            "value of the segment balance sheets. dbt reads it as the source "
+            "clv.customer_value_history.",
         ),
     ],
     name="customer_clv_scores",
@@ -62,4 +79,8 @@ def customer_clv_scores(
             "dagster/row_count": result["businesses"],
             "business_fits": result["business_fits"],
         },
+    )
+    yield dg.MaterializeResult(
+        asset_key=CLV_HISTORY_KEY,
+        metadata={"dagster/row_count": result["value_history_rows"]},
     )

@@ -98,6 +98,7 @@ PYTHON_OUTPUTS = (
     ("intermediate", "invoice_risk_scores"),
     ("intermediate", "customer_clv_scores"),
     ("intermediate", "clv_model_fits"),
+    ("intermediate", "customer_value_history"),
 )
 PG_TYPES = {
     "VARCHAR": "text",

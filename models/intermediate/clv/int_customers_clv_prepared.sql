@@ -186,7 +186,8 @@ valued as (
         valued.business_id,
         valued.customer_id,
         valued.net_sales,
-        valued.contribution
+        valued.contribution,
+        valued.cost_to_serve
 
     from {{ ref('int_customers_valued') }} as valued
     inner join snapshots
@@ -199,7 +200,8 @@ business_margins as (
 
     select
         business_id,
-        {{ share_of('sum(contribution)', 'sum(net_sales)') }} as contribution_margin
+        {{ share_of('sum(contribution)', 'sum(net_sales)') }} as contribution_margin,
+        {{ share_of('sum(cost_to_serve)', 'sum(net_sales)') }} as cost_to_serve_share
 
     from valued
     group by business_id
@@ -216,6 +218,9 @@ shares as (
         case
             when valued.net_sales > 0 then valued.contribution / valued.net_sales
         end as own_margin,
+        case
+            when valued.net_sales > 0 then valued.cost_to_serve / valued.net_sales
+        end as own_cost_to_serve_share,
         coalesce(
             {{ share_of('sales_mix.credit_sales_home', 'sales_mix.sales_home') }}, 0
         ) as credit_share,
@@ -296,6 +301,23 @@ final as (
                 else coalesce(shares.own_margin, business_margins.contribution_margin)
             end as decimal(18, 6)
         ) as expected_contribution_margin,
+        -- The part of the margin that service costs take, shrunk the same way: the
+        -- segment balance sheets show the future cost to serve as a liability.
+        cast(
+            case
+                when shares.own_cost_to_serve_share is not null
+                    and business_margins.cost_to_serve_share is not null
+                    then (
+                        histories.purchase_days * shares.own_cost_to_serve_share
+                        + {{ prior_purchases }} * business_margins.cost_to_serve_share
+                    ) / (histories.purchase_days + {{ prior_purchases }})
+                else
+                    coalesce(
+                        shares.own_cost_to_serve_share,
+                        business_margins.cost_to_serve_share
+                    )
+            end as decimal(18, 6)
+        ) as expected_cost_to_serve_share,
         ---------- cash: when it arrives, and how much never does
         cast(shares.credit_share as decimal(18, 6)) as credit_sales_share,
         cast(shares.credit_share * shares.days_to_pay as decimal(18, 1))

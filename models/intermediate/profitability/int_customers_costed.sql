@@ -8,8 +8,8 @@
     invoice's date, a customer cost on its cost date, financing cost on the nights the
     money was outstanding. So a window's figures are what a run as of the snapshot
     would have seen, and windows add up (issue 15's monthly statements rely on it).
-    How: one ledger per customer and day, its running totals, read at three points per
-    snapshot (the snapshot, 365 and 730 days before it); a window is the difference of
+    How: the dated ledger (int_customer_days_ledgered), its running totals, read at three
+    points per snapshot (the snapshot, 365 and 730 days before it); a window is the difference of
     two readings. That reads each customer's rows once instead of once per snapshot.
 -#}
 {%- set rate = var('cost_of_capital_rate') -%}
@@ -24,9 +24,7 @@
     'net_sales', 'line_sales', 'unknown_cost_sales', 'known_cost_sales', 'cost_of_goods',
     'discounts', 'credit_notes', 'service_hours', 'service_cost_rows', 'sales_events',
 ] + category_costs -%}
-{#- The receivable's parts as dated amounts (int_receivable_tranches_split): what is
-    open, and open x its invoice's day number, go up on the invoice date and down on
-    the settlement date, where the settled part's nights are booked. Then the nights
+{#- The receivable's parts as dated amounts (int_customer_days_ledgered): the nights
     outstanding up to any date d are closed nights + d x open - open x start days. -#}
 {%- set receivable_measures = [
     'open_amount', 'open_start_days', 'closed_nights_amount'
@@ -35,13 +33,6 @@
 {%- set ledger_columns = measures + ['balance_nights'] -%}
 {#- The three readings of the ledger per snapshot: days before the snapshot. -#}
 {%- set readings = [('at', 0), ('ttm_after', 365), ('prev_ttm_after', 730)] -%}
-{%- set ledger_types = {
-    'service_hours': 'decimal(18, 4)',
-    'service_cost_rows': dbt.type_int(),
-    'sales_events': dbt.type_int(),
-    'open_start_days': 'decimal(38, 2)',
-    'closed_nights_amount': 'decimal(38, 2)',
-} -%}
 with
 
 businesses as (
@@ -53,36 +44,6 @@ businesses as (
 customers as (
 
     select * from {{ ref('stg_customers') }}
-
-),
-
-invoices as (
-
-    select * from {{ ref('stg_invoices') }}
-
-),
-
-invoice_lines as (
-
-    select * from {{ ref('stg_invoice_lines') }}
-
-),
-
-sales_events as (
-
-    select * from {{ ref('int_sales_events_unioned') }}
-
-),
-
-customer_costs as (
-
-    select * from {{ ref('stg_customer_costs') }}
-
-),
-
-tranches as (
-
-    select * from {{ ref('int_receivable_tranches_split') }}
 
 ),
 
@@ -112,160 +73,11 @@ points as (
 
 ),
 
----------- the dated facts, one row per business, customer and date
-
--- Net sales exactly as the customer sheet counts them (credit notes signed minus).
-sales_facts as (
-
-    select
-        business_id,
-        customer_id,
-        event_date as fact_date,
-        net_sales_home as net_sales,
-        case
-            when document_type = 'credit_note' then -net_sales_home else 0
-        end as credit_notes,
-        1 as sales_events
-
-    from sales_events
-
-),
-
--- Cost of goods from the lines of non-void sales documents: a blank unit cost adds
--- nothing to cost of goods and its line counts as sales of unknown cost.
--- Summed per customer and day here: lines are most of the rows, and the union below
--- is summed again per customer and day anyway.
-line_facts as (
-
-    select
-        invoices.business_id,
-        invoices.customer_id,
-        invoices.invoice_date as fact_date,
-        sum(invoice_lines.line_amount_home) as line_sales,
-        sum(
-            case
-                when invoice_lines.unit_cost is null
-                    then invoice_lines.line_amount_home
-                else 0
-            end
-        ) as unknown_cost_sales,
-        sum(
-            case
-                when invoice_lines.unit_cost is null then 0
-                else invoice_lines.line_amount_home
-            end
-        ) as known_cost_sales,
-        sum(coalesce(invoice_lines.line_cost_home, 0)) as cost_of_goods,
-        sum(
-            {{ to_money('invoice_lines.discount_amount * invoices.exchange_rate') }}
-        ) as discounts
-
-    from invoice_lines
-    inner join invoices
-        on invoice_lines.business_id = invoices.business_id
-        and invoice_lines.invoice_id = invoices.invoice_id
-    where not invoices.is_void
-    group by invoices.business_id, invoices.customer_id, invoices.invoice_date
-
-),
-
-cost_facts as (
-
-    select
-        business_id,
-        customer_id,
-        cost_date as fact_date,
-        {% for category in categories -%}
-        case when category = '{{ category }}' then amount_home else 0 end
-            as {{ category }}_cost,
-        {% endfor -%}
-        case when category = 'acquisition' then 0 else coalesce(hours, 0) end
-            as service_hours,
-        case when category = 'acquisition' then 0 else 1 end as service_cost_rows
-
-    from customer_costs
-
-),
-
--- Each part of a receivable opens on its invoice date and, once settled, closes on its
--- settlement date (never before the invoice date: a prepayment is outstanding for no
--- night), where its nights are booked.
-receivable_facts as (
-
-    select
-        business_id,
-        customer_id,
-        invoice_date as fact_date,
-        tranche_amount_home as open_amount,
-        tranche_amount_home * {{ day_number('invoice_date') }} as open_start_days,  -- noqa: LT05
-        0 as closed_nights_amount
-
-    from tranches
-
-    union all
-
-    select
-        business_id,
-        customer_id,
-        case
-            when settled_date < invoice_date then invoice_date else settled_date
-        end as fact_date,
-        -tranche_amount_home as open_amount,
-        -tranche_amount_home * {{ day_number('invoice_date') }} as open_start_days,  -- noqa: LT05
-        tranche_amount_home * case
-            when settled_date < invoice_date then 0
-            else {{ dbt.datediff('invoice_date', 'settled_date', 'day') }}
-        end as closed_nights_amount
-
-    from tranches
-    where settled_date is not null
-
-),
-
-facts_unioned as (
-
-    {% for source, present in [
-        ('sales_facts', ['net_sales', 'credit_notes', 'sales_events']),
-        ('line_facts', ['line_sales', 'unknown_cost_sales', 'known_cost_sales',
-                        'cost_of_goods', 'discounts']),
-        ('cost_facts', category_costs + ['service_hours', 'service_cost_rows']),
-        ('receivable_facts', receivable_measures),
-    ] -%}
-    select
-        business_id,
-        customer_id,
-        fact_date,
-        {% for measure in ledger_measures -%}
-        {% if measure in present %}{{ measure }}{% else %}0{% endif %} as {{ measure }}
-        {%- if not loop.last %},{% endif %}
-        {% endfor %}
-    from {{ source }}
-    {% if not loop.last %}union all
-    {% endif %}
-    {%- endfor %}
-
-),
-
--- One row per customer and day before the join to the snapshots: the join then
--- multiplies days, not lines.
+-- The dated ledger, one row per customer and day (int_customer_days_ledgered): the join
+-- to the snapshots below then multiplies days, not lines.
 facts as (
 
-    select
-        business_id,
-        customer_id,
-        fact_date,
-        -- Narrow types: a customer's day fits DECIMAL(18, 2), and the running sums
-        -- below are much faster on it than on the 38 digits sum() returns (DuckDB).
-        -- sqlfluff cannot indent SQL inside a Jinja loop in a select list (LT02).
-        -- noqa: disable=LT02
-        {% for measure in ledger_measures -%}
-        cast(sum({{ measure }}) as {{ ledger_types.get(measure, 'decimal(18, 2)') }})
-            as {{ measure }}{% if not loop.last %},{% endif %}
-        {% endfor %}
-
-    -- noqa: enable=LT02
-    from facts_unioned
-    group by business_id, customer_id, fact_date
+    select * from {{ ref('int_customer_days_ledgered') }}
 
 ),
 

@@ -1,0 +1,483 @@
+{#-
+    Each customer's month in the books, for the monthly statements: one row per business,
+    customer and statement month end (every month end of segment_history), from the month
+    of the customer's first dated fact on. The month's flows (what the income statement
+    shows), the same measures to date (what the balance sheet needs), and the two balances
+    at the month end: the receivable (the aging's open balance recomputed at that day) and
+    the customer's credit (cash and credit notes the business holds for it).
+    Flows come from the dated ledger (int_customer_days_ledgered), the one the
+    profitability windows read, so a month here and a TTM there count a sale the same way.
+-#}
+{%- set rate = var('cost_of_capital_rate') -%}
+{%- set service_categories = [
+    'onboarding', 'support', 'delivery', 'rework', 'reimbursement', 'other'
+] -%}
+{%- set flows = ['net_sales', 'cost_of_goods', 'acquisition_cost', 'purchases'] -%}
+{%- for category in service_categories -%}
+{%- do flows.append(category ~ '_cost') -%}
+{%- endfor -%}
+{#- The receivable's parts and the customer credit: read as running totals only. -#}
+{%- set balances = [
+    'open_amount', 'open_start_days', 'closed_nights_amount', 'credit'
+] -%}
+{%- set nightly_rate = 'cast(' ~ rate ~ ' as decimal(38, 10)) / 365' -%}
+with
+
+days as (
+
+    select * from {{ ref('int_customer_days_ledgered') }}
+
+),
+
+invoices as (
+
+    select * from {{ ref('stg_invoices') }}
+
+),
+
+settlements as (
+
+    select * from {{ ref('int_invoice_settlements_unioned') }}
+
+),
+
+payments as (
+
+    select * from {{ ref('stg_payments') }}
+
+),
+
+payment_allocations as (
+
+    select * from {{ ref('stg_payment_allocations') }}
+
+),
+
+credit_notes as (
+
+    select * from {{ ref('stg_credit_notes') }}
+
+),
+
+-- The statement months: each month end of the snapshot calendar (segment_history's).
+month_ends as (
+
+    select
+        business_id,
+        as_of_date as month_end_date,
+        cast({{ dbt.date_trunc('month', 'as_of_date') }} as date) as month_start_date
+
+    from {{ ref('int_snapshot_dates_spined') }}
+    where is_month_end
+
+),
+
+windows as (
+
+    select
+        business_id,
+        min(month_start_date) as first_month_start_date,
+        min(month_end_date) as first_month_end_date,
+        max(month_end_date) as last_month_end_date
+
+    from month_ends
+    group by business_id
+
+),
+
+credit_invoices as (
+
+    select
+        business_id,
+        invoice_id,
+        customer_id,
+        invoice_date,
+        total_amount,
+        exchange_rate
+
+    from invoices
+    where document_type = 'invoice'
+        and not is_void
+
+),
+
+---------- customer credit as dated amounts
+
+applied_per_payment as (
+
+    select
+        business_id,
+        payment_id,
+        sum(amount_applied) as amount_applied
+
+    from payment_allocations
+    group by business_id, payment_id
+
+),
+
+-- Cash received and not applied to an invoice is the customer's credit from the day it
+-- arrives, valued at the payment's rate (as ar_aging values it).
+unapplied_cash as (
+
+    select
+        payments.business_id,
+        payments.customer_id,
+        payments.payment_date as fact_date,
+        payments.amount_home
+        - {{ to_money(
+            'coalesce(applied_per_payment.amount_applied, 0) * payments.exchange_rate'
+        ) }} as credit
+
+    from payments
+    left join applied_per_payment
+        on payments.business_id = applied_per_payment.business_id
+        and payments.payment_id = applied_per_payment.payment_id
+
+),
+
+-- A settlement dated before its invoice (a prepayment matched later, a credit note
+-- raised ahead) is the customer's credit until the invoice exists: on the invoice date
+-- it becomes a settlement of it. At the invoice's rate, as the settlement is valued.
+early_settlements as (
+
+    select
+        settlements.business_id,
+        settlements.customer_id,
+        settlements.event_date as fact_date,
+        settlements.settled_amount_home as credit
+
+    from settlements
+    inner join credit_invoices
+        on settlements.business_id = credit_invoices.business_id
+        and settlements.invoice_id = credit_invoices.invoice_id
+    where settlements.event_date < credit_invoices.invoice_date
+
+    union all
+
+    select
+        settlements.business_id,
+        settlements.customer_id,
+        credit_invoices.invoice_date as fact_date,
+        -settlements.settled_amount_home as credit
+
+    from settlements
+    inner join credit_invoices
+        on settlements.business_id = credit_invoices.business_id
+        and settlements.invoice_id = credit_invoices.invoice_id
+    where settlements.event_date < credit_invoices.invoice_date
+
+),
+
+-- A credit note tied to no invoice is credit the customer can still use, tax included.
+untied_credits as (
+
+    select
+        business_id,
+        customer_id,
+        credit_note_date as fact_date,
+        amount_home + tax_amount_home as credit
+
+    from credit_notes
+    where invoice_id is null
+
+),
+
+---------- every dated fact, one row per customer and day
+
+facts as (
+
+    select
+        business_id,
+        customer_id,
+        fact_date,
+        net_sales,
+        cost_of_goods,
+        acquisition_cost,
+        purchases,
+        {% for category in service_categories -%}
+        {{ category }}_cost,
+        {% endfor -%}
+        open_amount,
+        open_start_days,
+        closed_nights_amount,
+        0 as credit
+
+    from days
+
+    {% for source in ['unapplied_cash', 'early_settlements', 'untied_credits'] -%}
+    union all
+
+    select
+        business_id,
+        customer_id,
+        fact_date,
+        {% for flow in flows -%}
+        0 as {{ flow }},
+        {% endfor -%}
+        0 as open_amount,
+        0 as open_start_days,
+        0 as closed_nights_amount,
+        credit
+
+    from {{ source }}
+
+    {% endfor %}
+),
+
+-- Each fact in its statement month; facts before the first statement month count only
+-- in the running totals (they sit in the first month's bucket with no flow), facts after
+-- the last one not at all.
+bucketed as (
+
+    select
+        facts.business_id,
+        facts.customer_id,
+        case
+            when facts.fact_date < windows.first_month_start_date
+                then windows.first_month_end_date
+            else cast({{ dbt.last_day('facts.fact_date', 'month') }} as date)
+        end as month_end_date,
+        facts.fact_date >= windows.first_month_start_date as is_in_month,
+        facts.*
+
+    from facts
+    inner join windows
+        on facts.business_id = windows.business_id
+    where facts.fact_date <= windows.last_month_end_date
+
+),
+
+monthly as (
+
+    select
+        business_id,
+        customer_id,
+        month_end_date,
+        -- sqlfluff cannot indent SQL inside a Jinja loop in a select list (LT02).
+        -- noqa: disable=LT02
+        {% for flow in flows -%}
+        sum(case when is_in_month then {{ flow }} else 0 end) as {{ flow }},
+        sum({{ flow }}) as {{ flow }}_total,
+        {% endfor -%}
+        {% for balance in balances -%}
+        sum(case when is_in_month then {{ balance }} else 0 end) as {{ balance }},
+        sum({{ balance }}) as {{ balance }}_total{% if not loop.last %},{% endif %}
+        {% endfor %}
+
+    -- noqa: enable=LT02
+    from bucketed
+    group by business_id, customer_id, month_end_date
+
+),
+
+-- The customer is on the statements from the month of its first fact.
+customer_starts as (
+
+    select
+        business_id,
+        customer_id,
+        min(month_end_date) as first_month_end_date
+
+    from monthly
+    group by business_id, customer_id
+
+),
+
+grid as (
+
+    select
+        customer_starts.business_id,
+        customer_starts.customer_id,
+        month_ends.month_end_date,
+        month_ends.month_start_date
+
+    from customer_starts
+    inner join month_ends
+        on customer_starts.business_id = month_ends.business_id
+        and customer_starts.first_month_end_date <= month_ends.month_end_date
+
+),
+
+running as (
+
+    select
+        grid.business_id,
+        grid.customer_id,
+        grid.month_end_date,
+        grid.month_start_date,
+        -- noqa: disable=LT02
+        {% for measure in flows + balances -%}
+        coalesce(monthly.{{ measure }}, 0) as {{ measure }},
+        sum(coalesce(monthly.{{ measure }}_total, 0)) over (
+            partition by grid.business_id, grid.customer_id
+            order by grid.month_end_date
+            rows between unbounded preceding and current row
+        ) as {{ measure }}_to_date{% if not loop.last %},{% endif %}
+        {% endfor %}
+
+    -- noqa: enable=LT02
+    from grid
+    left join monthly
+        on grid.business_id = monthly.business_id
+        and grid.customer_id = monthly.customer_id
+        and grid.month_end_date = monthly.month_end_date
+
+),
+
+-- Nights outstanding, amount-weighted, up to the month end and up to the day before the
+-- month (the running totals less the month's own facts), as in int_customers_costed.
+nights as (
+
+    select
+        running.*,
+        closed_nights_amount_to_date
+        + {{ day_number('month_end_date') }} * open_amount_to_date  -- noqa: LT05
+        - open_start_days_to_date as nights_to_date,
+        (closed_nights_amount_to_date - closed_nights_amount)
+        + ({{ day_number('month_start_date') }} - 1)  -- noqa: LT05
+        * (open_amount_to_date - open_amount)
+        - (open_start_days_to_date - open_start_days) as nights_before
+
+    from running
+
+),
+
+---------- the receivable at each month end, invoice by invoice
+
+-- What moves an invoice's open amount, in its own currency: the invoice itself, then
+-- each settlement, on its date but never before the invoice's (see early_settlements).
+invoice_events as (
+
+    select
+        business_id,
+        invoice_id,
+        invoice_date as event_date,
+        total_amount as amount
+
+    from credit_invoices
+
+    union all
+
+    select
+        settlements.business_id,
+        settlements.invoice_id,
+        case
+            when settlements.event_date < credit_invoices.invoice_date
+                then credit_invoices.invoice_date
+            else settlements.event_date
+        end as event_date,
+        -settlements.settled_amount as amount
+
+    from settlements
+    inner join credit_invoices
+        on settlements.business_id = credit_invoices.business_id
+        and settlements.invoice_id = credit_invoices.invoice_id
+
+),
+
+invoice_days as (
+
+    select
+        business_id,
+        invoice_id,
+        event_date,
+        sum(amount) as amount
+
+    from invoice_events
+    group by business_id, invoice_id, event_date
+
+),
+
+invoice_running as (
+
+    select
+        business_id,
+        invoice_id,
+        event_date,
+        lead(event_date) over (
+            partition by business_id, invoice_id order by event_date
+        ) as next_event_date,
+        sum(amount) over (
+            partition by business_id, invoice_id
+            order by event_date
+            rows between unbounded preceding and current row
+        ) as open_amount
+
+    from invoice_days
+
+),
+
+-- The open amount valid at each month end, where not zero; converted at the invoice's
+-- rate and rounded per invoice, as the aging does, so a foreign invoice paid at another
+-- rate leaves exactly 0.00. An over-applied invoice is negative, as in the aging.
+receivables as (
+
+    select
+        credit_invoices.business_id,
+        credit_invoices.customer_id,
+        month_ends.month_end_date,
+        sum(
+            {{ to_money('invoice_running.open_amount * credit_invoices.exchange_rate') }}
+        ) as accounts_receivable
+
+    from invoice_running
+    inner join month_ends
+        on invoice_running.business_id = month_ends.business_id
+        and invoice_running.event_date <= month_ends.month_end_date
+        and (
+            invoice_running.next_event_date > month_ends.month_end_date
+            or invoice_running.next_event_date is null
+        )
+    inner join credit_invoices
+        on invoice_running.business_id = credit_invoices.business_id
+        and invoice_running.invoice_id = credit_invoices.invoice_id
+    where invoice_running.open_amount <> 0
+    group by
+        credit_invoices.business_id,
+        credit_invoices.customer_id,
+        month_ends.month_end_date
+
+),
+
+final as (
+
+    select
+        ---------- keys
+        nights.business_id,
+        nights.customer_id,
+        nights.month_end_date,
+        ---------- dates
+        nights.month_start_date,
+        ---------- the month's flows (home currency)
+        -- noqa: disable=LT02
+        {% for flow in flows if flow != 'purchases' -%}
+        cast(nights.{{ flow }} as decimal(18, 2)) as {{ flow }},
+        {% endfor -%}
+        -- noqa: enable=LT02
+        -- Rounded on the running total, so the months add up to the all-time figure.
+        {{ to_money('nights.nights_to_date * ' ~ nightly_rate) }}
+        - {{ to_money('nights.nights_before * ' ~ nightly_rate) }} as financing_cost,
+        cast(nights.purchases as {{ dbt.type_int() }}) as purchases,
+        ---------- to date: everything booked up to the month end
+        -- noqa: disable=LT02
+        {% for flow in flows if flow != 'purchases' -%}
+        cast(nights.{{ flow }}_to_date as decimal(18, 2)) as {{ flow }}_to_date,
+        {% endfor -%}
+        -- noqa: enable=LT02
+        {{ to_money('nights.nights_to_date * ' ~ nightly_rate) }}
+            as financing_cost_to_date,
+        cast(nights.purchases_to_date as {{ dbt.type_int() }}) as purchases_to_date,
+        ---------- balances at the month end (home currency)
+        {{ to_money('coalesce(receivables.accounts_receivable, 0)') }}
+            as accounts_receivable,
+        cast(nights.credit_to_date as decimal(18, 2)) as customer_credit
+
+    from nights
+    left join receivables
+        on nights.business_id = receivables.business_id
+        and nights.customer_id = receivables.customer_id
+        and nights.month_end_date = receivables.month_end_date
+
+)
+
+select * from final

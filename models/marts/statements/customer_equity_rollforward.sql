@@ -1,0 +1,235 @@
+{#-
+    Why each segment's customer equity moved in the month: opening equity (the balance
+    sheet at the month end before) + customers acquired + customers moving in from other
+    segments - customers moving out - customers lost (moved to the hibernating segment)
+    + revaluation (what changed in the expectations of the customers that stayed, or in a
+    mover's since it arrived) = closing equity (the balance sheet at the month end).
+    Built customer by customer from marts.customer_statement, so every row closes to the
+    cent. Movers move at their opening equity; their change in the month is revaluation in
+    the segment they arrive in. A customer's first purchase moves it from 'No purchase'
+    (or from nowhere) into its first segment as acquired, at its closing equity.
+    Months whose month before is a statement month too (all but the oldest).
+-#}
+{%- set measures = [
+    'opening', 'acquired', 'moved_in', 'moved_out', 'lost', 'revaluation', 'closing'
+] -%}
+with
+
+statements as (
+
+    select * from {{ ref('customer_statement') }}
+
+),
+
+segment_rules as (
+
+    select * from {{ ref('segment_rules') }}
+
+),
+
+lost_segments as (
+
+    select segment
+    from segment_rules
+    where segment_key = 'hibernating'
+
+),
+
+statement_months as (
+
+    select distinct
+        business_id,
+        month_end_date
+
+    from statements
+
+),
+
+-- The months whose month before is on the statements too.
+bridged_months as (
+
+    select
+        statement_months.business_id,
+        statement_months.month_end_date
+
+    from statement_months
+    inner join statement_months as months_before
+        on statement_months.business_id = months_before.business_id
+        and months_before.month_end_date
+        = {{ month_end_before('statement_months.month_end_date', 1) }}
+
+),
+
+-- Each customer at the month end and, when it was on the statements then, at the month
+-- end before.
+paired as (
+
+    select
+        statements.business_id,
+        statements.month_end_date,
+        statements.customer_id,
+        statements.segment,
+        statements.customer_equity,
+        last_month.segment as segment_before,
+        coalesce(last_month.customer_equity, 0) as equity_before,
+        last_month.customer_id is not null as was_on_file,
+        lost_segments.segment is not null as is_lost
+
+    from statements
+    inner join bridged_months
+        on statements.business_id = bridged_months.business_id
+        and statements.month_end_date = bridged_months.month_end_date
+    left join statements as last_month
+        on statements.business_id = last_month.business_id
+        and statements.customer_id = last_month.customer_id
+        and last_month.month_end_date
+        = {{ month_end_before('statements.month_end_date', 1) }}
+    left join lost_segments
+        on statements.segment = lost_segments.segment
+
+),
+
+classified as (
+
+    select
+        paired.*,
+        case
+            when paired.was_on_file and paired.segment_before = paired.segment
+                then 'stayed'
+            when
+                not paired.was_on_file
+                or (
+                    paired.segment_before = 'No purchase'
+                    and paired.segment <> 'No purchase'
+                )
+                then 'acquired'
+            else 'moved'
+        end as movement
+
+    from paired
+
+),
+
+-- One row per customer and line of the bridge it adds to.
+movements as (
+
+    -- Opening: where the customer stood at the month end before.
+    select
+        business_id,
+        month_end_date,
+        segment_before as segment,
+        'opening' as bridge_line,
+        equity_before as amount
+    from classified
+    where was_on_file
+
+    union all
+
+    select
+        business_id,
+        month_end_date,
+        segment,
+        'closing' as bridge_line,
+        customer_equity as amount
+    from classified
+
+    union all
+
+    select
+        business_id,
+        month_end_date,
+        segment,
+        'revaluation' as bridge_line,
+        customer_equity - equity_before as amount
+    from classified
+    where movement in ('stayed', 'moved')
+
+    union all
+
+    select
+        business_id,
+        month_end_date,
+        segment,
+        'acquired' as bridge_line,
+        customer_equity as amount
+    from classified
+    where movement = 'acquired'
+
+    union all
+
+    -- Leaving: a prospect that bought leaves 'No purchase'; a mover leaves its segment,
+    -- as lost when it went to the hibernating segment.
+    select
+        business_id,
+        month_end_date,
+        segment_before as segment,
+        case
+            when movement = 'moved' and is_lost then 'lost'
+            else 'moved_out'
+        end as bridge_line,
+        -equity_before as amount
+    from classified
+    where movement = 'moved'
+        or (movement = 'acquired' and was_on_file)
+
+    union all
+
+    select
+        business_id,
+        month_end_date,
+        segment,
+        'moved_in' as bridge_line,
+        equity_before as amount
+    from classified
+    where movement = 'moved'
+
+),
+
+by_segment as (
+
+    select
+        business_id,
+        month_end_date,
+        segment,
+        -- sqlfluff cannot indent SQL inside a Jinja loop in a select list (LT02).
+        -- noqa: disable=LT02
+        {% for measure in measures -%}
+        sum(case when bridge_line = '{{ measure }}' then amount else 0 end)
+            as {{ measure }}_equity,
+        sum(case when bridge_line = '{{ measure }}' then 1 else 0 end)
+            as {{ measure }}_customers{% if not loop.last %},{% endif %}
+        {% endfor %}
+    -- noqa: enable=LT02
+    from movements
+    group by business_id, month_end_date, segment
+
+),
+
+final as (
+
+    select
+        ---------- keys
+        by_segment.business_id,
+        by_segment.month_end_date,
+        by_segment.segment,
+        ---------- attributes
+        cast(segment_rules.priority as {{ dbt.type_int() }}) as segment_priority,
+        ---------- the bridge (home currency): opening + the five = closing
+        {% for measure in measures -%}
+        {%- set name = measure if measure == 'revaluation' else measure ~ '_equity' -%}
+        cast(by_segment.{{ measure }}_equity as decimal(18, 2)) as {{ name }},
+        {% endfor -%}
+        ---------- the customers behind each line
+        -- noqa: disable=LT02
+        {% for measure in measures if measure != 'revaluation' -%}
+        cast(by_segment.{{ measure }}_customers as {{ dbt.type_int() }})
+            as {{ measure }}_customers{% if not loop.last %},{% endif %}
+        {% endfor %}
+    -- noqa: enable=LT02
+    from by_segment
+    left join segment_rules
+        on by_segment.segment = segment_rules.segment
+
+)
+
+select * from final
