@@ -83,7 +83,10 @@ money as (
         {%- endfor %} as cost_to_serve_to_date,
         -- The expected future: discounted, collected sales of the next 36 months, split
         -- into what service will cost and what is left before it (today's shares).
-        coalesce(value_history.expected_sales_36m, 0) as expected_sales_36m,
+        -- As DECIMAL before any product, so every engine multiplies the same digits.
+        coalesce(
+            cast(value_history.expected_sales_36m as decimal(18, 2)), 0
+        ) as expected_sales_36m,
         coalesce(prepared.expected_contribution_margin, 0) as contribution_share,
         coalesce(prepared.expected_cost_to_serve_share, 0) as cost_to_serve_share
 
