@@ -292,7 +292,7 @@ def test_customer_value_at_the_as_of_month_end_is_the_clv_marts(cdnow_run):
 
 @pytest.mark.slow
 def test_customer_value_at_a_past_month_end_is_todays_fit_on_the_history_then(cdnow_run):
-    """At 1997-06-30 each customer's p_alive is today's fitted model applied to its
+    """At two past month ends each customer's p_alive is today's fitted model applied to its
     history as it stood that day. Both sides computed apart from ledgerlens: the history
     from the raw invoices in SQL, p_alive by the lifetimes package's own formulas."""
     import lifetimes
@@ -304,37 +304,48 @@ def test_customer_value_at_a_past_month_end_is_todays_fit_on_the_history_then(cd
         "select purchase_model, r, alpha, a, b, s, beta from marts.clv_model_fit"
         " where business_id = 'cdnow'",
     )
-    params = dict(zip(("r", "alpha", "a", "b", "s", "beta"), map(float, values), strict=True))
-    # Purchase days up to the month end (CDNOW has no credit notes: a day is a purchase).
-    rows = query(
-        warehouse,
-        "select customer_id, count(distinct invoice_date) - 1,"
-        " (max(invoice_date) - min(invoice_date)) / 7.0,"
-        " (date '1997-06-30' - min(invoice_date)) / 7.0"
-        " from raw.invoices where business_id = 'cdnow' and status <> 'void'"
-        " and invoice_date <= date '1997-06-30' group by customer_id order by customer_id",
-    )
-    customers = [row[0] for row in rows]
-    frequency, recency, age = (np.array([float(row[i]) for row in rows]) for i in (1, 2, 3))
+    params = {
+        name: float(value)
+        for name, value in zip(("r", "alpha", "a", "b", "s", "beta"), values, strict=True)
+        if value is not None
+    }
     if model == clv_models.PARETO_NBD:
         fitter = lifetimes.ParetoNBDFitter()
         fitter.params_ = pd.Series({name: params[name] for name in ("r", "alpha", "s", "beta")})
     else:
         fitter = lifetimes.BetaGeoFitter()
         fitter.params_ = pd.Series({name: params[name] for name in ("r", "alpha", "a", "b")})
-    expected = np.asarray(fitter.conditional_probability_alive(frequency, recency, age)).ravel()
-    got = dict(
-        query(
+    # The sample's customers made their first purchase in 1997's first quarter: at the end
+    # of February some are not customers yet; at the end of June all are.
+    for month_end, on_file in (("1997-02-28", range(1, 2357)), ("1997-06-30", [2357])):
+        # Purchase days up to the month end (CDNOW has no credit notes: a day is a
+        # purchase).
+        rows = query(
             warehouse,
-            "select customer_id, p_alive from intermediate.customer_value_history"
-            " where business_id = 'cdnow' and month_end_date = date '1997-06-30'",
+            "select customer_id, count(distinct invoice_date) - 1,"
+            " (max(invoice_date) - min(invoice_date)) / 7.0,"
+            f" (date '{month_end}' - min(invoice_date)) / 7.0"
+            " from raw.invoices where business_id = 'cdnow' and status <> 'void'"
+            f" and invoice_date <= date '{month_end}'"
+            " group by customer_id order by customer_id",
         )
-    )
-    # Every customer with a purchase by then, and no one else.
-    assert sorted(got) == customers and 0 < len(customers) < 2357
-    difference = np.max(np.abs(np.array([got[c] for c in customers]) - expected))
-    print(f"{model} at 1997-06-30: {len(customers)} customers, max |difference| {difference:.1e}")
-    assert difference < 2e-6
+        customers = [row[0] for row in rows]
+        frequency, recency, age = (np.array([float(row[i]) for row in rows]) for i in (1, 2, 3))
+        expected = fitter.conditional_probability_alive(frequency, recency, age)
+        got = dict(
+            query(
+                warehouse,
+                "select customer_id, p_alive from intermediate.customer_value_history"
+                f" where business_id = 'cdnow' and month_end_date = date '{month_end}'",
+            )
+        )
+        # Every customer with a purchase by then, and no one else.
+        assert sorted(got) == customers and len(customers) in on_file
+        difference = np.max(
+            np.abs(np.array([got[c] for c in customers]) - np.asarray(expected).ravel())
+        )
+        print(f"{model} at {month_end}: {len(customers)} customers, max |diff| {difference:.1e}")
+        assert difference < 2e-6
 
 
 def test_contract_files_hold_every_contract_table_with_its_columns(tmp_path: Path):
