@@ -20,17 +20,28 @@ balance_sheet as (
 
 ),
 
--- The months the roll-forward covers: every balance-sheet month end with the month end
--- before on the balance sheet too.
+month_ends as (
+
+    select
+        business_id,
+        as_of_date as month_end_date
+
+    from {{ ref('int_snapshot_dates_spined') }}
+    where is_month_end
+
+),
+
+-- The months the roll-forward covers: every statement month end with the month end
+-- before a statement month end too.
 bridged as (
 
-    select distinct
+    select
         this_month.business_id,
         this_month.month_end_date,
         last_month.month_end_date as month_before_date
 
-    from balance_sheet as this_month
-    inner join balance_sheet as last_month
+    from month_ends as this_month
+    inner join month_ends as last_month
         on this_month.business_id = last_month.business_id
         and last_month.month_end_date
         = {{ month_end_before('this_month.month_end_date', 1) }}
@@ -44,23 +55,27 @@ ends as (
         bridged.business_id,
         bridged.month_end_date,
         balance_sheet.segment,
-        case
-            when balance_sheet.month_end_date = bridged.month_end_date
-                then balance_sheet.customer_equity
-            else 0
-        end as closing_equity,
-        case
-            when balance_sheet.month_end_date = bridged.month_before_date
-                then balance_sheet.customer_equity
-            else 0
-        end as opening_equity
+        0 as opening_equity,
+        balance_sheet.customer_equity as closing_equity
 
     from bridged
     inner join balance_sheet
         on bridged.business_id = balance_sheet.business_id
-        and balance_sheet.month_end_date in (
-            bridged.month_end_date, bridged.month_before_date
-        )
+        and bridged.month_end_date = balance_sheet.month_end_date
+
+    union all
+
+    select
+        bridged.business_id,
+        bridged.month_end_date,
+        balance_sheet.segment,
+        balance_sheet.customer_equity as opening_equity,
+        0 as closing_equity
+
+    from bridged
+    inner join balance_sheet
+        on bridged.business_id = balance_sheet.business_id
+        and bridged.month_before_date = balance_sheet.month_end_date
 
 ),
 

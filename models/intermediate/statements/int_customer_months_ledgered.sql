@@ -230,15 +230,13 @@ facts as (
 bucketed as (
 
     select
-        facts.business_id,
-        facts.customer_id,
+        facts.*,
         case
             when facts.fact_date < windows.first_month_start_date
                 then windows.first_month_end_date
             else cast({{ dbt.last_day('facts.fact_date', 'month') }} as date)
         end as month_end_date,
-        facts.fact_date >= windows.first_month_start_date as is_in_month,
-        facts.*
+        facts.fact_date >= windows.first_month_start_date as is_in_month
 
     from facts
     inner join windows

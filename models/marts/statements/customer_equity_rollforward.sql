@@ -35,13 +35,16 @@ lost_segments as (
 
 ),
 
+-- The statement months come from the calendar, not from the customers: a business
+-- whose first customer arrives inside the window still has the month before it.
 statement_months as (
 
-    select distinct
+    select
         business_id,
-        month_end_date
+        as_of_date as month_end_date
 
-    from statements
+    from {{ ref('int_snapshot_dates_spined') }}
+    where is_month_end
 
 ),
 
