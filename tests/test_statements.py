@@ -941,8 +941,9 @@ def test_every_segment_row_balances_and_the_segments_sum_to_the_business(
             """,
         )
     )
+    # a row for every segment with a customer: from 2023-07-31 (SLEEPER's first receipt)
     months = {month for month, _ in balance_sheet}
-    assert months == set(STATEMENT_MONTHS)
+    assert months == set(STATEMENT_MONTHS[1:])
     for month in months:
         rows = [row for (m, _), row in balance_sheet.items() if m == month]
         assert sum(r["customers"] for r in rows) == sum(1 for (_, m) in SEGMENT if m == month)
@@ -1073,9 +1074,6 @@ def test_the_rollforward_closes_to_the_balance_sheet(rollforward, balance_sheet)
         row = balance_sheet.get((month, segment))
         return row["customer_equity"] if row else Z
 
-    months = sorted({month for month, _ in rollforward})
-    # every statement month end whose previous month end is one too
-    assert months == STATEMENT_MONTHS[1:]
     for (month, segment), row in rollforward.items():
         previous = STATEMENT_MONTHS[STATEMENT_MONTHS.index(month) - 1]
         movements = sum((row[m] for m in MOVEMENTS), start=Z)
@@ -1090,3 +1088,23 @@ def test_the_rollforward_closes_to_the_balance_sheet(rollforward, balance_sheet)
             - row["moved_out_customers"]
             - row["lost_customers"]
         )
+
+
+def test_the_rollforward_bridges_every_month_whose_previous_is_a_statement_month(
+    rollforward, statement
+):
+    # spec15: the months whose P is a statement month end: 2023-07-31 .. 2025-06-30 (P =
+    # 2023-06-30 is the oldest statement month end, though no customer is on it yet).
+    assert sorted({month for month, _ in rollforward}) == STATEMENT_MONTHS[1:]
+    # 2023-07-31: SLEEPER's first receipt (SR-Z0) brings it from nowhere into Promising:
+    # acquired at its equity that day, opening 0.00
+    first = dt.date(2023, 7, 31)
+    assert set(key for key in rollforward if key[0] == first) == {(first, "Promising")}
+    row = rollforward[first, "Promising"]
+    equity_then = statement["SLEEPER", first]["customer_equity"]
+    assert (row["opening_equity"], row["acquired_equity"], row["closing_equity"]) == (
+        Z,
+        equity_then,
+        equity_then,
+    )
+    assert (row["acquired_customers"], row["closing_customers"]) == (1, 1)
