@@ -6,12 +6,14 @@ The story is told in 2025-01 .. 2025-06; older purchases (2023, 2024) make the s
 Financing cost = amount x nights x 0.08 / 365, with amounts chosen so that a night costs a
 round sum: 9,125.00 -> 2.00 a night, 4,562.50 -> 1.00, 2,737.50 -> 0.60, 912.50 -> 0.20.
 
-- STEADY: buys every four months (sales receipts of 3,000.00 at 40% margin: 30 x 100.00 at
-  a unit cost of 60.00) since 2023-09-15: Good all through 2025. In 2025 one invoice I-S4
+- STEADY: buys 3,000.00 every four months since 2023-09-15 (30 x 100.00 at a unit cost of
+  60.00: 40% margin; sales receipts until 2024): Good all through 2025. Invoice I-S4
   (2025-01-15, 3,400.00 + 250.00 tax = 3,650.00) with a credit note tied to it (CN-S4,
   2025-01-25, 850.00 + 62.50 tax = 912.50) and a payment that pays 100.00 too much
   (P-S4, 2025-02-14, 2,837.50 of which 2,737.50 applied), an untied credit note (CN-S9,
-  2025-03-20, 200.00 + 15.00 tax): credit on account 100.00 + 215.00 = 315.00.
+  2025-03-20, 200.00 + 15.00 tax): credit on account 100.00 + 215.00 = 315.00. Its May
+  invoice I-S5 (2025-05-20, 3,000.00) is prepaid on 2025-04-25 (P-S5): on 2025-04-30 the
+  3,000.00 is the customer's credit, from 2025-05-20 a settlement of I-S5.
 - SLEEPER: three sales receipts of 1,500.00 (cost 600.00) 122 days apart, the last on
   2024-03-31: Good until 2025-03-31 and Hibernating from 2025-04-30 (more than 365 days
   and more than 3 of its 122-day cycles since its last purchase). A rework cost in 2025-02.
@@ -136,7 +138,7 @@ assert len(SEGMENT) == 54
 #     and 2024-03-01): SR-S2 + SR-S3 + I-S4 - CN-S4 = 3,000 + 3,000 + 3,400 - 850 = 8,550.00
 #     at 1,800 + 1,800 + 2,040 = 5,640.00: 2,910 / 8,550 = 34.04%. From 2025-03-31: - CN-S9
 #     200.00: 8,350.00, 2,710 / 8,350 = 32.46% (to 2025-05-31 SR-S2 of 2024-05-15 leaves the
-#     TTM as SR-S5 of 2025-05-20 enters it: the same sums).
+#     TTM as I-S5 of 2025-05-20 enters it: the same sums).
 #   SLEEPER 60% (900 / 1,500) while SR-Z2 (2024-03-31) is in the TTM, i.e. to 2025-02-28
 #     (TTM from 2024-03-01); from 2025-03-31 (TTM from 2024-04-01) no TTM sales: unknown.
 #   NEWCO from 2025-03-31: 1,000 / 9,125 = 10.96%; before: unknown. PROSPECT: unknown.
@@ -212,7 +214,8 @@ FLOWS: dict[tuple[str, dt.date], dict[str, Decimal]] = {
     # CN-S9 (untied) 200.00 excl. its 15.00 tax: net sales and margin -200.00
     ("STEADY", MAR): flow(net_sales="-200.00", gross_margin="-200.00", contribution="-200.00"),
     ("STEADY", APR): flow(other_cost="25.00", cost_to_serve="25.00", contribution="-25.00"),
-    # SR-S5 30 x 100.00 = 3,000.00 at 30 x 60.00 = 1,800.00
+    # I-S5 30 x 100.00 = 3,000.00 at 30 x 60.00 = 1,800.00; prepaid (P-S5 2025-04-25):
+    # outstanding no night, no financing cost
     ("STEADY", MAY): flow(
         net_sales="3000.00", cost_of_goods="1800.00", gross_margin="1200.00", contribution="1200.00"
     ),
@@ -295,7 +298,10 @@ RECEIVABLE = {
 CREDIT = {
     ("STEADY", FEB): D("100.00"),  # P-S4 2,837.50 - 2,737.50 applied
     # + CN-S9 200.00 + 15.00 tax = 315.00
-    **{("STEADY", month): D("315.00") for month in (MAR, APR, MAY, JUN)},
+    **{("STEADY", month): D("315.00") for month in (MAR, MAY, JUN)},
+    # + P-S5 3,000.00 paid on 04-25 for I-S5, an invoice dated 05-20: until then the
+    # business owes the customer the money (spec15, changes): 315.00 + 3,000.00
+    ("STEADY", APR): D("3315.00"),
 }
 # unearned_acquisition_investment: investment (acquisition + onboarding to M) less what the
 # customer has earned (all-time contribution + onboarding to M, floored at 0, capped at the
@@ -556,7 +562,7 @@ def test_the_hand_worked_receivables_credit_and_unearned_investment(statement):
         Z,
         D("100.00"),
         D("315.00"),
-        D("315.00"),
+        D("3315.00"),
         D("315.00"),
         D("315.00"),
     ]
@@ -901,6 +907,9 @@ def test_the_segment_balance_sheet_without_the_clv_model(balance_sheet):
     assert line(MAR, "New", "accounts_receivable") == D("9125.00")
     assert line(APR, "Promising", "accounts_receivable") == D("4562.50")
     assert line(FEB, "Good", "customer_credit") == D("100.00")
+    assert line(APR, "Good", "customer_credit") == D("3315.00")  # with the prepayment
+    # the prepaid I-S5 is no receivable in May: 3,000.00 - 3,000.00 applied
+    assert line(MAY, "Good", "accounts_receivable") == Z
     assert line(JUN, "Good", "customer_credit") == D("315.00")
     assert line(JAN, "No purchase", "unearned_acquisition_investment") == D("1000.00")
     assert line(MAR, "New", "unearned_acquisition_investment") == D("560.00")
