@@ -458,6 +458,10 @@ def equity(balances, customer: str, month: dt.date) -> Decimal:
 
 def test_each_customer_is_on_the_statement_from_its_first_dated_fact(statement):
     assert set(statement) == set(SEGMENT)
+    for (customer, month), row in statement.items():
+        assert row["month_start_date"] == month.replace(day=1), (customer, month)
+        assert row["home_currency"] == "USD"
+    assert statement["NEWCO", JAN]["customer_name"] == "New this year"
 
 
 def test_the_segment_of_each_customer_at_each_month_end(statement, warehouse):
