@@ -1113,15 +1113,6 @@ def test_the_rollforward_closes_to_the_balance_sheet(rollforward, balance_sheet)
         )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "customer_equity_rollforward takes its months from customer_statement rows, not "
-        "the statement month ends: 2023-07-31 (P = 2023-06-30, a statement month end with "
-        "no customer yet) has no row, so SLEEPER's acquisition into Promising (its equity "
-        "2023-07-31, 2,669.65 here) is never bridged; remove this mark once fixed"
-    ),
-)
 def test_the_rollforward_bridges_every_month_whose_previous_is_a_statement_month(
     rollforward, statement
 ):
