@@ -217,6 +217,35 @@ CLV_FIT_SQL = """
 """
 
 
+# Customer accounting at the latest statement month end: each segment's month (income
+# statement), its balance sheet, and how much its customer equity moved in the month.
+STATEMENTS_SQL = """
+    with latest as (
+        select business_id, max(month_end_date) as month_end_date
+        from marts.segment_balance_sheet
+        group by business_id
+    )
+    select sheet.business_id, sheet.month_end_date, sheet.segment, sheet.customers,
+        income.net_sales, income.contribution, sheet.total_assets,
+        sheet.total_liabilities, sheet.customer_equity,
+        bridge.closing_equity - bridge.opening_equity as equity_change
+    from marts.segment_balance_sheet as sheet
+    inner join latest
+        on sheet.business_id = latest.business_id
+        and sheet.month_end_date = latest.month_end_date
+    left join marts.segment_income_statement as income
+        on sheet.business_id = income.business_id
+        and sheet.month_end_date = income.month_end_date
+        and income.cut = 'segment'
+        and sheet.segment = income.cut_value
+    left join marts.customer_equity_rollforward as bridge
+        on sheet.business_id = bridge.business_id
+        and sheet.month_end_date = bridge.month_end_date
+        and sheet.segment = bridge.segment
+    order by sheet.business_id, sheet.segment_priority nulls last, sheet.segment
+"""
+
+
 @dataclass
 class RunReport:
     # The as-of date shared by every business; None when they differ (each business's
@@ -238,6 +267,7 @@ class RunReport:
     clv_top: list[dict]  # the customers with the largest 36-month CLV, per business
     clv_segments: list[dict]  # CLV averages by segment
     clv_fits: list[dict]  # marts.clv_model_fit
+    statements: list[dict]  # the segment statements at the latest statement month end
 
 
 def read_run_report(
@@ -273,4 +303,5 @@ def read_run_report(
             clv_top=_rows(con, CLV_TOP_SQL, [clv_top]),
             clv_segments=_rows(con, CLV_SEGMENT_SQL),
             clv_fits=_rows(con, CLV_FIT_SQL),
+            statements=_rows(con, STATEMENTS_SQL),
         )

@@ -165,6 +165,8 @@ def print_run(summary) -> None:
         _print_profitability(business, report)
     for business in report.businesses:
         _print_clv(business, report)
+    for business in report.businesses:
+        _print_statements(business, report)
     by_business: dict[str, list[dict]] = {}
     for row in report.top_customers:
         by_business.setdefault(row["business_id"], []).append(row)
@@ -414,6 +416,42 @@ def _print_clv(business: dict, report) -> None:
         f" {fit['repeat_buyers']:,} repeat buyers.",
         soft_wrap=True,
     )
+
+
+def _print_statements(business: dict, report) -> None:
+    business_id = business["business_id"]
+    rows = [row for row in report.statements if row["business_id"] == business_id]
+    if not rows:
+        return
+
+    def amount(value) -> str:
+        return f"{value:,.0f}" if value is not None else "-"
+
+    table = new_table(
+        f"Segments as small businesses, {rows[0]['month_end_date']:%B %Y} "
+        f"({business['home_currency']}): {business['business_name']} ({business_id})",
+        "segment",
+        ">customers",
+        ">net sales",
+        ">contribution",
+        ">assets",
+        ">liabilities",
+        ">customer equity",
+        ">change in month",
+        compact=True,
+    )
+    for row in rows:
+        table.add_row(
+            row["segment"],
+            f"{row['customers']:,}",
+            amount(row["net_sales"]),
+            amount(row["contribution"]),
+            amount(row["total_assets"]),
+            amount(row["total_liabilities"]),
+            amount(row["customer_equity"]),
+            f"{row['equity_change']:+,.0f}" if row["equity_change"] is not None else "-",
+        )
+    console.print(table)
 
 
 def _print_retention(business: dict, periods: list[dict], concentration: list[dict]) -> None:
