@@ -45,6 +45,8 @@ def test_run_prints_loads_and_top_customers(tmp_path):
     assert "not_a_date 1" in out  # the quarantined invoice is reported
     assert "Top customers by LTV: Acme Services (acme), as of 2024-07-01" in out
     assert "1,400.00" in out and "Alpha Dental" in out
+    # The last complete month before the as-of date, 2024-07-01, as segment statements.
+    assert "Segments as small businesses, June 2024 (USD): Acme Services (acme)" in out
     assert "Run succeeded" in out
     assert "PASS=" not in out  # dbt's own log goes to the log file, not the summary
     assert (tmp_path / "w.duckdb.files" / "run.log").read_text().count("PASS") > 0
