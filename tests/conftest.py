@@ -22,9 +22,10 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 # The files that take longest (several pipeline runs each), in that order, before all
-# the others: `--dist loadfile` hands whole files to the two workers in collection
-# order, so a long file collected last (test_segments.py, alphabetically) kept one
-# worker busy for minutes after the other had finished.
+# the others: `--dist loadfile` hands whole files to the workers in collection order
+# (with `--no-loadscope-reorder`, scripts/test.sh; by default pytest-xdist 3 orders them
+# by their number of tests instead), so a long file collected last (test_segments.py,
+# alphabetically) kept one worker busy for minutes after the others had finished.
 LONGEST_FIRST = (
     "test_safe_runs.py",
     "test_segments.py",
