@@ -28,9 +28,8 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from orchestration.run import run_pipeline
 
-from tests.conftest import query, shared_run
+from tests.conftest import query, run_pipeline, shared_run
 
 RETENTION = Path(__file__).parent / "data" / "retention"
 D = Decimal

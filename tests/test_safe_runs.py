@@ -16,11 +16,11 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from orchestration.run import PipelineError, run_pipeline
+from orchestration.run import PipelineError
 
 from ledgerlens.demo import generate
 from ledgerlens.safe_run import acquire_lock, building_path, check_not_busy, failed_path
-from tests.conftest import query, shared_run
+from tests.conftest import query, run_pipeline, shared_run
 
 pytestmark = pytest.mark.slow
 
