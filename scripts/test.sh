@@ -23,5 +23,8 @@ fi
 # Three workers on two cores, each taking whole files (module fixtures are built once): a
 # pipeline run waits on its dbt subprocess and many tests wait on a server (dagster dev,
 # PostgreSQL, a schedule), so two workers left a quarter of the two cores idle (45.5 CPU
-# minutes in a 29.7-minute suite).
-python -m pytest -n 3 --dist loadfile "$@"
+# minutes in a 29.7-minute suite). --no-loadscope-reorder keeps tests/conftest.py's order
+# (the longest files first): by default pytest-xdist 3 queues files by their number of
+# tests, most first, so test_fuzz.py's 449 quick tests went first and the longest files
+# (test_safe_runs.py: 7 tests, test_segments.py: 5, test_sql_lint.py: 1) near the end.
+python -m pytest -n 3 --dist loadfile --no-loadscope-reorder "$@"

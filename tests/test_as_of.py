@@ -21,9 +21,7 @@ pytestmark = pytest.mark.slow
 def as_of_run(tmp_path_factory: pytest.TempPathFactory):
     import shutil
 
-    from orchestration.run import run_pipeline
-
-    from tests.conftest import HANDMADE
+    from tests.conftest import HANDMADE, run_pipeline
 
     data = tmp_path_factory.mktemp("as_of") / "data"
     shutil.copytree(HANDMADE, data)

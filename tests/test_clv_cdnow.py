@@ -201,7 +201,7 @@ def test_holdout_check_weeks_40_to_78(sample, bgnbd_fit):
 def cdnow_run(tmp_path_factory: pytest.TempPathFactory):
     """The sample written in the raw contract, run through the whole pipeline as of
     1997-09-30 (the end of the calibration period); its hold-out stays in the files."""
-    from orchestration.run import run_pipeline
+    from tests.conftest import run_pipeline
 
     folder = cdnow.write_contract_files(tmp_path_factory.mktemp("cdnow") / "data", "sample")
     warehouse = folder.parent / "ledgerlens.duckdb"

@@ -6,9 +6,8 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from orchestration.run import run_pipeline
 
-from tests.conftest import HANDMADE, query
+from tests.conftest import HANDMADE, query, run_pipeline
 
 pytestmark = pytest.mark.slow
 

@@ -163,9 +163,7 @@ def test_a_messy_demo_runs_and_reports_every_rule(tmp_path):
     """The whole pipeline on messy data: the run succeeds (quarantined rows warn, never
     stop it), and the data quality report shows every rule, with at least the rows written
     for it (rows that fell with a parent add to the unknown_* rules)."""
-    from orchestration.run import run_pipeline
-
-    from tests.conftest import query
+    from tests.conftest import query, run_pipeline
 
     data = tmp_path / "data"
     generate(data, seed=7, lines=LINES, messy=True)

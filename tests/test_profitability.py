@@ -69,7 +69,7 @@ CATEGORIES = [
 
 @pytest.fixture(scope="module")
 def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from orchestration.run import run_pipeline
+    from tests.conftest import run_pipeline
 
     target = tmp_path_factory.mktemp("profitability") / "ledgerlens.duckdb"
     summary = run_pipeline(DATA, target, as_of_date=AS_OF)

@@ -18,7 +18,6 @@ import duckdb
 import pytest
 from orchestration.checks import _result
 from orchestration.resources import Warehouse
-from orchestration.run import run_pipeline
 
 from ledgerlens import quality
 from ledgerlens.contract import TABLES
@@ -31,6 +30,7 @@ from ledgerlens.quality import (
     raw_suite,
     raw_suites,
 )
+from tests.conftest import run_pipeline
 
 ROOT = Path(__file__).resolve().parent.parent
 RETENTION = Path(__file__).parent / "data" / "retention"

@@ -30,7 +30,7 @@ D = Decimal
 
 @pytest.fixture(scope="module")
 def receivables_run(tmp_path_factory: pytest.TempPathFactory):
-    from orchestration.run import run_pipeline
+    from tests.conftest import run_pipeline
 
     warehouse = tmp_path_factory.mktemp("receivables") / "ledgerlens.duckdb"
     summary = run_pipeline(RECEIVABLES, warehouse, as_of_date=AS_OF)

@@ -28,9 +28,8 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from orchestration.run import run_pipeline
 
-from tests.conftest import query
+from tests.conftest import query, run_pipeline, shared_run
 
 RETENTION = Path(__file__).parent / "data" / "retention"
 D = Decimal
@@ -38,9 +37,8 @@ D = Decimal
 
 @pytest.fixture(scope="module")
 def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    target = tmp_path_factory.mktemp("retention") / "ledgerlens.duckdb"
-    summary = run_pipeline(RETENTION, target, as_of_date="2025-12-31")
-    assert summary.success, summary.failures
+    # Shared with tests/test_safe_runs.py's runs that start from the same books.
+    _, target = shared_run(tmp_path_factory, RETENTION, as_of_date="2025-12-31")
     return target
 
 

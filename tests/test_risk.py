@@ -96,9 +96,8 @@ def test_small_business_falls_back_to_the_pooled_model():
 @pytest.mark.slow
 def test_scores_as_of_a_date_ignore_everything_after_it(tmp_path):
     """A run as of T on the full export scores exactly like a run on the export cut at T."""
-    from orchestration.run import run_pipeline
-
     from ledgerlens.demo import generate
+    from tests.conftest import run_pipeline
 
     as_of = "2026-06-30"
     full, cut = tmp_path / "full", tmp_path / "cut"
@@ -139,7 +138,7 @@ LATE_BOUNDARY = Path(__file__).parent / "data" / "late_boundary"
 
 @pytest.fixture(scope="module")
 def boundary_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from orchestration.run import run_pipeline
+    from tests.conftest import run_pipeline
 
     warehouse = tmp_path_factory.mktemp("late_boundary") / "ledgerlens.duckdb"
     summary = run_pipeline(LATE_BOUNDARY, warehouse, as_of_date="2024-06-30")

@@ -16,11 +16,11 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from orchestration.run import PipelineError, run_pipeline
+from orchestration.run import PipelineError
 
 from ledgerlens.demo import generate
 from ledgerlens.safe_run import acquire_lock, building_path, check_not_busy, failed_path
-from tests.conftest import query
+from tests.conftest import query, run_pipeline, shared_run
 
 pytestmark = pytest.mark.slow
 
@@ -74,6 +74,15 @@ def demo_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return data
 
 
+@pytest.fixture
+def retention_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A good warehouse to start from: this test's own copy of the session's run of
+    tests/data/retention as of 2025-12-31 (tests/conftest.py, shared with
+    tests/test_retention.py), instead of a first run of the same books in each test."""
+    _, warehouse = shared_run(tmp_path_factory, RETENTION, as_of_date="2025-12-31")
+    return warehouse
+
+
 def test_rerunning_on_the_same_files_changes_nothing(demo_data, tmp_path):
     warehouse = tmp_path / "ledgerlens.duckdb"
     assert run_pipeline(demo_data, warehouse).success
@@ -90,12 +99,10 @@ def test_rerunning_on_the_same_files_changes_nothing(demo_data, tmp_path):
     assert _differences(before, warehouse) == {}
 
 
-def test_a_newer_export_updates_invoices_and_does_not_duplicate_them(tmp_path):
+def test_a_newer_export_updates_invoices_and_does_not_duplicate_them(retention_warehouse, tmp_path):
     """Each file is a full export: a newer one replaces the older one's rows."""
-    first = tmp_path / "export1"
-    shutil.copytree(RETENTION, first)
-    warehouse = tmp_path / "ledgerlens.duckdb"
-    assert run_pipeline(first, warehouse, as_of_date="2025-12-31").success
+    # The warehouse as a run on tests/data/retention as of 2025-12-31 left it.
+    warehouse = retention_warehouse
     assert query(warehouse, "select status from raw.invoices where invoice_id = 'N5'") == [
         ("open",)
     ]
@@ -161,9 +168,10 @@ def _wait_for(log: Path, text: str, process: subprocess.Popen, timeout: float = 
         time.sleep(0.2)
 
 
-def test_a_run_killed_during_the_dbt_build_leaves_the_last_good_warehouse(demo_data, tmp_path):
-    warehouse = tmp_path / "ledgerlens.duckdb"
-    assert run_pipeline(RETENTION, warehouse).success
+def test_a_run_killed_during_the_dbt_build_leaves_the_last_good_warehouse(
+    demo_data, retention_warehouse, tmp_path
+):
+    warehouse = retention_warehouse  # a good warehouse: tests/data/retention's
     good = tmp_path / "good" / "ledgerlens.duckdb"
     good.parent.mkdir()
     shutil.copyfile(warehouse, good)
@@ -223,9 +231,8 @@ def test_a_second_run_at_the_same_time_fails_fast_with_warehouse_busy(demo_data,
     assert query(warehouse, "select count(*) > 0 from marts.customer_sheet") == [(True,)]
 
 
-def test_a_failed_run_publishes_nothing_and_keeps_its_build(tmp_path):
-    warehouse = tmp_path / "ledgerlens.duckdb"
-    assert run_pipeline(RETENTION, warehouse, as_of_date="2025-12-31").success
+def test_a_failed_run_publishes_nothing_and_keeps_its_build(retention_warehouse, tmp_path):
+    warehouse = retention_warehouse  # a good warehouse: tests/data/retention's
     good = tmp_path / "good" / "ledgerlens.duckdb"
     good.parent.mkdir()
     shutil.copyfile(warehouse, good)
@@ -280,9 +287,10 @@ def test_dagster_runs_take_the_same_lock(tmp_path):
     assert query(warehouse, "select count(*) from raw.businesses") == [(2,)]
 
 
-def test_one_business_with_broken_rows_does_not_cost_the_others_anything(tmp_path):
-    clean = tmp_path / "clean.duckdb"
-    assert run_pipeline(RETENTION, clean, as_of_date="2025-12-31").success
+def test_one_business_with_broken_rows_does_not_cost_the_others_anything(
+    retention_warehouse, tmp_path
+):
+    clean = retention_warehouse  # tests/data/retention as of 2025-12-31, unbroken
 
     data = tmp_path / "data"
     shutil.copytree(RETENTION, data)

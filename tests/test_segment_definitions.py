@@ -16,9 +16,8 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from orchestration.run import run_pipeline
 
-from tests.conftest import HANDMADE, query
+from tests.conftest import HANDMADE, query, run_pipeline
 
 pytestmark = pytest.mark.slow
 

@@ -6,11 +6,10 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from orchestration.run import run_pipeline
 
 from ledgerlens.demo import generate
 from ledgerlens.demo.evaluation import format_scores, segment_scores
-from tests.conftest import query
+from tests.conftest import query, run_pipeline
 from tests.test_profitability_demo import assert_planted_value_classes
 
 pytestmark = pytest.mark.slow

@@ -6,9 +6,8 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from orchestration.run import run_pipeline
 
-from tests.conftest import HANDMADE, query
+from tests.conftest import query
 
 pytestmark = pytest.mark.slow
 
@@ -114,10 +113,9 @@ def _settled(warehouse: Path) -> dict:
 
 
 @pytest.fixture(scope="module")
-def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("settlement") / "w.duckdb"
-    summary = run_pipeline(HANDMADE, path)
-    assert summary.success, summary.failures
+def warehouse(handmade_run) -> Path:
+    # The session's run of the hand-made dataset (tests/conftest.py), not one of its own.
+    _, path = handmade_run
     return path
 
 

@@ -19,8 +19,22 @@ def test_sql_has_no_lint_violations(tmp_path: Path) -> None:
         "LEDGERLENS_DUCKDB_MEMORY_LIMIT": "1GB",
         "LEDGERLENS_TARGET": "duckdb",
     }
+    # Two processes: the dbt templater renders in the first, the parsing and the rules
+    # (most of the work) run in both, so the lint takes about half the time when a core
+    # is free, for 3% more CPU (122 CPU-s instead of 118); the same violations and exit
+    # code are reported.
     result = subprocess.run(
-        [sys.executable, "-m", "sqlfluff", "lint", "models", "data-tests", "macros"],
+        [
+            sys.executable,
+            "-m",
+            "sqlfluff",
+            "lint",
+            "models",
+            "data-tests",
+            "macros",
+            "--processes",
+            "2",
+        ],
         cwd=ROOT,
         env=env,
         capture_output=True,

@@ -28,7 +28,7 @@ D = Decimal
 
 @pytest.fixture(scope="module")
 def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from orchestration.run import run_pipeline
+    from tests.conftest import run_pipeline
 
     target = tmp_path_factory.mktemp("void_and_fx") / "ledgerlens.duckdb"
     summary = run_pipeline(VOID_AND_FX, target, as_of_date=AS_OF)
