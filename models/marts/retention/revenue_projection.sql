@@ -112,11 +112,9 @@ scenario_rates as (
 -- Year 1 starts from the TTM revenue at the as-of date, each later year from the
 -- ending revenue of the year before.
 {% for year in range(1, years + 1) -%}
-{%- if year == 1 -%}
-    {%- set starting = 'scenario_rates.ttm_revenue' -%}
-{%- else -%}
-    {%- set starting = 'year_' ~ (year - 1) ~ '.ending_revenue' -%}
-{%- endif -%}
+{%- set before = 'year_' ~ (year - 1) -%}
+{%- set starting = before ~ '.ending_revenue' if year > 1
+    else 'scenario_rates.ttm_revenue' -%}
 year_{{ year }} as (
 
     select
@@ -134,11 +132,11 @@ year_{{ year }} as (
         ) as ending_revenue
 
     from scenario_rates
-    {%- if year > 1 %}
-    inner join year_{{ year - 1 }}
-        on scenario_rates.business_id = year_{{ year - 1 }}.business_id
-        and scenario_rates.scenario_name = year_{{ year - 1 }}.scenario_name
-    {%- endif %}
+    {% if year > 1 %}
+    inner join {{ before }}
+        on scenario_rates.business_id = {{ before }}.business_id
+        and scenario_rates.scenario_name = {{ before }}.scenario_name
+    {% endif %}
 
 ),
 
