@@ -379,6 +379,73 @@ def test_concentration_at_the_as_of_month_end(warehouse):
     assert sheet == [("B", D("0.365854"))]
 
 
+PROJECTION = (
+    "select scenario_name, projection_year, nrr, new_revenue_share, starting_revenue,"
+    " revenue_kept, new_revenue, ending_revenue, cumulative_difference_to_base"
+    " from marts.revenue_projection where business_id = ? and projection_year <= ?"
+    " order by scenario_name, projection_year"
+)
+
+
+def test_revenue_projection_defaults_come_from_the_measured_ttm_figures(warehouse):
+    # seeds/scenarios.csv as shipped: `measured` (the base), `nrr_plus_5`, `nrr_minus_5`.
+    # north's ttm window to the as-of date 2025-12-31 (test_fiscal_year_bridge_north: the
+    # same 2025): NRR (9,200 + 1,000 - 1,500 - 2,000) / 9,200 = 0.728261; new-revenue
+    # share = D's 800 / starting 9,200 = 0.0869565 -> 0.086957 (E's reactivated 700 is
+    # not new); year 1 starts from TTM revenue 3,000 + 2,500 + 1,200 + 800 + 700 = 8,200.
+    # Kept and new rounded to the cent each year:
+    #   measured    y1 8,200 x 0.728261 = 5,971.7402 -> 5,971.74;
+    #                  8,200 x 0.086957 = 713.0474 -> 713.05; end 6,684.79
+    #               y2 6,684.79 x 0.728261 = 4,868.2719 -> 4,868.27;
+    #                  6,684.79 x 0.086957 = 581.2893 -> 581.29; end 5,449.56
+    #   nrr_plus_5  (0.778261) y1 8,200 x 0.778261 = 6,381.7402 -> 6,381.74; new 713.05;
+    #                  end 7,094.79, 410.00 above the base
+    #               y2 7,094.79 x 0.778261 = 5,521.5984 -> 5,521.60;
+    #                  7,094.79 x 0.086957 = 616.9417 -> 616.94; end 6,138.54;
+    #                  cumulative 410.00 + (6,138.54 - 5,449.56 = 688.98) = 1,098.98
+    #   nrr_minus_5 (0.678261) y1 8,200 x 0.678261 = 5,561.7402 -> 5,561.74; new 713.05;
+    #                  end 6,274.79, 410.00 below the base
+    #               y2 6,274.79 x 0.678261 = 4,255.9453 -> 4,255.95;
+    #                  6,274.79 x 0.086957 = 545.6369 -> 545.64; end 4,801.59;
+    #                  cumulative -410.00 + (4,801.59 - 5,449.56 = -647.97) = -1,057.97
+    rate, plus, minus, share = D("0.728261"), D("0.778261"), D("0.678261"), D("0.086957")
+    assert query(warehouse, PROJECTION, ["north", 2]) == [
+        ("measured", 1, rate, share, D("8200.00"), D("5971.74"), D("713.05"),
+         D("6684.79"), D("0.00")),
+        ("measured", 2, rate, share, D("6684.79"), D("4868.27"), D("581.29"),
+         D("5449.56"), D("0.00")),
+        ("nrr_minus_5", 1, minus, share, D("8200.00"), D("5561.74"), D("713.05"),
+         D("6274.79"), D("-410.00")),
+        ("nrr_minus_5", 2, minus, share, D("6274.79"), D("4255.95"), D("545.64"),
+         D("4801.59"), D("-1057.97")),
+        ("nrr_plus_5", 1, plus, share, D("8200.00"), D("6381.74"), D("713.05"),
+         D("7094.79"), D("410.00")),
+        ("nrr_plus_5", 2, plus, share, D("7094.79"), D("5521.60"), D("616.94"),
+         D("6138.54"), D("1098.98")),
+    ]  # fmt: skip
+    # south's ttm window to 2025-12-31 (test_periods_the_data_covers_only_partly...):
+    # starting 1,600 (G 900, J 300, K 400 of 2024), none bought in 2025: NRR 0; no new
+    # customer (H's 600 of February 2025 is a reactivation): share 0; TTM revenue 600.
+    # nrr_minus_5 would be 0 - 0.05: NRR does not go below 0, so it keeps nothing, as
+    # measured does. nrr_plus_5 keeps 5%: 600 x 0.05 = 30.00; 30 x 0.05 = 1.50;
+    # 1.50 x 0.05 = 0.075 -> 0.08 (half away from zero); 0.08 x 0.05 = 0.004 -> 0.00.
+    zero, none = D("0.000000"), D("0.00")
+    south = query(warehouse, PROJECTION, ["south", 5])
+    assert [row for row in south if row[0] != "nrr_plus_5" and row[1] <= 2] == [
+        ("measured", 1, zero, zero, D("600.00"), none, none, none, none),
+        ("measured", 2, zero, zero, none, none, none, none, none),
+        ("nrr_minus_5", 1, zero, zero, D("600.00"), none, none, none, none),
+        ("nrr_minus_5", 2, zero, zero, none, none, none, none, none),
+    ]
+    assert [(row[1], row[2], row[7], row[8]) for row in south if row[0] == "nrr_plus_5"] == [
+        (1, D("0.050000"), D("30.00"), D("30.00")),
+        (2, D("0.050000"), D("1.50"), D("31.50")),
+        (3, D("0.050000"), D("0.08"), D("31.58")),
+        (4, D("0.050000"), none, D("31.58")),
+        (5, D("0.050000"), none, D("31.58")),
+    ]
+
+
 def test_a_past_as_of_date_reproduces_the_periods_it_had_complete(warehouse, tmp_path):
     past = tmp_path / "past.duckdb"
     assert run_pipeline(RETENTION, past, as_of_date="2025-09-30").success
