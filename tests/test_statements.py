@@ -380,7 +380,7 @@ BALANCE_COLUMNS = [
 
 @pytest.fixture(scope="module")
 def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from orchestration.run import run_pipeline
+    from tests.conftest import run_pipeline
 
     target = tmp_path_factory.mktemp("statements") / "ledgerlens.duckdb"
     summary = run_pipeline(DATA, target, as_of_date=AS_OF)
