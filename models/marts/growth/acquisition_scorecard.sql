@@ -329,7 +329,12 @@ finest_curve as (
 
 ),
 
-rolled as (
+{#- The same roll-up for the sums and for the earnings curve (by month since won). -#}
+{%- for name, source, keys, measures in [
+    ('rolled', 'finest', [], sums),
+    ('curve', 'finest_curve', ['month_index'], ['earned']),
+] %}
+{{ name }} as (
 
     {% for grouping, channel, rep in groupings -%}
     {% for cohort, cohort_value in cohorts -%}
@@ -340,13 +345,18 @@ rolled as (
         {{ rep }} as sales_rep,
         {{ cohort_value }} as cohort,
         -- noqa: disable=LT02
-        {% for measure in sums -%}
+        {% for key in keys -%}
+        {{ key }},
+        {% endfor -%}
+        {% for measure in measures -%}
         sum({{ measure }}) as {{ measure }}{% if not loop.last %},{% endif %}
         {% endfor %}
         -- noqa: enable=LT02
 
-    from finest
-    group by business_id, {{ channel }}, {{ rep }}, {{ cohort_value }}
+    from {{ source }}
+    group by
+        business_id, {{ channel }}, {{ rep }}, {{ cohort_value }}
+        {%- for key in keys %}, {{ key }}{% endfor %}
 
     {% if not loop.last %}union all
     {% endif %}
@@ -356,32 +366,7 @@ rolled as (
     {%- endfor %}
 
 ),
-
-curve as (
-
-    {% for grouping, channel, rep in groupings -%}
-    {% for cohort, cohort_value in cohorts -%}
-    select
-        business_id,
-        '{{ grouping }}' as grouping_level,
-        {{ channel }} as acquisition_channel,
-        {{ rep }} as sales_rep,
-        {{ cohort_value }} as cohort,
-        month_index,
-        sum(earned) as earned
-
-    from finest_curve
-    group by business_id, {{ channel }}, {{ rep }}, {{ cohort_value }}, month_index
-
-    {% if not loop.last %}union all
-    {% endif %}
-    {%- endfor %}
-    {% if not loop.last %}union all
-    {% endif %}
-    {%- endfor %}
-
-),
-
+{% endfor %}
 -- Earned by the end of each month since winning: a customer won more recently adds
 -- nothing for the months it has not lived yet (what actually happened, no forecast).
 cumulative as (
