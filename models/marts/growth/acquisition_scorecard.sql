@@ -354,9 +354,14 @@ finest_curve as (
         -- noqa: enable=LT02
 
     from {{ source }}
-    group by
-        business_id, {{ channel }}, {{ rep }}, {{ cohort_value }}
-        {%- for key in keys %}, {{ key }}{% endfor %}
+    {#- A constant (the `all` of a total) is no group: PostgreSQL refuses one. -#}
+    {%- set group_keys = ['business_id'] -%}
+    {%- for expression in [channel, rep, cohort_value] + keys -%}
+    {%- if not expression.startswith("'") -%}
+    {%- do group_keys.append(expression) -%}
+    {%- endif -%}
+    {%- endfor %}
+    group by {{ group_keys | join(', ') }}
 
     {% if not loop.last %}union all
     {% endif %}
