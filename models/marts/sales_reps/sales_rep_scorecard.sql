@@ -16,14 +16,14 @@
     customer classified by the `revenue_movement` macro.
 -#}
 {%- set month = calendar_grains()[0] -%}
-{#- Each rolling figure per customer: (column, measure, first and last month back). -#}
+{#- Each rolling figure per customer: (column, measure, window frame in months back). -#}
 {%- set windows = [
-    ('ttm_net_sales', 'net_sales', 11, 0),
-    ('previous_ttm_net_sales', 'net_sales', 23, 12),
-    ('ttm_purchases', 'purchases', 11, 0),
-    ('ttm_contribution', 'contribution', 11, 0),
-    ('quarter_net_sales', 'net_sales', 2, 0),
-    ('quarter_net_sales_year_before', 'net_sales', 14, 12),
+    ('ttm_net_sales', 'net_sales', '11 preceding and current row'),
+    ('previous_ttm_net_sales', 'net_sales', '23 preceding and 12 preceding'),
+    ('ttm_purchases', 'purchases', '11 preceding and current row'),
+    ('ttm_contribution', 'contribution', '11 preceding and current row'),
+    ('quarter_net_sales', 'net_sales', '2 preceding and current row'),
+    ('quarter_net_sales_year_before', 'net_sales', '14 preceding and 12 preceding'),
 ] -%}
 with
 
@@ -108,12 +108,11 @@ rolled as (
         month_number,
         month_end_date,
         -- noqa: disable=LT02
-        {% for column, measure, first_back, last_back in windows -%}
+        {% for column, measure, frame in windows -%}
         coalesce(sum({{ measure }}) over (
             partition by business_id, customer_id
             order by month_number
-            rows between {{ first_back }} preceding and
-            {% if last_back == 0 %}current row{% else %}{{ last_back }} preceding{% endif %}
+            rows between {{ frame }}
         ), 0) as {{ column }}{% if not loop.last %},{% endif %}
         {% endfor %}
         -- noqa: enable=LT02
@@ -309,8 +308,10 @@ final as (
         cast(ratios.quarter_net_sales as decimal(18, 2)) as quarter_net_sales,
         cast(ratios.quarter_net_sales_year_before as decimal(18, 2))
             as quarter_net_sales_year_before,
-        cast(ratios.quarter_net_sales - ratios.quarter_net_sales_year_before
-            as decimal(18, 2)) as quarter_sales_change,
+        cast(
+            ratios.quarter_net_sales - ratios.quarter_net_sales_year_before
+            as decimal(18, 2)
+        ) as quarter_sales_change,
         -- Unknown where NRR is: the book's direction is what the quarter is held to.
         case
             when ratios.nrr is null then null
