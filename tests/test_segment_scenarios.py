@@ -121,9 +121,7 @@ def june_sheet(warehouse: Path) -> dict[str, tuple[Decimal, Decimal]]:
         value = money(expected * (margin + serve_share))
         serve = money(expected * serve_share)
         key = (customer, JUN)
-        equity = (
-            RECEIVABLE.get(key, Z) + value - CREDIT.get(key, Z) - serve - UNEARNED.get(key, Z)
-        )
+        equity = RECEIVABLE.get(key, Z) + value - CREDIT.get(key, Z) - serve - UNEARNED.get(key, Z)
         out[customer] = (value, equity)
     # NEWCO: receivable 4,562.50 and 716.00 not yet earned back; STEADY: credit 315.00;
     # PROSPECT: no purchase, no value: 0.00 - 300.00
@@ -131,9 +129,7 @@ def june_sheet(warehouse: Path) -> dict[str, tuple[Decimal, Decimal]]:
     return out
 
 
-def expected_row(
-    june_sheet: dict[str, tuple[Decimal, Decimal]], segment: str, change: str
-) -> dict:
+def expected_row(june_sheet: dict[str, tuple[Decimal, Decimal]], segment: str, change: str) -> dict:
     """A scenario's row worked out from the hand-worked figures: the segment's one member
     (or nobody), every amount x the change rounded to the cent half away from zero, the
     business plus the change."""
