@@ -231,18 +231,25 @@ final as (
         changed.ttm_contribution,
         cast(changed.customer_value as decimal(18, 2)) as customer_value,
         cast(changed.customer_equity as decimal(18, 2)) as customer_equity,
-        case
-            when changed.customers > 0
-                then {{ to_money('changed.ttm_net_sales / changed.customers') }}
-        end as ttm_net_sales_per_customer,
-        case
-            when changed.customers > 0
-                then {{ to_money('changed.ttm_contribution / changed.customers') }}
-        end as ttm_contribution_per_customer,
-        case
-            when changed.customers > 0
-                then {{ to_money('changed.customer_equity / changed.customers') }}
-        end as customer_equity_per_customer,
+        -- Cast outside the case: a case drops the scale of its numeric on PostgreSQL.
+        cast(
+            case
+                when changed.customers > 0
+                    then round(changed.ttm_net_sales / changed.customers, 2)
+            end as decimal(18, 2)
+        ) as ttm_net_sales_per_customer,
+        cast(
+            case
+                when changed.customers > 0
+                    then round(changed.ttm_contribution / changed.customers, 2)
+            end as decimal(18, 2)
+        ) as ttm_contribution_per_customer,
+        cast(
+            case
+                when changed.customers > 0
+                    then round(changed.customer_equity / changed.customers, 2)
+            end as decimal(18, 2)
+        ) as customer_equity_per_customer,
         ---------- the change (home currency)
         changed.customers_change,
         changed.ttm_net_sales_change,
