@@ -380,11 +380,10 @@ BALANCE_COLUMNS = [
 
 @pytest.fixture(scope="module")
 def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from tests.conftest import run_pipeline
+    # The session's one run of this dataset, shared with tests/test_segment_scenarios.py.
+    from tests.conftest import shared_run
 
-    target = tmp_path_factory.mktemp("statements") / "ledgerlens.duckdb"
-    summary = run_pipeline(DATA, target, as_of_date=AS_OF)
-    assert summary.success, summary.failures + summary.problems
+    _, target = shared_run(tmp_path_factory, DATA, as_of_date=AS_OF)
     return target
 
 

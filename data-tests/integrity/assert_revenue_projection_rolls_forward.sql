@@ -16,9 +16,12 @@ projection as (
 
 ),
 
+-- The projection's scenarios: the seed's rows without a segment_key (segment rows
+-- are marts.segment_scenarios').
 scenarios as (
 
     select * from {{ ref('scenarios') }}
+    where segment_key is null
 
 ),
 

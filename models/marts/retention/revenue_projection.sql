@@ -27,9 +27,14 @@ snapshot_dates as (
 
 ),
 
+-- The seed's business-wide scenarios only: a row with a segment_key is a segment
+-- scenario of marts.segment_scenarios. Moving this projection's starting revenue by a
+-- segment's sales would run the won or lost customers at the business's NRR, which is
+-- not their segment's (DECISIONLOG.md "Segment scenarios").
 scenarios as (
 
     select * from {{ ref('scenarios') }}
+    where segment_key is null
 
 ),
 
