@@ -1,8 +1,9 @@
 """The acquisition scorecard (issue 16) on a hand-made export where every figure is worked
 out by hand below.
 
-tests/data/acquisition: one business `biz` (USD), as of 2025-06-30 (a month end, so the
-month under way is July 2025). Every sale is a sales receipt (paid at once: no financing)
+tests/data/growth, business `acq` (USD), as of 2025-06-30, its export_complete_to_date (a month
+end, so the month under way is July 2025). The dataset's other businesses are
+tests/test_sales_rep_scorecard.py's: one pipeline run serves both files. Every sale is a sales receipt (paid at once: no financing)
 except A5's first invoice. Cost of goods is the lines' quantity x unit cost.
 
 | customer | channel  | rep     | won (first purchase) | sales (cost of goods)                       |
@@ -49,7 +50,7 @@ from tests.conftest import query, shared_run
 
 pytestmark = pytest.mark.slow
 
-DATA = Path(__file__).parent / "data" / "acquisition"
+DATA = Path(__file__).parent / "data" / "growth"
 D = Decimal
 
 COLUMNS = (
@@ -72,7 +73,7 @@ def rows(warehouse: Path) -> dict[tuple[str, str, str, str], dict]:
     found = query(
         warehouse,
         f"select grouping_level, acquisition_channel, sales_rep, cohort, {COLUMNS}"
-        " from marts.acquisition_scorecard",
+        " from marts.acquisition_scorecard where business_id = 'acq'",
     )
     return {tuple(row[:4]): dict(zip(names, row[4:], strict=True)) for row in found}
 
@@ -198,14 +199,19 @@ def test_every_row_there_is_and_no_more(rows):
 def test_lifetime_value_and_ltv_to_cac_add_the_clv_to_what_was_earned(warehouse):
     # The one model input: each customer's expected contribution of the next 36 months.
     clv = dict(
-        query(warehouse, "select customer_id, clv_contribution_36m from marts.customer_clv")
+        query(
+            warehouse,
+            "select customer_id, clv_contribution_36m from marts.customer_clv"
+            " where business_id = 'acq'",
+        )
     )
     found = {
         (level, channel, rep): (lifetime, ratio)
         for level, channel, rep, lifetime, ratio in query(
             warehouse,
             "select grouping_level, acquisition_channel, sales_rep, lifetime_value,"
-            " ltv_to_cac from marts.acquisition_scorecard where cohort = 'all'",
+            " ltv_to_cac from marts.acquisition_scorecard"
+            " where business_id = 'acq' and cohort = 'all'",
         )
     }
     six = D("0.000001")

@@ -1,6 +1,7 @@
 """The sales-rep scorecard (issue 16) on a hand-made export, every figure worked out by hand.
 
-tests/data/sales_reps, as of 2026-06-30 (a month end: the complete months run to 2026-06).
+tests/data/growth (businesses biz and solo; the business acq is tests/test_acquisition_scorecard.py's),
+as of 2026-06-30, their export_complete_to_date (a month end: the complete months run to 2026-06).
 Every sale is a sales receipt on the 1st of a month (paid at sale: no financing cost) with a
 unit cost of 60% of its price, so contribution = 40% of net sales - cost to serve.
 
@@ -32,7 +33,7 @@ from tests.conftest import query, shared_run
 
 pytestmark = pytest.mark.slow
 
-DATA = Path(__file__).parent / "data" / "sales_reps"
+DATA = Path(__file__).parent / "data" / "growth"
 AS_OF = "2026-06-30"
 D = Decimal
 
@@ -70,7 +71,9 @@ def row(*values) -> dict:
 
 @pytest.fixture(scope="module")
 def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    _, copy = shared_run(tmp_path_factory, DATA, AS_OF)
+    # No as-of var: each business is as of its own export_complete_to_date (AS_OF here),
+    # so that one run serves the acquisition test's business, as of another date.
+    _, copy = shared_run(tmp_path_factory, DATA)
     return copy
 
 
@@ -79,7 +82,9 @@ def scorecard(warehouse: Path) -> dict[tuple[str, str, dt.date], dict]:
     import duckdb
 
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        cursor = con.execute("select * from marts.sales_rep_scorecard")
+        cursor = con.execute(
+            "select * from marts.sales_rep_scorecard where business_id in ('biz', 'solo')"
+        )
         names = [column[0] for column in cursor.description]
         rows = [dict(zip(names, values, strict=True)) for values in cursor.fetchall()]
     by_key = {(r["business_id"], r["sales_rep"], r["month_end_date"]): r for r in rows}

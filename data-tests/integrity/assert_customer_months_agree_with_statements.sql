@@ -3,8 +3,9 @@
     The whole-history monthly contribution (int_customer_months_contributed, what the
     acquisition and sales-rep scorecards sum) and the customer statement are two sums of
     the same dated ledger: at every statement month end they must show the same cents,
-    line by line, and every statement row must have its month there. Returns the rows
-    that differ or are missing.
+    line by line. A statement month with no row there is a month before the customer's
+    first sale or cost (the statement starts at its first payment or credit too): every
+    flow of it must be 0. Returns the rows that differ.
 -#}
 
 with
@@ -27,21 +28,20 @@ compared as (
         statement.business_id,
         statement.customer_id,
         statement.month_end_date,
-        months.customer_id as months_customer_id,
         statement.net_sales,
-        months.net_sales as months_net_sales,
+        coalesce(months.net_sales, 0) as months_net_sales,
         statement.contribution,
-        months.contribution as months_contribution,
+        coalesce(months.contribution, 0) as months_contribution,
         statement.financing_cost,
-        months.financing_cost as months_financing_cost,
+        coalesce(months.financing_cost, 0) as months_financing_cost,
         statement.purchases,
-        months.purchases as months_purchases,
+        coalesce(months.purchases, 0) as months_purchases,
         statement.cost_of_goods,
-        months.cost_of_goods as months_cost_of_goods,
+        coalesce(months.cost_of_goods, 0) as months_cost_of_goods,
         statement.cost_to_serve,
-        months.cost_to_serve as months_cost_to_serve,
+        coalesce(months.cost_to_serve, 0) as months_cost_to_serve,
         statement.onboarding_cost,
-        months.onboarding_cost as months_onboarding_cost,
+        coalesce(months.onboarding_cost, 0) as months_onboarding_cost,
         statement.acquisition_cost,
         months.acquisition_cost as months_acquisition_cost
 
@@ -54,8 +54,7 @@ compared as (
 )
 
 select * from compared
-where months_customer_id is null
-    or net_sales <> months_net_sales
+where net_sales <> months_net_sales
     or contribution <> months_contribution
     or financing_cost <> months_financing_cost
     or purchases <> months_purchases
