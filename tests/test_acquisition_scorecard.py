@@ -3,18 +3,20 @@ out by hand below.
 
 tests/data/growth, business `acq` (USD), as of 2025-06-30, its export_complete_to_date (a month
 end, so the month under way is July 2025). The dataset's other businesses are
-tests/test_sales_rep_scorecard.py's: one pipeline run serves both files. Every sale is a sales receipt (paid at once: no financing)
-except A5's first invoice. Cost of goods is the lines' quantity x unit cost.
+tests/test_sales_rep_scorecard.py's: one pipeline run serves both files. Every sale is a
+sales receipt (paid at once: no financing) except A5's first invoice. Cost of goods is the
+lines' quantity x unit cost.
 
-| customer | channel  | rep     | won (first purchase) | sales (cost of goods)                       |
-|----------|----------|---------|----------------------|---------------------------------------------|
-| A1       | web      | Ann     | 2024-01-10           | 1,000 (400) in 2024-01, -03, -06 and 2025-02 |
-| A2       | web      | Bob     | 2024-05-20           | 500 (200); untied credit note 100 2024-06-01 |
-| A3       | referral | Ann     | 2025-02-05           | 2,000 (1,000); referred by A1               |
-| A4       | (blank)  | (blank) | 2023-06-15           | 800 (300) in 2023-06 and 2024-08            |
-| A5       | outbound | Bob     | 2024-08-10           | invoice 1,200 (600) paid 2024-09-09; 1,200 (600) 2025-01-10 |
-| A6       | partner  | Ann     | 2024-07-31           | 700 (350) on 2024-07-31 and on 2025-06-30   |
-| P1       | web      | Bob     | never                | none: a prospect                            |
+| customer | channel  | rep     | won        | sales (cost of goods)                              |
+|----------|----------|---------|------------|----------------------------------------------------|
+| A1       | web      | Ann     | 2024-01-10 | 1,000 (400) in 2024-01, -03, -06 and 2025-02       |
+| A2       | web      | Bob     | 2024-05-20 | 500 (200); untied credit note 100 on 2024-06-01    |
+| A3       | referral | Ann     | 2025-02-05 | 2,000 (1,000); referred by A1                      |
+| A4       | (blank)  | (blank) | 2023-06-15 | 800 (300) in 2023-06 and 2024-08                   |
+| A5       | outbound | Bob     | 2024-08-10 | invoice 1,200 (600) paid 2024-09-09; 1,200 (600) on |
+|          |          |         |            | 2025-01-10                                         |
+| A6       | partner  | Ann     | 2024-07-31 | 700 (350) on 2024-07-31 and on 2025-06-30          |
+| P1       | web      | Bob     | never      | none: a prospect                                   |
 
 Costs: A1 acquisition 1,300 (2023-12-20, before its first sale: earned nothing, counts in
 month 1) and onboarding 100 (2024-01); A2 acquisition 300, support 50 (2024-07); A3
@@ -79,8 +81,20 @@ def rows(warehouse: Path) -> dict[tuple[str, str, str, str], dict]:
 
 
 def row(
-    won, prospects, acquisition, onboarding, cac, first_year, first_net, first_contrib,
-    earned, payback, second_year, active, share, referred,
+    won,
+    prospects,
+    acquisition,
+    onboarding,
+    cac,
+    first_year,
+    first_net,
+    first_contrib,
+    earned,
+    payback,
+    second_year,
+    active,
+    share,
+    referred,
 ) -> dict:
     acquisition, onboarding = D(acquisition), D(onboarding)
     return {
@@ -227,8 +241,13 @@ def test_lifetime_value_and_ltv_to_cac_add_the_clv_to_what_was_earned(warehouse)
 
 def test_the_totals_are_the_sums_of_their_rows(rows):
     sums = [
-        "customers_won", "prospects_not_won", "acquisition_spend", "onboarding_spend",
-        "first_year_net_sales", "first_year_contribution", "earned_to_date",
+        "customers_won",
+        "prospects_not_won",
+        "acquisition_spend",
+        "onboarding_spend",
+        "first_year_net_sales",
+        "first_year_contribution",
+        "earned_to_date",
     ]
     business = rows[("business", "all", "all", "all")]
     for level in ("channel_and_rep", "channel", "sales_rep"):

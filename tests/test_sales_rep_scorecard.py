@@ -1,7 +1,8 @@
 """The sales-rep scorecard (issue 16) on a hand-made export, every figure worked out by hand.
 
-tests/data/growth (businesses biz and solo; the business acq is tests/test_acquisition_scorecard.py's),
-as of 2026-06-30, their export_complete_to_date (a month end: the complete months run to 2026-06).
+tests/data/growth (businesses biz and solo; the business acq is
+tests/test_acquisition_scorecard.py's), as of 2026-06-30, their export_complete_to_date (a
+month end: the complete months run to 2026-06).
 Every sale is a sales receipt on the 1st of a month (paid at sale: no financing cost) with a
 unit cost of 60% of its price, so contribution = 40% of net sales - cost to serve.
 
