@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from datetime import date
@@ -47,6 +48,10 @@ def test_run_prints_loads_and_top_customers(tmp_path):
     assert "1,400.00" in out and "Alpha Dental" in out
     # The last complete month before the as-of date, 2024-07-01, as segment statements.
     assert "Segments as small businesses, June 2024 (USD): Acme Services (acme)" in out
+    # Acquisition by channel: acme's one referral customer, C1, bought and cost 250.00 to
+    # win (K1): won 1, spend 250, CAC 250.
+    assert "Acquisition by channel (USD): Acme Services (acme)" in out
+    assert re.search(r"referral\s+1\s+250\s+250\s", out)
     assert "Run succeeded" in out
     assert "PASS=" not in out  # dbt's own log goes to the log file, not the summary
     assert (tmp_path / "w.duckdb.files" / "run.log").read_text().count("PASS") > 0

@@ -246,6 +246,19 @@ STATEMENTS_SQL = """
 """
 
 
+# What winning customers cost and earned, per acquisition channel, all cohorts
+# (marts.acquisition_scorecard; the business row last).
+ACQUISITION_SQL = """
+    select business_id, acquisition_channel, customers_won,
+        acquisition_and_onboarding_spend as spend, cac, ltv_to_cac, payback_months,
+        share_active_after_12_months
+    from marts.acquisition_scorecard
+    where grouping_level in ('channel', 'business') and cohort = 'all'
+    order by business_id, grouping_level = 'business', customers_won desc,
+        acquisition_channel
+"""
+
+
 @dataclass
 class RunReport:
     # The as-of date shared by every business; None when they differ (each business's
@@ -268,6 +281,7 @@ class RunReport:
     clv_segments: list[dict]  # CLV averages by segment
     clv_fits: list[dict]  # marts.clv_model_fit
     statements: list[dict]  # the segment statements at the latest statement month end
+    acquisition: list[dict]  # marts.acquisition_scorecard by channel, all cohorts
 
 
 def read_run_report(
@@ -304,4 +318,5 @@ def read_run_report(
             clv_segments=_rows(con, CLV_SEGMENT_SQL),
             clv_fits=_rows(con, CLV_FIT_SQL),
             statements=_rows(con, STATEMENTS_SQL),
+            acquisition=_rows(con, ACQUISITION_SQL),
         )

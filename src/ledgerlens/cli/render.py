@@ -167,6 +167,8 @@ def print_run(summary) -> None:
         _print_clv(business, report)
     for business in report.businesses:
         _print_statements(business, report)
+    for business in report.businesses:
+        _print_acquisition(business, report)
     by_business: dict[str, list[dict]] = {}
     for row in report.top_customers:
         by_business.setdefault(row["business_id"], []).append(row)
@@ -450,6 +452,38 @@ def _print_statements(business: dict, report) -> None:
             amount(row["total_liabilities"]),
             amount(row["customer_equity"]),
             f"{row['equity_change']:+,.0f}" if row["equity_change"] is not None else "-",
+        )
+    console.print(table)
+
+
+def _print_acquisition(business: dict, report) -> None:
+    business_id = business["business_id"]
+    rows = [row for row in report.acquisition if row["business_id"] == business_id]
+    if not rows:
+        return
+    table = new_table(
+        f"Acquisition by channel ({business['home_currency']}): "
+        f"{business['business_name']} ({business_id})",
+        "channel",
+        ">won",
+        ">spend",
+        ">CAC",
+        ">LTV:CAC",
+        ">payback",
+        ">active a year on",
+        compact=True,
+    )
+    for row in rows:
+        table.add_row(
+            "all channels" if row["acquisition_channel"] == "all" else row["acquisition_channel"],
+            f"{row['customers_won']:,}",
+            f"{row['spend']:,.0f}",
+            f"{row['cac']:,.0f}" if row["cac"] is not None else "-",
+            f"{row['ltv_to_cac']:,.1f}" if row["ltv_to_cac"] is not None else "-",
+            f"{row['payback_months']} mo" if row["payback_months"] is not None else "-",
+            f"{row['share_active_after_12_months']:.0%}"
+            if row["share_active_after_12_months"] is not None
+            else "-",
         )
     console.print(table)
 
