@@ -232,24 +232,16 @@ final as (
         cast(changed.customer_value as decimal(18, 2)) as customer_value,
         cast(changed.customer_equity as decimal(18, 2)) as customer_equity,
         -- Cast outside the case: a case drops the scale of its numeric on PostgreSQL.
+        -- noqa: disable=LT02
+        {% for measure in ['ttm_net_sales', 'ttm_contribution', 'customer_equity'] -%}
         cast(
             case
                 when changed.customers > 0
-                    then round(changed.ttm_net_sales / changed.customers, 2)
+                    then {{ to_money('changed.' ~ measure ~ ' / changed.customers') }}
             end as decimal(18, 2)
-        ) as ttm_net_sales_per_customer,
-        cast(
-            case
-                when changed.customers > 0
-                    then round(changed.ttm_contribution / changed.customers, 2)
-            end as decimal(18, 2)
-        ) as ttm_contribution_per_customer,
-        cast(
-            case
-                when changed.customers > 0
-                    then round(changed.customer_equity / changed.customers, 2)
-            end as decimal(18, 2)
-        ) as customer_equity_per_customer,
+        ) as {{ measure }}_per_customer,
+        {% endfor -%}
+        -- noqa: enable=LT02
         ---------- the change (home currency)
         changed.customers_change,
         changed.ttm_net_sales_change,
