@@ -186,11 +186,13 @@ def _write_xlsx(path: Path, sheets: list[tuple[str, dict[str, str], list[tuple]]
     workbook.close()
 
 
-def _write_parquet(path: Path, con, sql: str, business_id: str) -> None:
+def _write_parquet(path: Path, con, sql: str, business_id: str) -> int:
     import pyarrow.parquet as pq
 
     # DuckDB hands DECIMAL(18,2) to Arrow as decimal128(18, 2): no float on the way.
-    pq.write_table(con.execute(sql, [business_id]).to_arrow_table(), str(path))
+    table = con.sql(sql, params=[business_id]).to_arrow_table()
+    pq.write_table(table, str(path))
+    return table.num_rows
 
 
 # ---------------------------------------------------------------------------- CRM
@@ -373,11 +375,7 @@ def export(
                 key = f"{business_id}/{table.name}"
                 if fmt == "parquet":
                     path = folder / f"{table.name}.parquet"
-                    _write_parquet(path, con, sql, business_id)
-                    result.rows[key] = con.execute(
-                        f"select count(*) from marts.{table.name} where business_id = ?",
-                        [business_id],
-                    ).fetchone()[0]
+                    result.rows[key] = _write_parquet(path, con, sql, business_id)
                     result.files.append(path)
                     continue
                 rows = con.execute(sql, [business_id]).fetchall()
