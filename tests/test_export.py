@@ -18,15 +18,14 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import os
 import shutil
-import stat
 from decimal import Decimal
 from pathlib import Path
 
 import duckdb
 import pytest
 
+from ledgerlens import export as export_module
 from ledgerlens.cli import main, render
 from ledgerlens.export import export
 from tests.conftest import query
@@ -79,7 +78,7 @@ SALESFORCE = [
 
 def _copy(handmade_run, tmp_path: Path, *statements: str) -> Path:
     """The hand-made warehouse, copied, with C1 and C2 renamed wherever a mart names them,
-    then the statements applied; made read-only, as the export must open it."""
+    then the statements applied."""
     _, built = handmade_run
     warehouse = tmp_path / "warehouse" / built.name
     warehouse.parent.mkdir()
@@ -100,7 +99,6 @@ def _copy(handmade_run, tmp_path: Path, *statements: str) -> Path:
                 )
         for statement in statements:
             con.execute(statement)
-    os.chmod(warehouse, stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
     return warehouse
 
 
@@ -112,7 +110,12 @@ def _read_csv(path: Path, encoding: str = "utf-8") -> list[dict[str, str]]:
 def test_csv_tables_round_trip_names_and_write_plain_decimals_and_iso_dates(handmade_run, tmp_path):
     warehouse = _copy(handmade_run, tmp_path)
     out = tmp_path / "out"
+    before = warehouse.stat()
     result = export(warehouse, out)
+    after = warehouse.stat()
+    # Opened read-only: the file is untouched and no write-ahead log appears.
+    assert (after.st_mtime_ns, after.st_size) == (before.st_mtime_ns, before.st_size)
+    assert not warehouse.with_name(warehouse.name + ".wal").exists()
     assert result.businesses == ["acme", "euro"]
     assert result.notes == []
     for business in ("acme", "euro"):
@@ -365,3 +368,8 @@ def test_cli_export_and_unknown_business(handmade_run, tmp_path, monkeypatch):
     assert (out / "euro" / "crm" / "salesforce_accounts.csv").exists()
     assert main([*command, "nope"]) == 2
     assert "no business 'nope' in the warehouse" in printed.getvalue()
+    # A table longer than an xlsx sheet stops the export with the way out; acme's
+    # customer sheet has 3 rows, against a limit lowered to 3 (2 rows and the header).
+    monkeypatch.setattr(export_module, "XLSX_MAX_ROWS", 3)
+    assert main([*command, "acme", "--format", "xlsx"]) == 2
+    assert "acme/customer_sheet: 3 rows do not fit an xlsx sheet" in printed.getvalue()

@@ -23,6 +23,7 @@ from pathlib import Path
 import duckdb
 
 FORMATS = ("csv", "parquet", "xlsx")
+XLSX_MAX_ROWS = 1_048_576  # rows per sheet in Excel, LibreOffice Calc and Google Sheets' import
 
 
 @dataclass(frozen=True)
@@ -356,7 +357,11 @@ def export(
         raise ExportError(f"no warehouse at {warehouse}")
     result = ExportResult()
     say = progress or (lambda line: None)
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+    try:
+        con = duckdb.connect(str(warehouse), read_only=True)
+    except duckdb.IOException as error:  # e.g. a run holds the file's write lock
+        raise ExportError(f"cannot open {warehouse} read-only: {error}") from error
+    with con:
         marts = _marts(con)
         businesses = _businesses(con, marts, business)
         for table in TABLES:
@@ -380,6 +385,11 @@ def export(
                     continue
                 rows = con.execute(sql, [business_id]).fetchall()
                 result.rows[key] = len(rows)
+                if fmt == "xlsx" and len(rows) >= XLSX_MAX_ROWS:
+                    raise ExportError(
+                        f"{key}: {len(rows):,} rows do not fit an xlsx sheet "
+                        f"({XLSX_MAX_ROWS:,} with the header): use --format csv or parquet"
+                    )
                 if fmt == "csv":
                     path = folder / f"{table.name}.csv"
                     _write_csv(path, list(columns), rows, bom)
