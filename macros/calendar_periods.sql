@@ -26,6 +26,20 @@
     {{ dbt.datediff("cast('1900-01-01' as date)", date_expression, 'day') }}
 {%- endmacro %}
 
+{#- Weeks since Monday 1900-01-01 (a Monday): Monday-to-Sunday weeks as whole numbers,
+    the same on every warehouse (no date_trunc('week'), whose first weekday is the
+    warehouse's to choose). -#}
+{% macro week_number(date_expression) -%}
+    cast(floor({{ day_number(date_expression) }} / 7.0) as integer)
+{%- endmacro %}
+
+{#- The Monday that starts a week, from its week number. -#}
+{% macro week_start_date(week_number) -%}
+    cast({{ dbt.dateadd(
+        'day', '(' ~ week_number ~ ') * 7', "cast('1900-01-01' as date)"
+    ) }} as date)
+{%- endmacro %}
+
 {% macro period_number(month_number, grain) -%}
     cast(floor(
         ({{ month_number }} - ({{ grain.shift }})) / {{ grain.months }}.0

@@ -172,6 +172,29 @@ def cmd_ui(args: argparse.Namespace) -> int:
     return 0  # not reached: dagster dev replaces this process
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    from ledgerlens.export import ExportError, export
+
+    started = time.perf_counter()
+    render.console.print(
+        f"Exporting [bold]{args.warehouse}[/bold] -> [bold]{args.to}[/bold] ({args.format})"
+    )
+    try:
+        result = export(
+            args.warehouse,
+            args.to,
+            business=args.business,
+            fmt=args.format,
+            bom=args.bom,
+            progress=_progress(started),
+        )
+    except ExportError as error:
+        render.console.print(f"[red]error:[/red] {error}")
+        return 2
+    render.print_export(result, args.to, started)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     defaults = argparse.ArgumentDefaultsHelpFormatter
     parser = argparse.ArgumentParser(
@@ -317,6 +340,30 @@ def build_parser() -> argparse.ArgumentParser:
         "--workdir", default="bench/clv-backtest", help="where data and warehouses go"
     )
     clv_backtest.set_defaults(func=cmd_clv_backtest)
+
+    export = commands.add_parser(
+        "export",
+        help="write the marts per business for spreadsheets (CSV, Parquet or xlsx) and CRM "
+        "import files for HubSpot and Salesforce (docs/crm.md)",
+        formatter_class=defaults,
+    )
+    export.add_argument("--warehouse", default=DEFAULT_WAREHOUSE, help="DuckDB file, read only")
+    export.add_argument("--to", required=True, help="folder to write into: <to>/<business_id>/")
+    export.add_argument("--business", help="export this business only; default every business")
+    export.add_argument(
+        "--format",
+        choices=["csv", "parquet", "xlsx"],
+        default="csv",
+        help="tables as CSV files, Parquet files or one xlsx workbook per business (the CRM "
+        "files are CSV always)",
+    )
+    export.add_argument(
+        "--bom",
+        action="store_true",
+        help="start the CSV tables with a UTF-8 byte order mark, for spreadsheet tools that "
+        "otherwise guess another encoding (never on the CRM files)",
+    )
+    export.set_defaults(func=cmd_export)
     return parser
 
 

@@ -543,6 +543,21 @@ def _print_retention(business: dict, periods: list[dict], concentration: list[di
         )
 
 
+def print_export(result, to: str | Path, started: float) -> None:
+    for note in result.notes:
+        console.print(f"[yellow]note:[/yellow] {note}")
+    table = new_table("Files written, per business", "Business", "File", ">Rows", compact=True)
+    for key, rows in result.rows.items():
+        business, name = key.split("/", 1)
+        table.add_row(business, name, f"{rows:,}")
+    console.print(table)
+    console.print(
+        f"{len(result.files)} files for {len(result.businesses)} "
+        f"business{'es' if len(result.businesses) != 1 else ''} in {to} "
+        f"({time.perf_counter() - started:.1f}s)"
+    )
+
+
 def print_benchmark(result: dict, workdir: str | Path) -> None:
     table = new_table(
         f"{result['invoice_lines_loaded']:,} invoice lines loaded",
