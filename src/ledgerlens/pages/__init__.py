@@ -583,11 +583,117 @@ def _receivables(marts: data.Marts, business: dict, cur: str) -> list[dict]:
     return blocks
 
 
-# ---------------------------------------------------------------- pulse (filled at merge)
+# ---------------------------------------------------------------- pulse
 
 
 def _pulse(marts: data.Marts, business: dict, cur: str) -> list[dict]:
-    return []
+    p = data.pulse(marts, business["business_id"])
+    months, weeks = p["monthly"], p["weekly"]
+    blocks = []
+    if months:
+
+        def label(m):
+            # the as-of month runs to the as-of date only: say so on its label
+            end = m["month_end_date"].isoformat()
+            return end if m["is_complete_month"] else f"{end} (to date)"
+
+        labels = [label(m) for m in months]
+        blocks.append(
+            _block(
+                f"Net sales and cash collected per month ({cur})",
+                chart=charts.bar(
+                    labels,
+                    {
+                        "net sales": [m["net_sales_home"] for m in months],
+                        "cash collected": [m["cash_collected_home"] for m in months],
+                    },
+                    colors=["#2563eb", "#16a34a"],
+                ),
+                note="Cash collected is customer payments, tax included; net sales exclude"
+                " tax, so a business paid as it bills collects about 1 + its tax rate.",
+            )
+        )
+        blocks.append(
+            _block(
+                f"TTM net sales at each month end ({cur})",
+                chart=charts.line(
+                    labels, {"TTM net sales": [m["ttm_net_sales_home"] for m in months]}
+                ),
+            )
+        )
+        blocks.append(
+            _block(
+                "The last 12 months, latest first",
+                wide=True,
+                table=Table(
+                    [
+                        "month to",
+                        f">net sales ({cur})",
+                        f">cash collected ({cur})",
+                        ">TTM vs a year before",
+                        ">new",
+                        ">lost",
+                        ">active",
+                        ">days beyond terms",
+                    ],
+                    [
+                        [
+                            Cell(label(m)),
+                            Cell.num(m["net_sales_home"], money(m["net_sales_home"])),
+                            Cell.num(m["cash_collected_home"], money(m["cash_collected_home"])),
+                            Cell.num(
+                                m["ttm_growth_vs_12_months_before"],
+                                pct(m["ttm_growth_vs_12_months_before"]),
+                                signed=True,
+                            ),
+                            Cell.num(m["new_customers"], number(m["new_customers"])),
+                            Cell.num(m["lost_customers"], number(m["lost_customers"])),
+                            Cell.num(m["active_customers"], number(m["active_customers"])),
+                            Cell.num(
+                                m["days_beyond_terms_paid"], number(m["days_beyond_terms_paid"])
+                            ),
+                        ]
+                        for m in months[-12:][::-1]
+                    ],
+                ),
+            )
+        )
+    if weeks:
+        labels = [
+            w["week_start_date"].isoformat() + ("" if w["is_complete_week"] else " (to date)")
+            for w in weeks
+        ]
+        blocks.append(
+            _block(
+                "This week against the 26 weeks before it (1 = the average week)",
+                chart=charts.line(
+                    labels,
+                    {
+                        "net sales": [w["net_sales_to_26_week_avg"] for w in weeks],
+                        "cash collected": [w["cash_collected_to_26_week_avg"] for w in weeks],
+                    },
+                    value_format="{:.2f}",
+                    colors=["#2563eb", "#16a34a"],
+                ),
+                note="A sudden drop in collections shows here within the week.",
+            )
+        )
+        blocks.append(
+            _block(
+                "Days beyond terms of what was paid each week",
+                chart=charts.line(
+                    labels,
+                    {
+                        "this week": [w["days_beyond_terms_paid"] for w in weeks],
+                        "26 weeks before": [w["days_beyond_terms_paid_26_week_avg"] for w in weeks],
+                    },
+                    value_format="{:.1f}",
+                    dashed=("26 weeks before",),
+                    colors=["#7c3aed", "#9ca3af"],
+                ),
+            )
+        )
+    return blocks
 
 
 # ---------------------------------------------------------------- value
@@ -642,6 +748,25 @@ def _profitability(marts: data.Marts, business: dict, cur: str) -> list[dict]:
                     for c in classes
                 ],
             ),
+        ),
+        _block(
+            f"Each customer's TTM contribution against its TTM sales ({cur})",
+            chart=charts.xy(
+                {
+                    name: [
+                        (i["ttm_sales"], i["ttm_contribution"])
+                        for i in p["points"]
+                        if i["value_class"] == name
+                    ]
+                    for name in ("key_account", "core", "unprofitable")
+                },
+                x_title=f"TTM sales ({cur})",
+                y_title=f"TTM contribution ({cur})",
+                show_dots=True,
+                stroke=False,
+                colors=["#16a34a", "#2563eb", "#dc2626"],
+            ),
+            note="Below zero: the customer costs more to serve, finance and supply than it brings.",
         ),
         _block(
             "Key accounts: the 10 largest contributions",
@@ -752,6 +877,7 @@ def _statements(marts: data.Marts, business: dict, cur: str) -> list[dict]:
     return [
         _block(
             f"Income statement by segment, month to {when} ({cur})",
+            wide=True,
             chart=charts.bar(
                 [i["segment"] for i in income],
                 {

@@ -61,7 +61,7 @@ def _options(**overrides) -> dict:
         truncate_label=24,
         truncate_legend=30,
         margin=8,
-        margin_bottom=20,
+        margin_bottom=28,
         spacing=8,
         print_values=False,
     )
@@ -109,6 +109,9 @@ def bar(
             show_legend=legend and len(series) > 1,
             legend_at_bottom_columns=legend_columns,
             x_label_rotation=0 if horizontal or len(labels) <= 8 else 30,
+            # many bars: every label would overlap; label every few and keep the ticks
+            show_minor_x_labels=horizontal or len(labels) <= 12,
+            x_labels_major_every=None if horizontal else max(1, len(labels) // 8),
             value_formatter=lambda v: value_format.format(v),
         )
     )
@@ -171,11 +174,14 @@ def xy(
     show_legend: bool = True,
     y_labels: Sequence[dict] | None = None,
     colors: Sequence[str] | None = None,
+    stroke: bool = True,
 ) -> str:
+    """stroke=False draws dots only (a scatter)."""
     style = STYLE
     if colors:
         style = Style(**{**STYLE.to_dict(), "colors": tuple(colors)})
     options = _options(
+        stroke=stroke,
         height=height,
         style=style,
         x_title=x_title,

@@ -239,11 +239,19 @@ def receivables(marts: Marts, business_id: str) -> dict:
 def pulse(marts: Marts, business_id: str) -> dict:
     return {
         "monthly": marts.rows(
-            "select * from marts.monthly_pulse where business_id = ? order by 2",
+            """select month_end_date, is_complete_month, net_sales_home, cash_collected_home,
+                collections_to_sales, ttm_net_sales_home, ttm_growth_vs_12_months_before,
+                new_customers, lost_customers, active_customers, days_beyond_terms_paid
+            from marts.monthly_pulse where business_id = ?
+            order by month_end_date""",
             [business_id],
         )[-24:],
         "weekly": marts.rows(
-            "select * from marts.weekly_pulse where business_id = ? order by 2",
+            """select week_start_date, is_complete_week, net_sales_home,
+                net_sales_to_26_week_avg, cash_collected_home, cash_collected_to_26_week_avg,
+                days_beyond_terms_paid, days_beyond_terms_paid_26_week_avg
+            from marts.weekly_pulse where business_id = ?
+            order by week_start_date""",
             [business_id],
         )[-26:],
     }
@@ -270,7 +278,13 @@ def profitability(marts: Marts, business_id: str) -> dict:
         order by ttm_contribution, customer_id limit 10""",
         [business_id],
     )
-    return {"by_class": by_class, "top": top, "bottom": bottom}
+    points = marts.rows(
+        """select value_class, ttm_sales, ttm_contribution
+        from marts.customer_profitability
+        where business_id = ? and (ttm_sales <> 0 or ttm_contribution <> 0)""",
+        [business_id],
+    )
+    return {"by_class": by_class, "top": top, "bottom": bottom, "points": points}
 
 
 def clv(marts: Marts, business_id: str) -> dict:
