@@ -6,8 +6,9 @@
 
     The percentile is percent_rank() over the businesses that have the figure, ordered so
     that the best value ranks last (1): ascending for figures where more is better,
-    descending for those where less is better. Null when the figure is, or when fewer
-    than two businesses have it (a rank of one is no benchmark).
+    descending for those where less is better (macro best_is_1_percentile). Null when
+    the figure is, or when fewer than two businesses have it (a rank of one is no
+    benchmark).
 
     Amounts are ranked among the businesses of the same home currency only (the
     warehouse converts no business's currency into another's); rates and shares among
@@ -222,7 +223,7 @@ figures as (
             case
                 when customer_totals.prev_ttm_net_sales > 0
                     then customer_totals.ttm_net_sales
-                    / customer_totals.prev_ttm_net_sales - 1
+                        / customer_totals.prev_ttm_net_sales - 1
             end as decimal(18, 6)
         ) as ttm_sales_growth,
         retention.period_end_date as retention_period_end_date,
@@ -242,19 +243,23 @@ figures as (
         cast(
             case
                 when customer_totals.customers > 0
-                    then 1.0 * customer_totals.at_risk_customers / customer_totals.customers
+                    then 1.0 * customer_totals.at_risk_customers
+                        / customer_totals.customers
             end as decimal(18, 6)
         ) as at_risk_customer_share,
-        {{ share_of('customer_totals.at_risk_ttm_sales', 'customer_totals.ttm_net_sales') }}
-            as at_risk_sales_share,
+        {{ share_of(
+            'customer_totals.at_risk_ttm_sales', 'customer_totals.ttm_net_sales'
+        ) }} as at_risk_sales_share,
         cast(
             case
                 when customer_totals.customers > 0
-                    then 1.0 * customer_totals.champion_customers / customer_totals.customers
+                    then 1.0 * customer_totals.champion_customers
+                        / customer_totals.customers
             end as decimal(18, 6)
         ) as champion_customer_share,
-        {{ share_of('customer_totals.champion_ttm_sales', 'customer_totals.ttm_net_sales') }}
-            as champion_sales_share,
+        {{ share_of(
+            'customer_totals.champion_ttm_sales', 'customer_totals.ttm_net_sales'
+        ) }} as champion_sales_share,
         profitability.ttm_contribution_margin as contribution_margin
 
     from businesses
@@ -278,23 +283,11 @@ ranked as (
     select
         figures.*,
         {%- for column in higher_is_better + lower_is_better %}
-        cast(
-            case
-                when figures.{{ column }} is not null
-                    and count(figures.{{ column }}) over (
-                        {%- if column in in_own_currency %}
-                        partition by figures.home_currency
-                        {%- endif %}
-                    ) >= 2
-                    then percent_rank() over (
-                        partition by
-                        {%- if column in in_own_currency %} figures.home_currency,{% endif %}
-                            case when figures.{{ column }} is null then 1 else 0 end
-                        order by figures.{{ column }}
-                        {%- if column in lower_is_better %} desc{% endif %}
-                    )
-            end as decimal(18, 6)
-        ) as {{ column }}_percentile
+        {{ best_is_1_percentile(
+            'figures.' ~ column,
+            lower_is_better=column in lower_is_better,
+            within='figures.home_currency' if column in in_own_currency else none,
+        ) }} as {{ column }}_percentile
         {%- if not loop.last %},{% endif %}
         {%- endfor %}
 
@@ -317,7 +310,8 @@ reasons as (
                 ]) }}
         end as nrr_reason,
         case
-            when ranked.ttm_sales_growth < {{ var('portfolio_attention_min_ttm_sales_growth') }}
+            when ranked.ttm_sales_growth
+                < {{ var('portfolio_attention_min_ttm_sales_growth') }}
                 then {{ dbt.concat([
                     "'TTM sales down '", format_percent('-ranked.ttm_sales_growth'),
                     "' on the previous TTM ('", format_amount('ranked.ttm_net_sales'),

@@ -109,7 +109,8 @@ compared as (
             current_snapshot.is_at_risk and not previous_snapshot.is_at_risk, false
         ) as is_segment_alert,
         coalesce(
-            current_snapshot.avg_days_beyond_terms - previous_snapshot.avg_days_beyond_terms
+            current_snapshot.avg_days_beyond_terms
+            - previous_snapshot.avg_days_beyond_terms
             >= {{ var('alert_days_beyond_terms_jump') }},
             false
         ) as is_late_payment_alert,
