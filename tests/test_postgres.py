@@ -204,8 +204,22 @@ def assert_same_rows(engines: dict, mart: str) -> None:
     assert differences == [], "(key, column, postgres, duckdb)"
 
 
+# Marts with no row on the hand-made data: built on PostgreSQL here all the same (the SQL
+# runs on both engines, same columns), their rows compared where the data makes some.
+EMPTY_ON_HANDMADE = {
+    # No customer moves into an at-risk segment, pays later or halves its TTM sales in
+    # the hand-made export's few months; tests/test_portfolio.py's data has alerts.
+    "customer_alerts",
+}
+
+
 @pytest.mark.parametrize("mart", sorted(GRAINS))
 def test_mart_on_postgres_equals_duckdb_row_for_row(both_engines, mart):
+    if mart in EMPTY_ON_HANDMADE and not both_engines["duckdb"][mart]["rows"]:
+        assert mart in both_engines["pg"], f"marts.{mart} was not built on PostgreSQL"
+        assert both_engines["pg"][mart]["columns"] == both_engines["duckdb"][mart]["columns"]
+        assert both_engines["pg"][mart]["rows"] == []
+        return
     assert_same_rows(both_engines, mart)
 
 

@@ -1,12 +1,12 @@
 """The segment rules in words, written from the dbt vars the SQL reads.
 
-`seeds/segment_rules.csv` holds each segment's priority, name and description. The
-descriptions are generated here from the thresholds in `dbt_project.yml`, so that a
-description never states another number than the rule in
+`seeds/segment_rules.csv` holds each segment's priority, name, at-risk flag and
+description. The descriptions are generated here from the thresholds in
+`dbt_project.yml`, so that a description never states another number than the rule in
 `models/intermediate/customers/int_customers_scored.sql` uses. After changing a
 segment var (or a rule), run `python -m ledgerlens.segment_rules` to rewrite the
-descriptions; a test fails while the seed and the vars disagree. Priorities and names
-stay as the user edits them.
+descriptions; a test fails while the seed and the vars disagree. Priorities, names and
+at-risk flags stay as the user edits them.
 """
 
 from __future__ import annotations
