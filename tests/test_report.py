@@ -130,7 +130,17 @@ def test_business_page_shows_the_hand_computed_figures(pages, browser):
     assert cards["TTM NET SALES"] == "3,062 USD"
     # three customers bought in the last 12 months (C4 only ever had a void invoice)
     assert cards["ACTIVE CUSTOMERS"] == "3"
+    # every mart the page reads is in this warehouse: no section left out
+    assert page.locator(".missing").count() == 0
     page.close()
+    index, _ = _open(browser, pages / "index.html")
+    # the portfolio lists both businesses, linked, and benchmarks them (portfolio_overview)
+    assert index.locator("#businesses tbody a").all_inner_texts() == [
+        "Acme Services",
+        "Euro Handel GmbH",
+    ]
+    assert index.locator("#benchmarks tbody tr").count() == 2
+    index.close()
     euro, _ = _open(browser, pages / "euro.html")
     # euro's one customer: 500.00 EUR, in the business's own currency
     assert euro.locator(".card .value").first.inner_text() == "500 EUR"

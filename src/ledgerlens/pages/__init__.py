@@ -262,7 +262,7 @@ def _segments(marts: data.Marts, business: dict, cur: str) -> list[dict]:
                 Cell.num(r["prev_ttm_sales"], money(r["prev_ttm_sales"])),
                 Cell.num(r["avg_days_to_pay"], number(r["avg_days_to_pay"])),
                 Cell.num(r["recency_days"], number(r["recency_days"])),
-                Cell(r["segment_reason"] or ""),
+                Cell(r["segment_reason"] or "", css="text-long"),
             ]
             for r in s["customers"]
         ],
@@ -571,7 +571,7 @@ def _receivables(marts: data.Marts, business: dict, cur: str) -> list[dict]:
                         Cell.num(i["open_amount_home"], money(i["open_amount_home"])),
                         Cell.num(i["late_probability"], pct(i["late_probability"], digits=0)),
                         Cell.num(i["expected_late_home"], money(i["expected_late_home"])),
-                        Cell(i["top_reasons"] or ""),
+                        Cell(i["top_reasons"] or "", css="text-long"),
                     ]
                     for i in r["not_yet_due"]
                 ],
@@ -950,11 +950,65 @@ def _statements(marts: data.Marts, business: dict, cur: str) -> list[dict]:
     ]
 
 
-# ---------------------------------------------------------------- alerts (filled at merge)
+# ---------------------------------------------------------------- alerts
 
 
 def _alerts(marts: data.Marts, business: dict, cur: str) -> list[dict]:
-    return []
+    a = data.alerts(marts, business["business_id"])
+    blocks = []
+    if a["history"]:
+        h = a["history"]
+        blocks.append(
+            _block(
+                "Alerts raised at each snapshot",
+                chart=charts.bar(
+                    [r["as_of_date"].isoformat() for r in h],
+                    {
+                        "moved to an at-risk segment": [r["segment_alerts"] for r in h],
+                        "paying later": [r["late_payment_alerts"] for r in h],
+                        "sales fell sharply": [r["sales_drop_alerts"] for r in h],
+                    },
+                    stacked=True,
+                    colors=["#dc2626", "#7c3aed", "#f59e0b"],
+                ),
+                wide=True,
+            )
+        )
+    blocks.append(
+        _block(
+            f"To act on now ({len(a['current'])}), most at stake first",
+            wide=True,
+            table=Table(
+                [
+                    "customer",
+                    "alert",
+                    "segment",
+                    f">TTM sales ({cur})",
+                    ">vs a year before",
+                    f">CLV 12m ({cur})",
+                    "why",
+                ],
+                [
+                    [
+                        Cell(r["customer_name"] or r["customer_id"]),
+                        Cell(r["alert_kinds"] or ""),
+                        Cell(
+                            f"{r['previous_segment']} to {r['segment']}"
+                            if r["previous_segment"] and r["previous_segment"] != r["segment"]
+                            else (r["segment"] or "")
+                        ),
+                        Cell.num(r["ttm_sales"], money(r["ttm_sales"])),
+                        Cell.num(r["ttm_sales_change"], pct(r["ttm_sales_change"]), signed=True),
+                        Cell.num(r["clv_12m"], money(r["clv_12m"])),
+                        Cell(r["alert_reason"] or "", css="text-long"),
+                    ]
+                    for r in a["current"]
+                ],
+            ),
+            note="Value at stake = TTM sales plus the CLV of the next 12 months.",
+        )
+    )
+    return blocks
 
 
 # ---------------------------------------------------------------- portfolio
@@ -969,7 +1023,7 @@ def _portfolio_page(marts: data.Marts, rows: list[tuple[dict, dict, str]]) -> di
             ">TTM net sales",
             ">change",
             ">NRR",
-            ">DSO",
+            ">DSO (count-back)",
             ">open receivables",
             ">overdue",
         ],
@@ -1015,7 +1069,85 @@ def _portfolio_page(marts: data.Marts, rows: list[tuple[dict, dict, str]]) -> di
         for cur, items in sorted(by_currency.items())
     ]
     overview_note = _missing_overview(marts)
-    return {"table": table, "blocks": charts_, "overview_note": overview_note, "count": len(rows)}
+    extras = []
+    if overview_note is None:
+        extras.extend(_benchmarks(marts))
+    return {
+        "table": table,
+        "blocks": charts_,
+        "overview_note": overview_note,
+        "count": len(rows),
+        "extras": extras,
+    }
+
+
+def _benchmarks(marts: data.Marts) -> dict:
+    """Each business's figures beside its percentile among the warehouse's businesses
+    (1 = best, the direction is on each mart column), and why it needs attention."""
+    rows = data.portfolio(marts)
+
+    def ranked(r, figure, text):
+        rank = r.get(f"{figure}_percentile")
+        shown = text if rank is None else f"{text} ({pct(rank, digits=0)})"
+        return Cell.num(r.get(figure), shown)
+
+    table = Table(
+        [
+            "business",
+            ">TTM growth",
+            ">NRR",
+            ">GRR",
+            ">logo retention",
+            ">DSO (simple)",
+            ">days beyond terms",
+            ">overdue share",
+            ">top customer",
+            ">at-risk sales",
+            ">contribution margin",
+        ],
+        [
+            [
+                Cell(r["business_name"] or r["business_id"]),
+                ranked(r, "ttm_sales_growth", pct(r["ttm_sales_growth"])),
+                ranked(r, "nrr", pct(r["nrr"])),
+                ranked(r, "grr", pct(r["grr"])),
+                ranked(r, "logo_retention", pct(r["logo_retention"])),
+                ranked(r, "dso", number(r["dso"])),
+                ranked(r, "days_beyond_terms", number(r["days_beyond_terms"])),
+                ranked(r, "overdue_share", pct(r["overdue_share"])),
+                ranked(r, "top_customer_share", pct(r["top_customer_share"])),
+                ranked(r, "at_risk_sales_share", pct(r["at_risk_sales_share"])),
+                ranked(r, "contribution_margin", pct(r["contribution_margin"])),
+            ]
+            for r in rows
+        ],
+        sortable=True,
+        table_id="benchmarks",
+    )
+    attention = Table(
+        ["business", "why it needs attention"],
+        [
+            [Cell(r["business_name"] or r["business_id"]), Cell(r["attention_reasons"] or "")]
+            for r in rows
+            if r["needs_attention"]
+        ],
+    )
+    return [
+        {
+            "id": "attention",
+            "title": f"Needs attention ({len(attention.rows)} of {len(rows)})",
+            "note": "The bounds are the portfolio_attention_* vars in dbt_project.yml.",
+            "table": attention,
+        },
+        {
+            "id": "benchmarks",
+            "title": "Benchmarks across the firm's businesses",
+            "note": "In brackets: the business's percentile among the businesses in this"
+            " warehouse, 100% the best (for DSO, overdue share and concentration, the"
+            " lowest).",
+            "table": table,
+        },
+    ]
 
 
 def _missing_overview(marts: data.Marts) -> str | None:

@@ -331,8 +331,28 @@ def statements(marts: Marts, business_id: str) -> dict:
     return {"month_end_date": when, "income": income, "balance": balance}
 
 
-def alerts(marts: Marts, business_id: str) -> list[dict]:
-    return marts.rows("select * from marts.customer_alerts where business_id = ?", [business_id])
+def alerts(marts: Marts, business_id: str) -> dict:
+    current = marts.rows(
+        """select customer_name, customer_id, alert_kinds, previous_segment, segment,
+            ttm_sales, ttm_sales_change, clv_12m, alert_reason
+        from marts.customer_alerts where business_id = ? and is_current
+        order by coalesce(clv_12m, 0) + ttm_sales desc, customer_id""",
+        [business_id],
+    )
+    history = marts.rows(
+        """select as_of_date,
+            count(*) filter (where is_segment_alert) as segment_alerts,
+            count(*) filter (where is_late_payment_alert) as late_payment_alerts,
+            count(*) filter (where is_sales_drop_alert) as sales_drop_alerts
+        from marts.customer_alerts where business_id = ?
+        group by as_of_date order by as_of_date""",
+        [business_id],
+    )
+    return {"current": current, "history": history[-13:]}
+
+
+def portfolio(marts: Marts) -> list[dict]:
+    return marts.rows("select * from marts.portfolio_overview order by business_id")
 
 
 def lorenz(sales_desc: list[Decimal]) -> list[tuple[float, float]]:
