@@ -48,3 +48,39 @@ def test_every_dbt_unit_test_passes(handmade_run, tmp_path):
     assert len(unit_tests) >= 20
     assert {r["unique_id"] for r in results} == unit_tests
     assert {r["status"] for r in results} == {"pass"}
+
+
+def test_seeds_load_into_a_warehouse_built_before_a_seed_gained_a_column(handmade_run, tmp_path):
+    """A warehouse built by an older version has segment_rules without `is_at_risk`: the
+    next run's `dbt seed` must rebuild the table (`+full_refresh: true` on seeds), not
+    fail on the column count, which it did before."""
+    import duckdb
+
+    copy = tmp_path / "ledgerlens.duckdb"
+    shutil.copyfile(handmade_run[1], copy)
+    with duckdb.connect(str(copy)) as con:
+        con.execute("alter table marts.segment_rules drop column is_at_risk")
+    target = tmp_path / "target"
+    env = {
+        **os.environ,
+        "LEDGERLENS_TARGET": "duckdb",
+        "LEDGERLENS_WAREHOUSE": str(copy),
+        "LEDGERLENS_DUCKDB_MEMORY_LIMIT": "1GB",
+        "DBT_TARGET_PATH": str(target),
+        "DBT_LOG_PATH": str(target),
+    }
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / "dbt"), "seed", "--profiles-dir", "profiles"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
+    with duckdb.connect(str(copy), read_only=True) as con:
+        at_risk = con.execute(
+            "select segment from marts.segment_rules where is_at_risk order by segment"
+        ).fetchall()
+    # seeds/segment_rules.csv flags these two
+    assert at_risk == [("Don't Lose Them",), ("Give Attention",)]

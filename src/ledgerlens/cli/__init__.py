@@ -83,7 +83,23 @@ def cmd_demo(args: argparse.Namespace) -> int:
     args.out = args.data
     if cmd_generate(args) != 0:
         return 1
-    return cmd_run(args)
+    code = cmd_run(args)
+    if code == 0 and args.report:
+        args.out, args.business = args.report, None
+        code = cmd_report(args)
+    return code
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from ledgerlens.pages import write_report
+
+    try:
+        result = write_report(args.warehouse, args.out, args.business)
+    except (ValueError, OSError) as error:
+        render.console.print(f"[red]error:[/red] {error}")
+        return 2
+    render.print_report(result)
+    return 0
 
 
 def cmd_benchmark(args: argparse.Namespace) -> int:
@@ -257,7 +273,23 @@ def build_parser() -> argparse.ArgumentParser:
     add_run_options(demo, data_required=False)
     add_generate_options(demo)
     add_messy_option(demo)
+    demo.add_argument(
+        "--report",
+        default="warehouse/report",
+        help="also write the HTML report here after a successful run ('' for none)",
+    )
     demo.set_defaults(func=cmd_demo)
+
+    report = commands.add_parser(
+        "report",
+        help="write the HTML report: a page per business and a portfolio page (index.html), "
+        "self-contained, offline",
+        formatter_class=defaults,
+    )
+    report.add_argument("--warehouse", default=DEFAULT_WAREHOUSE, help="DuckDB file")
+    report.add_argument("--out", default="warehouse/report", help="folder to write the pages")
+    report.add_argument("--business", help="only this business id; default all")
+    report.set_defaults(func=cmd_report)
 
     ui = commands.add_parser(
         "ui",

@@ -687,3 +687,13 @@ def print_clv_backtest(report: dict, workdir: str | Path) -> None:
             )
         console.print(table)
     console.print(f"Report: {Path(workdir) / 'clv_backtest.json'}")
+
+
+def print_report(result) -> None:
+    pages = len(result.pages) - 1
+    size = result.bytes_written / 1_000_000
+    console.print(
+        f"Report: [bold]{result.out_dir / 'index.html'}[/bold] and {pages} business "
+        f"page{'s' if pages != 1 else ''} ({size:.1f} MB, {result.seconds:.1f}s); "
+        "open index.html in a browser (no network needed)"
+    )
