@@ -325,7 +325,7 @@ def _print_with_reasons(table: Table, invoices: list[dict]) -> None:
         if row["top_reasons"]:
             reasons.add_row(row["invoice_id"], row["top_reasons"])
     if reasons.row_count:
-        console.print("why (raising the risk most first):")
+        console.print("why (what raises P(late) most, first):")
         console.print(Padding(reasons, (0, 0, 0, 2)))
 
 
