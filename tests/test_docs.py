@@ -22,10 +22,11 @@ REPORT = {
     "revenue_retention", "revenue_movements", "cohorts", "concentration", "ar_aging",
     "dso_history", "open_invoice_risk", "cash_forecast", "customer_profitability",
     "customer_clv", "segment_income_statement", "segment_balance_sheet", "business_overview",
+    "monthly_pulse", "weekly_pulse",
 }  # fmt: skip
 EXPORTS = {
     "customer_sheet", "segment_summary", "revenue_retention", "cohorts", "ar_aging",
-    "customer_profitability", "customer_clv", "segment_history",
+    "customer_profitability", "customer_clv", "segment_history", "business_overview",
 }  # fmt: skip
 CRM = {"customer_sheet", "segment_history", "customer_clv", "business_overview"}
 
