@@ -22,7 +22,7 @@ REPORT = {
     "revenue_retention", "revenue_movements", "cohorts", "concentration", "ar_aging",
     "dso_history", "open_invoice_risk", "cash_forecast", "customer_profitability",
     "customer_clv", "segment_income_statement", "segment_balance_sheet", "business_overview",
-    "monthly_pulse", "weekly_pulse",
+    "monthly_pulse", "weekly_pulse", "portfolio_overview", "customer_alerts",
 }  # fmt: skip
 EXPORTS = {
     "customer_sheet", "segment_summary", "revenue_retention", "cohorts", "ar_aging",
