@@ -7,12 +7,13 @@ import re
 import subprocess
 import sys
 from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import dagster as dg
 import pytest
 
-from tests.conftest import HANDMADE
+from tests.conftest import HANDMADE, query
 
 ROOT = Path(__file__).resolve().parent.parent
 LEDGERLENS = [sys.executable, "-m", "ledgerlens.cli"]
@@ -68,6 +69,64 @@ def test_run_prints_loads_and_top_customers(tmp_path):
     assert sheet is not None and sheet.run_id == run.run_id
     loaded = instance.get_latest_materialization_event(dg.AssetKey(["raw", "invoices"]))
     assert loaded.asset_materialization.metadata["rows_quarantined"].value == 1
+    # Mart assets carry their row count and headline figures per business, read back
+    # here by queries of other tables than the code's where there is one.
+    warehouse = tmp_path / "w.duckdb"
+
+    def near(value):  # the metadata holds money and rates as JSON numbers
+        return None if value is None else pytest.approx(float(value))
+
+    def metadata(mart: str) -> dict:
+        event = instance.get_latest_materialization_event(dg.AssetKey(["marts", mart]))
+        return {key: value.value for key, value in event.asset_materialization.metadata.items()}
+
+    sheet_rows = query(warehouse, "select count(*) from marts.customer_sheet")[0][0]
+    assert metadata("customer_sheet")["dagster/row_count"] == sheet_rows
+    per_segment = {}
+    for business_id, segment, customers in query(
+        warehouse,
+        "select business_id, segment, count(*) from marts.customer_sheet"
+        " where segment is not null group by all",
+    ):
+        per_segment.setdefault(business_id, {})[segment] = customers
+    assert metadata("segment_summary")["customers per segment"] == per_segment
+    # Open and overdue from the invoices themselves (invoice_payments), not ar_aging.
+    aging = metadata("ar_aging")["open and overdue receivables (home currency)"]
+    for business_id, open_home, overdue_home in query(
+        warehouse,
+        "select business_id, sum(open_amount_home),"
+        " sum(open_amount_home) filter (where days_past_due > 0)"
+        " from marts.invoice_payments where is_open group by business_id",
+    ):
+        assert aging[business_id] == {
+            "open": near(open_home),
+            "overdue": near(overdue_home or 0),
+        }
+    # The latest 365-day window of each business, and the DSO at its as-of date.
+    retention = metadata("revenue_retention")["NRR, GRR and logo retention, latest 365 days"]
+    for business_id, nrr, grr in query(
+        warehouse,
+        "select business_id, nrr, grr from marts.revenue_retention r where period_grain ="
+        " 'ttm' and period_end_date = (select max(period_end_date) from"
+        " marts.revenue_retention m where m.business_id = r.business_id"
+        " and m.period_grain = 'ttm')",
+    ):
+        # null when the window before had no customers (no base to retain)
+        assert retention[business_id]["nrr"] == near(nrr)
+        assert retention[business_id]["grr"] == near(grr)
+    dso = metadata("dso_history")["DSO (count-back) and days beyond terms, as of the as-of date"]
+    for business_id, days in query(
+        warehouse,
+        "select d.business_id, d.count_back_dso from marts.dso_history d"
+        " join marts.business_overview o on d.business_id = o.business_id"
+        " and d.as_of_date = o.as_of_date",
+    ):
+        assert dso[business_id]["count_back_dso"] == near(days)
+    clv = metadata("customer_clv")["total CLV, next 36 months (home currency)"]
+    for business_id, total in query(
+        warehouse, "select business_id, sum(clv_36m) from marts.customer_clv group by all"
+    ):
+        assert clv[business_id] == near(total)
     checks = instance.all_logs(run.run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION)
     assert len(checks) > 100
     # The warning names the table, the rule and what to do.
@@ -129,7 +188,7 @@ def test_missing_data_folder_is_a_usage_error(tmp_path):
 
 
 @pytest.mark.slow
-def test_run_prints_aging_dso_and_riskiest_invoices(tmp_path):
+def test_run_prints_aging_dso_and_open_invoice_lists(tmp_path):
     receivables = Path(__file__).parent / "data" / "receivables"
     result = _run(
         "run",
@@ -147,9 +206,62 @@ def test_run_prints_aging_dso_and_riskiest_invoices(tmp_path):
     # K2's unapplied 150.00 (tests/test_receivables.py works these out).
     assert "│ shop (USD) │ 300.00 │ 375.00 │ 800.00 │ 120.00 │ 90.00 │ 1,685.00 │ 150.00 │" in out
     assert "Days sales outstanding, as of 2024-06-30" in out
-    # Not yet 15 days late: B1 and B6 (B2 and B8 are 16 and 30 days past due already).
-    assert "Riskiest open invoices not yet late: shop, as of 2024-06-30" in out
-    assert "B1 " in out and "B6 " in out and "B8 " not in out
+    # Not yet due: B1 (250.00, due 07-20) and B6 (50.00, due 07-10); ranked by expected
+    # late amount, P(late) x open amount, with P(late) read from the mart.
+    warehouse = tmp_path / "w.duckdb"
+    late = dict(
+        query(warehouse, "select invoice_id, late_probability from marts.open_invoice_risk")
+    )
+    expected = {"B1": late["B1"] * 250, "B6": late["B6"] * 50}
+    first, second = sorted(expected, key=lambda invoice: -expected[invoice])
+    not_due = out[out.index("Not yet due, most money expected to be paid late first: shop") :]
+    not_due = not_due[: not_due.index("Overdue, largest first: shop, as of 2024-06-30")]
+    assert "as of 2024-06-30" in not_due
+    assert not_due.index(f"{first} ") < not_due.index(f"{second} ")
+    cents = Decimal("0.01")
+    assert f"{expected['B1'].quantize(cents, ROUND_HALF_UP):,}" in not_due
+    assert f"{late['B1']:.0%}" in not_due
+    assert "B2 " not in not_due and "B8 " not in not_due
+    # Overdue, the largest open amount first: B3 800.00 (60 days), B2 300.00 (16),
+    # B4 120.00 (77), B5 90.00 (142), B8 75.00 (30).
+    assert re.search(
+        r"B3 .*? 800\.00 2024-05-01 60 .*B2 .*? 300\.00 2024-06-14 16 .*"
+        r"B4 .*? 120\.00 2024-04-14 77 .*B5 .*? 90\.00 2024-02-09 142 .*"
+        r"B8 .*? 75\.00 2024-05-31 30 ",
+        out,
+    )
+    # Past the 15 days: the reason says so, in the plural.
+    assert "B5 already 142 days past due, so paid more than 15 days late" in out
+
+    # The same lists as in a log file (no terminal) 80 columns wide: no line longer, and
+    # every word of every cell and reason whole (no column squeezed below its words,
+    # nothing cut with an ellipsis).
+    import io
+
+    from rich.console import Console
+
+    from ledgerlens.cli import render
+    from ledgerlens.report import read_run_report
+
+    report = read_run_report(warehouse)
+    log = io.StringIO()
+    console, render.console = render.console, Console(file=log, width=80, highlight=False)
+    try:
+        for business in report.businesses:
+            render._print_open_invoices(business, report)
+    finally:
+        render.console = console
+    text = log.getvalue()
+    assert max(len(line.rstrip()) for line in text.splitlines()) <= 80
+    assert "…" not in text
+    words = set(text.split())
+    rows = report.not_yet_due_invoices + report.overdue_invoices
+    assert len(rows) == 7  # B1 and B6 not yet due; B2, B3, B4, B5, B8 overdue
+    for row in rows:
+        cells = [row["invoice_id"], row["customer_name"], f"{row['open_amount_home']:,.2f}"]
+        cells += [str(row["due_date"]), row["top_reasons"]]
+        for cell in cells:
+            assert set(cell.split()) <= words, cell
 
 
 @pytest.mark.slow

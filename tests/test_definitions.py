@@ -65,6 +65,21 @@ def test_definitions_load_with_every_asset_and_check(defs):
     assert defs.resolve_job_def(JOB_NAME) is not None
 
 
+def test_assets_are_grouped_by_layer(defs):
+    """The UI's asset groups are the warehouse's layers: each asset sits in the group named
+    after its schema, the first part of its key (the seeds dbt writes to marts are marts)."""
+    nodes = list(defs.resolve_asset_graph().asset_nodes)
+    assert {node.group_name for node in nodes} == {
+        "raw",
+        "quarantine",
+        "staging",
+        "intermediate",
+        "marts",
+    }
+    for node in nodes:
+        assert node.group_name == node.key.path[0], node.key
+
+
 def test_staging_depends_on_the_load_assets(defs):
     graph = defs.resolve_asset_graph()
     parents = graph.get(dg.AssetKey(["staging", "stg_invoice_lines"])).parent_keys

@@ -6,10 +6,12 @@ import json
 import os
 import shutil
 from collections.abc import Mapping
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import dagster as dg
+import duckdb
 from dagster_dbt import (
     DagsterDbtTranslator,
     DagsterDbtTranslatorSettings,
@@ -143,12 +145,17 @@ def build_dbt_assets(project: DbtProject) -> list[dg.AssetsDefinition]:
 
 
 def _with_row_counts(warehouse: Warehouse, events: list):
-    counts = _row_counts(warehouse, [e.output_name for e in events if isinstance(e, dg.Output)])
+    names = [e.output_name for e in events if isinstance(e, dg.Output)]
+    counts = _row_counts(warehouse, names)
+    headlines = _headlines(warehouse, names)
     for event in events:
         if isinstance(event, dg.Output):
+            metadata = dict(headlines.get(event.output_name, {}))
             rows = counts.get(event.output_name)
             if rows is not None:
-                event = event.with_metadata({**event.metadata, "dagster/row_count": rows})
+                metadata["dagster/row_count"] = rows
+            if metadata:
+                event = event.with_metadata({**event.metadata, **metadata})
         yield event
 
 
@@ -168,3 +175,96 @@ def _row_counts(warehouse: Warehouse, output_names: list[str]) -> dict[str, int]
                     f'select count(*) from "{schema}"."{table}"'
                 ).fetchone()[0]
     return counts
+
+
+# A few headline figures per business on the mart assets, shown in the Dagster UI beside
+# the row count: (metadata key, query) per mart output. Each query returns business_id
+# then either its figures as named columns ({"nrr": ..., "grr": ...}; one column: the
+# value itself), or, when the first column after business_id is `label`, one row per
+# label ({"Champion": 12, ...}). The metadata is a JSON object keyed by business. The
+# marts hold the figures: these are plain reads of one table each.
+HEADLINES: dict[str, list[tuple[str, str]]] = {
+    "marts__revenue_retention": [
+        (
+            "NRR, GRR and logo retention, latest 365 days",
+            """
+            select business_id, nrr, grr, logo_retention
+            from marts.revenue_retention
+            where period_grain = 'ttm'
+            qualify row_number() over (
+                partition by business_id order by period_end_date desc
+            ) = 1
+            order by business_id
+            """,
+        )
+    ],
+    "marts__dso_history": [
+        (
+            "DSO (count-back) and days beyond terms, as of the as-of date",
+            "select business_id, count_back_dso, days_beyond_terms"
+            " from marts.dso_history where is_current order by business_id",
+        )
+    ],
+    "marts__segment_summary": [
+        (
+            "customers per segment",
+            "select business_id, segment as label, customers from marts.segment_summary"
+            " order by business_id, segment_priority",
+        )
+    ],
+    "marts__customer_clv": [
+        (
+            "total CLV, next 36 months (home currency)",
+            "select business_id, sum(clv_36m) from marts.customer_clv"
+            " group by business_id order by business_id",
+        )
+    ],
+    "marts__ar_aging": [
+        (
+            "open and overdue receivables (home currency)",
+            "select business_id, sum(open_balance_home) as open,"
+            " sum(open_balance_home - current_home) as overdue"
+            " from marts.ar_aging group by business_id order by business_id",
+        )
+    ],
+}
+
+
+def _json_value(value):
+    if isinstance(value, Decimal):
+        return float(value)  # shown in the UI only; the mart keeps the decimal
+    return value
+
+
+def _headlines(warehouse: Warehouse, output_names: list[str]) -> dict[str, dict[str, Any]]:
+    """The HEADLINES of the marts built in this step, read after dbt has closed the
+    warehouse. A figure that cannot be read is left out with a warning, never a failed
+    step: the mart itself was built and tested."""
+    wanted = [name for name in output_names if name in HEADLINES]
+    if os.environ.get("LEDGERLENS_TARGET", "duckdb") != "duckdb" or not wanted:
+        return {}
+    metadata: dict[str, dict[str, Any]] = {}
+    with warehouse.connect() as con:
+        for output_name in wanted:
+            for key, sql in HEADLINES[output_name]:
+                try:
+                    cursor = con.execute(sql)
+                    names = [column[0] for column in cursor.description][1:]
+                    rows = cursor.fetchall()
+                except duckdb.Error as error:
+                    dg.get_dagster_logger().warning(f"{output_name}: {key} not read: {error}")
+                    continue
+                figures: dict[str, Any] = {}
+                for business_id, *values in rows:
+                    if names[0] == "label":
+                        label, value = values
+                        figures.setdefault(business_id, {})[str(label)] = _json_value(value)
+                    elif len(values) == 1:
+                        figures[business_id] = _json_value(values[0])
+                    else:
+                        figures[business_id] = {
+                            name: _json_value(value)
+                            for name, value in zip(names, values, strict=True)
+                        }
+                metadata.setdefault(output_name, {})[key] = dg.MetadataValue.json(figures)
+    return metadata

@@ -96,18 +96,35 @@ DSO_SQL = """
 """
 
 
-# The invoices not yet late whose lateness the model is surest of, the largest first:
-# what to chase first.
-RISKIEST_SQL = """
+# Two lists a person acts on, from marts.open_invoice_risk. Not yet due: the invoices
+# most money is expected to be paid late from, expected late amount = P(late) x open
+# amount (a 100% chance on a small invoice ranks below a 60% chance on a large one).
+# Overdue: the largest open amounts past their due date, the oldest first among equals.
+NOT_YET_DUE_SQL = """
     select business_id, invoice_id, customer_name, open_amount_home, home_currency,
-        due_date, late_probability, risk_band, expected_paid_date, top_reasons
+        due_date, late_probability,
+        cast(late_probability * open_amount_home as decimal(18, 2)) as expected_late_home,
+        expected_paid_date, top_reasons
     from marts.open_invoice_risk
-    where model_scope <> 'already_late'
+    where days_past_due = 0
     qualify row_number() over (
         partition by business_id
-        order by round(late_probability, 2) desc, open_amount_home desc, invoice_id
+        order by late_probability * open_amount_home desc, open_amount_home desc, invoice_id
     ) <= ?
-    order by business_id, round(late_probability, 2) desc, open_amount_home desc, invoice_id
+    order by business_id, late_probability * open_amount_home desc, open_amount_home desc,
+        invoice_id
+"""
+
+OVERDUE_SQL = """
+    select business_id, invoice_id, customer_name, open_amount_home, home_currency,
+        due_date, days_past_due, late_probability, expected_paid_date, top_reasons
+    from marts.open_invoice_risk
+    where days_past_due > 0
+    qualify row_number() over (
+        partition by business_id
+        order by open_amount_home desc, days_past_due desc, invoice_id
+    ) <= ?
+    order by business_id, open_amount_home desc, days_past_due desc, invoice_id
 """
 
 
@@ -273,7 +290,8 @@ class RunReport:
     data_quality: list[dict]  # marts.data_quality_report: quarantined rows and money
     aging: list[dict]  # marts.business_overview: the ar_aging totals per business
     dso: list[dict]  # marts.dso_history at the as-of date
-    riskiest_invoices: list[dict]  # open, not yet late, most likely to be paid late
+    not_yet_due_invoices: list[dict]  # open, not yet due, most expected late amount first
+    overdue_invoices: list[dict]  # open and past due, largest first
     profitability: list[dict]  # marts.profitability_summary at the as-of date
     segment_profitability: list[dict]  # marts.segment_profitability at the as-of date
     profit_extremes: list[dict]  # the active customers earning and losing the most
@@ -310,7 +328,8 @@ def read_run_report(
             data_quality=_rows(con, DATA_QUALITY_SQL),
             aging=_rows(con, AGING_SQL),
             dso=_rows(con, DSO_SQL),
-            riskiest_invoices=_rows(con, RISKIEST_SQL, [risky]),
+            not_yet_due_invoices=_rows(con, NOT_YET_DUE_SQL, [risky]),
+            overdue_invoices=_rows(con, OVERDUE_SQL, [risky]),
             profitability=_rows(con, PROFITABILITY_SQL),
             segment_profitability=_rows(con, SEGMENT_PROFITABILITY_SQL),
             profit_extremes=_rows(con, PROFIT_EXTREMES_SQL, [extremes] * 3),

@@ -402,14 +402,16 @@ final as (
             ~ " || " ~ dbt.cast("cast(round(flagged.sales_momentum * 100, 0) as integer)",
                                dbt.type_string())
             ~ " || '% vs prior year' end",
-            "', last purchase '",
-            dbt.cast("flagged.recency_days", dbt.type_string()),
-            "' days ago'",
+            "case when flagged.recency_days = 0 then ', last purchase today'"
+            ~ " else ', last purchase ' || "
+            ~ format_count("flagged.recency_days", "day", "days")
+            ~ " || ' ago' end",
             "case when flagged.avg_days_beyond_terms is null then ', nothing paid on credit yet'"
             ~ " when flagged.avg_days_beyond_terms <= 0 then ', pays within terms'"
-            ~ " else ', pays ' || " ~ dbt.cast(
-                "cast(round(flagged.avg_days_beyond_terms, 0) as integer)", dbt.type_string())
-            ~ " || ' days beyond terms' end",
+            ~ " else ', pays ' || "
+            ~ format_count("cast(round(flagged.avg_days_beyond_terms, 0) as integer)",
+                           "day", "days")
+            ~ " || ' beyond terms' end",
         ]) }} as segment_reason
 
     from flagged

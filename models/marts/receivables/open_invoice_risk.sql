@@ -143,18 +143,18 @@ reason_words as (
             when 'past_threshold'
                 then
                     'already '
-                    || cast(open_invoices.days_past_due as {{ dbt.type_string() }})
-                    || ' days past due, so paid more than {{ late_days }} days late'
+                    || {{ format_count('open_invoices.days_past_due', 'day', 'days') }}
+                    || ' past due, so paid more than {{ late_days }} days late'
             when 'past_due'
                 then
                     case
                         when open_invoices.days_past_due > 0
                             then
                                 'already '
-                                || cast(
-                                    open_invoices.days_past_due as {{ dbt.type_string() }}
-                                )
-                                || ' days past due'
+                                || {{ format_count(
+                                    'open_invoices.days_past_due', 'day', 'days'
+                                ) }}
+                                || ' past due'
                         else 'due soon and not paid yet'
                     end
             when 'late_history'
@@ -169,10 +169,11 @@ reason_words as (
                         as {{ dbt.type_string() }}
                     )
                     || ' of its '
-                    || cast(
-                        open_invoices.customer_paid_invoices as {{ dbt.type_string() }}
-                    )
-                    || ' paid invoices late'
+                    || {{ format_count(
+                        'open_invoices.customer_paid_invoices',
+                        'paid invoice', 'paid invoices'
+                    ) }}
+                    || ' late'
             when 'recent_late'
                 then
                     'this customer paid '
@@ -180,46 +181,42 @@ reason_words as (
                         open_invoices.customer_last_paid_late as {{ dbt.type_string() }}
                     )
                     || ' of its last '
-                    || cast(
-                        open_invoices.customer_last_paid_invoices
-                        as {{ dbt.type_string() }}
-                    )
-                    || ' invoices late'
+                    || {{ format_count(
+                        'open_invoices.customer_last_paid_invoices', 'invoice', 'invoices'
+                    ) }}
+                    || ' late'
             when 'days_beyond_terms'
                 then
                     'this customer pays '
-                    || cast(
-                        cast(round(cast(
-                            open_invoices.customer_avg_days_beyond_terms
-                            as decimal(18, 4)
-                        ), 0) as {{ dbt.type_int() }})
-                        as {{ dbt.type_string() }}
-                    )
-                    || ' days beyond terms on average'
+                    || {{ format_count(
+                        'cast(round(cast(open_invoices.customer_avg_days_beyond_terms'
+                        ~ ' as decimal(18, 4)), 0) as ' ~ dbt.type_int() ~ ')',
+                        'day', 'days'
+                    ) }}
+                    || ' beyond terms on average'
             when 'overdue_balance'
                 then
                     'this customer has '
-                    || cast(
-                        open_invoices.customer_overdue_balance_home
-                        as {{ dbt.type_string() }}
-                    )
+                    || {{ format_money('open_invoices.customer_overdue_balance_home') }}
                     || ' ' || open_invoices.home_currency || ' overdue'
             -- Amount, terms and history can raise the risk by being high or by being
             -- low (the model decides), so they are stated, not judged.
             when 'invoice_amount'
                 then
                     'the invoice amount ('
-                    || cast(open_invoices.total_amount_home as {{ dbt.type_string() }})
+                    || {{ format_money('open_invoices.total_amount_home') }}
                     || ' ' || open_invoices.home_currency || ')'
             when 'payment_terms'
                 then
                     'payment terms of '
-                    || cast(open_invoices.payment_terms_days as {{ dbt.type_string() }})
-                    || ' days'
+                    || {{ format_count(
+                        'open_invoices.payment_terms_days', 'day', 'days'
+                    ) }}
             when 'short_history' then
                 'a payment history of '
-                || cast(open_invoices.customer_paid_invoices as {{ dbt.type_string() }})
-                || ' paid invoices'
+                || {{ format_count(
+                    'open_invoices.customer_paid_invoices', 'paid invoice', 'paid invoices'
+                ) }}
         end as reason
 
     from reason_codes

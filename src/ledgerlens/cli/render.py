@@ -12,7 +12,10 @@ from pathlib import Path
 
 from rich import box
 from rich.console import Console
+from rich.padding import Padding
 from rich.table import Table
+
+from ledgerlens import dbt_vars
 
 # Bound to the real stdout: the run driver redirects sys.stdout (dbt's log) to a file.
 console = Console(file=sys.stdout, highlight=False, width=None if sys.stdout.isatty() else 120)
@@ -245,34 +248,85 @@ def _print_receivables(report) -> None:
             ),
         )
     console.print(table)
-    by_business: dict[str, list[dict]] = {}
-    for row in report.riskiest_invoices:
-        by_business.setdefault(row["business_id"], []).append(row)
-    for business_id, invoices in by_business.items():
+    for business in report.businesses:
+        _print_open_invoices(business, report)
+
+
+def _print_open_invoices(business: dict, report) -> None:
+    """Two lists to act on: the invoices not yet due most money is expected to be paid late
+    from, and the largest overdue ones. Each fits an 80-column log: the reasons, sentences,
+    go under the table, each beside its invoice, rather than in a column squeezed beside
+    the numbers."""
+    business_id = business["business_id"]
+    currency = business["home_currency"]
+    as_of = report.as_of_dates.get(business_id)
+    not_due = [r for r in report.not_yet_due_invoices if r["business_id"] == business_id]
+    if not_due:
         table = new_table(
-            f"Riskiest open invoices not yet late: {business_id}, "
-            f"as of {report.as_of_dates.get(business_id)}",
+            f"Not yet due, most money expected to be paid late first: {business_id}, as of {as_of}",
             "invoice",
             "customer",
-            f">open ({invoices[0]['home_currency']})",
+            f">open ({currency})",
             "due",
             ">P(late)",
-            "expected paid",
-            "why",
+            f">expected\nlate ({currency})",
+            compact=True,
         )
-        # The reasons are sentences: they wrap, so the numbers beside them keep their width.
-        table.columns[-1].no_wrap = False
-        for row in invoices:
+        late_days = dbt_vars.load()["late_days_beyond_terms"]
+        table.caption = (
+            f"P(late): the chance it is paid more than {late_days} days after due;"
+            " expected late = P(late) x open amount"
+        )
+        table.caption_justify = "left"
+        for row in not_due:
             table.add_row(
                 row["invoice_id"],
                 row["customer_name"] or "",
                 f"{row['open_amount_home']:,.2f}",
                 str(row["due_date"]),
                 f"{row['late_probability']:.0%}",
-                str(row["expected_paid_date"]),
-                row["top_reasons"],
+                f"{row['expected_late_home']:,.2f}",
             )
-        console.print(table)
+        _print_with_reasons(table, not_due)
+    overdue = [r for r in report.overdue_invoices if r["business_id"] == business_id]
+    if overdue:
+        table = new_table(
+            f"Overdue, largest first: {business_id}, as of {as_of}",
+            "invoice",
+            "customer",
+            f">open ({currency})",
+            "due",
+            ">days\noverdue",
+            "expected\npaid",
+            compact=True,
+        )
+        for row in overdue:
+            table.add_row(
+                row["invoice_id"],
+                row["customer_name"] or "",
+                f"{row['open_amount_home']:,.2f}",
+                str(row["due_date"]),
+                f"{row['days_past_due']:,}",
+                str(row["expected_paid_date"]),
+            )
+        _print_with_reasons(table, overdue)
+
+
+def _print_with_reasons(table: Table, invoices: list[dict]) -> None:
+    # Only a customer's name wraps (between its words): the ids, dates and numbers keep
+    # their width, their headers broken over two lines where written so.
+    for index, column in enumerate(table.columns):
+        column.no_wrap = index != 1
+    console.print(table)
+    reasons = Table.grid(padding=(0, 2))
+    reasons.add_column(no_wrap=True)
+    reasons.add_column()
+    for row in invoices:
+        if row["top_reasons"]:
+            reasons.add_row(row["invoice_id"], row["top_reasons"])
+    if reasons.row_count:
+        console.print("why (what raises P(late) most, first):")
+        console.print(Padding(reasons, (0, 0, 0, 2)))
 
 
 def _print_segments(business: dict, segments: list[dict]) -> None:

@@ -1,0 +1,77 @@
+"""`dbt docs generate` on a built warehouse: the site, its catalog and the exposures (what
+reads the marts outside the warehouse: models/marts/_exposures.yml)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+pytestmark = pytest.mark.slow
+
+# The marts each consumer reads, as the issue and the code reading them list them.
+REPORT = {
+    "customer_sheet", "segment_summary", "segment_transitions", "segment_history",
+    "revenue_retention", "revenue_movements", "cohorts", "concentration", "ar_aging",
+    "dso_history", "open_invoice_risk", "cash_forecast", "customer_profitability",
+    "customer_clv", "segment_income_statement", "segment_balance_sheet", "business_overview",
+    "monthly_pulse", "weekly_pulse", "portfolio_overview", "customer_alerts",
+}  # fmt: skip
+EXPORTS = {
+    "customer_sheet", "segment_summary", "revenue_retention", "cohorts", "ar_aging",
+    "customer_profitability", "customer_clv", "segment_history", "business_overview",
+}  # fmt: skip
+CRM = {"customer_sheet", "segment_history", "customer_clv", "business_overview"}
+
+
+def test_dbt_docs_generate_builds_the_site_with_the_exposures(handmade_run, tmp_path):
+    # The catalog reads the warehouse: a copy of the hand-made run's, so the shared one is
+    # not touched.
+    _, warehouse = handmade_run
+    copy = tmp_path / "ledgerlens.duckdb"
+    shutil.copyfile(warehouse, copy)
+    target = tmp_path / "target"
+    env = {
+        **os.environ,
+        "LEDGERLENS_TARGET": "duckdb",
+        "LEDGERLENS_WAREHOUSE": str(copy),
+        "LEDGERLENS_DUCKDB_MEMORY_LIMIT": "1GB",
+        "DBT_TARGET_PATH": str(target),
+        "DBT_LOG_PATH": str(target),
+    }
+    dbt = Path(sys.executable).parent / "dbt"
+    result = subprocess.run(
+        [str(dbt), "docs", "generate", "--static", "--profiles-dir", "profiles"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
+    manifest = json.loads((target / "manifest.json").read_text())
+    exposures = {
+        exposure["name"]: {node.split(".")[-1] for node in exposure["depends_on"]["nodes"]}
+        for exposure in manifest["exposures"].values()
+    }
+    assert exposures == {"html_report": REPORT, "spreadsheet_exports": EXPORTS, "crm_files": CRM}
+    # Every mart is in the catalog with its columns as built, so the site shows them.
+    catalog = json.loads((target / "catalog.json").read_text())
+    marts = {
+        unique_id
+        for unique_id, node in manifest["nodes"].items()
+        if node["resource_type"] == "model" and node["schema"] == "marts"
+    }
+    assert REPORT <= {unique_id.split(".")[-1] for unique_id in marts}
+    for unique_id in marts:
+        assert catalog["nodes"][unique_id]["columns"], unique_id
+    # The one-file site opens from disk, no server needed.
+    site = (target / "static_index.html").read_text()
+    assert "html_report" in site and "customer_sheet" in site
