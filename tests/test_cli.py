@@ -155,7 +155,7 @@ def test_version_and_every_command_has_help():
 
     result = _run("--version")
     assert result.returncode == 0 and result.stdout.strip() == version("ledgerlens")
-    for command in ("generate", "run", "demo", "ui", "benchmark", "backtest"):
+    for command in ("generate", "run", "demo", "report", "export", "ui", "benchmark", "backtest"):
         result = _run(command, "--help")
         assert result.returncode == 0, command
         options = [line for line in result.stdout.splitlines() if line.strip().startswith("--")]

@@ -15,7 +15,8 @@ import duckdb
 SECTION_MARTS: dict[str, tuple[str, ...]] = {
     "segments": ("segment_summary", "segment_history", "segment_transitions", "customer_sheet"),
     "retention": ("revenue_retention", "cohorts", "concentration", "customer_sheet"),
-    "receivables": ("ar_aging", "dso_history", "open_invoice_risk", "cash_forecast"),
+    # the aging buckets come from business_overview, which every page reads
+    "receivables": ("dso_history", "open_invoice_risk", "cash_forecast"),
     "pulse": ("monthly_pulse", "weekly_pulse"),
     "profitability": ("customer_profitability",),
     "clv": ("customer_clv",),
