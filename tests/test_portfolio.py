@@ -207,7 +207,7 @@ def test_portfolio_attention_reasons_in_words(growth: Path):
         "solo": (
             True,
             "NRR 75.7% (below 100%: the customer base is shrinking);"
-            " TTM sales down 5.4% on the previous TTM (21000 USD against 22200);"
+            " TTM sales down 5.4% on the previous TTM (21,000.00 USD against 22,200.00);"
             " top customer 62.9% of TTM sales, top 10 100.0% (concentration risk high)",
         ),
     }
@@ -240,21 +240,21 @@ def test_ttm_sales_drop_alerts_fire_once_when_the_fall_reaches_half(growth: Path
         # before Jan .. Oct 2024 = 5,000: -0.6 (at 2025-09-30: 2,500 / 4,500 - 1 = -0.44).
         (
             "biz", "A2", dt.date(2025, 10, 31), False, D("2000.00"), D("5000.00"),
-            D("-0.600000"), "TTM sales 2000 USD, down 60% on a year before",
+            D("-0.600000"), "TTM sales 2,000.00 USD, down 60% on a year before",
         ),
         # S2 600 -> 300 from 2025-07: at 2026-06-30 3,600 / 7,200 - 1 = -0.5 exactly, the
         # bound (at 2026-05-31: 600 + 11 x 300 = 3,900 on 11 x 600 = 6,600: -0.41).
         (
             "solo", "S2", dt.date(2026, 6, 30), True, D("3600.00"), D("7200.00"),
             D("-0.500000"),
-            "moved from Good to Give Attention; TTM sales 3600 USD, down 50% on a year before",
+            "moved from Good to Give Attention; TTM sales 3,600.00 USD, down 50% on a year before",
         ),
         # S3 500 a month 2024-07 .. 12. At 2025-10-31: Nov, Dec 2024 = 1,000 on Jul .. Oct
         # 2024 = 2,000: -0.5 (at 2025-09-30: 1,500 on 1,500, 0). Listed once, not at the
         # month ends after, where it stays down.
         (
             "solo", "S3", dt.date(2025, 10, 31), False, D("1000.00"), D("2000.00"),
-            D("-0.500000"), "TTM sales 1000 USD, down 50% on a year before",
+            D("-0.500000"), "TTM sales 1,000.00 USD, down 50% on a year before",
         ),
     ]  # fmt: skip
 
@@ -315,13 +315,13 @@ def test_late_payment_alerts_compare_the_mean_days_beyond_terms(alerts: Path):
             "L1", dt.date(2025, 6, 30), True, "late_payment", D("0.0"), D("15.0"),
             D("0.250000"), D("4000.00"),
             "pays 15 days beyond terms on average, up from 0;"
-            " TTM sales 4000 USD, no sales the year before",
+            " TTM sales 4,000.00 USD, no sales the year before",
         ),
         (
             "L3", dt.date(2025, 6, 30), True, "late_payment", D("0.0"), D("7.0"),
             D("0.500000"), D("2000.00"),
             "pays 7 days beyond terms on average, up from 0;"
-            " TTM sales 2000 USD, no sales the year before",
+            " TTM sales 2,000.00 USD, no sales the year before",
         ),
     ]  # fmt: skip
 

@@ -314,9 +314,9 @@ reasons as (
                 < {{ var('portfolio_attention_min_ttm_sales_growth') }}
                 then {{ dbt.concat([
                     "'TTM sales down '", format_percent('-ranked.ttm_sales_growth'),
-                    "' on the previous TTM ('", format_amount('ranked.ttm_net_sales'),
+                    "' on the previous TTM ('", format_money('ranked.ttm_net_sales'),
                     "' '", "ranked.home_currency", "' against '",
-                    format_amount('ranked.prev_ttm_net_sales'), "')'",
+                    format_money('ranked.prev_ttm_net_sales'), "')'",
                 ]) }}
         end as growth_reason,
         case
@@ -332,8 +332,8 @@ reasons as (
             when ranked.overdue_share > {{ var('portfolio_attention_max_overdue_share') }}
                 then {{ dbt.concat([
                     format_percent('ranked.overdue_share'),
-                    "' of receivables overdue ('", format_amount('ranked.overdue_balance_home'),
-                    "' of '", format_amount('ranked.open_balance_home'), "' '",
+                    "' of receivables overdue ('", format_money('ranked.overdue_balance_home'),
+                    "' of '", format_money('ranked.open_balance_home'), "' '",
                     "ranked.home_currency", "')'",
                 ]) }}
         end as overdue_reason,

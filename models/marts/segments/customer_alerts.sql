@@ -150,7 +150,7 @@ alerts as (
                 ]) }}
         end as late_payment_reason,
         {{ dbt.concat([
-            "'TTM sales '", format_amount('compared.ttm_sales'), "' '",
+            "'TTM sales '", format_money('compared.ttm_sales'), "' '",
             "compared.home_currency",
             "case when compared.sales_momentum < 0 then ', down ' "
             ~ "when compared.sales_momentum >= 0 then ', up ' "
