@@ -6,6 +6,8 @@ import fcntl
 import os
 import pickle
 import shutil
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -105,3 +107,30 @@ def handmade_run(tmp_path_factory: pytest.TempPathFactory):
 def query(warehouse: Path, sql: str, params: list | None = None) -> list[tuple]:
     with duckdb.connect(str(warehouse), read_only=True) as con:
         return con.execute(sql, params or []).fetchall()
+
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_dbt(warehouse: Path, target: Path, *args: str) -> subprocess.CompletedProcess:
+    """dbt by hand on a warehouse (a test's own copy: never the shared run's), with its
+    target and log folder in `target`; asserts that it succeeded."""
+    env = {
+        **os.environ,
+        "LEDGERLENS_TARGET": "duckdb",
+        # the profile takes both from the environment, without defaults
+        "LEDGERLENS_WAREHOUSE": str(warehouse),
+        "LEDGERLENS_DUCKDB_MEMORY_LIMIT": "1GB",
+        "DBT_TARGET_PATH": str(target),
+        "DBT_LOG_PATH": str(target),
+    }
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / "dbt"), *args, "--profiles-dir", "profiles"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
+    return result

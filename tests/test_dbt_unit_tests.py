@@ -4,13 +4,12 @@ than in every pipeline run: they check the models' SQL on fixed inputs, not the 
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from tests.conftest import run_dbt
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -24,24 +23,7 @@ def test_every_dbt_unit_test_passes(handmade_run, tmp_path):
     copy = tmp_path / "ledgerlens.duckdb"
     shutil.copyfile(warehouse, copy)
     target = tmp_path / "target"
-    env = {
-        **os.environ,
-        "LEDGERLENS_TARGET": "duckdb",
-        "LEDGERLENS_WAREHOUSE": str(copy),
-        "LEDGERLENS_DUCKDB_MEMORY_LIMIT": "1GB",
-        "DBT_TARGET_PATH": str(target),
-        "DBT_LOG_PATH": str(target),
-    }
-    dbt = Path(sys.executable).parent / "dbt"
-    result = subprocess.run(
-        [str(dbt), "test", "--select", "test_type:unit", "--profiles-dir", "profiles"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
+    run_dbt(copy, target, "test", "--select", "test_type:unit")
     results = json.loads((target / "run_results.json").read_text())["results"]
     manifest = json.loads((target / "manifest.json").read_text())
     unit_tests = set(manifest["unit_tests"])
@@ -60,24 +42,7 @@ def test_seeds_load_into_a_warehouse_built_before_a_seed_gained_a_column(handmad
     shutil.copyfile(handmade_run[1], copy)
     with duckdb.connect(str(copy)) as con:
         con.execute("alter table marts.segment_rules drop column is_at_risk")
-    target = tmp_path / "target"
-    env = {
-        **os.environ,
-        "LEDGERLENS_TARGET": "duckdb",
-        "LEDGERLENS_WAREHOUSE": str(copy),
-        "LEDGERLENS_DUCKDB_MEMORY_LIMIT": "1GB",
-        "DBT_TARGET_PATH": str(target),
-        "DBT_LOG_PATH": str(target),
-    }
-    result = subprocess.run(
-        [str(Path(sys.executable).parent / "dbt"), "seed", "--profiles-dir", "profiles"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
+    run_dbt(copy, tmp_path / "target", "seed")
     with duckdb.connect(str(copy), read_only=True) as con:
         at_risk = con.execute(
             "select segment from marts.segment_rules where is_at_risk order by segment"

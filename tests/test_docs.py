@@ -4,14 +4,13 @@ reads the marts outside the warehouse: models/marts/_exposures.yml)."""
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from tests.conftest import run_dbt
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -40,24 +39,7 @@ def test_dbt_docs_generate_builds_the_site_with_the_exposures(handmade_run, tmp_
     copy = tmp_path / "ledgerlens.duckdb"
     shutil.copyfile(warehouse, copy)
     target = tmp_path / "target"
-    env = {
-        **os.environ,
-        "LEDGERLENS_TARGET": "duckdb",
-        "LEDGERLENS_WAREHOUSE": str(copy),
-        "LEDGERLENS_DUCKDB_MEMORY_LIMIT": "1GB",
-        "DBT_TARGET_PATH": str(target),
-        "DBT_LOG_PATH": str(target),
-    }
-    dbt = Path(sys.executable).parent / "dbt"
-    result = subprocess.run(
-        [str(dbt), "docs", "generate", "--static", "--profiles-dir", "profiles"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
+    run_dbt(copy, target, "docs", "generate", "--static")
     manifest = json.loads((target / "manifest.json").read_text())
     exposures = {
         exposure["name"]: {node.split(".")[-1] for node in exposure["depends_on"]["nodes"]}

@@ -28,16 +28,13 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import os
-import subprocess
-import sys
 from decimal import Decimal
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from tests.conftest import query, shared_run
+from tests.conftest import query, run_dbt, shared_run
 from tests.test_statements import (
     AS_OF,
     CREDIT,
@@ -257,24 +254,7 @@ def own_scenarios(warehouse: Path, tmp_path_factory: pytest.TempPathFactory) -> 
                 " segment_change, description) values (?, false, ?, ?, 'test')",
                 [name, key, D(change)],
             )
-    env = {
-        **os.environ,
-        "LEDGERLENS_TARGET": "duckdb",
-        "LEDGERLENS_WAREHOUSE": str(copy),
-        "LEDGERLENS_DUCKDB_MEMORY_LIMIT": "1GB",
-        "DBT_TARGET_PATH": str(folder / "target"),
-        "DBT_LOG_PATH": str(folder / "target"),
-    }
-    dbt = Path(sys.executable).parent / "dbt"
-    result = subprocess.run(
-        [str(dbt), "run", "--select", "segment_scenarios", "--profiles-dir", "profiles"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
+    run_dbt(copy, folder / "target", "run", "--select", "segment_scenarios")
     return read_scenarios(copy)
 
 
