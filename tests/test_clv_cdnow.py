@@ -283,11 +283,13 @@ def test_customer_value_at_the_as_of_month_end_is_the_clv_marts(cdnow_run):
     assert len(mart) == 2357 and history.keys() == mart.keys()
     # p_alive to its 6 decimals; the value to the cent, but for the last cent: the SQL
     # side rounds the mean repeat purchase to 4 decimals (repeat_purchase_mean), the
-    # Python side does not (2 of 2,357 customers here, 1375.90 against 1375.89).
+    # Python side does not (2 of 2,357 customers here, 1375.90 against 1375.89; 6 in
+    # one clean-clone suite of 2026-12-02, each 0.01 apart: the fit's last digits move
+    # which values sit on a half cent). At most 10, 0.4% of the customers.
     assert all(mart[c][0] == history[c][0] for c in mart)
     differing = {c: (mart[c], history[c]) for c in mart if mart[c][1] != history[c][1]}
     assert all(abs(a[1] - b[1]) <= Decimal("0.01") for a, b in differing.values())
-    assert len(differing) <= 5, list(differing.items())[:5]
+    assert len(differing) <= 10, list(differing.items())[:10]
 
 
 @pytest.mark.slow

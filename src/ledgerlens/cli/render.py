@@ -749,5 +749,7 @@ def print_report(result) -> None:
     console.print(
         f"Report: [bold]{result.out_dir / 'index.html'}[/bold] and {pages} business "
         f"page{'s' if pages != 1 else ''} ({size:.1f} MB, {result.seconds:.1f}s); "
-        "open index.html in a browser (no network needed)"
+        "open index.html in a browser (no network needed)",
+        # one line however long the path: a person copies it
+        soft_wrap=True,
     )
