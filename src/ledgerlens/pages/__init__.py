@@ -17,7 +17,7 @@ from importlib import resources
 from pathlib import Path
 
 import duckdb
-from jinja2 import Environment, select_autoescape
+from jinja2 import Environment, FunctionLoader, select_autoescape
 from markupsafe import Markup
 
 from ledgerlens.pages import charts, data
@@ -45,7 +45,11 @@ class ReportResult:
 
 
 def _environment() -> Environment:
-    env = Environment(autoescape=select_autoescape(default=True, default_for_string=True))
+    # Templates are package resources; the two pages share the table macro (_table.html.j2).
+    env = Environment(
+        loader=FunctionLoader(_asset),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+    )
     env.globals["css"] = Markup(_asset("report.css"))
     env.globals["js"] = Markup(_asset("report.js"))
     return env
@@ -84,12 +88,12 @@ def write_report(
             page = _business_page(marts, business)
             page["generated"] = generated
             path = out / f"{_slug(business['business_id'])}.html"
-            html = env.from_string(_asset("business.html.j2")).render(**page)
+            html = env.get_template("business.html.j2").render(**page)
             path.write_text(html, encoding="utf-8")
             result.pages.append(path)
             portfolio_rows.append((business, page["headline"], path.name))
         index = out / "index.html"
-        html = env.from_string(_asset("portfolio.html.j2")).render(
+        html = env.get_template("portfolio.html.j2").render(
             **_portfolio_page(marts, portfolio_rows), generated=generated
         )
         index.write_text(html, encoding="utf-8")

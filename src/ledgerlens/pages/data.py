@@ -36,25 +36,12 @@ class Marts:
                 "select table_name from information_schema.tables where table_schema = 'marts'"
             ).fetchall()
         }
-        self._columns: dict[str, set[str]] = {}
 
     def has(self, *names: str) -> bool:
         return all(name in self.tables for name in names)
 
     def missing(self, section: str) -> list[str]:
         return [name for name in SECTION_MARTS[section] if name not in self.tables]
-
-    def columns(self, table: str) -> set[str]:
-        if table not in self._columns:
-            self._columns[table] = {
-                name
-                for (name,) in self.con.execute(
-                    "select column_name from information_schema.columns"
-                    " where table_schema = 'marts' and table_name = ?",
-                    [table],
-                ).fetchall()
-            }
-        return self._columns[table]
 
     def rows(self, sql: str, params: list | None = None) -> list[dict]:
         cursor = self.con.execute(sql, params or [])
