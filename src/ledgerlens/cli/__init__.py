@@ -21,6 +21,8 @@ from ledgerlens.cli import render
 DEFAULT_WAREHOUSE = "warehouse/ledgerlens.duckdb"
 DEFAULT_DATA = "demo-data"
 DEMO_BUSINESSES = "northwind,harbor,summit,rheinland"
+# The importers' names, without importing them (`--help` stays quick).
+SOURCE_NAMES = ("quickbooks-csv", "quickbooks-fivetran", "xero-csv", "xero-fivetran")
 
 
 def _progress(started: float):
@@ -51,9 +53,51 @@ def cmd_generate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _companies(args: argparse.Namespace, locations: list[str]):
+    from ledgerlens.importers import Company, default_business_id
+
+    ids = args.business_id or []
+    if ids and len(ids) != len(locations):
+        raise ValueError(
+            f"{len(locations)} sources but {len(ids)} --business-id: give one per source, "
+            "in the same order, or none"
+        )
+    ids = ids or [default_business_id(location) for location in locations]
+    return [
+        Company(location, business_id, home_currency=args.home_currency)
+        for location, business_id in zip(locations, ids, strict=True)
+    ]
+
+
+def _import(args: argparse.Namespace, locations: list[str], to: str) -> bool:
+    from ledgerlens.importers import ImporterError, import_books
+
+    started = time.perf_counter()
+    render.console.print(f"Importing {args.source}: {', '.join(locations)} -> [bold]{to}[/bold]")
+    try:
+        result = import_books(args.source, _companies(args, locations), to)
+    except (ImporterError, ValueError, OSError) as error:
+        render.console.print(f"[red]error:[/red] {error}")
+        return False
+    render.print_import(result, started)
+    return True
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    return 0 if _import(args, args.sources, args.to) else 2
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from orchestration.run import PipelineError, run_pipeline
 
+    if getattr(args, "source", None):
+        from ledgerlens import safe_run
+
+        # The books are mapped into the warehouse's side files, then loaded as any export.
+        folder = safe_run.side_files(Path(args.warehouse).expanduser().resolve()) / "import"
+        if not _import(args, [args.data], str(folder)):
+            return 2
+        args.data = str(folder)
     started = time.perf_counter()
     render.console.print(
         f"Running the ledgerlens pipeline: [bold]{args.data}[/bold] -> "
@@ -259,11 +303,53 @@ def build_parser() -> argparse.ArgumentParser:
     add_messy_option(generate)
     generate.set_defaults(func=cmd_generate)
 
+    def add_import_options(command: argparse.ArgumentParser) -> None:
+        command.add_argument(
+            "--business-id",
+            action="append",
+            metavar="ID",
+            help="business id of each company, in the order of the sources (repeat the "
+            "option); default each source's folder, file or schema name",
+        )
+        command.add_argument(
+            "--home-currency",
+            metavar="CODE",
+            help="home currency where the source does not say it (report exports)",
+        )
+
     run = commands.add_parser(
         "run", help="load a data folder and build the warehouse", formatter_class=defaults
     )
     add_run_options(run, data_required=True)
+    run.add_argument(
+        "--source",
+        choices=sorted(SOURCE_NAMES),
+        help="--data is this accounting source, not a contract folder: import it first "
+        "(into the warehouse's side files), then run (see `ledgerlens import`)",
+    )
+    add_import_options(run)
     run.set_defaults(func=cmd_run)
+
+    import_ = commands.add_parser(
+        "import",
+        help="map QuickBooks Online or Xero books (a sync tool's tables or the apps' report "
+        "exports) into a contract folder, one business per company (docs/import-*.md)",
+        formatter_class=defaults,
+    )
+    import_.add_argument("source", choices=sorted(SOURCE_NAMES), help="what the books are")
+    import_.add_argument(
+        "--from",
+        dest="sources",
+        action="append",
+        required=True,
+        metavar="PATH",
+        help="a company's books: a folder of CSV/Parquet files, a DuckDB file "
+        "(file.duckdb[:schema]) or postgresql://user@host/db?schema=NAME; repeat for "
+        "several companies",
+    )
+    import_.add_argument("--to", required=True, help="contract folder to write")
+    add_import_options(import_)
+    import_.set_defaults(func=cmd_import)
 
     demo = commands.add_parser(
         "demo",

@@ -612,6 +612,35 @@ def print_export(result, to: str | Path, started: float) -> None:
     )
 
 
+def print_import(result, started: float) -> None:
+    table = new_table("Contract files written", "File", ">Rows", compact=True)
+    for name, rows in result.rows.items():
+        table.add_row(f"{name}.csv", f"{rows:,}")
+    console.print(table)
+    if result.skipped:
+        skipped = new_table(
+            "Source rows not imported (each with its reason in the file below)",
+            "Business",
+            "Source table",
+            "Reason",
+            ">Rows",
+            ">Amount",
+            compact=True,
+        )
+        for group in result.skipped:
+            amount = "" if group.amount is None else f"{group.amount:,.2f}"
+            skipped.add_row(
+                group.business_id, group.source_table, group.reason, f"{group.rows:,}", amount
+            )
+        console.print(skipped)
+    businesses = len(result.businesses)
+    console.print(
+        f"{businesses} business{'es' if businesses != 1 else ''} "
+        f"({', '.join(result.businesses)}) in {result.folder}; skipped rows: "
+        f"{result.skipped_file} ({time.perf_counter() - started:.1f}s)"
+    )
+
+
 def print_benchmark(result: dict, workdir: str | Path) -> None:
     table = new_table(
         f"{result['invoice_lines_loaded']:,} invoice lines loaded",
