@@ -401,17 +401,18 @@ def convert(source: Source, out: Output, company: Company) -> None:
                 coalesce(try_cast(ll_text(t.index) as integer), 0) as line_order,
                 ll_text({ic("detail_type")}) as detail_type,
                 ll_money(t.amount) as amount,
-                ll_number(coalesce({ic("sales_item_quantity")}, {ic("quantity")}), 4)
+                coalesce(ll_number({ic("sales_item_quantity")}, 4),
+                    ll_number({ic("quantity")}, 4))
                     as quantity,
                 ll_number({ic("sales_item_unit_price")}, 4) as unit_price,
-                ll_text(coalesce({ic("sales_item_item_id")}, {ic("item_id")})) as item_id,
+                coalesce(ll_text({ic("sales_item_item_id")}), ll_text({ic("item_id")})) as item_id,
                 ll_text({ic("description")}) as description,
                 ll_text({ic("bundle_id")}) as bundle_id,
                 ll_number({ic("bundle_quantity")}, 4) as bundle_quantity,
                 ll_text({ic("discount_account_id")}) as discount_account_id,
                 ll_text({ic("discount_discount_percent")}) as discount_percent,
                 ll_text({ic("sub_total_item_id")}) as sub_total_item_id,
-                ll_text(coalesce({ic("sales_item_account_id")}, {ic("account_id")}))
+                coalesce(ll_text({ic("sales_item_account_id")}), ll_text({ic("account_id")}))
                     as sales_account_id
             from {source.table(table)} as t""")
     if not line_sql:
@@ -493,10 +494,11 @@ def convert(source: Source, out: Output, company: Company) -> None:
                 coalesce(try_cast(ll_text({bc("line_num")}) as integer),
                     try_cast(ll_text(t.index) as integer), 0) as line_order,
                 ll_money(t.amount) as amount,
-                ll_number(coalesce({bc("sales_item_quantity")}, {bc("quantity")}), 4)
+                coalesce(ll_number({bc("sales_item_quantity")}, 4),
+                    ll_number({bc("quantity")}, 4))
                     as quantity,
                 ll_number({bc("unit_price")}, 4) as unit_price,
-                ll_text(coalesce({bc("sales_item_item_id")}, {bc("item_id")})) as item_id,
+                coalesce(ll_text({bc("sales_item_item_id")}), ll_text({bc("item_id")})) as item_id,
                 ll_text({bc("description")}) as description
             from {source.table("invoice_line_bundle")} as t"""
     con.execute(f"create or replace temp table qb_bundle_lines as {bundle_sql}")
