@@ -32,6 +32,7 @@ import pytest
 
 from ledgerlens.importers import Company, import_books
 from tests.conftest import query
+from tests.test_postgres import postgres  # noqa: F401  (the server fixture, reused)
 
 FIXTURE = Path(__file__).parent / "data" / "import" / "quickbooks_fivetran"
 D = Decimal
@@ -435,6 +436,47 @@ def test_a_duckdb_schema_with_the_sync_tools_types_imports_the_same(imported, tm
         assert (again / file.relative_to(folder)).read_text() == file.read_text(), file.name
 
 
+_PG_TYPES = {"boolean": "boolean", "timestamp": "timestamp", "date": "date",
+             "double": "double precision", "varchar": "text"}  # fmt: skip
+
+
+@pytest.mark.postgres
+@pytest.mark.slow
+def test_a_postgresql_schema_imports_the_same(imported, postgres, tmp_path):  # noqa: F811
+    """northwind in a PostgreSQL schema with Fivetran's types (the server of
+    tests/test_postgres.py, started for this module), next to maple from its folder."""
+    import psycopg2
+
+    folder, _ = imported
+    with psycopg2.connect(**postgres) as pg, pg.cursor() as cursor:
+        cursor.execute("create schema quickbooks_northwind")
+        for file in sorted((FIXTURE / "northwind").glob("*.csv")):
+            with file.open() as handle:
+                header = next(csv.reader(handle))
+                columns = ", ".join(
+                    f'"{c}" {_PG_TYPES[_fivetran_type(file.stem, c)]}' for c in header
+                )
+                cursor.execute(f"create table quickbooks_northwind.{file.stem} ({columns})")
+                handle.seek(0)
+                cursor.copy_expert(
+                    f"copy quickbooks_northwind.{file.stem} from stdin "
+                    "with (format csv, header true)",
+                    handle,
+                )
+    url = (
+        f"postgresql://{postgres['user']}@{postgres['host']}:{postgres['port']}/"
+        f"{postgres['dbname']}?schema=quickbooks_northwind"
+    )
+    again = tmp_path / "from-postgres"
+    import_books(
+        "quickbooks-fivetran",
+        [Company(url, "northwind", "Northwind Traders"), COMPANIES[1]],
+        again,
+    )
+    for file in sorted(folder.glob("*.csv")) + [folder / "import_report" / "skipped_rows.csv"]:
+        assert (again / file.relative_to(folder)).read_text() == file.read_text(), file.name
+
+
 # ---------------------------------------------------------------- one pipeline run
 
 
@@ -449,6 +491,15 @@ def warehouse(imported, tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.mark.slow
 def test_the_marts_show_the_books_figures(warehouse, books):
+    # the imported folder loads whole: nothing quarantined
+    assert (
+        query(
+            warehouse,
+            "select table_name, rule, rows_quarantined from marts.data_quality_report "
+            "where rows_quarantined > 0",
+        )
+        == []
+    )
     for company, home in (("northwind", "USD"), ("maple", "CAD")):
         expected = independent(books, company, home)
         sheet = {
