@@ -639,43 +639,46 @@ def convert(source: Source, out: Output, company: Company) -> None:
         where s.sale_amount < 0 and x.is_excess""")
     con.execute("""
         create or replace temp table qb_contract_lines as
-        with positive as (
+        with numbered as (
             select s.*,
                 -- in cents, as integers: shares are rounded exactly, half away from zero
                 cast(case when x.is_excess then 0
                     else (x.discount_lines + x.negative_lines) * 100 end as hugeint)
                     as discount_cents,
                 cast(x.positive_lines * 100 as hugeint) as positive_cents,
-                cast(s.sale_amount * 100 as hugeint) as sale_cents,
                 row_number() over (
-                    partition by s.kind, s.doc_source_id
-                    order by s.sale_amount desc, s.line_order, s.sub_order
-                ) as size_rank
+                    partition by s.kind, s.doc_source_id order by s.line_order, s.sub_order
+                ) as line_number
             from qb_sale_lines as s
             inner join qb_discounts as x
                 on s.kind = x.kind and s.doc_source_id = x.doc_source_id
             where s.sale_amount >= 0
         ),
+        -- only the documents with a discount to spread (few, next to the others)
         shared as (
-            select positive.*,
-                case when positive_cents > 0
-                    then (2 * discount_cents * sale_cents + positive_cents)
-                        // (2 * positive_cents)
-                    else 0 end as raw_cents
-            from positive
+            select kind, doc_source_id, line_number, discount_cents,
+                (2 * discount_cents * cast(sale_amount * 100 as hugeint) + positive_cents)
+                    // (2 * positive_cents) as raw_cents,
+                row_number() over (
+                    partition by kind, doc_source_id
+                    order by sale_amount desc, line_order, sub_order
+                ) as size_rank
+            from numbered
+            where discount_cents > 0 and positive_cents > 0
         ),
         balanced as (
-            select shared.*,
-                cast((raw_cents + case when size_rank = 1 then discount_cents - sum(raw_cents)
-                    over (partition by kind, doc_source_id) else 0 end) as decimal(18, 0))
-                    * 0.01 as share
+            select kind, doc_source_id, line_number,
+                raw_cents + case when size_rank = 1 then discount_cents - sum(raw_cents)
+                    over (partition by kind, doc_source_id) else 0 end as share_cents
             from shared
         )
-        select balanced.*,
-            row_number() over (
-                partition by kind, doc_source_id order by line_order, sub_order
-            ) as line_number
-        from balanced""")
+        select numbered.*,
+            coalesce(cast(balanced.share_cents as decimal(18, 0)) * 0.01, 0) as share
+        from numbered
+        left join balanced
+            on numbered.kind = balanced.kind
+            and numbered.doc_source_id = balanced.doc_source_id
+            and numbered.line_number = balanced.line_number""")
     # Negative sale lines became discounts: they are mapped, as the other lines' shares.
 
     # ---- 8. contract rows
