@@ -461,13 +461,15 @@ def convert(source: Source, out: Output, company: Company) -> None:
         with owed as (
             select customer_id, currency, contract_id as invoice_id, settled,
                 sum(settled) over (partition by customer_id, currency
-                    order by txn_date, line rows between unbounded preceding and current row) as upto
+                    order by txn_date, line
+                    rows between unbounded preceding and current row) as upto
             from qbc_invoices where settled > 0
         ),
         paid as (
             select customer_id, currency, contract_id as payment_id, amount,
                 sum(amount) over (partition by customer_id, currency
-                    order by txn_date, line rows between unbounded preceding and current row) as upto
+                    order by txn_date, line
+                    rows between unbounded preceding and current row) as upto
             from qbc_docs where skip_reason is null and kind = 'payment' and amount > 0
         )
         select paid.payment_id, owed.invoice_id, owed.customer_id,
