@@ -17,8 +17,9 @@ QuickBooks connector (the headers of fivetran/dbt_quickbooks_source's seeds):
     customer 5 Store East, a sub-customer of 4: INV 109, 250.00 less a 20.00 discount.
   - customer 7 Foxtrot Cafe: sales receipt 501 (65.00 + 5.20 tax) and refund receipt 601
     (20.00 + 1.60 tax).
-- maple (CAD, multicurrency off: no exchange rates at all), synced 2024-03-05: one invoice
-  of 200.00 + 10.00 GST, paid.
+- maple (CAD, multicurrency off: no exchange rates at all), synced 2024-03-05: INV 1 of
+  200.00 + 10.00 GST, paid; INV 2 of 100.00 + 5.00, settled by CM 11 (105.00) through
+  payment 2 of 0.00 (credit moved, no cash).
 """
 
 from __future__ import annotations
@@ -338,6 +339,10 @@ def test_documents_statuses_and_links(imported):
     credit_notes = {row[0]: row for row in _rows(folder, "credit_notes")}
     assert credit_notes["CM-301"][2] == "INV-104"  # wholly applied to that one invoice
     assert credit_notes["CM-302"][2] is None  # left as account credit
+    # maple: a payment of 0 moved CM 11 onto INV 2: tied, and no payment, no allocation
+    assert credit_notes["CM-11"][2] == "INV-2"
+    assert _rows(folder, "payments", "payment_id = 'PMT-2'") == []
+    assert _rows(folder, "payment_allocations", "invoice_id = 'INV-2'") == []
     assert credit_notes["RR-601"][2] is None and credit_notes["RR-601"][6:8] == (
         "20.00",
         "1.60",
@@ -368,6 +373,7 @@ def test_every_skipped_row_has_its_reason(imported):
             for row in csv.DictReader(handle)
         ]
     assert skipped == [
+        ("maple", "payment", "2", "credit_only_payment", "0.00"),
         ("northwind", "customer", "6", "deleted_in_source", ""),
         ("northwind", "invoice", "106", "deleted_in_source", "108.00"),
         ("northwind", "invoice_line", "101/1", "description_only", ""),
@@ -376,7 +382,7 @@ def test_every_skipped_row_has_its_reason(imported):
         ("northwind", "payment", "207", "deleted_in_source", "108.00"),
         ("northwind", "payment_line", "207/0", "deleted_in_source", "108.00"),
     ]
-    assert result.rows["invoices"] == 10 and result.rows["payment_allocations"] == 8
+    assert result.rows["invoices"] == 11 and result.rows["payment_allocations"] == 8
 
 
 def test_every_source_line_ends_in_one_place(imported, books):
