@@ -25,6 +25,7 @@ QuickBooks connector (the headers of fivetran/dbt_quickbooks_source's seeds):
 from __future__ import annotations
 
 import csv
+import shutil
 from decimal import Decimal
 from pathlib import Path
 
@@ -440,6 +441,39 @@ def test_a_duckdb_schema_with_the_sync_tools_types_imports_the_same(imported, tm
     )
     for file in sorted(folder.glob("*.csv")) + [folder / "import_report" / "skipped_rows.csv"]:
         assert (again / file.relative_to(folder)).read_text() == file.read_text(), file.name
+
+
+def test_a_foreign_document_without_a_rate_takes_the_exchange_rate_table(tmp_path):
+    """INV 105 (CAD) with its exchange_rate blanked: the latest rate of the exchange_rate
+    table on or before its date (2024-04-05: the 2024-04-04 rate, 0.735); without the
+    table it is skipped as no_exchange_rate, and its line with it."""
+    books = tmp_path / "northwind"
+    shutil.copytree(FIXTURE / "northwind", books)
+    with (books / "invoice.csv").open() as handle:
+        rows = list(csv.DictReader(handle))
+    for row in rows:
+        if row["id"] == "105":
+            row["exchange_rate"] = ""
+    with (books / "invoice.csv").open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    import_books("quickbooks-fivetran", [Company(str(books), "fx")], tmp_path / "without")
+    with (tmp_path / "without" / "import_report" / "skipped_rows.csv").open() as handle:
+        skipped = {(r["source_id"], r["reason"]) for r in csv.DictReader(handle)}
+    assert {("105", "no_exchange_rate"), ("105/0", "no_exchange_rate")} <= skipped
+    (books / "exchange_rate.csv").write_text(
+        "source_currency_code,target_currency_code,as_of_date,rate,_fivetran_deleted\n"
+        "CAD,USD,2024-04-01,0.7300,false\n"
+        "CAD,USD,2024-04-04,0.7350,false\n"
+        "CAD,USD,2024-04-06,0.7400,false\n"
+        "CAD,EUR,2024-04-04,0.6800,false\n"
+    )
+    import_books("quickbooks-fivetran", [Company(str(books), "fx")], tmp_path / "with")
+    assert _rows(tmp_path / "with", "invoices", "invoice_id = 'INV-105'")[0][5:7] == (
+        "CAD",
+        "0.735000",
+    )
 
 
 _PG_TYPES = {"boolean": "boolean", "timestamp": "timestamp", "date": "date",
