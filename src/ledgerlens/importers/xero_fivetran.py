@@ -214,6 +214,8 @@ def _stage(source: Source, out: Output, table: str) -> None:
 
 
 def convert(source: Source, out: Output, company: Company) -> None:
+    # DuckDB draws a progress bar on long statements; the command prints its own summary.
+    out.con.execute("set enable_progress_bar = false")
     for table in TABLES:
         _stage(source, out, table)
     con = out.con
@@ -383,46 +385,69 @@ _STEPS = [
     # discount_amount; cumulative rounding makes the shares add up to the cent.
     """
     create or replace temp table xm_lines_spread as
-    with positive as (
-        select
-            *,
-            sum(amount_excl) over (partition by source_table, document_id) as document_positive,
-            sum(amount_excl) over (
-                partition by source_table, document_id order by line_item_id
-                rows between unbounded preceding and current row
-            ) as running_positive,
-            row_number() over (partition by source_table, document_id order by line_item_id)
-                as line_number
-        from xm_lines_priced
-        where amount_excl >= 0
-    ),
-    negative as (
+    with negative as (
         select source_table, document_id, -sum(amount_excl) as discount_pool
         from xm_lines_priced
         where amount_excl < 0
         group by source_table, document_id
     ),
-    shared as (
+    positive as (
         select
-            positive.*,
-            coalesce(negative.discount_pool, 0) as discount_pool,
-            case
-                when positive.document_positive > 0 then round(
-                    coalesce(negative.discount_pool, 0) * positive.running_positive
-                    / positive.document_positive, 2)
-                else 0
-            end as running_share
+            xm_lines_priced.*,
+            row_number() over (partition by source_table, document_id order by line_item_id)
+                as line_number
+        from xm_lines_priced
+        where amount_excl >= 0
+    ),
+    -- running sums only where there is something to spread (few documents)
+    running as (
+        select
+            positive.source_table,
+            positive.document_id,
+            positive.line_number,
+            sum(positive.amount_excl) over (
+                partition by positive.source_table, positive.document_id
+            ) as document_positive,
+            sum(positive.amount_excl) over (
+                partition by positive.source_table, positive.document_id
+                order by positive.line_number
+                rows between unbounded preceding and current row
+            ) as running_positive,
+            negative.discount_pool
         from positive
-        left join negative
+        inner join negative
             on positive.source_table = negative.source_table
             and positive.document_id = negative.document_id
+    ),
+    shares as (
+        select
+            source_table,
+            document_id,
+            line_number,
+            case
+                when document_positive > 0
+                    then round(discount_pool * running_positive / document_positive, 2)
+                else 0
+            end as running_share
+        from running
+    ),
+    shared as (
+        select
+            shares.*,
+            shares.running_share - coalesce(lag(shares.running_share) over (
+                partition by shares.source_table, shares.document_id
+                order by shares.line_number
+            ), 0) as discount_share
+        from shares
     )
     select
-        *,
-        running_share - coalesce(lag(running_share) over (
-            partition by source_table, document_id order by line_item_id
-        ), 0) as discount_share
-    from shared
+        positive.*,
+        coalesce(shared.discount_share, 0) as discount_share
+    from positive
+    left join shared
+        on positive.source_table = shared.source_table
+        and positive.document_id = shared.document_id
+        and positive.line_number = shared.line_number
     """,
     # A document whose negative lines exceed its positive ones cannot be mapped.
     """
