@@ -218,20 +218,24 @@ def convert(source: Source, out: Output, company: Company) -> None:
     out.con.execute("set enable_progress_bar = false")
     for table in TABLES:
         _stage(source, out, table)
-    con = out.con
-    business = company.business_id
-    home = con.execute("select max(base_currency) from xs_organization").fetchone()[0]
+    home = out.con.execute("select max(base_currency) from xs_organization").fetchone()[0]
     home = (home or company.home_currency or "").upper()
     if not home:
         raise ImporterError(
             f"{source.location}: the organization table has no base_currency; give --home-currency"
         )
-    con.execute(
+    map_staged(out, company, home)
+
+
+def map_staged(out: Output, company: Company, home: str) -> None:
+    """Map the `xs_<table>` tables (TABLES' columns, typed) into contract and skipped rows.
+    xero-csv builds the same tables from the app's export and maps them here too."""
+    out.con.execute(
         "create or replace temp table xm_params as select ? as business_id, ? as home",
-        [business, home],
+        [company.business_id, home],
     )
     for step in _STEPS:
-        con.execute(step)
+        out.con.execute(step)
     # The steps above wrote xm_* tables; the contract rows and skipped rows come from them.
     out.insert("businesses", _BUSINESS, [company.business_name])
     out.insert("customers", "select * exclude (reason) from xm_customers where reason is null")
@@ -265,9 +269,12 @@ _STEPS = [
                 then 'unsupported_status'
             when invoice.contact_id is null then 'no_customer'
             when invoice.date is null then 'no_date'
+            when upper(coalesce(invoice.currency_code, params.home)) <> params.home
+                and coalesce(invoice.currency_rate, 0) = 0 then 'no_exchange_rate'
             when invoice.total < 0 or invoice.sub_total < 0 then 'negative_total'
         end as reason
     from xs_invoice as invoice
+    cross join xm_params as params
     """,
     # Which bank-transaction lines are sales: coded to an account of class REVENUE.
     """
@@ -794,10 +801,13 @@ _STEPS = [
             when upper(credit.status) not in ('AUTHORISED', 'PAID') then 'unsupported_status'
             when credit.contact_id is null then 'no_customer'
             when credit.date is null then 'no_date'
+            when upper(coalesce(credit.currency_code, params.home)) <> params.home
+                and coalesce(credit.currency_rate, 0) = 0 then 'no_exchange_rate'
             when credit.total < 0 or credit.sub_total < 0 or credit.total_tax < 0
                 then 'negative_total'
         end as reason
     from xs_credit_note as credit
+    cross join xm_params as params
     """,
     """
     create or replace temp table xm_credit_allocation_class as
