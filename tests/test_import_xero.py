@@ -477,6 +477,105 @@ def test_a_duckdb_schema_in_the_sync_types_imports_the_same(imported, tmp_path):
         assert file.read_text().splitlines() == [header, *body], file.name
 
 
+CSV_EXPORT = Path(__file__).parent / "data" / "import" / "xero-csv" / "harbourside-csv"
+
+# xero-csv on the app's Invoices export (the same customers, fewer documents; d/m/y dates):
+# (net sales, payments, open balance) per customer, hand-worked.
+CSV_EXPECTED = {
+    # 1000.00 excl. GST; InvoiceAmountPaid 500.00 as one payment; 1150.00 - 500.00
+    "Aroha Design": (D("1000.00"), D("500.00"), D("650.00")),
+    "Bluegum Ltd": (D("200.00"), D("230.00"), D("0.00")),
+    # InvoiceAmountDue 80.00, but the 20.00 credited (an overpayment) is not in the export:
+    # open 100.00, and the 20.00 is in the skipped rows
+    "Cobalt Cafe": (D("100.00"), D("0.00"), D("100.00")),
+    # a "Sales credit note" of -57.50 (-50.00 + -7.50 GST): untied credit
+    "Driftwood Co": (D("-50.00"), D("0.00"), D("0.00")),
+    # the same lines as INV-0013 above: 180.00 + 50.00 - 30.00; void and draft count nothing
+    "Fernleaf Studio": (D("200.00"), D("0.00"), D("230.00")),
+    # lines add up to Total (115.00): tax inclusive, 115.00 - 15.00
+    "Greenway Grocers": (D("100.00"), D("0.00"), D("115.00")),
+}
+
+
+@pytest.fixture(scope="module")
+def imported_csv(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("xero-csv") / "xero-csv-import"
+    import_books(
+        "xero-csv", [Company(str(CSV_EXPORT), "harbourside-csv", home_currency="NZD")], folder
+    )
+    return folder
+
+
+def test_the_csv_export_maps_as_worked_out_by_hand(imported_csv):
+    mine = {
+        customer: (D(str(sales)), D(str(received)), D(str(open_)))
+        for _, customer, sales, received, open_ in folder_query(imported_csv, FROM_FOLDER)
+    }
+    assert mine == CSV_EXPECTED
+    # the open balance less the credit the export cannot place is the export's own
+    # InvoiceAmountDue, per customer (read straight from the file)
+    con = duckdb.connect()
+    try:
+        due = dict(
+            con.execute(
+                f'select "*ContactName", sum(cast(InvoiceAmountDue as decimal(18, 2))) '
+                f'from (select distinct "*ContactName", "*InvoiceNumber", InvoiceAmountDue, '
+                f"Status, Type, Currency from read_csv('{CSV_EXPORT / 'Invoices.csv'}', "
+                "all_varchar = true)) where Status = 'Awaiting Payment' and Currency = 'NZD' "
+                "and Type = 'Sales invoice' group by 1"
+            ).fetchall()
+        )
+    finally:
+        con.close()
+    credited = {
+        customer: D(amount)
+        for customer, amount in folder_query(
+            imported_csv,
+            "select invoices.customer_id, skipped.amount from skipped "
+            "inner join invoices on skipped.source_id = invoices.invoice_id "
+            "where skipped.reason = 'credit_not_exported'",
+        )
+    }
+    for customer, amount_due in due.items():
+        assert mine[customer][2] - credited.get(customer, D(0)) == amount_due, customer
+    # the one paid-in-part invoice's payment is dated its due date (the export has no dates)
+    assert folder_query(
+        imported_csv, "select payment_id, payment_date from payments order by 1"
+    ) == [("PAID-INV-0001", date(2025, 4, 2)), ("PAID-INV-0002", date(2025, 4, 9))]
+
+
+def test_the_csv_exports_skipped_rows(imported_csv):
+    skipped = {
+        (table, source_id, reason, amount)
+        for table, source_id, reason, amount in folder_query(
+            imported_csv, "select source_table, source_id, reason, amount from skipped"
+        )
+    }
+    assert skipped == {
+        ("invoice", "INV-0008", "no_exchange_rate", "1000.00"),  # USD: no rate exported
+        ("invoice", "INV-0011", "draft", "57.50"),
+        # lines: <invoice>:<line in the file>
+        ("invoice_line_item", "INV-0008:000000005", "no_exchange_rate", None),
+        ("invoice_line_item", "INV-0011:000000007", "draft", None),
+        ("payment", "PAID-INV-0008", "invoice_not_imported", "400.00"),
+        ("invoices_export", "INV-0005", "credit_not_exported", "20.00"),
+    }
+
+
+@pytest.mark.parametrize(
+    ("values", "day_first"),
+    [
+        (["03/03/2025", "13/05/2025"], True),  # 13 cannot be a month
+        (["05/13/2025", "03/03/2025"], False),  # nor here: m/d/y
+        (["01/02/2025"], True),  # no proof either way: d/m/y (AU, NZ, UK)
+    ],
+)
+def test_the_csv_exports_date_order_is_read_from_the_dates(values, day_first):
+    from ledgerlens.importers.xero_csv import _day_first
+
+    assert _day_first(values) is day_first
+
+
 @pytest.mark.slow
 def test_the_pipeline_on_the_imported_folder_shows_the_same_balances(imported, tmp_path_factory):
     from tests.conftest import query, shared_run
@@ -506,3 +605,8 @@ def test_the_pipeline_on_the_imported_folder_shows_the_same_balances(imported, t
     for key, (sales, _, open_, unapplied, untied) in EXPECTED.items():
         assert sheet[key] == (sales, open_) == (theirs[key][0], theirs[key][2]), key
         assert aging.get(key, (D(0), D(0), D(0))) == (open_, unapplied, untied), key
+    for customer, (sales, _, open_) in CSV_EXPECTED.items():
+        key = ("harbourside-csv", customer)
+        assert sheet[key] == (sales, open_), key
+        untied = D("57.50") if customer == "Driftwood Co" else D(0)  # CN-0002
+        assert aging.get(key, (D(0), D(0), D(0))) == (open_, D(0), untied), key
