@@ -614,6 +614,7 @@ def test_the_pipeline_on_the_imported_folder_shows_the_same_balances(
         assert aging.get(key, (D(0), D(0), D(0))) == (open_, unapplied, untied), key
     for customer, (sales, _, open_) in CSV_EXPECTED.items():
         key = ("harbourside-csv", customer)
-        assert sheet[key] == (sales, open_), key
+        # a customer with only a credit note bought nothing: customer_sheet leaves it out
+        assert sheet.get(key) == (None if sales < 0 else (sales, open_)), key
         untied = D("57.50") if customer == "Driftwood Co" else D(0)  # CN-0002
         assert aging.get(key, (D(0), D(0), D(0))) == (open_, D(0), untied), key
