@@ -404,6 +404,19 @@ def test_every_source_row_ends_in_one_place(imported):
     assert counts["credit_note"] == mapped_notes + skipped["credit_note"]
 
 
+def test_tables_under_their_other_names_import_the_same(imported, tmp_path):
+    books = tmp_path / "harbourside"
+    shutil.copytree(FIXTURES / "harbourside", books)
+    (books / "organization.csv").rename(books / "organisation.csv")
+    (books / "credit_note_allocation.csv").rename(books / "credit_note_allocations.csv")
+    renamed = tmp_path / "renamed"
+    import_books("xero-fivetran", [Company(str(books), "harbourside")], renamed)
+    for name in ("businesses.csv", "credit_notes.csv"):
+        lines = (imported / name).read_text().splitlines()
+        expected = [lines[0], *(line for line in lines[1:] if line.startswith("harbourside,"))]
+        assert (renamed / name).read_text().splitlines() == expected, name
+
+
 SYNC_TYPES = {
     # Fivetran's destination types: dates and timestamps as timestamps, amounts as doubles,
     # flags as booleans, the financial year's month as an integer.

@@ -173,6 +173,15 @@ TABLES["prepayment_allocation"] = {
     for key, kind in TABLES["overpayment_allocation"].items()
 }
 REQUIRED = ("organization", "contact", "invoice")
+# Other names a sync may give a table (the plural, the British spelling), tried in order
+# when the name above is missing.
+ALIASES: dict[str, tuple[str, ...]] = {
+    "organization": ("organisation",),
+    "bank_transaction_line_item": ("bank_transaction_line_items",),
+    "credit_note_allocation": ("credit_note_allocations",),
+    "overpayment_allocation": ("overpayment_allocations",),
+    "prepayment_allocation": ("prepayment_allocations",),
+}
 
 _TYPED = {
     "text": "ll_text({0})",
@@ -195,7 +204,8 @@ _NULL = {
 def _stage(source: Source, out: Output, table: str) -> None:
     """`xs_<table>`: the source table with the columns above, typed (absent ones null)."""
     columns = TABLES[table]
-    present = set(source.columns(table)) if source.has(table) else None
+    found = next((alias for alias in (table, *ALIASES.get(table, ())) if source.has(alias)), table)
+    present = set(source.columns(found)) if source.has(found) else None
     if present is None and table in REQUIRED:
         raise ImporterError(f"{source.location}: no {table!r} table: is this a Fivetran Xero sync?")
     selects = []
@@ -206,7 +216,7 @@ def _stage(source: Source, out: Output, table: str) -> None:
         else:
             selects.append(f"cast(null as {_NULL[kind]}) as {quoted}")
     relation = (
-        f"{source.table(table)} where true" if present is not None else "(select 1) where false"
+        f"{source.table(found)} where true" if present is not None else "(select 1) where false"
     )
     out.con.execute(
         f"create or replace temp table xs_{table} as select {', '.join(selects)} from {relation}"
