@@ -75,7 +75,6 @@ def convert(source: Source, out: Output, company: Company) -> None:
             "InvoiceNumber, InvoiceDate, Total, LineAmount columns)"
         )
     con = out.con
-    con.execute("set enable_progress_bar = false")
     columns = sorted({name for _, header, _ in exports for name in header})
     con.execute(
         "create or replace temp table xc_rows (file varchar, line integer, "

@@ -224,8 +224,6 @@ def _stage(source: Source, out: Output, table: str) -> None:
 
 
 def convert(source: Source, out: Output, company: Company) -> None:
-    # DuckDB draws a progress bar on long statements; the command prints its own summary.
-    out.con.execute("set enable_progress_bar = false")
     for table in TABLES:
         _stage(source, out, table)
     home = out.con.execute("select max(base_currency) from xs_organization").fetchone()[0]
