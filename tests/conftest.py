@@ -14,7 +14,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-HANDMADE = Path(__file__).parent / "data" / "handmade"
+HERE = Path(__file__).parent
+HANDMADE = HERE / "data" / "handmade"
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -102,6 +103,49 @@ def shared_run(tmp_path_factory: pytest.TempPathFactory, data: Path, as_of_date:
 def handmade_run(tmp_path_factory: pytest.TempPathFactory):
     """One real Dagster run of the whole pipeline over the hand-made dataset."""
     return shared_run(tmp_path_factory, HANDMADE)
+
+
+# Every importer's fixture companies (tests/data/import), as tests/test_import_quickbooks.py
+# and tests/test_import_xero.py import them: source -> (folder, business id, Company options).
+IMPORTED_BOOKS = {
+    "quickbooks-fivetran": [
+        ("quickbooks_fivetran/northwind", "northwind", {"business_name": "Northwind Traders"}),
+        ("quickbooks_fivetran/maple", "maple", {}),
+    ],
+    "quickbooks-csv": [("quickbooks_csv/harbor", "harbor", {"home_currency": "USD"})],
+    "xero-fivetran": [("xero/harbourside", "harbourside", {}), ("xero/tasman", "tasman", {})],
+    "xero-csv": [("xero-csv/harbourside-csv", "harbourside-csv", {"home_currency": "NZD"})],
+}
+
+
+def imported_books_run(tmp_path_factory: pytest.TempPathFactory):
+    """ONE real pipeline run over every importer's fixture companies together (six
+    businesses: each importer's contract folder, their rows appended into one folder), shared
+    by the QuickBooks and Xero tests: a run per importer would cost a minute of CPU each."""
+    from ledgerlens.contract import TABLES
+    from ledgerlens.importers import Company, import_books
+
+    base = tmp_path_factory.mktemp("imported-books")
+    folders = []
+    for source, companies in IMPORTED_BOOKS.items():
+        folder = base / source
+        import_books(
+            source,
+            [
+                Company(str(HERE / "data" / "import" / path), business_id, **options)
+                for path, business_id, options in companies
+            ],
+            folder,
+        )
+        folders.append(folder)
+    run_folder = base / "imported-books"
+    run_folder.mkdir()
+    for table in TABLES:
+        lines = (folders[0] / f"{table.name}.csv").read_text().splitlines(keepends=True)
+        for folder in folders[1:]:
+            lines += (folder / f"{table.name}.csv").read_text().splitlines(keepends=True)[1:]
+        (run_folder / f"{table.name}.csv").write_text("".join(lines))
+    return shared_run(tmp_path_factory, run_folder)
 
 
 def query(warehouse: Path, sql: str, params: list | None = None) -> list[tuple]:

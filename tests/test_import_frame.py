@@ -202,3 +202,27 @@ def test_the_command_refuses_unpaired_business_ids_and_missing_books(tmp_path, m
     )
     assert code == 2
     assert "not a folder, a .duckdb file or a postgresql:// URL" in printed()
+
+
+@pytest.mark.slow
+def test_run_with_a_source_imports_then_runs(tmp_path, monkeypatch) -> None:
+    """`ledgerlens run --source`: the books are mapped into the warehouse's side files and
+    loaded from there. tasman (tests/data/import/xero) is one AUD customer: invoices of
+    300.00 + 200.00 net (330.00 + 220.00 with tax), the first paid 330.00, the second open."""
+    from tests.conftest import HERE, query
+
+    screen = io.StringIO()
+    monkeypatch.setattr(render.console, "file", screen)
+    warehouse = tmp_path / "ledgerlens.duckdb"
+    books = HERE / "data" / "import" / "xero" / "tasman"
+    code = main(
+        ["run", "--source", "xero-fivetran", "--data", str(books), "--warehouse", str(warehouse)]
+    )
+    printed = " ".join(screen.getvalue().split())
+    assert code == 0, printed
+    folder = tmp_path / "ledgerlens.duckdb.files" / "import"
+    assert (folder / "invoices.csv").exists() and (folder / "import_report").is_dir()
+    assert "Importing xero-fivetran" in printed and "Run succeeded" in printed
+    assert query(warehouse, "select business_id, ltv, open_balance from marts.customer_sheet") == [
+        ("tasman", Decimal("500.00"), Decimal("220.00"))
+    ]

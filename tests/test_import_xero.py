@@ -593,16 +593,11 @@ def test_the_csv_exports_date_order_is_read_from_the_dates(values, day_first):
 def test_the_pipeline_on_the_imported_folder_shows_the_same_balances(
     imported, imported_csv, tmp_path_factory
 ):
-    from tests.conftest import query, shared_run
+    from tests.conftest import imported_books_run, query
 
-    # One run for both importers: the CSV business's rows appended to the sync's folder.
-    folder = tmp_path_factory.mktemp("xero-run") / "import-xero"
-    shutil.copytree(imported, folder)
-    for table in TABLES:
-        rows = (imported_csv / f"{table.name}.csv").read_text().splitlines()[1:]
-        with (folder / f"{table.name}.csv").open("a") as handle:
-            handle.writelines(row + "\n" for row in rows)
-    summary, warehouse = shared_run(tmp_path_factory, folder)
+    # The one run over every importer's fixture companies (tests/conftest.py), which
+    # imports harbourside, tasman and the CSV export as this file does.
+    summary, warehouse = imported_books_run(tmp_path_factory)
     assert all(load.rows_quarantined == 0 for load in summary.loads), [
         (load.table, load.rows_quarantined) for load in summary.loads
     ]
