@@ -129,7 +129,7 @@ def _run_by_the_cli(data: Path, as_of_date: str | None, folder: Path) -> CliRun:
         cwd=ROOT,
         capture_output=True,
         text=True,
-        timeout=1200,  # a hang guard: a run took 517 s on this machine under load
+        timeout=1800,  # a hang guard: a run took over 20 minutes here at load 12
         env={**os.environ, "DAGSTER_HOME": str(home)},
     )
     return CliRun(result.returncode, result.stdout, result.stderr, warehouse, home)
@@ -251,7 +251,7 @@ def shared_backtest(tmp_path_factory: pytest.TempPathFactory) -> Backtest:
             cwd=ROOT,
             capture_output=True,
             text=True,
-            timeout=1800,  # a hang guard: its two runs passed 600 s under load
+            timeout=3600,  # a hang guard: two runs, each over 20 minutes at load 12
         )
         fields = {"returncode": result.returncode, "stdout": result.stdout}
         (folder / "backtest.json").write_text(json.dumps({**fields, "stderr": result.stderr}))
