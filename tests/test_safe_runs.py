@@ -6,6 +6,7 @@ process that is really killed.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -228,29 +229,34 @@ def busy_run(demo_data, tmp_path_factory) -> BusyRun:
     folder = tmp_path_factory.mktemp("busy")
     warehouse, log = folder / "ledgerlens.duckdb", folder / "first.log"
     first = _start_run(demo_data, warehouse, log)
-    _wait_for(log, "loaded businesses", first)
-
-    refused = None
     try:
-        run_pipeline(demo_data, warehouse)
-    except PipelineError as error:
-        refused = str(error)
-    cli = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "ledgerlens.cli",
-            "run",
-            "--data",
-            str(demo_data),
-            "--warehouse",
-            str(warehouse),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    returncode = first.wait(timeout=1200)
+        _wait_for(log, "loaded businesses", first)
+
+        refused = None
+        try:
+            run_pipeline(demo_data, warehouse)
+        except PipelineError as error:
+            refused = str(error)
+        cli = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "ledgerlens.cli",
+                "run",
+                "--data",
+                str(demo_data),
+                "--warehouse",
+                str(warehouse),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        returncode = first.wait(timeout=1200)
+    except BaseException:  # not left running behind a failed fixture
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(first.pid, signal.SIGKILL)
+        raise
     return BusyRun(demo_data, warehouse, first.pid, returncode, log.read_text(), refused, cli)
 
 
