@@ -1,7 +1,7 @@
 """dbt's own command line, as a run starts it (`python -m orchestration.dbt_main build ...`),
 with one change: the folder of the DuckDB file is left out of dbt's partial-parse check.
 
-dbt keeps its parse in `partial_parse.msgpack` and re-parses the whole project (about 11 s
+dbt keeps its parse in `partial_parse.msgpack` and re-parses the whole project (about 13 s
 of CPU) when a hash of the profile's connection info differs from the one stored there.
 That hash includes the DuckDB `path`, and every run writes a build copy in its own side
 files, so every new warehouse, and every test run, parsed the project from scratch. The
