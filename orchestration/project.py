@@ -21,7 +21,16 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 PROFILES_DIR = REPO_ROOT / "profiles"
 
 # Every file whose change can change the manifest.
-PROJECT_INPUTS = ("dbt_project.yml", "profiles", "models", "macros", "seeds", "data-tests")
+PROJECT_INPUTS = (
+    "dbt_project.yml",
+    "profiles",
+    "models",
+    "macros",
+    "seeds",
+    "data-tests",
+    # How dbt is started: it decides what the parse state's profile check covers.
+    "orchestration/dbt_main.py",
+)
 
 
 def _newest_input_mtime() -> float:
@@ -54,18 +63,20 @@ class LedgerlensDbt(DbtCliResource):
 
 
 def dbt_resource(project: DbtProject) -> LedgerlensDbt:
-    # The dbt installed beside this Python, so that an unactivated venv works too.
-    beside = Path(sys.executable).parent / "dbt"
+    # dbt as `python -m orchestration.dbt_main` with this Python (an unactivated venv has
+    # no `dbt` on PATH): dbt's own CLI, with the warehouse's folder left out of its
+    # partial-parse check, so that a new warehouse does not re-parse the whole project.
     return LedgerlensDbt(
         project_dir=project,
         profiles_dir=str(Path(project.project_dir) / "profiles"),
-        dbt_executable=str(beside) if beside.exists() else "dbt",
+        dbt_executable=sys.executable,
+        global_config_flags=["-m", "orchestration.dbt_main"],
     )
 
 
 class _Preparer(DagsterDbtProjectPreparer):
-    """`dbt parse` with the dbt beside this Python (an unactivated venv has no `dbt` on
-    PATH) and without the start-up costs `LedgerlensDbt` skips."""
+    """`dbt parse` with the dbt a run uses (`dbt_resource`) and without the start-up costs
+    `LedgerlensDbt` skips."""
 
     def _prepare_manifest(self, project: DbtProject) -> None:
         dbt_resource(project).cli(

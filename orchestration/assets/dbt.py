@@ -2,6 +2,8 @@
 
 # No `from __future__ import annotations`: Dagster reads these annotations at import.
 
+import contextlib
+import hashlib
 import json
 import os
 import shutil
@@ -57,20 +59,65 @@ translator = LedgerlensTranslator(
 RISK_SELECTION = "source:risk+ source:clv+"
 
 
-def _target_path(project: DbtProject, warehouse: Warehouse) -> Path:
+# Parse states of earlier runs, one per parse key (`_parse_key`), the newest few kept: a
+# new warehouse starts from the state of a run that parsed the same way instead of parsing
+# the whole project again.
+PARSE_STATES_KEPT = 8
+
+
+def _parse_key(warehouse: Warehouse, dbt_vars: dict[str, str]) -> str:
+    """What dbt's partial-parse check compares besides the project's files, once the
+    warehouse's folder is left out of it (orchestration.dbt_main): the target, the
+    catalog name (the file name up to its first dot, as DuckDB and dbt-duckdb take it),
+    the DuckDB settings and the vars. A state saved under another key would only be
+    rejected by dbt (a full parse), never used wrongly: dbt checks all of them itself."""
+    catalog = Path(warehouse.path).name.lstrip(".").split(".")[0]
+    key = json.dumps(
+        [os.environ.get("LEDGERLENS_TARGET", "duckdb"), warehouse.memory_limit, dbt_vars],
+        sort_keys=True,
+    )
+    return f"{catalog}-{hashlib.sha256(key.encode()).hexdigest()[:16]}"
+
+
+def _parse_states(project: DbtProject) -> Path:
+    return Path(project.project_dir) / "target" / "parse-states"
+
+
+def _target_path(project: DbtProject, warehouse: Warehouse, key: str) -> Path:
     """dbt's target folder for this warehouse, in its side files, reused by both steps and
     run after run (dagster-dbt's default is a new folder under target/ per invocation,
-    which nothing removes). Reusing it lets dbt parse partially: dbt keeps its parse state
-    there, valid while the profile (the warehouse path), the vars and the project files
-    are unchanged, so a run's second step and the next run of the same warehouse skip a
-    full parse. The first time it is seeded from the project's own parse."""
+    which nothing removes). dbt keeps its parse state there (`partial_parse.msgpack`) and
+    parses partially while the state's key and the project's files allow. Before a step
+    the state is the newest one saved under this run's key by any run (`_save_state`),
+    else this warehouse's own, else the project's parse (`prepared_project`)."""
     target = warehouse.side_files / "dbt"
     target.mkdir(parents=True, exist_ok=True)
     state = target / "partial_parse.msgpack"
+    saved = _parse_states(project) / f"{key}.msgpack"
     project_state = Path(project.project_dir) / "target" / "partial_parse.msgpack"
-    if not state.exists() and project_state.exists():
-        shutil.copyfile(project_state, state)
+    with contextlib.suppress(FileNotFoundError):  # another run may prune it meanwhile
+        if saved.exists():
+            shutil.copyfile(saved, state)
+        elif not state.exists() and project_state.exists():
+            shutil.copyfile(project_state, state)
     return target
+
+
+def _save_state(project: DbtProject, target: Path, key: str) -> None:
+    """Keep this step's parse state for the next run with the same key; concurrent runs
+    each write a whole file and rename it into place, so a reader never sees half of one."""
+    state = target / "partial_parse.msgpack"
+    if not state.exists():
+        return
+    folder = _parse_states(project)
+    folder.mkdir(parents=True, exist_ok=True)
+    partial = folder / f".{key}.{os.getpid()}.tmp"
+    shutil.copyfile(state, partial)
+    os.replace(partial, folder / f"{key}.msgpack")
+    with contextlib.suppress(FileNotFoundError):  # pruned by another run meanwhile
+        states = sorted(folder.glob("*.msgpack"), key=lambda p: p.stat().st_mtime, reverse=True)
+        for old in states[PARSE_STATES_KEPT:]:
+            old.unlink(missing_ok=True)
 
 
 def _build(
@@ -82,17 +129,14 @@ def _build(
 ):
     # dbt's unit tests check the models' SQL on fixed inputs, not the data: they run once
     # in the test suite (tests/test_dbt_unit_tests.py), not on every run over the books.
-    args = ["build", "--exclude-resource-type", "unit_test"]
+    args = ["build", "--exclude-resource-type", "unit_test", "--no-write-json"]
     dbt_vars = run_options.dbt_vars()
     if dbt_vars:
         args += ["--vars", json.dumps(dbt_vars)]
+    key = _parse_key(warehouse, dbt_vars)
+    target = _target_path(project, warehouse, key)
     with warehouse.dbt_env():
-        invocation = dbt.cli(
-            args,
-            context=context,
-            raise_on_error=True,
-            target_path=_target_path(project, warehouse),
-        )
+        invocation = dbt.cli(args, context=context, raise_on_error=True, target_path=target)
     # Events are held until dbt exits, then counted from the warehouse. dagster-dbt's own
     # fetch_row_counts() opens the DuckDB file from this process while the dbt process
     # still writes it, and then reads a stale catalog ("schema marts does not exist").
@@ -106,6 +150,7 @@ def _build(
                 context.log.warning(f"dbt test failed: {event.check_name}")
             events.append(event)
     finally:
+        _save_state(project, target, key)
         yield from _with_row_counts(warehouse, events)
 
 
