@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import fcntl
+import json
 import os
 import pickle
 import shutil
 import subprocess
 import sys
 import tempfile
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import duckdb
 import pytest
 
-HANDMADE = Path(__file__).parent / "data" / "handmade"
+HERE = Path(__file__).parent
+HANDMADE = HERE / "data" / "handmade"
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -28,14 +31,17 @@ def pytest_configure(config: pytest.Config) -> None:
 # (with `--no-loadscope-reorder`, scripts/test.sh; by default pytest-xdist 3 orders them
 # by their number of tests instead), so a long file collected last (test_segments.py,
 # alphabetically) kept one worker busy for minutes after the others had finished.
+# test_sql_lint.py is one item of about 10 minutes under load, the longest single one:
+# fourth. test_risk.py is last of these: its as-of test reads the back-test that
+# test_cli.py (or test_segments.py) makes, done by then, instead of waiting for it.
 LONGEST_FIRST = (
     "test_safe_runs.py",
     "test_segments.py",
     "test_cli.py",
-    "test_postgres.py",
-    "test_risk.py",
-    "test_profitability.py",
     "test_sql_lint.py",
+    "test_postgres.py",
+    "test_profitability.py",
+    "test_risk.py",
 )
 
 
@@ -69,6 +75,67 @@ def run_pipeline(data_dir, warehouse_path, as_of_date: str | None = None, **opti
         return run(data_dir, warehouse_path, as_of_date, instance=instance, **options)
 
 
+def _shared_folder(tmp_path_factory: pytest.TempPathFactory, name: str) -> Path:
+    base = tmp_path_factory.getbasetemp()
+    # Each xdist worker has its own temporary folder below one folder of the session.
+    shared = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "shared-runs"
+    return shared / name
+
+
+def _shared(tmp_path_factory: pytest.TempPathFactory, name: str, make) -> Path:
+    """A folder of the session made once and shared by every pytest-xdist worker: the first
+    worker to ask calls `make(folder)`, the others wait for it (a file lock) and find the
+    folder made. A `make` that raised is called again by the next caller."""
+    folder = _shared_folder(tmp_path_factory, name)
+    folder.mkdir(parents=True, exist_ok=True)
+    with (folder / "lock").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # waits while another worker makes it
+        if not (folder / "made").exists():
+            make(folder)
+            (folder / "made").touch()
+    return folder
+
+
+RECEIVABLES = Path(__file__).parent / "data" / "receivables"
+
+# The shared runs made by the `ledgerlens run` command in a process of its own, because a
+# test of the command (tests/test_cli.py) reads its printed output, its side files and
+# the Dagster home it recorded into: the tests that read only the warehouse or the
+# summary share the same run instead of making another one of the same books.
+CLI_RUNS = {(HANDMADE.resolve(), None), (RECEIVABLES.resolve(), "2024-06-30")}
+
+
+@dataclass
+class CliRun:
+    """A `ledgerlens run` of a shared run: its exit code and output, its warehouse (in a
+    folder of its own: `run/`), the Dagster home it recorded into."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+    warehouse: Path
+    home: Path
+
+
+def _run_by_the_cli(data: Path, as_of_date: str | None, folder: Path) -> CliRun:
+    warehouse, home = folder / "run" / "ledgerlens.duckdb", folder / "dagster-home"
+    for leftover in (warehouse.parent, home):  # of a run that failed before
+        shutil.rmtree(leftover, ignore_errors=True)
+    warehouse.parent.mkdir()
+    arguments = ["run", "--data", str(data), "--warehouse", str(warehouse)]
+    arguments += ["--as-of", as_of_date] if as_of_date else []
+    arguments += ["--summary-json", str(folder / "summary.json")]
+    result = subprocess.run(
+        [sys.executable, "-m", "ledgerlens.cli", *arguments],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=1800,  # a hang guard: a run took over 20 minutes here at load 12
+        env={**os.environ, "DAGSTER_HOME": str(home)},
+    )
+    return CliRun(result.returncode, result.stdout, result.stderr, warehouse, home)
+
+
 def shared_run(tmp_path_factory: pytest.TempPathFactory, data: Path, as_of_date: str | None = None):
     """One real Dagster run of the whole pipeline over a dataset of tests/data as of a date,
     made once for the whole session and shared by every pytest-xdist worker: the first
@@ -79,29 +146,168 @@ def shared_run(tmp_path_factory: pytest.TempPathFactory, data: Path, as_of_date:
     made by each of the three workers, and by files that each made their own (a run is
     about a minute of CPU on a two-core machine that the three workers share). The copy
     keeps the file name, which DuckDB names the catalog after. The run's side files (Data
-    Docs, dbt log) stay with the shared run: a test that reads them makes its own run."""
-    base = tmp_path_factory.getbasetemp()
-    # Each xdist worker has its own temporary folder below one folder of the session.
-    shared = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "shared-runs"
-    folder = shared / f"{data.name}-as-of-{as_of_date or 'default'}"
-    folder.mkdir(parents=True, exist_ok=True)
-    built, summary_file = folder / "ledgerlens.duckdb", folder / "summary.pickle"
-    with (folder / "lock").open("a") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # waits while another worker makes the run
-        if not summary_file.exists():
-            summary = run_pipeline(data, built, as_of_date=as_of_date)
-            assert summary.success, summary.failures + summary.problems
-            summary_file.write_bytes(pickle.dumps(summary))
-        summary = pickle.loads(summary_file.read_bytes())
-    copy = tmp_path_factory.mktemp(folder.name) / built.name
-    shutil.copyfile(built, copy)
+    Docs, dbt log) stay with the shared run: a test that reads them makes its own run, or
+    reads a CLI run's (`shared_cli_run`).
+
+    The runs of CLI_RUNS are made by the command in a process of its own, the summary
+    read back from the file its --summary-json writes."""
+    from orchestration.run import RunSummary, TableLoad
+
+    def make(folder: Path) -> None:
+        if (data.resolve(), as_of_date) in CLI_RUNS:
+            cli = _run_by_the_cli(data, as_of_date, folder)
+            (folder / "cli.json").write_text(json.dumps(asdict(cli), default=str))
+            assert cli.returncode == 0, cli.stdout + cli.stderr
+            fields = json.loads((folder / "summary.json").read_text())
+            summary = RunSummary(
+                **{**fields, "loads": [TableLoad(**load) for load in fields["loads"]]}
+            )
+            shutil.copyfile(cli.warehouse, folder / "ledgerlens.duckdb")
+        else:
+            summary = run_pipeline(data, folder / "ledgerlens.duckdb", as_of_date=as_of_date)
+        assert summary.success, summary.failures + summary.problems
+        (folder / "summary.pickle").write_bytes(pickle.dumps(summary))
+
+    folder = _shared(tmp_path_factory, f"{data.name}-as-of-{as_of_date or 'default'}", make)
+    summary = pickle.loads((folder / "summary.pickle").read_bytes())
+    copy = tmp_path_factory.mktemp(folder.name) / "ledgerlens.duckdb"
+    shutil.copyfile(folder / "ledgerlens.duckdb", copy)
     return summary, copy
+
+
+def shared_cli_run(
+    tmp_path_factory: pytest.TempPathFactory, data: Path, as_of_date: str | None = None
+) -> CliRun:
+    """The `ledgerlens run` process of a shared run of CLI_RUNS: what it printed, its
+    warehouse and side files and its Dagster home, to read only (other tests share them)."""
+    assert (data.resolve(), as_of_date) in CLI_RUNS, "a run that tests/conftest.py's CLI_RUNS lists"
+    shared_run(tmp_path_factory, data, as_of_date)
+    name = f"{data.name}-as-of-{as_of_date or 'default'}"
+    fields = json.loads((_shared_folder(tmp_path_factory, name) / "cli.json").read_text())
+    return CliRun(
+        **{**fields, "warehouse": Path(fields["warehouse"]), "home": Path(fields["home"])}
+    )
+
+
+def shared_demo_run(
+    tmp_path_factory: pytest.TempPathFactory,
+    seed: int,
+    lines: int,
+    businesses: tuple[str, ...] | None = None,
+) -> tuple[Path, Path]:
+    """A demo export (`ledgerlens.demo.generate`) and a real run on it as of its default
+    dates, made once for the session like `shared_run`: its data folder and published
+    warehouse, to read only (other tests share them)."""
+    from ledgerlens.demo import generate
+
+    def make(folder: Path) -> None:
+        shutil.rmtree(folder / "data", ignore_errors=True)
+        generate(folder / "data", seed=seed, lines=lines, businesses=businesses)
+        summary = run_pipeline(folder / "data", folder / "ledgerlens.duckdb")
+        assert summary.success, summary.failures + summary.problems
+
+    name = f"demo-{seed}-{lines}-{'-'.join(businesses) if businesses else 'all'}"
+    folder = _shared(tmp_path_factory, name, make)
+    return folder / "data", folder / "ledgerlens.duckdb"
+
+
+# The back-test that tests/test_cli.py runs by the command; tests/test_risk.py and
+# tests/test_segments.py read its runs (the export cut at T as of T, the whole export as
+# of its end) instead of making the same runs again.
+BACKTEST_SEED, BACKTEST_LINES = 5, 20_000
+
+
+@dataclass
+class Backtest:
+    """`ledgerlens backtest` on one seed: its exit code and output, its work folder (to
+    read only), and there the demo export and the warehouses of its two runs."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+    workdir: Path
+
+    @property
+    def data(self) -> Path:
+        return self.workdir / f"data-{BACKTEST_LINES}-{BACKTEST_SEED}"
+
+    def warehouse(self, name: str) -> Path:
+        """The run `at_t` (the export cut at T, as of T) or `at_end` (all of it, as of
+        its end)."""
+        path = self.workdir / f"warehouse-{BACKTEST_LINES}-{BACKTEST_SEED}-{name}.duckdb"
+        assert path.exists(), path
+        return path
+
+
+def shared_backtest(tmp_path_factory: pytest.TempPathFactory) -> Backtest:
+    """`ledgerlens backtest --seeds 5 --lines 20000 --methods logistic` in a process of its
+    own, made once for the session like `shared_run`."""
+
+    def make(folder: Path) -> None:
+        shutil.rmtree(folder / "work", ignore_errors=True)
+        result = subprocess.run(
+            [sys.executable, "-m", "ledgerlens.cli", "backtest"]
+            + ["--seeds", str(BACKTEST_SEED), "--lines", str(BACKTEST_LINES)]
+            + ["--methods", "logistic", "--workdir", str(folder / "work")],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=3600,  # a hang guard: two runs, each over 20 minutes at load 12
+        )
+        fields = {"returncode": result.returncode, "stdout": result.stdout}
+        (folder / "backtest.json").write_text(json.dumps({**fields, "stderr": result.stderr}))
+
+    folder = _shared(tmp_path_factory, "backtest", make)
+    return Backtest(**json.loads((folder / "backtest.json").read_text()), workdir=folder / "work")
 
 
 @pytest.fixture(scope="session")
 def handmade_run(tmp_path_factory: pytest.TempPathFactory):
     """One real Dagster run of the whole pipeline over the hand-made dataset."""
     return shared_run(tmp_path_factory, HANDMADE)
+
+
+# Every importer's fixture companies (tests/data/import), as tests/test_import_quickbooks.py
+# and tests/test_import_xero.py import them: source -> (folder, business id, Company options).
+IMPORTED_BOOKS = {
+    "quickbooks-fivetran": [
+        ("quickbooks_fivetran/northwind", "northwind", {"business_name": "Northwind Traders"}),
+        ("quickbooks_fivetran/maple", "maple", {}),
+    ],
+    "quickbooks-csv": [("quickbooks_csv/harbor", "harbor", {"home_currency": "USD"})],
+    "xero-fivetran": [("xero/harbourside", "harbourside", {}), ("xero/tasman", "tasman", {})],
+    "xero-csv": [("xero-csv/harbourside-csv", "harbourside-csv", {"home_currency": "NZD"})],
+}
+
+
+def imported_books_run(tmp_path_factory: pytest.TempPathFactory):
+    """ONE real pipeline run over every importer's fixture companies together (six
+    businesses: each importer's contract folder, their rows appended into one folder), shared
+    by the QuickBooks and Xero tests: a run per importer would cost a minute of CPU each."""
+    from ledgerlens.contract import TABLES
+    from ledgerlens.importers import Company, import_books
+
+    base = tmp_path_factory.mktemp("imported-books")
+    folders = []
+    for source, companies in IMPORTED_BOOKS.items():
+        folder = base / source
+        import_books(
+            source,
+            [
+                Company(str(HERE / "data" / "import" / path), business_id, **options)
+                for path, business_id, options in companies
+            ],
+            folder,
+        )
+        folders.append(folder)
+    run_folder = base / "imported-books"
+    run_folder.mkdir()
+    for table in TABLES:
+        lines = (folders[0] / f"{table.name}.csv").read_text().splitlines(keepends=True)
+        for folder in folders[1:]:
+            lines += (folder / f"{table.name}.csv").read_text().splitlines(keepends=True)[1:]
+        (run_folder / f"{table.name}.csv").write_text("".join(lines))
+    return shared_run(tmp_path_factory, run_folder)
 
 
 def query(warehouse: Path, sql: str, params: list | None = None) -> list[tuple]:

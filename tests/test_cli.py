@@ -13,7 +13,7 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from tests.conftest import HANDMADE, query
+from tests.conftest import HANDMADE, RECEIVABLES, query, shared_backtest, shared_cli_run
 
 ROOT = Path(__file__).resolve().parent.parent
 LEDGERLENS = [sys.executable, "-m", "ledgerlens.cli"]
@@ -31,18 +31,13 @@ def _run(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
 
 
 @pytest.mark.slow
-def test_run_prints_loads_and_top_customers(tmp_path):
-    home = tmp_path.parent / f"{tmp_path.name}-dagster-home"
-    result = _run(
-        "run",
-        "--data",
-        str(HANDMADE),
-        "--warehouse",
-        str(tmp_path / "w.duckdb"),
-        env={"DAGSTER_HOME": str(home)},
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    out = result.stdout
+def test_run_prints_loads_and_top_customers(tmp_path_factory):
+    # The session's run of the hand-made export, made by this command (tests/conftest.py,
+    # CLI_RUNS): the tests that read its warehouse share it.
+    cli = shared_cli_run(tmp_path_factory, HANDMADE)
+    home, warehouse = cli.home, cli.warehouse
+    assert cli.returncode == 0, cli.stdout + cli.stderr
+    out = cli.stdout
     assert "Raw files loaded" in out
     assert "not_a_date 1" in out  # the quarantined invoice is reported
     assert "Top customers by LTV: Acme Services (acme), as of 2024-07-01" in out
@@ -55,10 +50,13 @@ def test_run_prints_loads_and_top_customers(tmp_path):
     assert re.search(r"referral\s+1\s+250\s+250\s", out)
     assert "Run succeeded" in out
     assert "PASS=" not in out  # dbt's own log goes to the log file, not the summary
-    assert (tmp_path / "w.duckdb.files" / "run.log").read_text().count("PASS") > 0
+    assert (warehouse.parent / "ledgerlens.duckdb.files" / "run.log").read_text().count("PASS") > 0
     # A run's side files sit in one folder named after the warehouse, nothing else beside
     # it, and dbt's per-run target folders are reused rather than piling up.
-    assert sorted(path.name for path in tmp_path.iterdir()) == ["w.duckdb", "w.duckdb.files"]
+    assert sorted(path.name for path in warehouse.parent.iterdir()) == [
+        "ledgerlens.duckdb",
+        "ledgerlens.duckdb.files",
+    ]
     assert not list((ROOT / "target").glob("dbt_models-*"))
     # The run is recorded in the Dagster home the UI reads: materialisations with their
     # metadata and the check results.
@@ -71,7 +69,6 @@ def test_run_prints_loads_and_top_customers(tmp_path):
     assert loaded.asset_materialization.metadata["rows_quarantined"].value == 1
     # Mart assets carry their row count and headline figures per business, read back
     # here by queries of other tables than the code's where there is one.
-    warehouse = tmp_path / "w.duckdb"
 
     def near(value):  # the metadata holds money and rates as JSON numbers
         return None if value is None else pytest.approx(float(value))
@@ -188,19 +185,13 @@ def test_missing_data_folder_is_a_usage_error(tmp_path):
 
 
 @pytest.mark.slow
-def test_run_prints_aging_dso_and_open_invoice_lists(tmp_path):
-    receivables = Path(__file__).parent / "data" / "receivables"
-    result = _run(
-        "run",
-        "--data",
-        str(receivables),
-        "--warehouse",
-        str(tmp_path / "w.duckdb"),
-        "--as-of",
-        "2024-06-30",
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    out = " ".join(result.stdout.split())  # table cells are padded
+def test_run_prints_aging_dso_and_open_invoice_lists(tmp_path_factory):
+    # The session's run of tests/data/receivables as of 2024-06-30, made by this command
+    # (tests/conftest.py, CLI_RUNS): tests/test_receivables.py reads its warehouse.
+    cli = shared_cli_run(tmp_path_factory, RECEIVABLES, "2024-06-30")
+    assert cli.returncode == 0, cli.stdout + cli.stderr
+    warehouse = cli.warehouse
+    out = " ".join(cli.stdout.split())  # table cells are padded
     assert "Receivables aging, as of 2024-06-30" in out
     # current 250 + 50, 1-30 300 + 75, 31-60 800, 61-90 120, 90+ 90; total 1685.00;
     # K2's unapplied 150.00 (tests/test_receivables.py works these out).
@@ -208,7 +199,6 @@ def test_run_prints_aging_dso_and_open_invoice_lists(tmp_path):
     assert "Days sales outstanding, as of 2024-06-30" in out
     # Not yet due: B1 (250.00, due 07-20) and B6 (50.00, due 07-10); ranked by expected
     # late amount, P(late) x open amount, with P(late) read from the mart.
-    warehouse = tmp_path / "w.duckdb"
     late = dict(
         query(warehouse, "select invoice_id, late_probability from marts.open_invoice_risk")
     )
@@ -265,25 +255,18 @@ def test_run_prints_aging_dso_and_open_invoice_lists(tmp_path):
 
 
 @pytest.mark.slow
-def test_backtest_reports_model_and_baseline_and_cash_forecast(tmp_path):
-    """The back-test command end to end on a small demo set (a report, not a timed test)."""
+def test_backtest_reports_model_and_baseline_and_cash_forecast(tmp_path_factory):
+    """The back-test command end to end on a small demo set (a report, not a timed test):
+    `ledgerlens backtest --seeds 5 --lines 20000 --methods logistic`, run once for the
+    session (tests/conftest.py; tests/test_risk.py and tests/test_segments.py read its
+    runs)."""
     import json
 
-    result = _run(
-        "backtest",
-        "--seeds",
-        "5",
-        "--lines",
-        "20000",
-        "--methods",
-        "logistic",
-        "--workdir",
-        str(tmp_path),
-    )
+    result = shared_backtest(tmp_path_factory)
     assert result.returncode == 0, result.stdout + result.stderr
     out = " ".join(result.stdout.split())
     assert "Seed 5: invoices open at" in out and "13-week cash forecast vs collections" in out
-    report = json.loads((tmp_path / "backtest.json").read_text())
+    report = json.loads((result.workdir / "backtest.json").read_text())
     seed = report["seeds"][0]
     # T is 91 days (13 weeks) before the data ends.
     end, as_of = (date.fromisoformat(seed[key]) for key in ("data_end", "as_of_date"))

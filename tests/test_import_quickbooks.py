@@ -525,19 +525,12 @@ def test_a_postgresql_schema_imports_the_same(imported, postgres, tmp_path):  # 
 
 
 @pytest.fixture(scope="module")
-def warehouse(imported, imported_csv, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """ONE pipeline run for both QuickBooks importers: the two folders' rows together."""
-    from tests.conftest import shared_run
+def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The one pipeline run over every importer's fixture companies (tests/conftest.py),
+    which imports COMPANIES and HARBOR as this file does."""
+    from tests.conftest import imported_books_run
 
-    run_folder = tmp_path_factory.mktemp("run") / "quickbooks-import-run"
-    run_folder.mkdir()
-    for file in sorted(imported[0].glob("*.csv")):
-        other = imported_csv[0] / file.name
-        lines = file.read_text().splitlines(keepends=True)
-        lines += other.read_text().splitlines(keepends=True)[1:]  # same header
-        (run_folder / file.name).write_text("".join(lines))
-    _, copy = shared_run(tmp_path_factory, run_folder)
-    return copy
+    return imported_books_run(tmp_path_factory)[1]
 
 
 @pytest.mark.slow

@@ -15,26 +15,23 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
-from pathlib import Path
 
 import pytest
 
-from tests.conftest import query
+from tests.conftest import RECEIVABLES, query, shared_run
 
 pytestmark = pytest.mark.slow
 
-RECEIVABLES = Path(__file__).parent / "data" / "receivables"
 AS_OF = "2024-06-30"
 D = Decimal
 
 
 @pytest.fixture(scope="module")
 def receivables_run(tmp_path_factory: pytest.TempPathFactory):
-    from tests.conftest import run_pipeline
-
-    warehouse = tmp_path_factory.mktemp("receivables") / "ledgerlens.duckdb"
-    summary = run_pipeline(RECEIVABLES, warehouse, as_of_date=AS_OF)
-    return summary, warehouse
+    """The session's run as of 2024-06-30, made by `ledgerlens run` (tests/conftest.py,
+    CLI_RUNS: tests/test_cli.py reads what it printed): its summary and a copy of its
+    warehouse."""
+    return shared_run(tmp_path_factory, RECEIVABLES, as_of_date=AS_OF)
 
 
 def test_run_succeeds_with_every_check_passing(receivables_run):

@@ -29,7 +29,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import query, run_pipeline, shared_run
+from tests.conftest import query, run_pipeline, shared_demo_run, shared_run
 
 RETENTION = Path(__file__).parent / "data" / "retention"
 D = Decimal
@@ -490,14 +490,11 @@ DEMO_EVENTS_SQL = """
 
 @pytest.fixture(scope="module")
 def demo_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from ledgerlens.demo import generate
-
-    root = tmp_path_factory.mktemp("retention_demo")
-    generate(root / "data", seed=7, lines=30_000)
-    target = root / "ledgerlens.duckdb"
-    summary = run_pipeline(root / "data", target)
-    assert summary.success, summary.failures
-    return target
+    """The session's run on the seed-7 demo of 100,000 lines, all four businesses, as of
+    their default dates (tests/conftest.py, shared_demo_run: tests/test_segments.py's
+    planted-behaviour run), to read only."""
+    _, warehouse = shared_demo_run(tmp_path_factory, 7, 100_000)
+    return warehouse
 
 
 DEMO_DATA_STARTS_SQL = """

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import numpy as np
 import pytest
 
 from ledgerlens import backtest, risk
+from tests.conftest import query
 
 
 def test_conditional_means_average_the_history_inside_each_window():
@@ -93,31 +95,45 @@ def test_small_business_falls_back_to_the_pooled_model():
     assert scores.model_scope.tolist() == ["business"] * 10 + ["pooled"] * 10
 
 
-@pytest.mark.slow
-def test_scores_as_of_a_date_ignore_everything_after_it(tmp_path):
-    """A run as of T on the full export scores exactly like a run on the export cut at T."""
-    from ledgerlens.demo import generate
-    from tests.conftest import run_pipeline
+SCORES = (
+    "select business_id, invoice_id, model_scope, late_probability,"
+    " expected_on_time_days_after_due, expected_late_days_after_due,"
+    " reason_1, reason_2, reason_3"
+    " from intermediate.invoice_risk_scores order by 1, 2"
+)
 
-    as_of = "2026-06-30"
-    full, cut = tmp_path / "full", tmp_path / "cut"
-    generate(full, seed=3, lines=30_000, businesses=["northwind", "harbor"])
-    backtest.cut_export(full, cut, as_of)
-    scores = []
-    for data in (full, cut):
-        warehouse = tmp_path / f"{data.name}.duckdb"
-        summary = run_pipeline(data, warehouse, as_of_date=as_of)
-        assert summary.success, summary.failures
-        with duckdb.connect(str(warehouse), read_only=True) as con:
-            scores.append(
-                con.execute(
-                    "select business_id, invoice_id, model_scope, late_probability,"
-                    " expected_on_time_days_after_due, expected_late_days_after_due,"
-                    " reason_1, reason_2, reason_3"
-                    " from intermediate.invoice_risk_scores order by 1, 2"
-                ).fetchall()
-            )
-    full_scores, cut_scores = scores
+
+@pytest.mark.slow
+def test_scores_as_of_a_date_ignore_everything_after_it(tmp_path_factory, tmp_path):
+    """A run as of T on the full export scores exactly like a run on the export cut at T.
+
+    The run on the cut is the back-test's (`ledgerlens backtest` cuts its demo export at T,
+    13 weeks before the data ends, with `backtest.cut_export` and runs on the cut as of T:
+    tests/conftest.py's shared_backtest, which tests/test_cli.py runs); this test adds the
+    run on the whole export as of the same T."""
+    from tests.conftest import run_pipeline, shared_backtest
+
+    shared = shared_backtest(tmp_path_factory)
+    assert shared.returncode == 0, shared.stdout + shared.stderr
+    (seed,) = json.loads((shared.workdir / "backtest.json").read_text())["seeds"]
+    as_of = seed["as_of_date"]
+    cut = shared.warehouse("at_t")
+    full = tmp_path / "full"
+    shutil.copytree(shared.data, full)  # the export the back-test cut, whole
+    # The comparison is not an empty one: the whole export has invoices after T (the
+    # cut has none), and the run on the cut was as of T.
+    later = f"select count(*) from read_csv('{full}/invoices.csv') where invoice_date > ?::date"
+    assert duckdb.execute(later, [as_of]).fetchone()[0] > 100
+    assert query(
+        cut, "select count(*) from raw.invoices where invoice_date > ?::date", [as_of]
+    ) == [(0,)]
+    assert query(cut, "select distinct cast(as_of_date as varchar) from marts.customer_sheet") == [
+        (as_of,)
+    ]
+    warehouse = tmp_path / "full.duckdb"
+    summary = run_pipeline(full, warehouse, as_of_date=as_of)
+    assert summary.success, summary.failures
+    full_scores, cut_scores = query(warehouse, SCORES), query(cut, SCORES)
     assert len(full_scores) > 100
     assert {row[2] for row in full_scores} >= {"business", "already_late"}
     assert full_scores == cut_scores

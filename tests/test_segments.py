@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+import shutil
 from collections import Counter
 from pathlib import Path
 
 import pytest
 
-from ledgerlens.demo import generate
 from ledgerlens.demo.evaluation import format_scores, segment_scores
-from tests.conftest import query, run_pipeline
+from tests.conftest import query, run_pipeline, shared_backtest, shared_demo_run
 from tests.test_profitability_demo import assert_planted_value_classes
 
 pytestmark = pytest.mark.slow
@@ -53,19 +53,11 @@ FLOORS = {  # segment: (precision, recall)
 @pytest.fixture(scope="module")
 def demo_runs(tmp_path_factory):
     """A generated demo and a pipeline run on it, per (seed, lines, businesses), made once
-    for the module: the seed-7 run serves the segments and the value classes."""
-    runs: dict[tuple, tuple[Path, Path]] = {}
+    for the session (tests/conftest.py, shared_demo_run): the seed-7 run serves the
+    segments and the value classes here, and tests/test_retention.py's demo test."""
 
     def run(seed: int, lines: int, businesses: tuple[str, ...] | None) -> tuple[Path, Path]:
-        key = (seed, lines, businesses)
-        if key not in runs:
-            folder = tmp_path_factory.mktemp(f"demo-{seed}-{lines}")
-            data, warehouse = folder / "data", folder / "w.duckdb"
-            generate(data, seed=seed, lines=lines, businesses=businesses)
-            summary = run_pipeline(data, warehouse)
-            assert summary.success, summary.failures
-            runs[key] = (data, warehouse)
-        return runs[key]
+        return shared_demo_run(tmp_path_factory, seed, lines, businesses)
 
     return run
 
@@ -141,16 +133,22 @@ def test_segment_summary_matches_the_customer_sheet(handmade_run):
     assert sum(summary.values()) == 3
 
 
-def test_a_build_as_of_a_month_end_reproduces_segment_history(tmp_path):
+def test_a_build_as_of_a_month_end_reproduces_segment_history(tmp_path_factory, tmp_path):
     """segment_history at month end X == the customer sheet of a run as of X, at the
     oldest month end, whose look-back (Don't Lose Them, Give Attention: the standing at
     the 3 month ends before) reaches before every other month end of the later run. (One
     past run: a second one, at a month end in the middle, cost the suite 75 s and tested
-    nothing the oldest does not.)"""
+    nothing the oldest does not.) The later run is the back-test's run on its whole demo
+    export (seed 5, 20,000 lines) as of the export's end, 2026-10-31 (tests/conftest.py,
+    shared_backtest, which tests/test_cli.py runs)."""
+    backtest = shared_backtest(tmp_path_factory)
+    assert backtest.returncode == 0, backtest.stdout + backtest.stderr
+    latest = backtest.warehouse("at_end")
+    assert query(
+        latest, "select distinct cast(as_of_date as varchar) from marts.customer_sheet"
+    ) == [("2026-10-31",)]
     data = tmp_path / "data"
-    generate(data, seed=5, lines=20_000)
-    latest = tmp_path / "latest.duckdb"
-    assert run_pipeline(data, latest).success
+    shutil.copytree(backtest.data, data)
     (oldest,) = query(latest, "select min(month_end_date) from marts.segment_history")[0]
     for month_end in (str(oldest),):
         history = query(

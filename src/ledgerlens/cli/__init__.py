@@ -59,8 +59,8 @@ def _companies(args: argparse.Namespace, locations: list[str]):
     ids = args.business_id or []
     if ids and len(ids) != len(locations):
         raise ValueError(
-            f"{len(locations)} sources but {len(ids)} --business-id: give one per source, "
-            "in the same order, or none"
+            f"--business-id given {len(ids)} times for {len(locations)} books: give one per "
+            "--from, in the same order, or none"
         )
     ids = ids or [default_business_id(location) for location in locations]
     return [

@@ -234,6 +234,8 @@ class Output:
 
     def __init__(self) -> None:
         self.con = duckdb.connect()
+        # DuckDB draws progress bars on a terminal for long queries: not in a command's output.
+        self.con.execute("set enable_progress_bar = false")
         self.con.execute("create schema out")
         for table in TABLES:
             columns = ", ".join(f'"{c.name}" {c.sql_type}' for c in table.columns)
