@@ -47,7 +47,8 @@
         "amount_column": "amount",
         "money_columns": [
             "amount",
-            "tax_amount"
+            "tax_amount",
+            "refunded_amount"
         ]
     },
     {

@@ -344,10 +344,14 @@ def test_documents_statuses_and_links(imported):
     assert credit_notes["CM-11"][2] == "INV-2"
     assert _rows(folder, "payments", "payment_id = 'PMT-2'") == []
     assert _rows(folder, "payment_allocations", "invoice_id = 'INV-2'") == []
-    assert credit_notes["RR-601"][2] is None and credit_notes["RR-601"][6:8] == (
+    # the refund receipt paid its whole total, 20.00 + 1.60 = 21.60, back in cash; a credit
+    # memo refunds nothing
+    assert credit_notes["RR-601"][2] is None and credit_notes["RR-601"][6:9] == (
         "20.00",
         "1.60",
+        "21.60",
     )
+    assert credit_notes["CM-302"][8] is None
     customers = {row[0]: row for row in _rows(folder, "customers", "business_id = 'northwind'")}
     assert customers["5"][6] == "4"  # the sub-customer keeps its parent
     assert customers["1"][3] == "30" and customers["2"][3] == "15"  # from the term table
@@ -589,9 +593,11 @@ def test_customer_credit_and_the_parent_account(warehouse):
     assert credit["1"] == (D("0.00"), D("54.00"), D("226.00"))
     # Beta Bakery: the 28.00 overpayment of payment 203 is customer credit
     assert credit["2"] == (D("28.00"), D("0.00"), D("-28.00"))
-    # Foxtrot Cafe: the refund receipt (20.00 + 1.60) shows as customer credit, though the
-    # cash went back to the customer: the contract has no cash refund (docs/import-quickbooks.md)
-    assert credit["7"] == (D("0.00"), D("21.60"), D("-21.60"))
+    # Foxtrot Cafe: the refund receipt credits 20.00 + 1.60 = 21.60 and pays all 21.60 back
+    # in cash (refunded_amount): 21.60 - 21.60 = 0.00 credit left; its sales receipt was
+    # paid at sale (0.00 open), so its net balance is 0.00 - 0.00 = 0.00 and it holds no
+    # row in the aging (a customer that owes nothing and holds no credit has none)
+    assert "7" not in credit
     # Delta Group's account rolls up its sub-customer: 340.20 + 248.40 = 588.60, as
     # QuickBooks's balance_with_jobs of customer 4
     [(open_balance,)] = query(
@@ -710,6 +716,11 @@ def test_csv_payments_settle_invoices_oldest_first(imported_csv):
     assert _rows(folder, "businesses") == [
         ("Harbor Supply Co.", "USD", "1", "30", "2024-06-01")  # the title rows
     ]
+    # the Refund row (-21.60, no tax column) is a credit note refunded in full; the credit
+    # memo (-54.00) refunds nothing
+    credit_notes = {row[0]: row for row in _rows(folder, "credit_notes")}
+    assert credit_notes["RR-2002"][6:9] == ("21.60", "0.00", "21.60")
+    assert credit_notes["CM-7001"][6:9] == ("54.00", "0.00", None)
 
 
 def test_csv_skipped_rows(imported_csv):

@@ -278,3 +278,62 @@ def test_credit_note_and_allocation_to_a_void_invoice_are_quarantined(con, handm
         ("credit_notes", "I3", "50.00", "invoice_id"),
         ("payment_allocations", "I3", "216.00", "invoice_id"),
     ]
+
+
+CREDIT_HEADER = ",".join(TABLES_BY_NAME["credit_notes"].column_names)
+
+
+def test_a_refund_above_its_credit_or_on_a_tied_credit_note_is_quarantined(con, handmade_copy):
+    # I1 is C1's USD invoice in the hand-made file. refunded_amount is the part of
+    # amount + tax_amount paid back in cash: at most that total, and only untied.
+    (handmade_copy / "credit_notes.csv").write_text(
+        "\n".join(
+            [
+                CREDIT_HEADER,
+                "acme,CN1,C1,I1,2024-01-20,USD,1,100.00,8.00,,tied and no refund",  # line 2
+                "acme,CN2,C2,,2024-03-01,USD,1,50.00,4.00,54.00,refunded in full",  # 3
+                "acme,CN4,C2,,2024-03-02,USD,1,10.00,0.80,10.81,a cent too much",  # 4
+                "acme,CN5,C1,I1,2024-03-03,USD,1,10.00,0.80,5.00,tied and refunded",  # 5
+                "acme,CN6,C1,I1,2024-03-04,USD,1,10.00,0.80,0,tied and refunds 0",  # 6
+                "acme,CN7,C2,,2024-03-05,USD,1,10.00,0.80,-1.00,negative",  # 7
+                "acme,CN8,C2,,2024-03-06,USD,1,10.00,0.80,10.801,too precise",  # 8
+            ]
+        )
+        + "\n"
+    )
+    results = _load_all(con, handmade_copy)
+    assert results["credit_notes"].rows_loaded == 3  # CN1, CN2, CN6
+    rows = con.execute(
+        "select source_row, rule, column_name, credit_note_id, detail"
+        " from quarantine.credit_notes order by source_row"
+    ).fetchall()
+    assert [row[:4] for row in rows] == [
+        (4, "refund_exceeds_credit", "refunded_amount", "CN4"),  # 10.81 > 10.00 + 0.80
+        (5, "refund_on_tied_credit_note", "refunded_amount", "CN5"),
+        (7, "below_minimum", "refunded_amount", "CN7"),
+        (8, "too_many_decimals", "refunded_amount", "CN8"),
+    ]
+    assert rows[0][4] == (
+        "refunded_amount 10.81 exceeds the credit note's total (amount + tax_amount) 10.80"
+    )
+    assert "tied to invoice I1" in rows[1][4]
+    loaded = con.execute(
+        "select credit_note_id, refunded_amount from raw.credit_notes order by 1"
+    ).fetchall()
+    # blank is kept as null in raw (staging reads it as 0); 0 stays 0
+    assert [(cn, None if r is None else str(r)) for cn, r in loaded] == [
+        ("CN1", None),
+        ("CN2", "54.00"),
+        ("CN6", "0.00"),
+    ]
+
+
+def test_the_refunded_amount_column_may_be_left_out(con, handmade_copy):
+    # The hand-made credit_notes.csv predates the column: every row loads, as not refunded.
+    header = (handmade_copy / "credit_notes.csv").read_text().splitlines()[0]
+    assert "refunded_amount" not in header
+    results = _load_all(con, handmade_copy)
+    assert results["credit_notes"].rows_quarantined == 0
+    assert con.execute(
+        "select count(*), count(refunded_amount) from raw.credit_notes"
+    ).fetchone() == (3, 0)

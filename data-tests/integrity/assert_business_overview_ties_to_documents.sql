@@ -10,7 +10,7 @@
       tied credit notes (incl. tax), at the invoice's rate; customers owing: those whose
       invoices still carry a balance; the aging buckets add up to the open balance;
     - customer credit: cash not allocated to any invoice, at the payment's rate, plus
-      credit notes (incl. tax) tied to no invoice.
+      credit notes (incl. tax) tied to no invoice, less the part refunded in cash.
     Returns the businesses that do not tie.
 -#}
 with
@@ -249,7 +249,10 @@ untied as (
 
     select
         credit_notes.business_id,
-        sum(credit_notes.amount_home + credit_notes.tax_amount_home) as amount_home
+        sum(
+            credit_notes.amount_home + credit_notes.tax_amount_home
+            - credit_notes.refunded_amount_home
+        ) as amount_home
 
     from credit_notes
     inner join as_of

@@ -5,7 +5,8 @@
     recomputed at that day from the staging documents (each credit invoice dated up to it:
     total - payments applied by then - tied credit notes by then, at the invoice's rate,
     rounded per invoice), and the customer credit equals the unapplied cash, untied credit
-    notes and settlements made before their invoice existed, recomputed likewise.
+    notes less their cash refunds and settlements made before their invoice existed,
+    recomputed likewise.
     Returns what does not tie.
 -#}
 
@@ -183,7 +184,8 @@ applied_per_payment as (
 
 ),
 
--- Credit as dated amounts: cash not applied, untied credit notes, and a settlement
+-- Credit as dated amounts: cash not applied, untied credit notes less the part refunded
+-- in cash on their date, and a settlement
 -- dated before its invoice (credit from its date until the invoice's).
 credit_facts as (
 
@@ -204,7 +206,7 @@ credit_facts as (
     select
         business_id,
         credit_note_date as credit_date,
-        amount_home + tax_amount_home as amount
+        amount_home + tax_amount_home - refunded_amount_home as amount
 
     from {{ ref('stg_credit_notes') }}
     where invoice_id is null

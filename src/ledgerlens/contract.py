@@ -464,6 +464,17 @@ TABLES: tuple[Table, ...] = (
                 min_value=0,
             ),
             Column("tax_amount", "money", "Tax credited.", required=True, min_value=0),
+            Column(
+                "refunded_amount",
+                "money",
+                "The part of the credit note's total (amount + tax_amount), in its currency, "
+                "paid back to the customer in cash: not customer credit. At most the total; "
+                "only on a credit note tied to no invoice. The column may be left out of "
+                "the file.",
+                min_value=0,
+                blank_means="0",
+                may_be_absent=True,
+            ),
             Column("reason", "text", "Why the credit was given.", blank_means="none"),
         ),
         key=("business_id", "credit_note_id"),
@@ -489,6 +500,7 @@ TABLES: tuple[Table, ...] = (
             "exchange_rate": "1",
             "amount": "150.00",
             "tax_amount": "12.00",
+            "refunded_amount": "",
             "reason": "one session not delivered",
         },
     ),

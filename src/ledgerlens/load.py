@@ -408,6 +408,29 @@ def _validate(con: duckdb.DuckDBPyConnection, table: Table) -> None:
         for column in table.columns
         for name, cond, text in _row_rules(column)
     ]
+    if table.name == "credit_notes":
+        # Checked after every column rule (the values are typed by then). A refund is cash
+        # paid back out of the credit: no more than the credit note's total, and only on
+        # a credit note tied to no invoice, since a tied one settles its invoice in full
+        # (the cash could not also have gone back). DECISIONLOG.md, refunds.
+        row_rules += [
+            (
+                "'refund_exceeds_credit'",
+                "typed__refunded_amount > typed__amount + typed__tax_amount",
+                "'refunded_amount ' || cast(typed__refunded_amount as varchar)"
+                " || ' exceeds the credit note''s total (amount + tax_amount) '"
+                " || cast(typed__amount + typed__tax_amount as varchar)",
+                "'refunded_amount'",
+            ),
+            (
+                "'refund_on_tied_credit_note'",
+                "typed__refunded_amount > 0 and typed__invoice_id is not null",
+                "'refunded_amount ' || cast(typed__refunded_amount as varchar)"
+                " || ' on a credit note tied to invoice ' || typed__invoice_id"
+                " || ': a credit note refunded in cash must be tied to no invoice'",
+                "'refunded_amount'",
+            ),
+        ]
     keys = ", ".join(_quote("typed__" + name) for name in table.key)
     everything = ", ".join(_quote("typed__" + name) for name in table.column_names)
     key_shown = " || '/' || ".join(

@@ -4,7 +4,8 @@
     of the customer's first dated fact on. The month's flows (what the income statement
     shows), the same measures to date (what the balance sheet needs), and the two balances
     at the month end: the receivable (the aging's open balance recomputed at that day) and
-    the customer's credit (cash and credit notes the business holds for it).
+    the customer's credit (cash and credit notes the business holds for it, less what
+    was refunded in cash).
     Flows come from the dated ledger (int_customer_days_ledgered), the one the
     profitability windows read, so a month here and a TTM there count a sale the same way.
 -#}
@@ -168,14 +169,15 @@ early_settlements as (
 
 ),
 
--- A credit note tied to no invoice is credit the customer can still use, tax included.
+-- A credit note tied to no invoice is credit the customer can still use, tax included,
+-- less the part paid back in cash on its date (the refund leaves the customer's books).
 untied_credits as (
 
     select
         business_id,
         customer_id,
         credit_note_date as fact_date,
-        amount_home + tax_amount_home as credit
+        amount_home + tax_amount_home - refunded_amount_home as credit
 
     from credit_notes
     where invoice_id is null

@@ -1,6 +1,7 @@
 {#-
     The aged receivables ledger at the as-of date: what each customer owes, by how far
-    past its due date, in home currency. The total ties out to invoices minus
+    past its due date, in home currency, and the credit it holds (unapplied cash, untied
+    credit notes less what was refunded in cash). The total ties out to invoices minus
     allocations minus tied credit notes
     (data-tests/integrity/assert_ar_aging_ties_to_documents.sql).
 -#}
@@ -147,14 +148,17 @@ unapplied_payments as (
 
 ),
 
--- A credit note tied to no invoice is credit the customer can still use.
+-- A credit note tied to no invoice is credit the customer can still use, less the part
+-- of it paid back in cash (a refund, on the credit note's date).
 untied_credits as (
 
     select
         credit_notes.business_id,
         credit_notes.customer_id,
-        sum(credit_notes.amount_home + credit_notes.tax_amount_home)
-            as untied_credit_notes_home
+        sum(
+            credit_notes.amount_home + credit_notes.tax_amount_home
+            - credit_notes.refunded_amount_home
+        ) as untied_credit_notes_home
 
     from credit_notes
     inner join as_of

@@ -211,6 +211,12 @@ def write_block(
             ),
             "amount": FixedPoint(credit_notes.amount, 2),
             "tax_amount": FixedPoint(credit_notes.tax, 2),
+            # The demo refunds nothing in cash: every credit stays the customer's.
+            "refunded_amount": FixedPoint(
+                np.zeros(len(credit_notes.customer), np.int64),
+                2,
+                np.ones(len(credit_notes.customer), bool),
+            ),
             "reason": Text(pc.take(reasons, pa.array(credit_notes.reason))),
         },
     )

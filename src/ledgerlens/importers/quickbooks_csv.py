@@ -519,6 +519,8 @@ def convert(source: Source, out: Output, company: Company) -> None:
         select '{business}' as business_id, contract_id as credit_note_id, customer_id,
             txn_date as credit_note_date, currency, exchange_rate, amount - tax as amount,
             tax as tax_amount,
+            -- a refund paid its whole total back in cash: no credit is left
+            case when kind = 'refund_receipt' then amount end as refunded_amount,
             coalesce(memo, case kind when 'refund_receipt' then 'refund' end) as reason
         from qbc_docs
         where skip_reason is null and kind in ('credit_memo', 'refund_receipt')""",

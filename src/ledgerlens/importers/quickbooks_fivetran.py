@@ -9,7 +9,8 @@ Field mapping, skip reasons and the choices behind them: docs/import-quickbooks.
 - payment -> payments (`PMT-<id>`), payment_line linked to an invoice -> the cash part of
   payment_allocations (credit memo and other credit lines of a payment are credit, not cash);
 - credit_memo -> credit_notes (`CM-<id>`; tied to the invoice it was fully applied to when
-  that is exactly one invoice), refund_receipt -> credit_notes (`RR-<id>`, untied);
+  that is exactly one invoice), refund_receipt -> credit_notes (`RR-<id>`, untied,
+  refunded in full);
 - customer -> customers (parent_customer_id kept), item.purchase_cost -> unit_cost.
 
 Every amount-carrying source row ends either in a contract row or in `out.skip` with a
@@ -857,6 +858,8 @@ def convert(source: Source, out: Output, company: Company) -> None:
         select '{business}' as business_id, d.contract_id as credit_note_id, d.customer_id,
             t.invoice_id, d.txn_date as credit_note_date, d.doc_currency as currency,
             d.exchange_rate, d.total - d.tax as amount, d.tax as tax_amount,
+            -- a refund receipt paid its whole total back in cash: no credit is left
+            case when d.kind = 'refund_receipt' then d.total end as refunded_amount,
             coalesce(d.customer_memo, d.private_note,
                 case when d.kind = 'refund_receipt' then 'refund receipt' end) as reason
         from qb_docs as d
