@@ -10,7 +10,8 @@ Field mapping, what is skipped and why: docs/import-xero.md. In short:
 - `overpayment` / `prepayment` (RECEIVE-*) and their `*_allocation` tables -> payments
   (total less cash refunded) and allocations; what is not allocated is customer credit;
 - `credit_note` (ACCRECCREDIT) + `credit_note_allocation` -> credit notes, one contract row
-  per allocated invoice plus one untied row for the credit not allocated;
+  per allocated invoice plus one untied row for the credit not allocated, whose
+  refunded_amount is the cash paid back against the note (`payment` ARCREDITPAYMENT);
 - `contact` -> customers (every contact a mapped document names, or marked is_customer);
 - `item` -> the lines' unit cost (today's purchase price, in the document's currency).
 
