@@ -4,13 +4,15 @@
 harbourside (NZD, GST 15%), one case per customer:
 - Aroha (c1): INV-0001 1,150.00 part paid by two payments (300.00 + 200.00; a third,
   100.00, deleted in Xero); a mixed RECEIVE bank transaction: 115.00 of sales (a cash sale)
-  and a 1,000.00 bond (not revenue: skipped); CN-0004 23.00 refunded in cash.
+  and a 1,000.00 bond (not revenue: skipped); CN-0004 23.00 refunded in cash (an
+  ARCREDITPAYMENT of 23.00: its refunded_amount).
 - Bluegum (c2): INV-0002 230.00 and INV-0003 460.00 paid by one batch payment (690.00);
   a 100.00 prepayment allocated to INV-0015 230.00.
 - Cobalt (c3): INV-0004 115.00 paid; a 50.00 overpayment, 20.00 allocated to INV-0005
   100.00, 10.00 refunded, 20.00 left as credit.
 - Driftwood (c4): CN-0001 115.00 applied to INV-0006; CN-0002 57.50 left as account credit;
-  CN-0003 230.00 split: 115.00 to INV-0006, 57.50 to INV-0007, 57.50 left.
+  CN-0003 230.00 split: 115.00 to INV-0006, 57.50 to INV-0007, 57.50 left, of which
+  12.50 + 7.50 refunded in cash (two ARCREDITPAYMENTs: the untied row's refunded_amount).
 - Eastside (c5): a USD customer: INV-0008 USD 1,000.00 at CurrencyRate 0.6 (NZD 1 = USD 0.6),
   paid USD 400.00 at 0.625.
 - Fernleaf (c6): a deleted (_fivetran_deleted), a voided, a draft and a DELETED invoice;
@@ -23,6 +25,7 @@ tasman (AUD): one customer, an invoice paid and one open; only the five core tab
 
 from __future__ import annotations
 
+import csv
 import shutil
 from datetime import date
 from decimal import Decimal
@@ -55,17 +58,17 @@ TASMAN = "c0000101-0000-4000-8000-000000000101"
 EXPECTED = {
     # 1000.00 (INV-0001) + 100.00 (cash sale) - 20.00 (CN-0004) = 1080.00;
     # 300.00 + 200.00 + 115.00 (the cash sale's payment) = 615.00; 1150.00 - 500.00 = 650.00;
-    # CN-0004 (20.00 + 3.00) was refunded in cash, but the contract has no refunds: it stays
-    # untied customer credit (docs/import-xero.md).
-    ("harbourside", cid(1)): (D("1080.00"), D("615.00"), D("650.00"), D("0.00"), D("23.00")),
+    # CN-0004 (20.00 + 3.00) was refunded in cash: 23.00 - 23.00 refunded = 0.00 credit left
+    ("harbourside", cid(1)): (D("1080.00"), D("615.00"), D("650.00"), D("0.00"), D("0.00")),
     # 200.00 + 400.00 + 200.00; 690.00 + 100.00; INV-0015 230.00 - 100.00 = 130.00
     ("harbourside", cid(2)): (D("800.00"), D("790.00"), D("130.00"), D("0.00"), D("0.00")),
     # 100.00 + 100.00; 115.00 + (50.00 - 10.00 refunded) = 155.00; 100.00 - 20.00 = 80.00;
     # 40.00 - 20.00 allocated = 20.00 unapplied
     ("harbourside", cid(3)): (D("200.00"), D("155.00"), D("80.00"), D("20.00"), D("0.00")),
     # 500.00 + 200.00 - 100.00 - 50.00 - 200.00 = 350.00; INV-0006 575.00 - 115.00 - 115.00
-    # = 345.00 and INV-0007 230.00 - 57.50 = 172.50: 517.50; untied 57.50 + 57.50 = 115.00
-    ("harbourside", cid(4)): (D("350.00"), D("0.00"), D("517.50"), D("0.00"), D("115.00")),
+    # = 345.00 and INV-0007 230.00 - 57.50 = 172.50: 517.50; untied CN-0002 57.50 + CN-0003's
+    # 57.50 less 12.50 + 7.50 refunded in cash = 57.50 + 37.50 = 95.00
+    ("harbourside", cid(4)): (D("350.00"), D("0.00"), D("517.50"), D("0.00"), D("95.00")),
     # USD 1000.00 x (1 / 0.6 = 1.666667) = 1666.667 -> 1666.67; USD 400.00 x 1.6 = 640.00;
     # open USD 600.00 at the invoice's rate: 600 x 1.666667 = 1000.0002 -> 1000.00
     ("harbourside", cid(5)): (D("1666.67"), D("640.00"), D("1000.00"), D("0.00"), D("0.00")),
@@ -299,16 +302,22 @@ def test_the_documents_are_mapped_as_worked_out_by_hand(imported):
         "where invoice_id = 'a0000014-0000-4000-8000-000000000014'"
     ) == [(D("2"), D("50"), D("100.00"))]
     # CN-0003 230.00 (200.00 + 30.00): 115.00 -> 100.00 + 15.00, 57.50 -> 50.00 + 7.50,
-    # the 57.50 left -> 50.00 + 7.50 untied
+    # the 57.50 left -> 50.00 + 7.50 untied, with the refunds 12.50 + 7.50 = 20.00 (never on
+    # a tied row); CN-0004, allocated to nothing, keeps its id and its 23.00 refund
     cn3 = "cd000003-0000-4000-8000-000000000003"
+    cn4 = "cd000004-0000-4000-8000-000000000004"
     assert rows(
-        "select credit_note_id, invoice_id, amount, tax_amount from credit_notes "
-        f"where credit_note_id like '{cn3}%' order by 1"
+        "select credit_note_id, invoice_id, amount, tax_amount, refunded_amount "
+        f"from credit_notes where credit_note_id like '{cn3}%' or credit_note_id like '{cn4}%' "
+        "order by 1"
     ) == [
-        (f"{cn3}-1", "a0000006-0000-4000-8000-000000000006", D("100.00"), D("15.00")),
-        (f"{cn3}-2", "a0000007-0000-4000-8000-000000000007", D("50.00"), D("7.50")),
-        (f"{cn3}-unallocated", None, D("50.00"), D("7.50")),
+        (f"{cn3}-1", "a0000006-0000-4000-8000-000000000006", D("100.00"), D("15.00"), None),
+        (f"{cn3}-2", "a0000007-0000-4000-8000-000000000007", D("50.00"), D("7.50"), None),
+        (f"{cn3}-unallocated", None, D("50.00"), D("7.50"), D("20.00")),
+        (cn4, None, D("20.00"), D("3.00"), D("23.00")),
     ]
+    # nothing else refunded: the three refund payments are 23.00 + 12.50 + 7.50 = 43.00
+    assert rows("select sum(refunded_amount) from credit_notes") == [(D("43.00"),)]
     # the batch payment is one payment of 230.00 + 460.00 = 690.00 on two invoices
     batch = "ba7c0001-0000-4000-8000-000000000001"
     assert rows(f"select amount from payments where payment_id = '{batch}'") == [(D("690.00"),)]
@@ -348,7 +357,6 @@ def test_each_skipped_row_has_its_reason_and_amount(imported):
         ("invoice_line_item", "1a000019", "description_only", None),
         ("payment", "b0000003", "deleted_in_source", "100.00"),
         ("payment", "b0000008", "not_accounts_receivable", "92.00"),
-        ("payment", "b0000009", "credit_note_refund", "23.00"),
         ("payment", "b0000010", "refund_netted", "10.00"),
         ("credit_note", "cd000005", "draft", "11.50"),
         ("credit_note", "cd000006", "voided", "23.00"),
@@ -402,6 +410,101 @@ def test_every_source_row_ends_in_one_place(imported):
         imported, "select count(distinct left(credit_note_id, 36)) from credit_notes"
     )[0][0]
     assert counts["credit_note"] == mapped_notes + skipped["credit_note"]
+
+
+# Xero's own credit left per customer (credit_note.remaining_credit: the total less what was
+# allocated to invoices and refunded in cash; home = / CurrencyRate), against the untied
+# credit-note rows less their refunds as the warehouse reads them (ar_aging's untied credit).
+INDEPENDENT_CREDIT = """
+select company, contact_id,
+    sum(round(cast(remaining_credit as decimal(18, 2)) / cast(currency_rate as double), 2))
+from credit_note
+where type = 'ACCRECCREDIT' and status in ('AUTHORISED', 'PAID')
+group by 1, 2
+"""
+FROM_FOLDER_CREDIT = """
+select business_id, customer_id,
+    sum(round(amount * exchange_rate, 2) + round(tax_amount * exchange_rate, 2)
+        - round(coalesce(refunded_amount, 0) * exchange_rate, 2))
+from credit_notes
+where invoice_id is null
+group by 1, 2
+"""
+
+
+def test_untied_credit_less_refunds_matches_xeros_remaining_credit(imported):
+    con = fixture_con()
+    try:
+        theirs = {(c, k): D(str(v)) for c, k, v in con.execute(INDEPENDENT_CREDIT).fetchall()}
+    finally:
+        con.close()
+    mine = {(b, k): D(str(v)) for b, k, v in folder_query(imported, FROM_FOLDER_CREDIT)}
+    # Aroha (CN-0004 refunded whole) and Driftwood (CN-0002, CN-0003's untied part)
+    assert set(theirs) == {("harbourside", cid(1)), ("harbourside", cid(4))}
+    assert mine == theirs == {key: EXPECTED[key][4] for key in theirs}
+
+
+def guid(prefix: str, n: int) -> str:
+    return f"{prefix}{n:0{8 - len(prefix)}d}-0000-4000-8000-{n:012d}"
+
+
+def test_a_refund_beyond_the_untied_credit_is_skipped_with_its_excess(tmp_path):
+    # Xero keeps a credit note's allocations plus refunds within its total; should a sync
+    # hold more, the refunds fill the untied row in date order and the excess is skipped.
+    books = tmp_path / "harbourside"
+    shutil.copytree(FIXTURES / "harbourside", books)
+    with (books / "payment.csv").open(newline="") as file:
+        reader = csv.DictReader(file)
+        header, template = reader.fieldnames, list(reader)[-1]  # an ARCREDITPAYMENT
+    extra = [
+        # CN-0003: 57.50 untied, 12.50 + 7.50 already refunded: 37.50 of 40.00 fits, 2.50 over
+        (13, 3, "40.00"),
+        # CN-0001 is allocated whole to INV-0006 (one tied row, no untied credit): all over
+        (14, 1, "10.00"),
+        # the voided CN-0006 (skipped), and a credit note not in the sync
+        (15, 6, "5.00"),
+        (16, 99, "6.00"),
+    ]
+    with (books / "payment.csv").open("a", newline="") as file:
+        writer = csv.DictWriter(file, fieldnames=header, lineterminator="\n")
+        for payment, credit_note, amount in extra:
+            writer.writerow(
+                template
+                | {
+                    "payment_id": guid("b", payment),
+                    "credit_note_id": guid("cd", credit_note),
+                    "amount": amount,
+                    "bank_amount": amount,
+                    "date": "2025-06-20",
+                }
+            )
+    folder = tmp_path / "out"
+    import_books("xero-fivetran", [Company(str(books), "harbourside")], folder)
+    # 57.50 refunded of CN-0003's untied 57.50 (12.50 + 7.50 + 37.50); none on a tied row
+    assert folder_query(
+        folder,
+        "select credit_note_id, refunded_amount from credit_notes "
+        "where refunded_amount is not null order by 1",
+    ) == [
+        (guid("cd", 3) + "-unallocated", D("57.50")),
+        (guid("cd", 4), D("23.00")),
+    ]
+    skipped = folder_query(
+        folder,
+        "select source_id, reason, amount, detail from skipped where source_table = 'payment' "
+        "and source_id in ('" + "', '".join(guid("b", n) for n, _, _ in extra) + "') order by 1",
+    )
+    assert [row[:3] for row in skipped] == [
+        (guid("b", 13), "refund_exceeds_untied_credit", "2.50"),
+        (guid("b", 14), "refund_exceeds_untied_credit", "10.00"),
+        (guid("b", 15), "credit_note_not_imported", "5.00"),
+        (guid("b", 16), "credit_note_not_imported", "6.00"),
+    ]
+    assert "skipped as voided" in skipped[2][3]
+    # every refunded amount in one place: 23.00 + 12.50 + 7.50 + 40.00 + 10.00 + 5.00 + 6.00
+    # = 104.00 = 57.50 + 23.00 refunded + 2.50 + 10.00 + 5.00 + 6.00 skipped
+    refunded = folder_query(folder, "select sum(refunded_amount) from credit_notes")[0][0]
+    assert refunded + sum(D(row[2]) for row in skipped) == D("104.00")
 
 
 def test_tables_under_their_other_names_import_the_same(imported, tmp_path):

@@ -10,7 +10,8 @@ Field mapping, what is skipped and why: docs/import-xero.md. In short:
 - `overpayment` / `prepayment` (RECEIVE-*) and their `*_allocation` tables -> payments
   (total less cash refunded) and allocations; what is not allocated is customer credit;
 - `credit_note` (ACCRECCREDIT) + `credit_note_allocation` -> credit notes, one contract row
-  per allocated invoice plus one untied row for the credit not allocated;
+  per allocated invoice plus one untied row for the credit not allocated, whose
+  refunded_amount is the cash paid back against the note (`payment` ARCREDITPAYMENT);
 - `contact` -> customers (every contact a mapped document names, or marked is_customer);
 - `item` -> the lines' unit cost (today's purchase price, in the document's currency).
 
@@ -615,6 +616,7 @@ _STEPS = [
             when upper(payment.payment_type) in (
                 'ACCPAYPAYMENT', 'APCREDITPAYMENT', 'APOVERPAYMENTPAYMENT', 'APPREPAYMENTPAYMENT'
             ) then 'not_accounts_receivable'
+            -- not an invoice payment: a credit note's cash refund (xm_credit_refund_class)
             when upper(payment.payment_type) = 'ARCREDITPAYMENT' then 'credit_note_refund'
             when upper(payment.payment_type) in ('AROVERPAYMENTPAYMENT', 'ARPREPAYMENTPAYMENT')
                 then 'refund_netted'
@@ -877,7 +879,7 @@ _STEPS = [
     from taxed
     """,
     """
-    create or replace temp table xm_credit_notes_out as
+    create or replace temp table xm_credit_rows as
     with allocated as (
         select
             credit_note_id,
@@ -916,6 +918,78 @@ _STEPS = [
         where credit.reason is null
             and (allocated.credit_note_id is null or credit.total <> allocated.amount)
     )
+    select * from rows
+    """,
+    # Cash refunded against a credit note (ARCREDITPAYMENT payments) goes into the
+    # refunded_amount of its untied row: a tied row settles its invoice by its whole total
+    # (the loader's refund_on_tied_credit_note). Xero keeps allocations plus refunds within
+    # the note's total; should they exceed the untied credit, the refunds fill it in date
+    # order and the excess is skipped (refund_exceeds_untied_credit) with its amount.
+    """
+    create or replace temp table xm_credit_refund_class as
+    select
+        payment.payment_id,
+        payment.payment_type,
+        payment.status,
+        payment.credit_note_id,
+        payment.date,
+        payment.amount,
+        upper(coalesce(credit.currency_code, params.home)) as currency,
+        credit.reason as credit_reason,
+        case
+            when credit.credit_note_id is null or credit.reason is not null
+                then 'credit_note_not_imported'
+            when payment.amount <= 0 then 'not_positive'
+        end as reason
+    from xm_payment_class as payment
+    cross join xm_params as params
+    left join xm_credit_class as credit on payment.credit_note_id = credit.credit_note_id
+    where payment.reason = 'credit_note_refund'
+    """,
+    """
+    create or replace temp table xm_credit_refunds as
+    with untied as (
+        select credit_note_id, row_id, greatest(amount + tax_amount, 0) as credit
+        from xm_credit_rows
+        where invoice_id is null
+    ),
+    running as (
+        select
+            refund.payment_id,
+            refund.payment_type,
+            refund.status,
+            refund.credit_note_id,
+            refund.amount,
+            refund.currency,
+            untied.row_id,
+            coalesce(untied.credit, 0) as credit,
+            sum(refund.amount) over (
+                partition by refund.credit_note_id
+                order by refund.date, refund.payment_id
+                rows between unbounded preceding and current row
+            ) as running_amount
+        from xm_credit_refund_class as refund
+        left join untied on refund.credit_note_id = untied.credit_note_id
+        where refund.reason is null
+    ),
+    placed as (
+        select
+            *,
+            cast(greatest(least(amount, credit - (running_amount - amount)), 0)
+                as decimal(18, 2)) as refunded
+        from running
+    )
+    select *, amount - refunded as excess
+    from placed
+    """,
+    """
+    create or replace temp table xm_credit_notes_out as
+    with refunded as (
+        select row_id, sum(refunded) as refunded
+        from xm_credit_refunds
+        where refunded > 0
+        group by row_id
+    )
     select
         params.business_id,
         rows.row_id as credit_note_id,
@@ -930,10 +1004,12 @@ _STEPS = [
         end as exchange_rate,
         rows.amount,
         rows.tax_amount,
+        refunded.refunded as refunded_amount,
         credit.reference as reason
-    from rows
+    from xm_credit_rows as rows
     inner join xm_credit_class as credit on rows.credit_note_id = credit.credit_note_id
     cross join xm_params as params
+    left join refunded on rows.row_id = refunded.row_id
     where credit.reason is null
     """,
     # ---------- customers: every contact a mapped document names, and contacts marked as
@@ -1018,13 +1094,30 @@ _STEPS = [
                     when 'refund_netted' then ': cash refunded from '
                         || coalesce(overpayment_id, prepayment_id)
                         || ', netted from that payment''s amount'
-                    when 'credit_note_refund' then ': cash refunded against credit note '
-                        || credit_note_id || ' (its credit stays untied customer credit)'
                     when 'invoice_not_imported' then ': invoice ' || coalesce(invoice_id, '?')
                         || coalesce(' skipped as ' || document_reason, ' not in the sync')
                     else '' end,
             amount, document_currency
-        from xm_payment_class where reason is not null
+        from xm_payment_class where reason is not null and reason <> 'credit_note_refund'
+        union all
+        -- a credit note's cash refund: mapped into its refunded_amount, or skipped here
+        select 'payment', payment_id, reason,
+            coalesce(payment_type, '?') || ', status ' || coalesce(status, '?')
+                || ': cash refunded against credit note ' || coalesce(credit_note_id, '?')
+                || coalesce(' skipped as ' || credit_reason, case reason
+                    when 'credit_note_not_imported' then ' not in the sync' else '' end),
+            amount, currency
+        from xm_credit_refund_class where reason is not null
+        union all
+        select 'payment', payment_id, 'refund_exceeds_untied_credit',
+            coalesce(payment_type, '?') || ', status ' || coalesce(status, '?') || ': '
+                || cast(amount as varchar) || ' refunded against credit note ' || credit_note_id
+                || ', more than its untied credit; '
+                || coalesce(cast(refunded as varchar) || ' of it is in the refunded_amount of '
+                    || row_id, 'it has no untied row (allocated whole)')
+                || case when refunded > 0 then '; the rest is skipped' else '' end,
+            excess, currency
+        from xm_credit_refunds where excess > 0
         union all
         select source_table, prepay_id, reason,
             coalesce(type, '?') || ', status ' || coalesce(status, '?'), total,
