@@ -29,6 +29,7 @@ import numpy as np
 
 from ledgerlens import clv_models
 from ledgerlens.clv import WEEK_DAYS, PurchaseDays, purchases_between, summarise
+from ledgerlens.contract import TABLES_BY_NAME
 
 CALIBRATION_END = date(1997, 9, 30)
 HOLDOUT_END = date(1998, 6, 30)
@@ -175,15 +176,8 @@ _INVOICE_HEADER = (
     "business_id,invoice_id,customer_id,document_type,invoice_date,due_date,"
     "currency,exchange_rate,status,total_amount,tax_amount"
 )
-_EMPTY = {
-    "payments.csv": "business_id,payment_id,customer_id,payment_date,currency,exchange_rate,amount",
-    "payment_allocations.csv": "business_id,payment_id,invoice_id,amount_applied",
-    "credit_notes.csv": (
-        "business_id,credit_note_id,customer_id,invoice_id,credit_note_date,currency,"
-        "exchange_rate,amount,tax_amount,reason"
-    ),
-    "customer_costs.csv": "business_id,cost_id,customer_id,cost_date,category,amount,hours",
-}
+# Tables CDNOW has nothing for: a header row of every contract column, no rows.
+_EMPTY = ("payments", "payment_allocations", "credit_notes", "customer_costs")
 
 
 def write_contract_files(folder: str | Path, which: str = "sample") -> Path:
@@ -247,8 +241,9 @@ def write_contract_files(folder: str | Path, which: str = "sample") -> Path:
         line_rows.append(f"{BUSINESS_ID},{invoice_id},1,CD,{count} CDs,1,{amount},0,{amount},")
     (folder / "invoices.csv").write_text("\n".join(invoice_lines) + "\n")
     (folder / "invoice_lines.csv").write_text("\n".join(line_rows) + "\n")
-    for name, header in _EMPTY.items():
-        (folder / name).write_text(header + "\n")
+    for name in _EMPTY:
+        header = ",".join(TABLES_BY_NAME[name].column_names)
+        (folder / f"{name}.csv").write_text(header + "\n")
     return folder
 
 
