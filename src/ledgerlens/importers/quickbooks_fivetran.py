@@ -49,6 +49,14 @@ DEFAULT_FISCAL_YEAR_START_MONTH = 1
 DEFAULT_PAYMENT_TERMS_DAYS = 30
 
 
+# The words of the skip reasons documents and payments share (a `case skip_reason` branch
+# list; the row needs `customer_id`).
+_HEADER_SKIP_DETAILS = """when 'deleted_in_source' then 'deleted in QuickBooks (_fivetran_deleted)'
+                when 'no_customer' then 'customer ' || coalesce(customer_id, '(none)')
+                    || ' is not in the customer table'
+                when 'no_date' then 'no transaction_date'"""
+
+
 def _col(source: Source, table: str, column: str, default: str = "null") -> str:
     """`t.column` when the synced table has it, else `default` (older syncs lack some
     columns, e.g. invoice_line.detail_type before November 2021)."""
@@ -210,10 +218,7 @@ def convert(source: Source, out: Output, company: Company) -> None:
         select '{business}' as business_id, kind as source_table, source_id,
             skip_reason as reason,
             case skip_reason
-                when 'deleted_in_source' then 'deleted in QuickBooks (_fivetran_deleted)'
-                when 'no_customer' then 'customer ' || coalesce(customer_id, '(none)')
-                    || ' is not in the customer table'
-                when 'no_date' then 'no transaction_date'
+                {_HEADER_SKIP_DETAILS}
                 when 'voided' then 'voided credit (zero amounts): nothing to credit'
                 when 'no_exchange_rate' then doc_currency
                     || ' document without an exchange rate to ' || '{home}'
@@ -318,10 +323,7 @@ def convert(source: Source, out: Output, company: Company) -> None:
         select '{business}' as business_id, 'payment' as source_table, source_id,
             skip_reason as reason,
             case skip_reason
-                when 'deleted_in_source' then 'deleted in QuickBooks (_fivetran_deleted)'
-                when 'no_customer' then 'customer ' || coalesce(customer_id, '(none)')
-                    || ' is not in the customer table'
-                when 'no_date' then 'no transaction_date'
+                {_HEADER_SKIP_DETAILS}
                 when 'negative_amount' then 'negative total'
                 when 'no_exchange_rate' then currency || ' payment without an exchange rate'
             end as detail,
