@@ -156,6 +156,8 @@ class RunOptions(dg.ConfigurableResource):
     # The "today" of every as-of computation (YYYY-MM-DD), for every business; None: the
     # dbt default, each business's own (macros/as_of_date.sql).
     as_of_date: str | None = None
+    # Rebuild every model for every business, whatever changed (ledgerlens.incremental).
+    full_refresh: bool = False
 
     def dbt_vars(self) -> dict[str, str]:
         return {"as_of_date": self.as_of_date} if self.as_of_date else {}

@@ -44,7 +44,15 @@ DAGSTER_YAML = "telemetry:\n  enabled: false\n"
 
 # The progress lines a person follows a run by; everything else the orchestrator logs
 # appears with `verbose` only.
-PROGRESS_PREFIXES = ("loaded ", "dbt build started", "scored ", "published ", "run failed")
+PROGRESS_PREFIXES = (
+    "loaded ",
+    "incremental night",
+    "full refresh",
+    "dbt build started",
+    "scored ",
+    "published ",
+    "run failed",
+)
 
 
 class PipelineError(Exception):
@@ -171,6 +179,7 @@ def run_pipeline(
     memory_limit: str | None = None,
     verbose: bool = False,
     instance: dg.DagsterInstance | None = None,
+    full_refresh: bool = False,
 ) -> RunSummary:
     """Load `data_dir` into `warehouse_path` and build every model, in this process."""
     data = Path(data_dir).expanduser().resolve()
@@ -199,7 +208,9 @@ def run_pipeline(
     )
     run_config = {
         "loggers": {"progress": {}},
-        "resources": {"run_options": {"config": {"as_of_date": as_of_date}}},
+        "resources": {
+            "run_options": {"config": {"as_of_date": as_of_date, "full_refresh": full_refresh}}
+        },
     }
     instance = instance or dagster_instance()
     # dagster-dbt echoes dbt's own log to stdout: keep it in the warehouse's side files.

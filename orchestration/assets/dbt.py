@@ -22,6 +22,7 @@ from dagster_dbt import (
     dbt_assets,
 )
 
+from ledgerlens.incremental import plan_night, settings_fingerprint
 from orchestration.resources import RunOptions, Warehouse
 
 
@@ -120,12 +121,33 @@ def _save_state(project: DbtProject, target: Path, key: str) -> None:
             old.unlink(missing_ok=True)
 
 
+def _plan_night(
+    context: dg.AssetExecutionContext,
+    project: DbtProject,
+    warehouse: Warehouse,
+    run_options: RunOptions,
+    dbt_vars: dict[str, str],
+) -> bool:
+    """Which businesses this night recomputes (ledgerlens.incremental); True for a full
+    refresh. Only DuckDB builds incremental models (dbt_project.yml): other engines
+    rebuild every table."""
+    target = os.environ.get("LEDGERLENS_TARGET", "duckdb")
+    if target != "duckdb":
+        return False
+    settings = settings_fingerprint(project.project_dir, target, dbt_vars)
+    with warehouse.connect() as con:
+        plan = plan_night(con, settings, full_refresh=run_options.full_refresh)
+    context.log.info(plan.describe())
+    return plan.full_refresh
+
+
 def _build(
     context: dg.AssetExecutionContext,
     project: DbtProject,
     dbt: DbtCliResource,
     warehouse: Warehouse,
     run_options: RunOptions,
+    plans_night: bool = False,
 ):
     # dbt's unit tests check the models' SQL on fixed inputs, not the data: they run once
     # in the test suite (tests/test_dbt_unit_tests.py), not on every run over the books.
@@ -133,6 +155,8 @@ def _build(
     dbt_vars = run_options.dbt_vars()
     if dbt_vars:
         args += ["--vars", json.dumps(dbt_vars)]
+    if plans_night and _plan_night(context, project, warehouse, run_options, dbt_vars):
+        args += ["--full-refresh"]
     key = _parse_key(warehouse, dbt_vars)
     target = _target_path(project, warehouse, key)
     with warehouse.dbt_env():
@@ -169,7 +193,9 @@ def build_dbt_assets(project: DbtProject) -> list[dg.AssetsDefinition]:
         warehouse: Warehouse,
         run_options: RunOptions,
     ):
-        yield from _build(context, project, dbt, warehouse, run_options)
+        # The first step decides what the night rebuilds; the second builds full tables
+        # only (dbt_project.yml).
+        yield from _build(context, project, dbt, warehouse, run_options, plans_night=True)
 
     @dbt_assets(
         manifest=project.manifest_path,

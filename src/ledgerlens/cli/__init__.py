@@ -111,6 +111,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             emit=_progress(started),
             memory_limit=args.memory_limit,
             verbose=args.verbose,
+            full_refresh=getattr(args, "full_refresh", False),
         )
     except PipelineError as error:
         render.console.print(f"[red]error:[/red] {error}")
@@ -294,6 +295,13 @@ def build_parser() -> argparse.ArgumentParser:
             help="also print the orchestrator's own log lines",
         )
         command.add_argument("--summary-json", help="also write the run summary to this file")
+        command.add_argument(
+            "--full-refresh",
+            action="store_true",
+            help="rebuild every model for every business; default: only the businesses "
+            "whose books changed since the last run (a change of the dbt project or of "
+            "--as-of rebuilds everything anyway)",
+        )
 
     generate = commands.add_parser(
         "generate", help="write a demo dataset in the raw data contract", formatter_class=defaults

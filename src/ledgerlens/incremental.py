@@ -1,0 +1,178 @@
+"""Which businesses a night must recompute (DECISIONLOG.md "Nightly runs that do only the
+new work").
+
+The export is read and validated in full every night (the contract); what is cheap to skip
+is the modelling. After the loads, each business's rows in every raw table are reduced to a
+fingerprint (row count and a sum of row hashes: independent of row order and of the line a
+row sits on in the file). The fingerprints of the last published run live in the warehouse
+(`raw.business_fingerprints`); a business whose fingerprints all match has the same books
+and keeps its rows. The changed businesses are written to `raw.changed_businesses`, which
+the dbt models read when they build (macros/business_scope.sql).
+
+A night recomputes everything (a full refresh) when asked, on a warehouse without
+fingerprints, when the run's settings (the dbt project's files, the vars such as as_of_date,
+the target) differ from the last run's, or when a business has no "today" of its own and
+borrows the latest of the others' (int_snapshot_dates_spined): then its rows depend on
+other businesses' books.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from ledgerlens.contract import TABLES
+
+FINGERPRINTS = "raw.business_fingerprints"
+CHANGED = "raw.changed_businesses"
+STATE = "raw.run_state"
+
+# What the models' SQL is made of: a change in any of these is a change in every row.
+PROJECT_PARTS = ("dbt_project.yml", "models", "macros", "seeds")
+
+
+@dataclass
+class NightPlan:
+    full_refresh: bool
+    reason: str
+    businesses: int
+    changed: list[str] = field(default_factory=list)
+
+    def describe(self) -> str:
+        if self.full_refresh:
+            return f"full refresh of {self.businesses} businesses: {self.reason}"
+        names = ", ".join(self.changed[:10]) + (" ..." if len(self.changed) > 10 else "")
+        return f"incremental night: {len(self.changed)} of {self.businesses} businesses changed" + (
+            f" ({names})" if names else ""
+        )
+
+
+def project_fingerprint(project_dir: str | Path) -> str:
+    """A hash of the dbt project's files (names and contents)."""
+    root = Path(project_dir)
+    digest = hashlib.sha256()
+    for part in PROJECT_PARTS:
+        path = root / part
+        files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
+        for file in files:
+            if file.exists():
+                digest.update(str(file.relative_to(root)).encode() + b"\0")
+                digest.update(file.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def settings_fingerprint(project_dir: str | Path, target: str, dbt_vars: dict) -> str:
+    key = json.dumps([project_fingerprint(project_dir), target, dbt_vars], sort_keys=True)
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def _fingerprint_sql() -> str:
+    """One row per business and raw table: rows, and the sum of the rows' hashes over the
+    contract's columns (the file and line a row came from are left out: a row that moves
+    in the file is the same row)."""
+    parts = []
+    for table in TABLES:
+        columns = ", ".join(f'"{name}"' for name in table.column_names)
+        parts.append(
+            f"select business_id, '{table.name}' as table_name, count(*) as row_count,"
+            f" sum(hash({columns})::hugeint) as fingerprint"
+            f" from raw.{table.name} group by business_id"
+        )
+    return "\nunion all\n".join(parts)
+
+
+def _exists(con: duckdb.DuckDBPyConnection, qualified: str) -> bool:
+    schema, name = qualified.split(".")
+    return bool(
+        con.execute(
+            "select count(*) from information_schema.tables"
+            " where table_schema = ? and table_name = ?",
+            [schema, name],
+        ).fetchone()[0]
+    )
+
+
+def _borrowing_today(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Businesses with no export_complete_to_date and no non-void sale: their as-of date
+    is the latest of the other businesses' (int_snapshot_dates_spined)."""
+    rows = con.execute(
+        """
+        select businesses.business_id
+        from raw.businesses as businesses
+        where businesses.export_complete_to_date is null
+            and not exists (
+                select 1 from raw.invoices as invoices
+                where invoices.business_id = businesses.business_id
+                    and invoices.status <> 'void'
+            )
+        order by 1
+        """
+    ).fetchall()
+    return [row[0] for row in rows]
+
+
+def plan_night(
+    con: duckdb.DuckDBPyConnection, settings: str, full_refresh: bool = False
+) -> NightPlan:
+    """Compare the loaded raw tables with the last run's fingerprints, record this night's
+    (they are published with the warehouse, so a failed night is compared again), and say
+    what the models must rebuild."""
+    con.execute(f"create or replace temp table _ll_fingerprints as {_fingerprint_sql()}")
+    businesses = con.execute("select count(*) from raw.businesses").fetchone()[0]
+    previous_settings = None
+    if _exists(con, STATE) and _exists(con, FINGERPRINTS):
+        row = con.execute(f"select value from {STATE} where key = 'settings'").fetchone()
+        previous_settings = row[0] if row else None
+
+    changed: list[str] = []
+    reason = ""
+    if full_refresh:
+        reason = "asked for (--full-refresh)"
+    elif previous_settings is None:
+        reason = "the warehouse holds no fingerprints of a previous run"
+    elif previous_settings != settings:
+        reason = "the dbt project, its vars (as_of_date) or the target changed"
+    elif borrowing := _borrowing_today(con):
+        reason = f"{', '.join(borrowing)} has no as-of date of its own and takes the others'"
+    else:
+        changed = [
+            row[0]
+            for row in con.execute(
+                f"""
+                select distinct coalesce(now.business_id, before.business_id)
+                from _ll_fingerprints as now
+                full join {FINGERPRINTS} as before
+                    on now.business_id = before.business_id
+                    and now.table_name = before.table_name
+                where now.business_id is null
+                    or before.business_id is null
+                    or now.row_count <> before.row_count
+                    or now.fingerprint <> before.fingerprint
+                order by 1
+                """
+            ).fetchall()
+        ]
+
+    con.execute("begin transaction")
+    try:
+        con.execute(f"create or replace table {FINGERPRINTS} as select * from _ll_fingerprints")
+        con.execute(f"create or replace table {CHANGED} (business_id varchar)")
+        if changed:
+            con.executemany(f"insert into {CHANGED} values (?)", [[name] for name in changed])
+        con.execute(f"create or replace table {STATE} (key varchar, value varchar)")
+        con.execute(
+            f"insert into {STATE} values ('settings', ?), ('mode', ?)",
+            [settings, "full" if reason else "incremental"],
+        )
+        con.execute("commit")
+    except Exception:
+        con.execute("rollback")
+        raise
+    con.execute("drop table _ll_fingerprints")
+    return NightPlan(
+        full_refresh=bool(reason), reason=reason, businesses=businesses, changed=changed
+    )
