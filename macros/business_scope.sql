@@ -52,9 +52,11 @@
     {%- endif -%}
     {#- Seeds (segment rules, scenarios) are not keyed by business: read whole. -#}
     {%- if builds_changed_businesses() and not is_seed(relation.identifier) -%}
+        {#- No alias of its own: models write `from {{ ref('x') }} as events`, and a
+            subquery without one is valid where incremental models build (DuckDB). -#}
         {%- do return(
             '(select * from ' ~ relation ~ ' where business_id in ('
-            ~ changed_businesses_list() ~ ')) as ' ~ relation.identifier ~ '__changed'
+            ~ changed_businesses_list() ~ '))'
         ) -%}
     {%- endif -%}
     {%- do return(relation) -%}
