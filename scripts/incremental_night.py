@@ -69,26 +69,17 @@ def _append(con: duckdb.DuckDBPyConnection, path: Path, select: str) -> int:
 def add_day(data: Path, business: str) -> dict[str, int]:
     con = duckdb.connect()
     shift = "strftime(cast({0} as date) + 1, '%Y-%m-%d') as {0}"
-    con.execute(
-        f"""
-        create table day_invoices as
-        select * from {_read(data / "invoices.csv")}
-        where business_id = '{business}' and invoice_date = (
-            select max(invoice_date) from {_read(data / "invoices.csv")}
-            where business_id = '{business}'
+    for table, date in (("invoices", "invoice_date"), ("payments", "payment_date")):
+        con.execute(
+            f"""
+            create table day_{table} as
+            select * from {_read(data / f"{table}.csv")}
+            where business_id = '{business}' and {date} = (
+                select max({date}) from {_read(data / f"{table}.csv")}
+                where business_id = '{business}'
+            )
+            """
         )
-        """
-    )
-    con.execute(
-        f"""
-        create table day_payments as
-        select * from {_read(data / "payments.csv")}
-        where business_id = '{business}' and payment_date = (
-            select max(payment_date) from {_read(data / "payments.csv")}
-            where business_id = '{business}'
-        )
-        """
-    )
     added = {}
     added["invoices"] = _append(
         con,

@@ -1,0 +1,161 @@
+"""Incremental nights equal a full refresh (DECISIONLOG.md "Nightly runs that do only the
+new work").
+
+Three businesses, four nights on the same warehouse: night 0 builds everything; night 1
+acme adds a day of documents (an invoice and a payment dated the day after its latest
+sale); night 2 euro voids an invoice of the month before its latest sale; night 3 acme
+allocates a new payment to its March invoice. north (a copy of acme's books) never changes.
+Then a full refresh of the final files into a second warehouse, and every intermediate and
+mart table of both is compared row for row (EXCEPT ALL both ways, so duplicates count): the
+comparison is independent of the models, which computed both sides.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from tests.conftest import HANDMADE, run_pipeline
+
+pytestmark = pytest.mark.slow
+
+# Built as full tables every night (dbt_project.yml): north's rows there are rewritten.
+FULL_TABLES = {
+    "clv_model_fit",
+    "customer_clv",
+    "data_quality_report",
+    "acquisition_scorecard",
+    "cash_forecast",
+    "open_invoice_risk",
+    "customer_alerts",
+    "customer_equity_rollforward",
+    "customer_statement",
+    "segment_balance_sheet",
+    "segment_income_statement",
+    "segment_scenarios",
+}
+
+
+def _append(path: Path, lines: str) -> None:
+    with path.open("a") as file:
+        file.write(lines)
+
+
+def _night0(folder: Path) -> Path:
+    """The hand-made books, north (acme's books under another id) and two more euro
+    invoices, so that voiding one leaves euro's latest sale (its as-of date) in place."""
+    data = folder / "data"
+    shutil.copytree(HANDMADE, data)
+    for path in sorted(data.glob("*.csv")):
+        header, *rows = path.read_text().splitlines()
+        north = [row.replace("acme,", "north,", 1) for row in rows if row.startswith("acme,")]
+        path.write_text("\n".join([header, *rows, *north]) + "\n")
+    _append(
+        data / "invoices.csv",
+        "euro,I2,C1,invoice,2024-05-20,2024-06-03,EUR,1,open,238.00,38.00\n"
+        "euro,I3,C1,invoice,2024-06-10,2024-06-24,EUR,1,open,119.00,19.00\n",
+    )
+    _append(
+        data / "invoice_lines.csv",
+        "euro,I2,1,SUP,Supplies,2,100.00,0,200.00,70.00\n"
+        "euro,I3,1,SUP,Supplies,1,100.00,0,100.00,70.00\n",
+    )
+    return data
+
+
+def _tables(con: duckdb.DuckDBPyConnection, catalog: str, keyed: bool = False):
+    """The intermediate and mart tables of `catalog`; `keyed`: only those with a
+    business_id (every model; the seeds in marts have none)."""
+    return con.execute(
+        "select distinct table_schema, table_name from information_schema.columns"
+        " where table_catalog = ? and table_schema in ('intermediate', 'marts')"
+        " and (column_name = 'business_id' or not ?) order by 1, 2",
+        [catalog, keyed],
+    ).fetchall()
+
+
+def _rows_only_in(con: duckdb.DuckDBPyConnection, table: str, other: str) -> int:
+    return con.execute(
+        f"select count(*) from (select * from {table} except all select * from {other})"
+    ).fetchone()[0]
+
+
+def _north_rows(warehouse: Path) -> dict[str, list[tuple]]:
+    """north's rows with their rowids, per incremental table: DuckDB gives a row appended
+    later a new rowid, so the same rowids and values mean the rows were not rewritten."""
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return {
+            f"{schema}.{table}": con.execute(
+                f"select rowid, * from {schema}.{table} where business_id = 'north' order by rowid"
+            ).fetchall()
+            for schema, table in _tables(con, "ledgerlens", keyed=True)
+            if table not in FULL_TABLES
+        }
+
+
+def _night(data: Path, warehouse: Path, **options) -> tuple[str, list[str]]:
+    summary = run_pipeline(data, warehouse, **options)
+    assert summary.success, summary.failures + summary.problems
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        mode = con.execute("select value from raw.run_state where key = 'mode'").fetchone()[0]
+        changed = [row[0] for row in con.execute("select * from raw.changed_businesses").fetchall()]
+    return mode, sorted(changed)
+
+
+def test_incremental_nights_equal_a_full_refresh(tmp_path: Path) -> None:
+    data = _night0(tmp_path)
+    nightly = tmp_path / "nightly" / "ledgerlens.duckdb"
+
+    assert _night(data, nightly) == ("full", [])
+    north_before = _north_rows(nightly)
+    assert sum(len(rows) for rows in north_before.values()) > 0
+
+    # Night 1: acme's day of documents, the day after its latest sale (I7, 2024-07-01).
+    _append(
+        data / "invoices.csv", "acme,I9,C1,invoice,2024-07-02,2024-08-01,USD,1,open,216.00,16.00\n"
+    )
+    _append(data / "invoice_lines.csv", "acme,I9,1,CONS,Consulting hours,2,100.00,0,200.00,60.00\n")
+    _append(data / "payments.csv", "acme,P5,C2,2024-07-02,USD,1,108.00\n")
+    _append(data / "payment_allocations.csv", "acme,P5,I7,108.00\n")
+    assert _night(data, nightly) == ("incremental", ["acme"])
+
+    # Night 2: euro voids I2 (2024-05-20, the month before its latest sale).
+    invoices = data / "invoices.csv"
+    text = invoices.read_text()
+    assert "euro,I2,C1,invoice,2024-05-20,2024-06-03,EUR,1,open," in text
+    invoices.write_text(text.replace("2024-06-03,EUR,1,open,", "2024-06-03,EUR,1,void,"))
+    assert _night(data, nightly) == ("incremental", ["euro"])
+
+    # Night 3: a payment allocated to acme's March invoice I2 (540.00 open).
+    _append(data / "payments.csv", "acme,P6,C1,2024-07-02,USD,1,540.00\n")
+    _append(data / "payment_allocations.csv", "acme,P6,I2,540.00\n")
+    assert _night(data, nightly) == ("incremental", ["acme"])
+
+    # north was never recomputed: its rows kept their rowids and values.
+    assert _north_rows(nightly) == north_before
+
+    full = tmp_path / "full" / "ledgerlens.duckdb"
+    assert _night(data, full, full_refresh=True)[0] == "full"
+
+    with duckdb.connect(str(nightly), read_only=True) as con:
+        con.execute(f"attach '{full}' as full_refresh (read_only)")
+        tables = _tables(con, "ledgerlens")
+        assert tables == _tables(con, "full_refresh")
+        assert len(tables) > 60
+        differences = {}
+        for schema, table in tables:
+            nightly_table = f"{schema}.{table}"
+            full_table = f"full_refresh.{schema}.{table}"
+            only_nightly = _rows_only_in(con, nightly_table, full_table)
+            only_full = _rows_only_in(con, full_table, nightly_table)
+            if only_nightly or only_full:
+                differences[nightly_table] = (only_nightly, only_full)
+        assert differences == {}
+        # The late corrections reached the marts: acme's I2 is paid, euro's I2 is void.
+        assert con.execute(
+            "select business_id, invoice_id, is_open from marts.invoice_payments"
+            " where invoice_id = 'I2' and business_id in ('acme', 'euro')"
+        ).fetchall() == [("acme", "I2", False)]
