@@ -134,6 +134,11 @@ def _plan_night(
     target = os.environ.get("LEDGERLENS_TARGET", "duckdb")
     if target != "duckdb":
         return False
+    if context.is_subset:
+        # Some models only (the UI): rebuild those in full and leave the fingerprints as
+        # they were, so the next whole night still sees every change since the last one.
+        context.log.info("full refresh of the selected models: a subset of the dbt step")
+        return True
     settings = settings_fingerprint(project.project_dir, target, dbt_vars)
     with warehouse.connect() as con:
         plan = plan_night(con, settings, full_refresh=run_options.full_refresh)
