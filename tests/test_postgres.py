@@ -83,15 +83,19 @@ def _marts_and_grains() -> dict[str, list[str]]:
 GRAINS = _marts_and_grains()
 
 
-def _pg_env(postgres: dict) -> dict:
+def _pg_vars(postgres: dict) -> dict[str, str]:
+    """The profile's variables for this server (the run driver's engine reads the same)."""
     return {
-        **os.environ,
         "LEDGERLENS_TARGET": "postgres",
         "LEDGERLENS_PG_HOST": postgres["host"],
         "LEDGERLENS_PG_PORT": str(postgres["port"]),
         "LEDGERLENS_PG_USER": postgres["user"],
         "LEDGERLENS_PG_DATABASE": postgres["dbname"],
     }
+
+
+def _pg_env(postgres: dict) -> dict:
+    return {**os.environ, **_pg_vars(postgres)}
 
 
 def _keyed(columns: list[str], rows: list[tuple], grain: list[str]) -> dict[tuple, dict]:
@@ -110,8 +114,6 @@ def build_and_read(
 ) -> dict:
     """Copy the DuckDB warehouse's raw tables to PostgreSQL, `dbt build` there, and read
     `marts` from both engines."""
-    import psycopg2
-
     from ledgerlens.publish import publish_to_postgres
 
     copied = publish_to_postgres(warehouse, **postgres)
@@ -132,6 +134,13 @@ def build_and_read(
         text=True,
         timeout=600,
     )
+    return {"copied": copied, "build": build, **read_marts(postgres, warehouse, marts)}
+
+
+def read_marts(postgres: dict, warehouse: Path, marts: list[str]) -> dict:
+    """`marts` as PostgreSQL's database `postgres["dbname"]` and the DuckDB file hold them."""
+    import psycopg2
+
     read: dict[str, dict] = {}
     with psycopg2.connect(**postgres) as pg, pg.cursor() as cursor:
         cursor.execute(
@@ -155,7 +164,7 @@ def build_and_read(
                 "columns": [column[0] for column in result.description],
                 "rows": result.fetchall(),
             }
-    return {"copied": copied, "build": build, "schemas": schemas, "pg": read, "duckdb": duck}
+    return {"schemas": schemas, "pg": read, "duckdb": duck}
 
 
 @pytest.fixture(scope="module")
@@ -213,14 +222,19 @@ EMPTY_ON_HANDMADE = {
 }
 
 
+def assert_mart_equal(engines: dict, mart: str) -> None:
+    """assert_same_rows, or for a mart of EMPTY_ON_HANDMADE with no row: built, same columns."""
+    if mart in EMPTY_ON_HANDMADE and not engines["duckdb"][mart]["rows"]:
+        assert mart in engines["pg"], f"marts.{mart} was not built on PostgreSQL"
+        assert engines["pg"][mart]["columns"] == engines["duckdb"][mart]["columns"]
+        assert engines["pg"][mart]["rows"] == []
+        return
+    assert_same_rows(engines, mart)
+
+
 @pytest.mark.parametrize("mart", sorted(GRAINS))
 def test_mart_on_postgres_equals_duckdb_row_for_row(both_engines, mart):
-    if mart in EMPTY_ON_HANDMADE and not both_engines["duckdb"][mart]["rows"]:
-        assert mart in both_engines["pg"], f"marts.{mart} was not built on PostgreSQL"
-        assert both_engines["pg"][mart]["columns"] == both_engines["duckdb"][mart]["columns"]
-        assert both_engines["pg"][mart]["rows"] == []
-        return
-    assert_same_rows(both_engines, mart)
+    assert_mart_equal(both_engines, mart)
 
 
 def test_customer_sheet_and_aging_on_postgres_hold_the_hand_computed_numbers(both_engines):
@@ -304,3 +318,101 @@ def test_dbt_source_tests_catch_a_repeated_key_on_postgres(postgres, handmade_ru
     [result] = json.loads((target / "run_results.json").read_text())["results"]
     assert (result["unique_id"].split(".")[2], result["status"]) == (unique, "fail"), run.stdout
     assert result["failures"] == 1  # one key, on two rows
+
+
+# The tables the Python steps write (ledgerlens.risk, ledgerlens.clv), by their keys.
+PYTHON_OUTPUTS = {
+    "invoice_risk_scores": ["business_id", "invoice_id"],
+    "customer_clv_scores": ["business_id", "customer_id"],
+    "clv_model_fits": ["business_id"],
+    "customer_value_history": ["business_id", "customer_id", "month_end_date"],
+}
+
+
+@pytest.fixture(scope="module")
+def pipeline_on_postgres(postgres, handmade_run, tmp_path_factory):
+    """The run driver end to end with target postgres, once: a real Dagster run over the
+    hand-made files (the loads and the raw checks on the DuckDB file, the raw tables
+    published to PostgreSQL, dbt, the Python steps and the mart checks there), into a
+    database of its own on the test's server; then its marts and the Python steps'
+    tables, read from it, beside the DuckDB run's of the same files (`handmade_run`)."""
+    import psycopg2
+    from orchestration.run import run_pipeline
+
+    from tests.conftest import HANDMADE
+
+    admin = psycopg2.connect(**postgres)
+    admin.autocommit = True  # create database runs outside a transaction
+    with admin.cursor() as cursor:
+        cursor.execute("create database pipeline")
+    admin.close()
+    server = {**postgres, "dbname": "pipeline"}
+    warehouse = tmp_path_factory.mktemp("pg_run") / "ledgerlens.duckdb"
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in _pg_vars(server).items():
+            patch.setenv(name, value)
+        summary = run_pipeline(HANDMADE, warehouse, target="postgres")
+    duck_summary, duck_warehouse = handmade_run
+    engines = read_marts(server, duck_warehouse, sorted(GRAINS))
+    outputs: dict[str, tuple[list, list]] = {}
+    with (
+        psycopg2.connect(**server) as pg,
+        pg.cursor() as cursor,
+        duckdb.connect(str(duck_warehouse), read_only=True) as duck,
+    ):
+        for table, key in PYTHON_OUTPUTS.items():
+            order = ", ".join(key)
+            cursor.execute(f"select * from intermediate.{table}")
+            pg_rows = sorted(cursor.fetchall(), key=repr)
+            duck_rows = sorted(
+                duck.execute(f"select * from intermediate.{table} order by {order}").fetchall(),
+                key=repr,
+            )
+            outputs[table] = (pg_rows, duck_rows)
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        local_schemas = {
+            schema
+            for (schema,) in con.execute(
+                "select distinct table_schema from information_schema.tables"
+            ).fetchall()
+        }
+    return {
+        "summary": summary,
+        "duck_summary": duck_summary,
+        "engines": engines,
+        "outputs": outputs,
+        "local_schemas": local_schemas,
+    }
+
+
+def test_run_driver_on_postgres_builds_and_checks_what_the_duckdb_run_does(pipeline_on_postgres):
+    run = pipeline_on_postgres
+    summary, duck_summary = run["summary"], run["duck_summary"]
+    assert summary.success, summary.failures + summary.problems
+    assert summary.target == "postgres"
+    assert summary.failures == [] and summary.checks_failed == []
+    # The same assets (loads, every dbt model, both Python steps) and the same checks
+    # (dbt tests, GX suites, quarantine checks), with the same outcomes.
+    assert sorted(summary.models_built) == sorted(duck_summary.models_built)
+    assert summary.checks_passed == duck_summary.checks_passed
+    assert sorted(summary.checks_warned) == sorted(duck_summary.checks_warned)
+    assert [(load.table, load.rows_loaded) for load in summary.loads] == [
+        (load.table, load.rows_loaded) for load in duck_summary.loads
+    ]
+    # dbt and the Python steps wrote PostgreSQL: the DuckDB file holds the loads only.
+    assert run["local_schemas"] == {"raw", "quarantine"}
+
+
+@pytest.mark.parametrize("table", sorted(PYTHON_OUTPUTS))
+def test_python_steps_on_postgres_write_what_they_write_on_duckdb(pipeline_on_postgres, table):
+    """Read from PostgreSQL, fitted, written back there: the same rows as on DuckDB, every
+    value (probabilities and fits too, to the last bit: the inputs are the same numbers
+    in the same order)."""
+    pg_rows, duck_rows = pipeline_on_postgres["outputs"][table]
+    assert duck_rows, f"intermediate.{table} is empty on the hand-made data: nothing compared"
+    assert [repr(row) for row in pg_rows] == [repr(row) for row in duck_rows]
+
+
+@pytest.mark.parametrize("mart", sorted(GRAINS))
+def test_run_driver_on_postgres_marts_equal_duckdb_row_for_row(pipeline_on_postgres, mart):
+    assert_mart_equal(pipeline_on_postgres["engines"], mart)

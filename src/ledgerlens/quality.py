@@ -239,8 +239,8 @@ def mart_suites() -> dict[str, Suite]:
         "customer_sheet": Suite(
             "marts.customer_sheet",
             "select r_score, f_score, m_score, t_score,"
-            " cast(open_balance as double) as open_balance,"
-            " cast(overdue_balance as double) as overdue_balance"
+            " cast(open_balance as double precision) as open_balance,"
+            " cast(overdue_balance as double precision) as overdue_balance"
             " from marts.customer_sheet",
             (
                 *scores,
@@ -261,7 +261,16 @@ def mart_suites() -> dict[str, Suite]:
     }
 
 
-def _batches(con: duckdb.DuckDBPyConnection, sql: str) -> Iterator:
+def _batches(con, sql: str) -> Iterator:
+    """Pandas frames of BATCH_ROWS rows from a DuckDB connection or an Engine
+    (ledgerlens.engines: the marts on another target)."""
+    from ledgerlens.engines import Engine
+
+    if isinstance(con, Engine):
+        for record_batch in con.batches(sql, BATCH_ROWS):
+            if record_batch.num_rows:
+                yield record_batch.to_pandas()
+        return
     con.execute(sql)
     reader = con.to_arrow_reader(BATCH_ROWS)
     for record_batch in reader:

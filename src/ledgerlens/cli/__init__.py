@@ -23,6 +23,8 @@ DEFAULT_DATA = "demo-data"
 DEMO_BUSINESSES = "northwind,harbor,summit,rheinland"
 # The importers' names, without importing them (`--help` stays quick).
 SOURCE_NAMES = ("quickbooks-csv", "quickbooks-fivetran", "xero-csv", "xero-fivetran")
+# ledgerlens.engines.TARGETS, likewise without importing it (tests/test_engines.py).
+TARGET_NAMES = ("duckdb", "postgres")
 
 
 def _progress(started: float):
@@ -111,6 +113,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             emit=_progress(started),
             memory_limit=args.memory_limit,
             verbose=args.verbose,
+            target=getattr(args, "target", None),
         )
     except PipelineError as error:
         render.console.print(f"[red]error:[/red] {error}")
@@ -286,6 +289,14 @@ def build_parser() -> argparse.ArgumentParser:
         command.add_argument(
             "--memory-limit",
             help="DuckDB memory cap, e.g. 3GB; default LEDGERLENS_DUCKDB_MEMORY_LIMIT or 3GB",
+        )
+        command.add_argument(
+            "--target",
+            choices=TARGET_NAMES,
+            help="engine dbt and the Python steps run on (profiles/profiles.yml): the raw "
+            "files are validated into --warehouse, then published there; postgres connects "
+            "with LEDGERLENS_PG_HOST/PORT/USER/PASSWORD/DATABASE; default "
+            "LEDGERLENS_TARGET or duckdb",
         )
         command.add_argument(
             "-v",

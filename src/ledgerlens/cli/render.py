@@ -98,6 +98,14 @@ def print_run(summary) -> None:
         return
     if warehouse is None or not warehouse.exists():
         return
+    if getattr(summary, "target", "duckdb") != "duckdb":
+        # The headline report reads the marts from the DuckDB file (ledgerlens.report);
+        # on another target they are in its database.
+        console.print(
+            f"The marts are in the {summary.target} database (schema marts); {warehouse} "
+            "holds the loaded raw and quarantine tables."
+        )
+        return
     try:
         report = read_run_report(warehouse)
     except Exception as error:  # a mart the summary reads may be missing
