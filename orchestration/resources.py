@@ -66,6 +66,8 @@ class Warehouse(dg.ConfigurableResource):
 
     _lock: safe_run.WarehouseLock | None = PrivateAttr(default=None)
     _build: Path | None = PrivateAttr(default=None)
+    # On another target than DuckDB, the connection holding its run lock during a run.
+    _target_lock: Engine | None = PrivateAttr(default=None)
 
     @classmethod
     def from_env(cls) -> Warehouse:
@@ -119,12 +121,31 @@ class Warehouse(dg.ConfigurableResource):
                 else:
                     os.environ[name] = value
 
+    def take_target_lock(self) -> Engine | None:
+        """The target's run lock, held until the returned engine is closed (None on
+        DuckDB, whose file lock is the run's lock); raise WarehouseBusy when another run
+        holds it."""
+        if self.target == "duckdb":
+            return None
+        engine = self.engine()
+        if not engine.try_run_lock():
+            engine.close()
+            raise safe_run.WarehouseBusy(
+                f"warehouse is busy: another ledgerlens run is writing the {self.target} "
+                "database. Wait for it to finish; nothing was changed."
+            )
+        return engine
+
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
         warehouse = Path(self.path)
         self._lock = safe_run.acquire_lock(warehouse)
         try:
+            self._target_lock = self.take_target_lock()
             self._build = safe_run.start_build(warehouse)
         except BaseException:
+            if self._target_lock:
+                self._target_lock.close()
+                self._target_lock = None
             self._lock.release()
             raise
 
@@ -144,6 +165,9 @@ class Warehouse(dg.ConfigurableResource):
                 context.log.info(f"published the build to {warehouse} ({seconds:.1f}s)")
         finally:
             self._build = None
+            if self._target_lock:
+                self._target_lock.close()
+                self._target_lock = None
             if self._lock:
                 self._lock.release()
                 self._lock = None

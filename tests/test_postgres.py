@@ -336,8 +336,9 @@ def pipeline_on_postgres(postgres, handmade_run, tmp_path_factory):
     published to PostgreSQL, dbt, the Python steps and the mart checks there), into a
     database of its own on the test's server; then its marts and the Python steps'
     tables, read from it, beside the DuckDB run's of the same files (`handmade_run`)."""
+    import dagster as dg
     import psycopg2
-    from orchestration.run import run_pipeline
+    from orchestration.run import dagster_instance, run_pipeline
 
     from tests.conftest import HANDMADE
 
@@ -352,6 +353,16 @@ def pipeline_on_postgres(postgres, handmade_run, tmp_path_factory):
         for name, value in _pg_vars(server).items():
             patch.setenv(name, value)
         summary = run_pipeline(HANDMADE, warehouse, target="postgres")
+    # What the run recorded on each asset (row counts, headline figures), by table.
+    events = dagster_instance().all_logs(
+        summary.run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION
+    )
+    recorded = {}
+    for event in events:
+        materialization = event.dagster_event.step_materialization_data.materialization
+        recorded[".".join(materialization.asset_key.path)] = {
+            key: getattr(value, "value", value) for key, value in materialization.metadata.items()
+        }
     duck_summary, duck_warehouse = handmade_run
     engines = read_marts(server, duck_warehouse, sorted(GRAINS))
     outputs: dict[str, tuple[list, list]] = {}
@@ -382,6 +393,7 @@ def pipeline_on_postgres(postgres, handmade_run, tmp_path_factory):
         "engines": engines,
         "outputs": outputs,
         "local_schemas": local_schemas,
+        "recorded": recorded,
     }
 
 
@@ -401,6 +413,17 @@ def test_run_driver_on_postgres_builds_and_checks_what_the_duckdb_run_does(pipel
     ]
     # dbt and the Python steps wrote PostgreSQL: the DuckDB file holds the loads only.
     assert run["local_schemas"] == {"raw", "quarantine"}
+    # Row counts and headline figures were read from PostgreSQL after dbt: each mart's
+    # count is the rows read back from it here, and the five headline marts have theirs.
+    pg = run["engines"]["pg"]
+    assert {mart: run["recorded"][f"marts.{mart}"].get("dagster/row_count") for mart in pg} == {
+        mart: len(pg[mart]["rows"]) for mart in pg
+    }
+    from orchestration.assets.dbt import HEADLINES
+
+    for output_name, figures in HEADLINES.items():
+        for key, _sql in figures:
+            assert run["recorded"][output_name.replace("__", ".")].get(key), (output_name, key)
 
 
 @pytest.mark.parametrize("table", sorted(PYTHON_OUTPUTS))
@@ -416,3 +439,82 @@ def test_python_steps_on_postgres_write_what_they_write_on_duckdb(pipeline_on_po
 @pytest.mark.parametrize("mart", sorted(GRAINS))
 def test_run_driver_on_postgres_marts_equal_duckdb_row_for_row(pipeline_on_postgres, mart):
     assert_mart_equal(pipeline_on_postgres["engines"], mart)
+
+
+def _round_trip_table():
+    """Every Arrow type the Python steps write, with the values CSV could get wrong: an
+    empty string beside a null, a double that needs all 17 digits, NaN, a decimal."""
+    import datetime as dt
+
+    import pyarrow as pa
+
+    return pa.table(
+        {
+            "text": pa.array(["a", "", None, 'comma, "quote"'], pa.string()),
+            "number": pa.array([0.1 + 0.2, None, float("nan"), -1e-300], pa.float64()),
+            "count": pa.array([1, None, 3, -(2**62)], pa.int64()),
+            "day": pa.array([dt.date(2024, 2, 29), None, dt.date(1990, 1, 1), dt.date.min]),
+            "flag": pa.array([True, None, False, True]),
+            "money": pa.array(
+                [Decimal("1234567890123456.78"), None, Decimal("-0.01"), Decimal("0.00")],
+                pa.decimal128(18, 2),
+            ),
+        }
+    )
+
+
+def test_postgres_engine_writes_and_reads_back_every_value(postgres):
+    """PostgresEngine.write_table then .arrow and .batches: the same table, value for
+    value, typed as written (also a second write over the first: replaced, not added)."""
+    from ledgerlens.engines.postgres import PostgresEngine
+
+    table = _round_trip_table()
+    with PostgresEngine.open(postgres) as engine:
+        assert engine.write_table("engine_test", "round_trip", table.slice(0, 2)) == 2
+        assert engine.write_table("engine_test", "round_trip", table) == 4
+        read = engine.arrow("select * from engine_test.round_trip")
+        batches = list(engine.batches("select * from engine_test.round_trip", 3))
+        empty = engine.arrow("select * from engine_test.round_trip where false")
+    assert read.schema == table.schema
+    assert repr(read.to_pylist()) == repr(table.to_pylist())
+    assert [batch.num_rows for batch in batches] == [3, 1]
+    assert repr([row for b in batches for row in b.to_pylist()]) == repr(table.to_pylist())
+    assert empty.num_rows == 0 and empty.schema == table.schema
+
+
+def test_duckdb_engine_writes_and_reads_back_every_value(tmp_path):
+    from ledgerlens.engines.duck import DuckDBEngine
+
+    table = _round_trip_table()
+    with DuckDBEngine.open(tmp_path / "engine.duckdb") as engine:
+        engine.write_table("engine_test", "round_trip", table)
+        read = engine.arrow("select * from engine_test.round_trip")
+        batches = list(engine.batches("select * from engine_test.round_trip", 3))
+        counts = engine.row_counts(("engine_test",))
+    assert repr(read.to_pylist()) == repr(table.to_pylist())
+    assert sum(batch.num_rows for batch in batches) == 4
+    assert max(batch.num_rows for batch in batches) <= 3
+    assert counts == {("engine_test", "round_trip"): 4}
+
+
+def test_a_second_run_on_the_same_postgres_database_fails_at_once(postgres, tmp_path):
+    """Two runs with different DuckDB files but the same PostgreSQL database: the second
+    finds the database's run lock taken and stops before doing anything."""
+    import psycopg2
+    from orchestration.run import PipelineError, run_pipeline
+
+    from ledgerlens.engines.postgres import RUN_LOCK_KEY
+    from tests.conftest import HANDMADE
+
+    holder = psycopg2.connect(**postgres)  # the first run's lock, as its resource holds it
+    try:
+        with holder.cursor() as cursor:
+            cursor.execute("select pg_advisory_lock(%s)", (RUN_LOCK_KEY,))
+        with pytest.MonkeyPatch.context() as patch:
+            for name, value in _pg_vars(postgres).items():
+                patch.setenv(name, value)
+            with pytest.raises(PipelineError, match="busy: another ledgerlens run is writing"):
+                run_pipeline(HANDMADE, tmp_path / "other.duckdb", target="postgres")
+    finally:
+        holder.close()
+    assert not (tmp_path / "other.duckdb").exists()

@@ -42,6 +42,12 @@ class Engine(ABC):
     @abstractmethod
     def close(self) -> None: ...
 
+    def try_run_lock(self) -> bool:
+        """Take the engine's run lock for as long as this connection stays open; False
+        when another run holds it. DuckDB needs none: the warehouse file's lock
+        (ledgerlens.safe_run) already excludes a second run."""
+        return True
+
     def row_counts(self, schemas: tuple[str, ...]) -> dict[tuple[str, str], int]:
         """Rows of every base table in `schemas`, by (schema, table)."""
         listed = ", ".join(f"'{schema}'" for schema in schemas)

@@ -59,6 +59,9 @@ PG_TYPES = {
     pa.date32(): "date",
     pa.timestamp("us"): "timestamp",
 }
+# The session advisory lock a run holds on the database ("llrun" in ASCII): another
+# ledgerlens run, from another DuckDB file, cannot write the same database meanwhile.
+RUN_LOCK_KEY = 0x6C6C72756E
 # Bytes of CSV per Arrow block when streaming a result (`batches`): memory stays near it.
 CSV_BLOCK_BYTES = 16 << 20
 
@@ -138,10 +141,11 @@ class PostgresEngine(Engine):
     @staticmethod
     def _csv_options(schema: pa.Schema, block_size: int | None = None):
         read = pa_csv.ReadOptions(block_size=block_size) if block_size else pa_csv.ReadOptions()
-        # NULL is an unquoted empty field in PostgreSQL's CSV, '' a quoted one; booleans
-        # are t and f.
+        # NULL is an unquoted empty field in PostgreSQL's CSV, '' a quoted one (Arrow's
+        # default nulls also take NaN and NA); booleans are t and f.
         convert = pa_csv.ConvertOptions(
             column_types=schema,
+            null_values=[""],
             strings_can_be_null=True,
             quoted_strings_can_be_null=False,
             true_values=["t"],
@@ -189,6 +193,13 @@ class PostgresEngine(Engine):
 
         # The Python steps write their own outputs here: only the loader's tables.
         return publish_to_postgres(duckdb_path, python_outputs=False, **self.params)
+
+    def try_run_lock(self) -> bool:
+        with self.connection.cursor() as cursor:
+            cursor.execute("select pg_try_advisory_lock(%s)", (RUN_LOCK_KEY,))
+            (taken,) = cursor.fetchone()
+        self.connection.commit()  # a session lock: it outlives the transaction
+        return bool(taken)
 
     def close(self) -> None:
         self.connection.close()
