@@ -47,7 +47,7 @@ from ledgerlens.clv_models import (
     parameter_draws,
     weighted_quantiles,
 )
-from ledgerlens.engines import Engine, as_engine, sorted_by
+from ledgerlens.engines import Engine, as_engine
 from ledgerlens.model_inputs import exact_floats, numpy_columns
 
 PURCHASES_TABLE = "intermediate.int_customer_purchase_days_netted"
@@ -681,18 +681,16 @@ def _epoch_days(column: pa.ChunkedArray) -> pa.ChunkedArray:
 def read_inputs(engine: Engine) -> tuple[dict[str, np.ndarray], PurchaseDays]:
     engine = as_engine(engine)
     # A fixed row order: the same rows always give the same fit, on every engine.
-    table = sorted_by(
-        engine.arrow(f"select {', '.join(PREPARED_COLUMNS)} from {PREPARED_TABLE}"),
+    table = engine.arrow_sorted(
+        f"select {', '.join(PREPARED_COLUMNS)} from {PREPARED_TABLE}",
         ["business_id", "customer_id"],
     )
     table = table.append_column("as_of_epoch_day", _epoch_days(table["as_of_date"]))
     prepared = numpy_columns(table)
     # Dates as datetime.date (numpy's datetime64 scalars do not convert back to Arrow).
     prepared["as_of_date"] = prepared["as_of_date"].astype(object)
-    days_table = sorted_by(
-        engine.arrow(
-            f"select business_id, customer_id, purchase_date, purchase_sales from {PURCHASES_TABLE}"
-        ),
+    days_table = engine.arrow_sorted(
+        f"select business_id, customer_id, purchase_date, purchase_sales from {PURCHASES_TABLE}",
         ["business_id", "customer_id", "purchase_date"],
     )
     sales = days_table["purchase_sales"]
@@ -716,8 +714,8 @@ def score_warehouse(con, overrides=None) -> dict:
     engine = as_engine(con)
     prepared, days = read_inputs(engine)
     month_ends: dict[str, list] = {}
-    snapshots = sorted_by(
-        engine.arrow(f"select business_id, as_of_date from {SNAPSHOTS_TABLE} where is_month_end"),
+    snapshots = engine.arrow_sorted(
+        f"select business_id, as_of_date from {SNAPSHOTS_TABLE} where is_month_end",
         ["business_id", "as_of_date"],
     )
     for row in snapshots.to_pylist():

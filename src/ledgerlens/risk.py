@@ -26,7 +26,7 @@ import numpy as np
 import pyarrow as pa
 
 from ledgerlens import dbt_vars
-from ledgerlens.engines import Engine, as_engine, sorted_by
+from ledgerlens.engines import Engine, as_engine
 from ledgerlens.model_inputs import numpy_columns
 
 FEATURES_TABLE = "intermediate.int_invoices_risk_featured"
@@ -365,15 +365,20 @@ COLUMNS_READ = (
 
 
 def _fetch(engine: Engine, where: str) -> dict[str, np.ndarray]:
-    table = engine.arrow(f"select {', '.join(COLUMNS_READ)} from {FEATURES_TABLE} where {where}")
     # A fixed row order: the same rows always give the same fit, on every engine.
-    return numpy_columns(sorted_by(table, ["as_of_date", "business_id", "invoice_id"]))
+    table = engine.arrow_sorted(
+        f"select {', '.join(COLUMNS_READ)} from {FEATURES_TABLE} where {where}",
+        ["as_of_date", "business_id", "invoice_id"],
+    )
+    return numpy_columns(table)
 
 
 def _fetch_delays(engine: Engine) -> dict[str, np.ndarray]:
     """The payment history of DELAYS_TABLE: business, days after due, invoices."""
-    table = engine.arrow(f"select business_id, days_after_due, paid_invoices from {DELAYS_TABLE}")
-    table = sorted_by(table, ["business_id", "days_after_due"])
+    table = engine.arrow_sorted(
+        f"select business_id, days_after_due, paid_invoices from {DELAYS_TABLE}",
+        ["business_id", "days_after_due"],
+    )
     return {name: table[name].to_numpy(zero_copy_only=False) for name in table.column_names}
 
 

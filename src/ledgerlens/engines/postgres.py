@@ -151,15 +151,19 @@ class PostgresEngine(Engine):
             true_values=["t"],
             false_values=["f"],
         )
-        return read, convert
+        # A row of one null column is an empty line: a row, not a line to skip.
+        parse = pa_csv.ParseOptions(ignore_empty_lines=False)
+        return read, parse, convert
 
     def arrow(self, sql: str) -> pa.Table:
         schema = self._schema(sql)
         buffer = io.BytesIO()
         self._copy_out(sql, buffer)
         buffer.seek(0)
-        read, convert = self._csv_options(schema)
-        table = pa_csv.read_csv(buffer, read_options=read, convert_options=convert)
+        read, parse, convert = self._csv_options(schema)
+        table = pa_csv.read_csv(
+            buffer, read_options=read, parse_options=parse, convert_options=convert
+        )
         return table.select(schema.names).cast(schema)
 
     def batches(self, sql: str, rows: int) -> Iterator[pa.RecordBatch]:
@@ -167,8 +171,10 @@ class PostgresEngine(Engine):
         with tempfile.TemporaryFile() as handle:
             self._copy_out(sql, handle)
             handle.seek(0)
-            read, convert = self._csv_options(schema, CSV_BLOCK_BYTES)
-            for batch in pa_csv.open_csv(handle, read_options=read, convert_options=convert):
+            read, parse, convert = self._csv_options(schema, CSV_BLOCK_BYTES)
+            for batch in pa_csv.open_csv(
+                handle, read_options=read, parse_options=parse, convert_options=convert
+            ):
                 for start in range(0, batch.num_rows, rows):
                     yield batch.slice(start, rows)
 
