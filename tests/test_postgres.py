@@ -16,6 +16,7 @@ import duckdb
 import pytest
 
 from tests.test_customer_sheet import EXPECTED
+from tests.test_engines import round_trip_table
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
@@ -449,34 +450,12 @@ def test_run_driver_on_postgres_marts_equal_duckdb_row_for_row(pipeline_on_postg
     assert_mart_equal(pipeline_on_postgres["engines"], mart)
 
 
-def _round_trip_table():
-    """Every Arrow type the Python steps write, with the values CSV could get wrong: an
-    empty string beside a null, a double that needs all 17 digits, NaN, a decimal."""
-    import datetime as dt
-
-    import pyarrow as pa
-
-    return pa.table(
-        {
-            "text": pa.array(["a", "", None, 'Zeta, "quoted"'], pa.string()),
-            "number": pa.array([0.1 + 0.2, None, float("nan"), -1e-300], pa.float64()),
-            "count": pa.array([1, None, 3, -(2**62)], pa.int64()),
-            "day": pa.array([dt.date(2024, 2, 29), None, dt.date(1990, 1, 1), dt.date.min]),
-            "flag": pa.array([True, None, False, True]),
-            "money": pa.array(
-                [Decimal("1234567890123456.78"), None, Decimal("-0.01"), Decimal("0.00")],
-                pa.decimal128(18, 2),
-            ),
-        }
-    )
-
-
 def test_postgres_engine_writes_and_reads_back_every_value(postgres):
     """PostgresEngine.write_table then .arrow and .batches: the same table, value for
     value, typed as written (also a second write over the first: replaced, not added)."""
     from ledgerlens.engines.postgres import PostgresEngine
 
-    table = _round_trip_table()
+    table = round_trip_table()
     with PostgresEngine.open(postgres) as engine:
         assert engine.write_table("engine_test", "round_trip", table.slice(0, 2)) == 2
         assert engine.write_table("engine_test", "round_trip", table) == 4
@@ -491,23 +470,6 @@ def test_postgres_engine_writes_and_reads_back_every_value(postgres):
     assert [batch.num_rows for batch in batches] == [3, 1]
     assert repr([row for b in batches for row in b.to_pylist()]) == repr(table.to_pylist())
     assert empty.num_rows == 0 and empty.schema == table.schema
-
-
-def test_duckdb_engine_writes_and_reads_back_every_value(tmp_path):
-    from ledgerlens.engines.duck import DuckDBEngine
-
-    table = _round_trip_table()
-    with DuckDBEngine.open(tmp_path / "engine.duckdb") as engine:
-        engine.write_table("engine_test", "round_trip", table)
-        read = engine.arrow("select * from engine_test.round_trip")
-        batches = list(engine.batches("select * from engine_test.round_trip", 3))
-        counts = engine.row_counts(("engine_test",))
-        ordered = engine.arrow_sorted("select text from engine_test.round_trip", ["text"])
-    assert repr(read.to_pylist()) == repr(table.to_pylist())
-    assert sum(batch.num_rows for batch in batches) == 4
-    assert max(batch.num_rows for batch in batches) <= 3
-    assert counts == {("engine_test", "round_trip"): 4}
-    assert ordered["text"].to_pylist() == ["", 'Zeta, "quoted"', "a", None]
 
 
 def test_a_second_run_on_the_same_postgres_database_fails_at_once(postgres, tmp_path):
