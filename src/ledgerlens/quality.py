@@ -29,17 +29,23 @@ import datetime as dt
 import logging
 import os
 import time
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 
 from ledgerlens.contract import TABLES, TABLES_BY_NAME, Table
 
 BATCH_ROWS = 500_000
 EXAMPLES = 5
-EARLIEST_SANE_DATE = dt.datetime(1990, 1, 1)
+# Dates are compared as UTC timestamps (`_arrow_for_gx`), so the bounds are UTC too.
+EARLIEST_SANE_DATE = dt.datetime(1990, 1, 1, tzinfo=dt.UTC)
+# The latest date whose "a year later" still fits a Python datetime (the loader accepts
+# any YYYY-MM-DD, 9999-12-31 included).
+LATEST_BOUNDED_DATE = dt.date.max - dt.timedelta(days=366)
 
 
 @dataclass(frozen=True)
@@ -118,7 +124,7 @@ def _quoted(name: str) -> str:
 
 
 def _batch_column(table: Table, name: str) -> str:
-    """Dates are validated as timestamps: the type pandas and GX compare fastest."""
+    """Dates go to GX as timestamps (made UTC in `_arrow_for_gx`)."""
     column = table.column(name)
     if column.sql_type == "date":
         return f"cast(t.{_quoted(name)} as timestamp) as {_quoted(name)}"
@@ -140,7 +146,11 @@ def raw_suite(table: Table, latest_date: dt.date | None = None) -> Suite:
     derived: list[str] = []
     for column in table.columns:
         if _has_soft_date_range(table, column):
-            latest = dt.datetime.combine(latest_date or dt.date(2100, 1, 1), dt.time())
+            latest = dt.datetime.combine(
+                min(latest_date or dt.date(2100, 1, 1), LATEST_BOUNDED_DATE),
+                dt.time(),
+                tzinfo=dt.UTC,
+            )
             rules.append(
                 Rule(
                     E.ExpectColumnValuesToBeBetween(
@@ -211,12 +221,14 @@ def raw_suites(con: duckdb.DuckDBPyConnection) -> dict[str, Suite]:
     """The suite of every table in RAW_SUITES. Dates may run to a year after the latest
     invoice once invoices are loaded (customers and businesses load before them: 2100
     until then)."""
+    # fetchall, not fetchone: a DB-API result not fetched to its end holds the
+    # connection, and the suites stream through it next (`_batches`).
     has_invoices = con.execute(
         "select count(*) from information_schema.tables"
         " where table_schema = 'raw' and table_name = 'invoices'"
-    ).fetchone()[0]
+    ).fetchall()[0][0]
     latest = (
-        con.execute("select max(invoice_date) from raw.invoices").fetchone()[0]
+        con.execute("select max(invoice_date) from raw.invoices").fetchall()[0][0]
         if has_invoices
         else None
     )
@@ -238,7 +250,10 @@ def mart_suites() -> dict[str, Suite]:
     return {
         "customer_sheet": Suite(
             "marts.customer_sheet",
-            "select r_score, f_score, m_score, t_score,"
+            # Scores as bigint: GX compares int64 and float64 columns in one vectorised
+            # step and every other integer type value by value in Python.
+            "select cast(r_score as bigint) as r_score, cast(f_score as bigint) as f_score,"
+            " cast(m_score as bigint) as m_score, cast(t_score as bigint) as t_score,"
             " cast(open_balance as double) as open_balance,"
             " cast(overdue_balance as double) as overdue_balance"
             " from marts.customer_sheet",
@@ -261,12 +276,46 @@ def mart_suites() -> dict[str, Suite]:
     }
 
 
+def _arrow_for_gx(record_batch: pa.RecordBatch) -> pa.RecordBatch:
+    """Timestamps as UTC timestamps. GX 1.24 compares a datetime column with its bounds
+    in one vectorised step only when it is nanosecond or time-zone aware; DuckDB's
+    timestamps arrive in microseconds, which GX compares value by value in Python (60
+    times slower). UTC rather than nanoseconds: nanoseconds end in 2262, and the loader
+    accepts any YYYY-MM-DD date, which this rule must be able to flag. The cast only
+    labels the values: the instants and the dates they show stay the same."""
+    schema = pa.schema(
+        field.with_type(pa.timestamp(field.type.unit, tz="UTC"))
+        if pa.types.is_timestamp(field.type) and field.type.tz is None
+        else field
+        for field in record_batch.schema
+    )
+    return record_batch if schema.equals(record_batch.schema) else record_batch.cast(schema)
+
+
 def _batches(con: duckdb.DuckDBPyConnection, sql: str) -> Iterator:
-    con.execute(sql)
-    reader = con.to_arrow_reader(BATCH_ROWS)
-    for record_batch in reader:
-        if record_batch.num_rows:
-            yield record_batch.to_pandas()
+    """The suite's rows as pandas frames of at most BATCH_ROWS rows. A relation's reader
+    streams: DuckDB computes the rows as they are read, so no more than one batch is
+    held on this side (a DB-API result, `con.execute(sql)` then `con.to_arrow_reader`,
+    holds every row of the result and copies them again into Arrow)."""
+    reader = con.sql(sql).to_arrow_reader(BATCH_ROWS)
+    try:
+        for record_batch in reader:
+            if record_batch.num_rows:
+                yield _arrow_for_gx(record_batch).to_pandas()
+    finally:
+        reader.close()
+
+
+def _raised(expectation_result) -> str | None:
+    """The message of an exception GX caught while validating, or None. GX reports one
+    raised while it resolved a metric under that metric's id (the usual case), and one
+    raised by the expectation itself at the top level."""
+    info = expectation_result.exception_info or {}
+    infos = [info] if "raised_exception" in info else list(info.values())
+    for one in infos:
+        if isinstance(one, dict) and one.get("raised_exception"):
+            return str(one.get("exception_message"))
+    return None
 
 
 class Validator:
@@ -316,17 +365,23 @@ class Validator:
         for frame in _batches(con, suite.sql):
             batches += 1
             rows += len(frame)
-            result = definition.run(batch_parameters={"dataframe": frame}, result_format="SUMMARY")
+            with warnings.catch_warnings():
+                # GX lists a failed column pair's values through Series.values, which on
+                # a UTC column warns that pandas 4 will return the DatetimeArray instead
+                # of a NumPy array: both pair up the same values.
+                warnings.filterwarnings(
+                    "ignore", message="Series.values returning an ndarray that drops timezone"
+                )
+                result = definition.run(
+                    batch_parameters={"dataframe": frame}, result_format="SUMMARY"
+                )
             for outcome, expectation_result in zip(outcomes, result.results, strict=True):
                 detail = expectation_result.result or {}
                 outcome.checked += int(detail.get("element_count") or len(frame))
-                if expectation_result.exception_info and expectation_result.exception_info.get(
-                    "raised_exception"
-                ):
+                raised = _raised(expectation_result)
+                if raised is not None:
                     outcome.unexpected += len(frame)
-                    outcome.examples.append(
-                        str(expectation_result.exception_info.get("exception_message"))[:200]
-                    )
+                    outcome.examples.append(raised[:200])
                     continue
                 if not expectation_result.success:
                     outcome.unexpected += int(detail.get("unexpected_count") or 0) or 1
