@@ -14,9 +14,9 @@ data source over duckdb-engine fails on every expectation ("list index out of ra
 `resolve_metric_bundle`, GX issues #10738 / #11579; `tests/test_quality.py` keeps an
 xfail(strict=True) reproduction). DuckDB computes each suite's batch (the table's rows
 plus derived columns for what one row cannot say alone: how much was allocated against
-a payment) and streams it in Arrow record batches of `BATCH_ROWS` rows; GX validates
-each batch as a pandas frame, and the outcomes are added up. Memory stays at one batch,
-whatever the table's size.
+a payment) and streams it through Arrow; GX validates it in pandas frames of
+`BATCH_ROWS` rows, and the outcomes are added up. Python holds about one frame, whatever
+the table's size (DuckDB's own work stays under the connection's memory cap).
 
 Severity: `error` for a mart value that cannot be right (a score outside 1-5, a negative
 open balance): the Dagster check is blocking and the run publishes nothing. `warning`
