@@ -69,7 +69,8 @@ def on_spark(spark, handmade_run, tmp_path_factory):
     for mart in sorted(GRAINS):
         if spark.catalog.tableExists(f"marts.{mart}"):
             frame = spark.table(f"marts.{mart}")
-            marts[mart] = {"columns": frame.columns, "rows": [tuple(row) for row in frame.collect()]}
+            rows = [tuple(row) for row in frame.collect()]
+            marts[mart] = {"columns": frame.columns, "rows": rows}
     return {
         "warehouse": warehouse,
         "copied": copied,
@@ -102,9 +103,10 @@ def test_publish_keeps_the_contract_types_and_every_row(spark, on_spark):
         [spark_row] = spark.sql(f"select count(*), sum({amount}) from raw.{table}").collect()
         assert (spark_row[0], spark_row[1]) == (rows, total)
         assert on_spark["copied"][f"raw.{table}"] == rows
-    assert on_spark["copied"]["intermediate.invoice_risk_scores"] == query(
-        warehouse, "select count(*) from intermediate.invoice_risk_scores"
-    )[0][0]
+    assert (
+        on_spark["copied"]["intermediate.invoice_risk_scores"]
+        == query(warehouse, "select count(*) from intermediate.invoice_risk_scores")[0][0]
+    )
 
 
 def test_dbt_build_on_spark_passes_every_model_and_test(on_spark):
@@ -137,4 +139,3 @@ def test_customer_sheet_on_spark_holds_the_hand_computed_numbers(on_spark):
         )
     assert by_customer == EXPECTED
     assert all(isinstance(value[0], Decimal) for value in by_customer.values())
-
