@@ -117,6 +117,8 @@ def local_spark_session(work_dir: str | Path, cores: int = 2) -> SparkSession:
         .config("spark.sql.shuffle.partitions", str(cores))
         .config("spark.default.parallelism", str(cores))
         .config("spark.ui.enabled", "false")
+        # The driver plans every query; 1g (Spark's default) ran out planning the largest.
+        .config("spark.driver.memory", "2g")
         .enableHiveSupport()
         .getOrCreate()
     )
