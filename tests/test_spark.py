@@ -120,7 +120,9 @@ def test_dbt_build_on_spark_passes_every_model_and_test(on_spark):
     not_passed = [
         (result.node.unique_id, str(result.status), (result.message or "")[:300])
         for result in build.result
+        # An exposure (the report, the exports) has nothing to build: no-op.
         if str(result.status) not in ("success", "pass")
+        and not result.node.unique_id.startswith("exposure.")
     ]
     assert not_passed == []
     assert len(build.result) > 400  # models, seeds and data tests: all of them
