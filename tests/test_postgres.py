@@ -15,6 +15,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from tests.mart_comparison import GRAINS, assert_same_rows, read_duckdb_marts
 from tests.test_customer_sheet import EXPECTED
 from tests.test_engines import round_trip_table
 
@@ -60,30 +61,6 @@ def postgres():
         shutil.rmtree(home, ignore_errors=True)
 
 
-MARTS = ROOT / "models" / "marts"
-
-
-def _marts_and_grains() -> dict[str, list[str]]:
-    """Every mart in models/marts/ with its grain (the columns of its
-    unique_combination_of_columns test), read from the marts' yml files, so that a new
-    mart is compared without touching this test."""
-    import yaml
-
-    grains: dict[str, list[str]] = {}
-    for path in sorted(MARTS.rglob("_*__models.yml")):
-        for model in yaml.safe_load(path.read_text()).get("models", []):
-            [grain] = [
-                test["unique_combination_of_columns"]["arguments"]["combination_of_columns"]
-                for test in model.get("data_tests", [])
-                if isinstance(test, dict) and "unique_combination_of_columns" in test
-            ]
-            grains[model["name"]] = grain
-    return grains
-
-
-GRAINS = _marts_and_grains()
-
-
 def _pg_vars(postgres: dict) -> dict[str, str]:
     """The profile's variables for this server (the run driver's engine reads the same)."""
     return {
@@ -97,17 +74,6 @@ def _pg_vars(postgres: dict) -> dict[str, str]:
 
 def _pg_env(postgres: dict) -> dict:
     return {**os.environ, **_pg_vars(postgres)}
-
-
-def _keyed(columns: list[str], rows: list[tuple], grain: list[str]) -> dict[tuple, dict]:
-    """Rows by their grain, each as {column: value}: compared key by key, so the two
-    engines' sort orders (collations differ) do not matter."""
-    keyed = {}
-    for row in rows:
-        record = dict(zip(columns, row, strict=True))
-        keyed[tuple(record[column] for column in grain)] = record
-    assert len(keyed) == len(rows), "the grain is not unique"
-    return keyed
 
 
 def build_and_read(
@@ -157,14 +123,7 @@ def read_marts(postgres: dict, warehouse: Path, marts: list[str]) -> dict:
                 "columns": [column.name for column in cursor.description],
                 "rows": cursor.fetchall(),
             }
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        duck = {}
-        for mart in marts:
-            result = con.execute(f"select * from marts.{mart}")
-            duck[mart] = {
-                "columns": [column[0] for column in result.description],
-                "rows": result.fetchall(),
-            }
+    duck = read_duckdb_marts(warehouse, marts)
     return {"schemas": schemas, "pg": read, "duckdb": duck}
 
 
@@ -187,55 +146,9 @@ PROFITABILITY_MARTS = [
 ]
 
 
-def assert_same_rows(engines: dict, mart: str) -> None:
-    """Every column of every row, by the mart's grain. Every mart column is a decimal,
-    integer, date, boolean or text (the contracts say so: no float reaches a mart), so
-    each value is compared exactly: decimals as Python Decimals, to the last digit of
-    their declared scale (money to the cent, rates and ratios to 6 places, HHI to 2),
-    no tolerance. Ratios computed in floating point inside a model (HHI, Gini) are cast
-    to decimal there, so they must round to the same digits on both engines."""
-    assert mart in engines["pg"], f"marts.{mart} was not built on PostgreSQL"
-    pg, duck = engines["pg"][mart], engines["duckdb"][mart]
-    assert pg["columns"] == duck["columns"]
-    assert duck["rows"], f"marts.{mart} is empty on the hand-made data: nothing compared"
-    # A float column would need a tolerance, and a reason for it, here.
-    assert not [value for row in duck["rows"] for value in row if isinstance(value, float)]
-    grain = GRAINS[mart]
-    pg_rows = _keyed(pg["columns"], pg["rows"], grain)
-    duck_rows = _keyed(duck["columns"], duck["rows"], grain)
-    assert sorted(pg_rows, key=repr) == sorted(duck_rows, key=repr)
-    differences = [
-        (key, column, pg_rows[key][column], duck_rows[key][column])
-        for key in duck_rows
-        for column in duck["columns"]
-        if pg_rows[key][column] != duck_rows[key][column]
-        or type(pg_rows[key][column]) is not type(duck_rows[key][column])
-    ]
-    assert differences == [], "(key, column, postgres, duckdb)"
-
-
-# Marts with no row on the hand-made data: built on PostgreSQL here all the same (the SQL
-# runs on both engines, same columns), their rows compared where the data makes some.
-EMPTY_ON_HANDMADE = {
-    # No customer moves into an at-risk segment, pays later or halves its TTM sales in
-    # the hand-made export's few months; tests/test_portfolio.py's data has alerts.
-    "customer_alerts",
-}
-
-
-def assert_mart_equal(engines: dict, mart: str) -> None:
-    """assert_same_rows, or for a mart of EMPTY_ON_HANDMADE with no row: built, same columns."""
-    if mart in EMPTY_ON_HANDMADE and not engines["duckdb"][mart]["rows"]:
-        assert mart in engines["pg"], f"marts.{mart} was not built on PostgreSQL"
-        assert engines["pg"][mart]["columns"] == engines["duckdb"][mart]["columns"]
-        assert engines["pg"][mart]["rows"] == []
-        return
-    assert_same_rows(engines, mart)
-
-
 @pytest.mark.parametrize("mart", sorted(GRAINS))
 def test_mart_on_postgres_equals_duckdb_row_for_row(both_engines, mart):
-    assert_mart_equal(both_engines, mart)
+    assert_same_rows(both_engines["pg"], both_engines["duckdb"], mart, "PostgreSQL")
 
 
 def test_customer_sheet_and_aging_on_postgres_hold_the_hand_computed_numbers(both_engines):
@@ -460,7 +373,8 @@ def test_python_steps_on_postgres_write_what_they_write_on_duckdb(pipeline_on_po
 
 @pytest.mark.parametrize("mart", sorted(GRAINS))
 def test_run_driver_on_postgres_marts_equal_duckdb_row_for_row(pipeline_on_postgres, mart):
-    assert_mart_equal(pipeline_on_postgres["engines"], mart)
+    engines = pipeline_on_postgres["engines"]
+    assert_same_rows(engines["pg"], engines["duckdb"], mart, "PostgreSQL")
 
 
 def test_postgres_engine_writes_and_reads_back_every_value(postgres):
