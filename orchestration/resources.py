@@ -1,10 +1,12 @@
 """Resources: the warehouse (its path, memory cap and side files), the raw files, the run's
 options and the Great Expectations context.
 
-`Warehouse` is the one carrier of the warehouse path and the DuckDB memory cap. The load
-assets and checks connect through it, and dbt, which runs as a subprocess and finds the
-warehouse through `profiles/profiles.yml`, receives both from it (`Warehouse.dbt_env`):
-nothing else reads or writes them.
+`Warehouse` is the one carrier of the warehouse path, the DuckDB memory cap and the
+engine the marts are built on (`target`). The load assets connect to the DuckDB file
+through it; the Python steps and the checks on marts reach the target through
+`Warehouse.engine()` (ledgerlens.engines); and dbt, which runs as a subprocess and finds
+the warehouse through `profiles/profiles.yml`, receives all three from it
+(`Warehouse.dbt_env`): nothing else reads or writes them.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import duckdb
 from pydantic import PrivateAttr
 
 from ledgerlens import safe_run
+from ledgerlens.engines import DEFAULT_TARGET, TARGETS, Engine, open_engine
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -33,6 +36,8 @@ DEFAULT_MEMORY_LIMIT = "3GB"
 WAREHOUSE_ENV = "LEDGERLENS_WAREHOUSE"
 MEMORY_LIMIT_ENV = "LEDGERLENS_DUCKDB_MEMORY_LIMIT"
 DATA_ENV = "LEDGERLENS_DATA"
+# The dbt target (profiles/profiles.yml) and engine of everything after the load.
+TARGET_ENV = "LEDGERLENS_TARGET"
 
 
 def absolute(path: str | Path) -> str:
@@ -53,9 +58,16 @@ class Warehouse(dg.ConfigurableResource):
 
     path: str = str(DEFAULT_WAREHOUSE)
     memory_limit: str = DEFAULT_MEMORY_LIMIT
+    # Where dbt builds and the Python steps read and write: `duckdb` (this file) or
+    # `postgres` (the server of the profile's LEDGERLENS_PG_* variables). The loader
+    # validates into this file on every target; on another target the run publishes
+    # the loaded tables there before dbt (ledgerlens.engines.Engine.publish_raw).
+    target: str = DEFAULT_TARGET
 
     _lock: safe_run.WarehouseLock | None = PrivateAttr(default=None)
     _build: Path | None = PrivateAttr(default=None)
+    # On another target than DuckDB, the connection holding its run lock during a run.
+    _target_lock: Engine | None = PrivateAttr(default=None)
 
     @classmethod
     def from_env(cls) -> Warehouse:
@@ -63,6 +75,7 @@ class Warehouse(dg.ConfigurableResource):
         return cls(
             path=absolute(os.environ.get(WAREHOUSE_ENV, DEFAULT_WAREHOUSE)),
             memory_limit=os.environ.get(MEMORY_LIMIT_ENV, DEFAULT_MEMORY_LIMIT),
+            target=os.environ.get(TARGET_ENV, DEFAULT_TARGET),
         )
 
     @property
@@ -75,18 +88,30 @@ class Warehouse(dg.ConfigurableResource):
         return str(self._build) if self._build else self.path
 
     def connect(self) -> duckdb.DuckDBPyConnection:
+        """The DuckDB file the loader writes (the build copy during a run)."""
         Path(self.write_path).parent.mkdir(parents=True, exist_ok=True)
         return duckdb.connect(self.write_path, config={"memory_limit": self.memory_limit})
+
+    def engine(self) -> Engine:
+        """The target engine, for the steps after the load: on DuckDB the same file as
+        `connect`, elsewhere the target's server."""
+        if self.target not in TARGETS:
+            raise ValueError(f"target must be one of {', '.join(TARGETS)}, not {self.target!r}")
+        if self.target == "duckdb":
+            Path(self.write_path).parent.mkdir(parents=True, exist_ok=True)
+        return open_engine(self.target, duckdb_path=self.write_path, memory_limit=self.memory_limit)
 
     @contextlib.contextmanager
     def dbt_env(self) -> Iterator[None]:
         """The environment a dbt subprocess started inside this block sees: the profile
-        reads the warehouse path and memory cap from it. dagster-dbt copies os.environ
+        reads the target, the warehouse path and memory cap from it. dagster-dbt copies os.environ
         when it starts dbt and takes no environment of its own, so the variables are set
         for the start only and restored afterwards."""
-        saved = {name: os.environ.get(name) for name in (WAREHOUSE_ENV, MEMORY_LIMIT_ENV)}
+        names = (WAREHOUSE_ENV, MEMORY_LIMIT_ENV, TARGET_ENV)
+        saved = {name: os.environ.get(name) for name in names}
         os.environ[WAREHOUSE_ENV] = self.write_path
         os.environ[MEMORY_LIMIT_ENV] = self.memory_limit
+        os.environ[TARGET_ENV] = self.target
         try:
             yield
         finally:
@@ -96,12 +121,31 @@ class Warehouse(dg.ConfigurableResource):
                 else:
                     os.environ[name] = value
 
+    def take_target_lock(self) -> Engine | None:
+        """The target's run lock, held until the returned engine is closed (None on
+        DuckDB, whose file lock is the run's lock); raise WarehouseBusy when another run
+        holds it."""
+        if self.target == "duckdb":
+            return None
+        engine = self.engine()
+        if not engine.try_run_lock():
+            engine.close()
+            raise safe_run.WarehouseBusy(
+                f"warehouse is busy: another ledgerlens run is writing the {self.target} "
+                "database. Wait for it to finish; nothing was changed."
+            )
+        return engine
+
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
         warehouse = Path(self.path)
         self._lock = safe_run.acquire_lock(warehouse)
         try:
+            self._target_lock = self.take_target_lock()
             self._build = safe_run.start_build(warehouse)
         except BaseException:
+            if self._target_lock:
+                self._target_lock.close()
+                self._target_lock = None
             self._lock.release()
             raise
 
@@ -121,6 +165,9 @@ class Warehouse(dg.ConfigurableResource):
                 context.log.info(f"published the build to {warehouse} ({seconds:.1f}s)")
         finally:
             self._build = None
+            if self._target_lock:
+                self._target_lock.close()
+                self._target_lock = None
             if self._lock:
                 self._lock.release()
                 self._lock = None

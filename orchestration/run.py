@@ -28,7 +28,8 @@ from pathlib import Path
 import dagster as dg
 
 from ledgerlens import safe_run
-from ledgerlens.report import stale_export_warnings
+from ledgerlens.engines import TARGETS
+from ledgerlens.report import STALE_EXPORTS_SQL, stale_export_lines, stale_export_warnings
 from orchestration.resources import (
     REPO_ROOT,
     RawFiles,
@@ -83,6 +84,9 @@ class RunSummary:
     as_of_date: str | None = None
     warehouse: str | None = None
     warehouse_existed: bool = False
+    # The engine dbt and the Python steps ran on; the warehouse file above holds the
+    # loaded raw tables on every target, the marts on `duckdb` only.
+    target: str = "duckdb"
     log_file: str | None = None
     dagster_home: str | None = None
     run_id: str | None = None
@@ -180,19 +184,30 @@ def run_pipeline(
     verbose: bool = False,
     instance: dg.DagsterInstance | None = None,
     full_refresh: bool = False,
+    target: str | None = None,
 ) -> RunSummary:
-    """Load `data_dir` into `warehouse_path` and build every model, in this process."""
+    """Load `data_dir` into `warehouse_path` and build every model, in this process, on
+    `target` (default LEDGERLENS_TARGET, else duckdb): on another engine than DuckDB the
+    loaded tables are published there, and dbt and the Python steps run there."""
     data = Path(data_dir).expanduser().resolve()
     if not data.is_dir():
         raise PipelineError(f"--data {data_dir}: no such folder")
+    defaults = Warehouse.from_env()
+    target = target or defaults.target
+    if target not in TARGETS:
+        raise PipelineError(f"--target {target!r}: one of {', '.join(TARGETS)}")
     warehouse = Warehouse(
         path=absolute(warehouse_path),
-        memory_limit=memory_limit or Warehouse.from_env().memory_limit,
+        memory_limit=memory_limit or defaults.memory_limit,
+        target=target,
     )
     as_of_date = validate_as_of(as_of_date)
     emit = emit or (lambda _line: None)
     try:
         safe_run.check_not_busy(Path(warehouse.path))
+        target_lock = warehouse.take_target_lock()
+        if target_lock:
+            target_lock.close()
     except safe_run.WarehouseBusy as error:
         raise PipelineError(str(error)) from None
     existed = Path(warehouse.path).exists()
@@ -224,10 +239,15 @@ def run_pipeline(
             tags={"ledgerlens/data": str(data)},
         )
     summary = _summarise(result, time.perf_counter() - started, as_of_date)
-    if summary.success and Path(warehouse.path).exists():
+    if summary.success and target == "duckdb" and Path(warehouse.path).exists():
         # Read from the published mart: is_export_stale is decided there.
         summary.problems += [f"warning: {line}" for line in stale_export_warnings(warehouse.path)]
+    elif summary.success and target != "duckdb":
+        with warehouse.engine() as engine:
+            rows = engine.arrow(STALE_EXPORTS_SQL).to_pylist()
+        summary.problems += [f"warning: {line}" for line in stale_export_lines(rows)]
     summary.warehouse = warehouse.path
+    summary.target = target
     summary.warehouse_existed = existed
     summary.log_file = str(log_path) if log_path.stat().st_size else None
     summary.dagster_home = str(instance.root_directory) if instance.is_persistent else None

@@ -23,6 +23,8 @@ fi
 for need in ${APT_NEEDS:-}; do
     case "$need" in
         postgresql) ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql) ;;
+        # pyspark 4 runs on Java 17 or later: any `java` on PATH will do, else Debian's.
+        java) command -v java >/dev/null 2>&1 || missing+=(openjdk-17-jre-headless) ;;
         *) dpkg -s "$need" >/dev/null 2>&1 || missing+=("$need") ;;
     esac
 done

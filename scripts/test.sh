@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Install everything (Python packages; from Debian, PostgreSQL for the tests that start
-# a real server and Chromium for the report's browser test) and run the whole test suite. Extra arguments go to pytest
+# a real server, Chromium for the report's browser test and a Java runtime for the tests
+# that start a local Spark session) and run the whole test suite. Extra arguments go to pytest
 # (e.g. -m "not slow" for a quick pass, -n 0 for one process).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-APT_NEEDS="postgresql chromium"
+APT_NEEDS="postgresql chromium java"
 source scripts/_install.sh
 # The tests' temporary files (warehouses, build copies, Dagster homes, the PostgreSQL
 # data folder) go to RAM when /dev/shm has room: a pipeline run on 8,000 lines took 51 s

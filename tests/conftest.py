@@ -40,6 +40,7 @@ LONGEST_FIRST = (
     "test_cli.py",
     "test_sql_lint.py",
     "test_postgres.py",
+    "test_spark.py",
     "test_profitability.py",
     "test_risk.py",
 )

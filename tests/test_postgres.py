@@ -15,7 +15,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from tests.mart_comparison import GRAINS, assert_same_rows, read_duckdb_marts
 from tests.test_customer_sheet import EXPECTED
+from tests.test_engines import round_trip_table
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
@@ -59,33 +61,9 @@ def postgres():
         shutil.rmtree(home, ignore_errors=True)
 
 
-MARTS = ROOT / "models" / "marts"
-
-
-def _marts_and_grains() -> dict[str, list[str]]:
-    """Every mart in models/marts/ with its grain (the columns of its
-    unique_combination_of_columns test), read from the marts' yml files, so that a new
-    mart is compared without touching this test."""
-    import yaml
-
-    grains: dict[str, list[str]] = {}
-    for path in sorted(MARTS.rglob("_*__models.yml")):
-        for model in yaml.safe_load(path.read_text()).get("models", []):
-            [grain] = [
-                test["unique_combination_of_columns"]["arguments"]["combination_of_columns"]
-                for test in model.get("data_tests", [])
-                if isinstance(test, dict) and "unique_combination_of_columns" in test
-            ]
-            grains[model["name"]] = grain
-    return grains
-
-
-GRAINS = _marts_and_grains()
-
-
-def _pg_env(postgres: dict) -> dict:
+def _pg_vars(postgres: dict) -> dict[str, str]:
+    """The profile's variables for this server (the run driver's engine reads the same)."""
     return {
-        **os.environ,
         "LEDGERLENS_TARGET": "postgres",
         "LEDGERLENS_PG_HOST": postgres["host"],
         "LEDGERLENS_PG_PORT": str(postgres["port"]),
@@ -94,15 +72,8 @@ def _pg_env(postgres: dict) -> dict:
     }
 
 
-def _keyed(columns: list[str], rows: list[tuple], grain: list[str]) -> dict[tuple, dict]:
-    """Rows by their grain, each as {column: value}: compared key by key, so the two
-    engines' sort orders (collations differ) do not matter."""
-    keyed = {}
-    for row in rows:
-        record = dict(zip(columns, row, strict=True))
-        keyed[tuple(record[column] for column in grain)] = record
-    assert len(keyed) == len(rows), "the grain is not unique"
-    return keyed
+def _pg_env(postgres: dict) -> dict:
+    return {**os.environ, **_pg_vars(postgres)}
 
 
 def build_and_read(
@@ -110,8 +81,6 @@ def build_and_read(
 ) -> dict:
     """Copy the DuckDB warehouse's raw tables to PostgreSQL, `dbt build` there, and read
     `marts` from both engines."""
-    import psycopg2
-
     from ledgerlens.publish import publish_to_postgres
 
     copied = publish_to_postgres(warehouse, **postgres)
@@ -132,6 +101,13 @@ def build_and_read(
         text=True,
         timeout=600,
     )
+    return {"copied": copied, "build": build, **read_marts(postgres, warehouse, marts)}
+
+
+def read_marts(postgres: dict, warehouse: Path, marts: list[str]) -> dict:
+    """`marts` as PostgreSQL's database `postgres["dbname"]` and the DuckDB file hold them."""
+    import psycopg2
+
     read: dict[str, dict] = {}
     with psycopg2.connect(**postgres) as pg, pg.cursor() as cursor:
         cursor.execute(
@@ -147,15 +123,8 @@ def build_and_read(
                 "columns": [column.name for column in cursor.description],
                 "rows": cursor.fetchall(),
             }
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        duck = {}
-        for mart in marts:
-            result = con.execute(f"select * from marts.{mart}")
-            duck[mart] = {
-                "columns": [column[0] for column in result.description],
-                "rows": result.fetchall(),
-            }
-    return {"copied": copied, "build": build, "schemas": schemas, "pg": read, "duckdb": duck}
+    duck = read_duckdb_marts(warehouse, marts)
+    return {"schemas": schemas, "pg": read, "duckdb": duck}
 
 
 @pytest.fixture(scope="module")
@@ -177,50 +146,9 @@ PROFITABILITY_MARTS = [
 ]
 
 
-def assert_same_rows(engines: dict, mart: str) -> None:
-    """Every column of every row, by the mart's grain. Every mart column is a decimal,
-    integer, date, boolean or text (the contracts say so: no float reaches a mart), so
-    each value is compared exactly: decimals as Python Decimals, to the last digit of
-    their declared scale (money to the cent, rates and ratios to 6 places, HHI to 2),
-    no tolerance. Ratios computed in floating point inside a model (HHI, Gini) are cast
-    to decimal there, so they must round to the same digits on both engines."""
-    assert mart in engines["pg"], f"marts.{mart} was not built on PostgreSQL"
-    pg, duck = engines["pg"][mart], engines["duckdb"][mart]
-    assert pg["columns"] == duck["columns"]
-    assert duck["rows"], f"marts.{mart} is empty on the hand-made data: nothing compared"
-    # A float column would need a tolerance, and a reason for it, here.
-    assert not [value for row in duck["rows"] for value in row if isinstance(value, float)]
-    grain = GRAINS[mart]
-    pg_rows = _keyed(pg["columns"], pg["rows"], grain)
-    duck_rows = _keyed(duck["columns"], duck["rows"], grain)
-    assert sorted(pg_rows, key=repr) == sorted(duck_rows, key=repr)
-    differences = [
-        (key, column, pg_rows[key][column], duck_rows[key][column])
-        for key in duck_rows
-        for column in duck["columns"]
-        if pg_rows[key][column] != duck_rows[key][column]
-        or type(pg_rows[key][column]) is not type(duck_rows[key][column])
-    ]
-    assert differences == [], "(key, column, postgres, duckdb)"
-
-
-# Marts with no row on the hand-made data: built on PostgreSQL here all the same (the SQL
-# runs on both engines, same columns), their rows compared where the data makes some.
-EMPTY_ON_HANDMADE = {
-    # No customer moves into an at-risk segment, pays later or halves its TTM sales in
-    # the hand-made export's few months; tests/test_portfolio.py's data has alerts.
-    "customer_alerts",
-}
-
-
 @pytest.mark.parametrize("mart", sorted(GRAINS))
 def test_mart_on_postgres_equals_duckdb_row_for_row(both_engines, mart):
-    if mart in EMPTY_ON_HANDMADE and not both_engines["duckdb"][mart]["rows"]:
-        assert mart in both_engines["pg"], f"marts.{mart} was not built on PostgreSQL"
-        assert both_engines["pg"][mart]["columns"] == both_engines["duckdb"][mart]["columns"]
-        assert both_engines["pg"][mart]["rows"] == []
-        return
-    assert_same_rows(both_engines, mart)
+    assert_same_rows(both_engines["pg"], both_engines["duckdb"], mart, "PostgreSQL")
 
 
 def test_customer_sheet_and_aging_on_postgres_hold_the_hand_computed_numbers(both_engines):
@@ -304,3 +232,191 @@ def test_dbt_source_tests_catch_a_repeated_key_on_postgres(postgres, handmade_ru
     [result] = json.loads((target / "run_results.json").read_text())["results"]
     assert (result["unique_id"].split(".")[2], result["status"]) == (unique, "fail"), run.stdout
     assert result["failures"] == 1  # one key, on two rows
+
+
+# The tables the Python steps write (ledgerlens.risk, ledgerlens.clv), and their columns
+# that time the step rather than say anything about the data.
+PYTHON_OUTPUTS = (
+    "invoice_risk_scores",
+    "customer_clv_scores",
+    "clv_model_fits",
+    "customer_value_history",
+)
+TIMINGS = {"fit_seconds"}  # also a column of marts.clv_model_fit
+
+
+def _without_timings(engines: dict) -> dict:
+    """The marts read by `read_marts` less the TIMINGS columns (clv_model_fit.fit_seconds:
+    how long a fit took in this run, which two runs never share)."""
+    for side in ("pg", "duckdb"):
+        for mart, read in engines[side].items():
+            keep = [i for i, name in enumerate(read["columns"]) if name not in TIMINGS]
+            engines[side][mart] = {
+                "columns": [read["columns"][i] for i in keep],
+                "rows": [tuple(row[i] for i in keep) for row in read["rows"]],
+            }
+    return engines
+
+
+@pytest.fixture(scope="module")
+def pipeline_on_postgres(postgres, handmade_run, tmp_path_factory):
+    """The run driver end to end with target postgres, once: a real Dagster run over the
+    hand-made files (the loads and the raw checks on the DuckDB file, the raw tables
+    published to PostgreSQL, dbt, the Python steps and the mart checks there), into a
+    database of its own on the test's server; then its marts and the Python steps'
+    tables, read from it, beside the DuckDB run's of the same files (`handmade_run`)."""
+    import dagster as dg
+    import psycopg2
+    from orchestration.run import dagster_instance, run_pipeline
+
+    from tests.conftest import HANDMADE
+
+    admin = psycopg2.connect(**postgres)
+    admin.autocommit = True  # create database runs outside a transaction
+    with admin.cursor() as cursor:
+        cursor.execute("create database pipeline")
+    admin.close()
+    server = {**postgres, "dbname": "pipeline"}
+    warehouse = tmp_path_factory.mktemp("pg_run") / "ledgerlens.duckdb"
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in _pg_vars(server).items():
+            patch.setenv(name, value)
+        summary = run_pipeline(HANDMADE, warehouse, target="postgres")
+    # What the run recorded on each asset (row counts, headline figures), by table.
+    events = dagster_instance().all_logs(
+        summary.run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION
+    )
+    recorded = {}
+    for event in events:
+        materialization = event.dagster_event.step_materialization_data.materialization
+        recorded[".".join(materialization.asset_key.path)] = {
+            key: getattr(value, "value", value) for key, value in materialization.metadata.items()
+        }
+    duck_summary, duck_warehouse = handmade_run
+    engines = _without_timings(read_marts(server, duck_warehouse, sorted(GRAINS)))
+    outputs: dict[str, tuple[list, list]] = {}
+    with (
+        psycopg2.connect(**server) as pg,
+        pg.cursor() as cursor,
+        duckdb.connect(str(duck_warehouse), read_only=True) as duck,
+    ):
+        for table in PYTHON_OUTPUTS:
+            names = [
+                name
+                for (name,) in duck.execute(
+                    "select column_name from information_schema.columns where table_schema ="
+                    " 'intermediate' and table_name = ? order by ordinal_position",
+                    [table],
+                ).fetchall()
+                if name not in TIMINGS
+            ]
+            select = f"select {', '.join(names)} from intermediate.{table}"
+            cursor.execute(select)
+            pg_rows = sorted(cursor.fetchall(), key=repr)
+            duck_rows = sorted(duck.execute(select).fetchall(), key=repr)
+            outputs[table] = (pg_rows, duck_rows)
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        local_schemas = {
+            schema
+            for (schema,) in con.execute(
+                "select distinct table_schema from information_schema.tables"
+            ).fetchall()
+        }
+    return {
+        "summary": summary,
+        "duck_summary": duck_summary,
+        "engines": engines,
+        "outputs": outputs,
+        "local_schemas": local_schemas,
+        "recorded": recorded,
+    }
+
+
+def test_run_driver_on_postgres_builds_and_checks_what_the_duckdb_run_does(pipeline_on_postgres):
+    run = pipeline_on_postgres
+    summary, duck_summary = run["summary"], run["duck_summary"]
+    assert summary.success, summary.failures + summary.problems
+    assert summary.target == "postgres"
+    assert summary.failures == [] and summary.checks_failed == []
+    # The same assets (loads, every dbt model, both Python steps) and the same checks
+    # (dbt tests, GX suites, quarantine checks), with the same outcomes.
+    assert sorted(summary.models_built) == sorted(duck_summary.models_built)
+    assert summary.checks_passed == duck_summary.checks_passed
+    assert sorted(summary.checks_warned) == sorted(duck_summary.checks_warned)
+    assert [(load.table, load.rows_loaded) for load in summary.loads] == [
+        (load.table, load.rows_loaded) for load in duck_summary.loads
+    ]
+    # dbt and the Python steps wrote PostgreSQL: the DuckDB file holds the loads only.
+    assert run["local_schemas"] == {"raw", "quarantine"}
+    # Row counts and headline figures were read from PostgreSQL after dbt: each mart's
+    # count is the rows read back from it here, and the five headline marts have theirs.
+    pg = run["engines"]["pg"]
+    assert {mart: run["recorded"][f"marts.{mart}"].get("dagster/row_count") for mart in pg} == {
+        mart: len(pg[mart]["rows"]) for mart in pg
+    }
+    from orchestration.assets.dbt import HEADLINES
+
+    for output_name, figures in HEADLINES.items():
+        for key, _sql in figures:
+            assert run["recorded"][output_name.replace("__", ".")].get(key), (output_name, key)
+
+
+@pytest.mark.parametrize("table", sorted(PYTHON_OUTPUTS))
+def test_python_steps_on_postgres_write_what_they_write_on_duckdb(pipeline_on_postgres, table):
+    """Read from PostgreSQL, fitted, written back there: the same rows as on DuckDB, every
+    value (probabilities and fits too, to the last bit: the inputs are the same numbers
+    in the same order)."""
+    pg_rows, duck_rows = pipeline_on_postgres["outputs"][table]
+    assert duck_rows, f"intermediate.{table} is empty on the hand-made data: nothing compared"
+    assert [repr(row) for row in pg_rows] == [repr(row) for row in duck_rows]
+
+
+@pytest.mark.parametrize("mart", sorted(GRAINS))
+def test_run_driver_on_postgres_marts_equal_duckdb_row_for_row(pipeline_on_postgres, mart):
+    engines = pipeline_on_postgres["engines"]
+    assert_same_rows(engines["pg"], engines["duckdb"], mart, "PostgreSQL")
+
+
+def test_postgres_engine_writes_and_reads_back_every_value(postgres):
+    """PostgresEngine.write_table then .arrow and .batches: the same table, value for
+    value, typed as written (also a second write over the first: replaced, not added)."""
+    from ledgerlens.engines.postgres import PostgresEngine
+
+    table = round_trip_table()
+    with PostgresEngine.open(postgres) as engine:
+        assert engine.write_table("engine_test", "round_trip", table.slice(0, 2)) == 2
+        assert engine.write_table("engine_test", "round_trip", table) == 4
+        read = engine.arrow("select * from engine_test.round_trip")
+        batches = list(engine.batches("select * from engine_test.round_trip", 3))
+        empty = engine.arrow("select * from engine_test.round_trip where false")
+        ordered = engine.arrow_sorted("select text from engine_test.round_trip", ["text"])
+    assert read.schema == table.schema
+    # By bytes, whatever the database's collation: upper case first, nulls last.
+    assert ordered["text"].to_pylist() == ["", 'Zeta, "quoted"', "a", None]
+    assert repr(read.to_pylist()) == repr(table.to_pylist())
+    assert [batch.num_rows for batch in batches] == [3, 1]
+    assert repr([row for b in batches for row in b.to_pylist()]) == repr(table.to_pylist())
+    assert empty.num_rows == 0 and empty.schema == table.schema
+
+
+def test_a_second_run_on_the_same_postgres_database_fails_at_once(postgres, tmp_path):
+    """Two runs with different DuckDB files but the same PostgreSQL database: the second
+    finds the database's run lock taken and stops before doing anything."""
+    import psycopg2
+    from orchestration.run import PipelineError, run_pipeline
+
+    from ledgerlens.engines.postgres import RUN_LOCK_KEY
+    from tests.conftest import HANDMADE
+
+    holder = psycopg2.connect(**postgres)  # the first run's lock, as its resource holds it
+    try:
+        with holder.cursor() as cursor:
+            cursor.execute("select pg_advisory_lock(%s)", (RUN_LOCK_KEY,))
+        with pytest.MonkeyPatch.context() as patch:
+            for name, value in _pg_vars(postgres).items():
+                patch.setenv(name, value)
+            with pytest.raises(PipelineError, match="busy: another ledgerlens run is writing"):
+                run_pipeline(HANDMADE, tmp_path / "other.duckdb", target="postgres")
+    finally:
+        holder.close()
+    assert not (tmp_path / "other.duckdb").exists()

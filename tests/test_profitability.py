@@ -40,9 +40,9 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import query
+from tests.mart_comparison import assert_same_rows
 from tests.test_postgres import (  # noqa: F401 (postgres: the fixture, used by name)
     PROFITABILITY_MARTS,
-    assert_same_rows,
     build_and_read,
     postgres,
 )
@@ -1000,4 +1000,4 @@ def on_postgres(postgres, warehouse, tmp_path_factory):  # noqa: F811
 def test_mart_on_postgres_equals_duckdb_row_for_row(on_postgres, mart):
     build = on_postgres["build"]
     assert build.returncode == 0, build.stdout[-4000:]
-    assert_same_rows(on_postgres, mart)
+    assert_same_rows(on_postgres["pg"], on_postgres["duckdb"], mart, "PostgreSQL")

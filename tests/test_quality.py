@@ -11,6 +11,7 @@ import os
 import shutil
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 
 import dagster as dg
@@ -309,3 +310,118 @@ def test_gx_sql_data_source_on_duckdb(tmp_path):
         raise KnownGXDuckDBBug(messages)
     # Any other failure is a new problem, not the known bug: a real test failure.
     assert result.success, messages
+
+
+def _invoices_warehouse(path: Path) -> Path:
+    """Ten invoices in file order (only the columns the suite reads), dated 2025-03-01 to
+    2025-03-09 and due 30 days later, but for three planted faults after the first rows:
+    row 8 due a week before its date, row 9 due 9999-12-31 (a date the loader accepts),
+    row 10 dated 1985."""
+    rows = [
+        ("2025-03-01", "2025-03-31"),
+        ("2025-03-02", "2025-04-01"),
+        ("2025-03-03", "2025-04-02"),
+        ("2025-03-04", "2025-04-03"),
+        ("2025-03-05", "2025-04-04"),
+        ("2025-03-06", "2025-04-05"),
+        ("2025-03-07", "2025-04-06"),
+        ("2025-03-08", "2025-03-01"),  # due before its date
+        ("2025-03-09", "9999-12-31"),  # due more than a year after the latest invoice
+        ("1985-06-30", "1985-07-30"),  # both dates before 1990
+    ]
+    with duckdb.connect(str(path)) as con:
+        con.execute("create schema raw")
+        con.execute("create table raw.invoices (invoice_date date, due_date date)")
+        con.executemany("insert into raw.invoices values (?, ?)", rows)
+    return path
+
+
+@pytest.mark.parametrize(("batch_rows", "batches"), [(1, 10), (3, 4), (7, 2), (500_000, 1)])
+def test_a_fault_in_a_later_batch_counts_whatever_the_batch_size(
+    batch_rows, batches, tmp_path, monkeypatch
+):
+    """The planted rows sit in the last batches (rows 8-10; with 3 rows a batch, batches 3
+    and 4): every batch size finds the same rows, and the Arrow stream makes no copy."""
+    monkeypatch.setattr(quality, "BATCH_ROWS", batch_rows)
+    warehouse = _invoices_warehouse(tmp_path / "w.duckdb")
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        suite = raw_suites(con)["invoices"]
+        with warnings.catch_warnings():
+            warnings.filterwarnings("error", message="Arrow output on a DB-API result")
+            result = Validator(tmp_path / "gx").validate(con, suite)
+    assert (result.rows, result.batches) == (10, batches)
+    # Latest invoice 2025-03-09: dates from 1990-01-01 to 2026-03-10 (366 days later).
+    assert result.summary() == {
+        "warning: expect_column_values_to_be_between(invoice_date)": {
+            "unexpected": 1,  # row 10
+            "checked": 10,
+            "examples": ["1985-06-30 00:00:00+00:00"],
+            "why": "a date between 1990 and a year after the latest invoice",
+        },
+        "warning: expect_column_values_to_be_between(due_date)": {
+            "unexpected": 2,  # rows 9 and 10
+            "checked": 10,
+            "examples": ["9999-12-31 00:00:00+00:00", "1985-07-30 00:00:00+00:00"],
+            "why": "a date between 1990 and a year after the latest invoice",
+        },
+        "warning: expect_column_pair_values_a_to_be_greater_than_b(due_date, invoice_date)": {
+            "unexpected": 1,  # row 8
+            "checked": 10,
+            "examples": [
+                "(np.datetime64('2025-03-01T00:00:00.000000'),"
+                " np.datetime64('2025-03-08T00:00:00.000000'))"
+            ],
+            "why": "due on or after the invoice date",
+        },
+    }
+
+
+def test_allocations_are_added_up_across_batches(tmp_path, monkeypatch):
+    """P1 (100.00) has 60.00 allocated in the first row and 60.00 in the last: 120.00
+    against 100.00, flagged on both allocations although no batch holds both."""
+    monkeypatch.setattr(quality, "BATCH_ROWS", 2)
+    with duckdb.connect(str(tmp_path / "w.duckdb")) as con:
+        con.execute("create schema raw")
+        con.execute(
+            "create table raw.payments (business_id varchar, payment_id varchar,"
+            " amount decimal(18, 2))"
+        )
+        con.execute("insert into raw.payments values ('b', 'P1', 100.00), ('b', 'P2', 50.00)")
+        con.execute(
+            "create table raw.payment_allocations (business_id varchar, payment_id varchar,"
+            " amount_applied decimal(18, 2))"
+        )
+        con.execute(
+            "insert into raw.payment_allocations values ('b', 'P1', 60.00),"
+            " ('b', 'P2', 20.00), ('b', 'P2', 30.00), ('b', 'P1', 60.00)"
+        )
+        result = Validator(tmp_path / "gx").validate(con, raw_suites(con)["payment_allocations"])
+    assert (result.rows, result.batches) == (4, 2)
+    # P2: 20.00 + 30.00 = 50.00, within its 50.00; P1: 60.00 + 60.00 = 120.00 > 100.00.
+    (outcome,) = result.failed
+    assert (outcome.unexpected, outcome.checked) == (2, 4)
+    assert outcome.examples == ["(np.float64(100.0), np.float64(120.0))"] * 2
+
+
+def test_an_expectation_that_raises_fails_every_row_with_its_message(tmp_path):
+    """GX catches an exception raised while it computes a metric and reports it under the
+    metric's id: the outcome must still fail, on every row, with the message."""
+    E = quality._gx().expectations
+    suite = quality.Suite(
+        "text_as_dates",
+        "select 'not a date' as name from range(3)",
+        (
+            quality.Rule(
+                E.ExpectColumnValuesToBeBetween(
+                    column="name", min_value=quality.EARLIEST_SANE_DATE
+                ),
+                "warning",
+                "a date after 1990",
+            ),
+        ),
+    )
+    with duckdb.connect() as con:
+        result = Validator(tmp_path / "gx").validate(con, suite)
+    (outcome,) = result.failed
+    assert (outcome.unexpected, outcome.checked) == (3, 3)
+    assert "same type" in outcome.examples[0]

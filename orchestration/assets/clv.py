@@ -60,8 +60,8 @@ CLV_HISTORY_KEY = dg.AssetKey([SCORES_SCHEMA, HISTORY_TABLE])
 def customer_clv_scores(
     context: dg.AssetExecutionContext, warehouse: Warehouse, run_options: RunOptions
 ):
-    with warehouse.connect() as con:
-        result = score_warehouse(con, run_options.dbt_vars())
+    with warehouse.engine() as engine:
+        result = score_warehouse(engine, run_options.dbt_vars())
     context.log.info(
         f"CLV scored {result['customers_scored']:,} customers of {result['businesses']} "
         f"businesses ({result['business_fits']} fitted alone) in {result['seconds']} s"

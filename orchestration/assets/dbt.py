@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import dagster as dg
-import duckdb
 from dagster_dbt import (
     DagsterDbtTranslator,
     DagsterDbtTranslatorSettings,
@@ -74,7 +73,7 @@ def _parse_key(warehouse: Warehouse, dbt_vars: dict[str, str]) -> str:
     rejected by dbt (a full parse), never used wrongly: dbt checks all of them itself."""
     catalog = Path(warehouse.path).name.lstrip(".").split(".")[0]
     key = json.dumps(
-        [os.environ.get("LEDGERLENS_TARGET", "duckdb"), warehouse.memory_limit, dbt_vars],
+        [warehouse.target, warehouse.memory_limit, dbt_vars],
         sort_keys=True,
     )
     return f"{catalog}-{hashlib.sha256(key.encode()).hexdigest()[:16]}"
@@ -131,7 +130,7 @@ def _plan_night(
     """Which businesses this night recomputes (ledgerlens.incremental); True for a full
     refresh. Only DuckDB builds incremental models (dbt_project.yml): other engines
     rebuild every table."""
-    target = os.environ.get("LEDGERLENS_TARGET", "duckdb")
+    target = warehouse.target
     if target != "duckdb":
         return False
     assets_def = context.assets_def
@@ -158,7 +157,17 @@ def _build(
     warehouse: Warehouse,
     run_options: RunOptions,
     plans_night: bool = False,
+    publish_raw: bool = False,
 ):
+    if publish_raw and warehouse.target != "duckdb":
+        # The loader validated the raw files into the DuckDB build copy; dbt builds on
+        # the target, so the loaded tables go there first (in one transaction).
+        with warehouse.engine() as engine:
+            copied = engine.publish_raw(warehouse.write_path)
+        context.log.info(
+            f"published {len(copied)} raw and quarantine tables to {warehouse.target} "
+            f"({sum(copied.values()):,} rows)"
+        )
     # dbt's unit tests check the models' SQL on fixed inputs, not the data: they run once
     # in the test suite (tests/test_dbt_unit_tests.py), not on every run over the books.
     args = ["build", "--exclude-resource-type", "unit_test", "--no-write-json"]
@@ -205,7 +214,9 @@ def build_dbt_assets(project: DbtProject) -> list[dg.AssetsDefinition]:
     ):
         # The first step decides what the night rebuilds; the second builds full tables
         # only (dbt_project.yml).
-        yield from _build(context, project, dbt, warehouse, run_options, plans_night=True)
+        yield from _build(
+            context, project, dbt, warehouse, run_options, plans_night=True, publish_raw=True
+        )
 
     @dbt_assets(
         manifest=project.manifest_path,
@@ -240,22 +251,21 @@ def _with_row_counts(warehouse: Warehouse, events: list):
         yield event
 
 
+# The schemas dbt builds tables in (the asset keys' first part).
+DBT_SCHEMAS = ("staging", "intermediate", "marts")
+
+
 def _row_counts(warehouse: Warehouse, output_names: list[str]) -> dict[str, int]:
-    """Row counts of the built tables, read after dbt has closed the warehouse."""
-    if os.environ.get("LEDGERLENS_TARGET", "duckdb") != "duckdb" or not output_names:
+    """Row counts of the built tables, read from the target after dbt has closed it."""
+    if not output_names:
         return {}
-    with warehouse.connect() as con:
-        tables = con.execute(
-            "select table_schema || '__' || table_name, table_schema, table_name"
-            " from information_schema.tables where table_type = 'BASE TABLE'"
-        ).fetchall()
-        counts = {}
-        for output_name, schema, table in tables:
-            if output_name in output_names:
-                counts[output_name] = con.execute(
-                    f'select count(*) from "{schema}"."{table}"'
-                ).fetchone()[0]
-    return counts
+    with warehouse.engine() as engine:
+        counts = engine.row_counts(DBT_SCHEMAS)
+    return {
+        f"{schema}__{table}": rows
+        for (schema, table), rows in counts.items()
+        if f"{schema}__{table}" in output_names
+    }
 
 
 # A few headline figures per business on the mart assets, shown in the Dagster UI beside
@@ -269,13 +279,17 @@ HEADLINES: dict[str, list[tuple[str, str]]] = {
         (
             "NRR, GRR and logo retention, latest 365 days",
             """
-            select business_id, nrr, grr, logo_retention
-            from marts.revenue_retention
-            where period_grain = 'ttm'
-            qualify row_number() over (
-                partition by business_id order by period_end_date desc
-            ) = 1
-            order by business_id
+            select retention.business_id, retention.nrr, retention.grr,
+                retention.logo_retention
+            from marts.revenue_retention as retention
+            where retention.period_grain = 'ttm'
+                and retention.period_end_date = (
+                    select max(latest.period_end_date)
+                    from marts.revenue_retention as latest
+                    where latest.business_id = retention.business_id
+                        and latest.period_grain = 'ttm'
+                )
+            order by retention.business_id
             """,
         )
     ],
@@ -322,17 +336,17 @@ def _headlines(warehouse: Warehouse, output_names: list[str]) -> dict[str, dict[
     warehouse. A figure that cannot be read is left out with a warning, never a failed
     step: the mart itself was built and tested."""
     wanted = [name for name in output_names if name in HEADLINES]
-    if os.environ.get("LEDGERLENS_TARGET", "duckdb") != "duckdb" or not wanted:
+    if not wanted:
         return {}
     metadata: dict[str, dict[str, Any]] = {}
-    with warehouse.connect() as con:
+    with warehouse.engine() as engine:
         for output_name in wanted:
             for key, sql in HEADLINES[output_name]:
                 try:
-                    cursor = con.execute(sql)
-                    names = [column[0] for column in cursor.description][1:]
-                    rows = cursor.fetchall()
-                except duckdb.Error as error:
+                    table = engine.arrow(sql)
+                    names = table.column_names[1:]
+                    rows = [tuple(row.values()) for row in table.to_pylist()]
+                except engine.errors as error:
                     dg.get_dagster_logger().warning(f"{output_name}: {key} not read: {error}")
                     continue
                 figures: dict[str, Any] = {}

@@ -29,8 +29,8 @@ DELAYS_KEY = dg.AssetKey(DELAYS_TABLE.split("."))
     "dbt reads it as the source risk.invoice_risk_scores.",
 )
 def invoice_risk_scores(context: dg.AssetExecutionContext, warehouse: Warehouse):
-    with warehouse.connect() as con:
-        result = score_warehouse(con, DEFAULT_METHOD)
+    with warehouse.engine() as engine:
+        result = score_warehouse(engine, DEFAULT_METHOD)
     context.log.info(
         f"scored {result['rows_scored']:,} open invoices ({result['method']}, "
         f"{result['training_rows']:,} training rows)"

@@ -29,36 +29,16 @@ def _quarantine_columns(table: Table) -> list[tuple[str, str]]:
     return [(name, typed.get(name, "text")) for name in names]
 
 
-def _replace_table(cursor, schema: str, name: str, definition: str) -> None:
-    """An empty `schema.name` with these columns. dbt's staging views select from the raw
-    tables, so a table whose columns have not changed is emptied, not dropped: the views
-    stay valid and the next publish works after a dbt build. Otherwise it is dropped with
-    what depends on it (the next dbt build recreates the views). All of this happens in
-    the publish's one transaction."""
-    cursor.execute(
-        "select string_agg(column_name || ' ' || data_type, ', ' order by ordinal_position)"
-        " from information_schema.columns where table_schema = %s and table_name = %s",
-        (schema, name),
-    )
-    (existing,) = cursor.fetchone()
-    cursor.execute(
-        "create temp table _ll_shape (" + definition + ") on commit drop;"
-        " select string_agg(column_name || ' ' || data_type, ', ' order by ordinal_position)"
-        " from information_schema.columns where table_name = '_ll_shape'"
-        " and table_schema like 'pg_temp%%'"
-    )
-    (wanted,) = cursor.fetchone()
-    cursor.execute("drop table _ll_shape")
-    if existing is not None and existing == wanted:
-        cursor.execute(f"truncate table {schema}.{name}")
-        return
-    cursor.execute(f"drop table if exists {schema}.{name} cascade")
-    cursor.execute(f"create table {schema}.{name} ({definition})")
-
-
-def publish_to_postgres(warehouse: str | Path, **connect_kwargs) -> dict[str, int]:
-    """Replace raw.* and quarantine.* in PostgreSQL with the DuckDB warehouse's; row counts."""
+def publish_to_postgres(
+    warehouse: str | Path, python_outputs: bool = True, **connect_kwargs
+) -> dict[str, int]:
+    """Replace raw.* and quarantine.* in PostgreSQL with the DuckDB warehouse's, and with
+    `python_outputs` the Python steps' tables too (PYTHON_OUTPUTS: a dbt build by hand
+    after a DuckDB run); row counts. The run driver on PostgreSQL passes False: its Python
+    steps write there themselves (ledgerlens.engines)."""
     import psycopg2  # installed with dbt-postgres
+
+    from ledgerlens.engines.postgres import replace_table
 
     copied: dict[str, int] = {}
     with (
@@ -73,7 +53,7 @@ def publish_to_postgres(warehouse: str | Path, **connect_kwargs) -> dict[str, in
                 columns = columns_of(table)
                 names = ", ".join(f'"{name}"' for name, _ in columns)
                 definition = ", ".join(f'"{name}" {kind}' for name, kind in columns)
-                _replace_table(cursor, schema, table.name, definition)
+                replace_table(cursor, schema, table.name, definition)
                 # CSV through a file: set-based on both sides, exact decimal text.
                 path = Path(scratch) / f"{schema}.{table.name}.csv"
                 duck.execute(
@@ -87,7 +67,8 @@ def publish_to_postgres(warehouse: str | Path, **connect_kwargs) -> dict[str, in
                         handle,
                     )
                 copied[f"{schema}.{table.name}"] = cursor.rowcount
-        copied.update(_publish_python_outputs(duck, cursor, Path(scratch)))
+        if python_outputs:
+            copied.update(_publish_python_outputs(duck, cursor, Path(scratch)))
         pg.commit()
     return copied
 
@@ -111,6 +92,8 @@ PG_TYPES = {
 
 
 def _publish_python_outputs(duck, cursor, scratch: Path) -> dict[str, int]:
+    from ledgerlens.engines.postgres import replace_table
+
     copied: dict[str, int] = {}
     for schema, name in PYTHON_OUTPUTS:
         columns = duck.execute(
@@ -125,7 +108,7 @@ def _publish_python_outputs(duck, cursor, scratch: Path) -> dict[str, int]:
             f'"{column}" {PG_TYPES.get(kind, "text")}' for column, kind in columns
         )
         cursor.execute(f"create schema if not exists {schema}")
-        _replace_table(cursor, schema, name, definition)
+        replace_table(cursor, schema, name, definition)
         path = scratch / f"{schema}.{name}.csv"
         duck.execute(f"copy (select {names} from {schema}.{name}) to '{path}' (header, format csv)")
         with path.open() as handle:

@@ -138,7 +138,12 @@ def stale_export_warnings(warehouse: str | Path) -> list[str]:
     """One line per business whose export looks stale or partial (marts.business_overview
     .is_export_stale): what was found, and what to do."""
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        rows = _rows(con, STALE_EXPORTS_SQL)
+        return stale_export_lines(_rows(con, STALE_EXPORTS_SQL))
+
+
+def stale_export_lines(rows: list[dict]) -> list[str]:
+    """The lines of `stale_export_warnings` for the rows of STALE_EXPORTS_SQL, read from
+    whichever engine holds the marts."""
     lines = []
     for row in rows:
         found = (

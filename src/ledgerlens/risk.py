@@ -22,11 +22,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import duckdb
 import numpy as np
 import pyarrow as pa
 
 from ledgerlens import dbt_vars
+from ledgerlens.engines import Engine, as_engine
 from ledgerlens.model_inputs import numpy_columns
 
 FEATURES_TABLE = "intermediate.int_invoices_risk_featured"
@@ -364,31 +364,32 @@ COLUMNS_READ = (
 )
 
 
-def _fetch(con: duckdb.DuckDBPyConnection, where: str) -> dict[str, np.ndarray]:
-
-    # A fixed row order: the same rows always give the same fit.
-    table = con.sql(
-        f"select {', '.join(COLUMNS_READ)} from {FEATURES_TABLE} where {where}"
-        " order by as_of_date, business_id, invoice_id"
-    ).to_arrow_table()
+def _fetch(engine: Engine, where: str) -> dict[str, np.ndarray]:
+    # A fixed row order: the same rows always give the same fit, on every engine.
+    table = engine.arrow_sorted(
+        f"select {', '.join(COLUMNS_READ)} from {FEATURES_TABLE} where {where}",
+        ["as_of_date", "business_id", "invoice_id"],
+    )
     return numpy_columns(table)
 
 
-def _fetch_delays(con: duckdb.DuckDBPyConnection) -> dict[str, np.ndarray]:
+def _fetch_delays(engine: Engine) -> dict[str, np.ndarray]:
     """The payment history of DELAYS_TABLE: business, days after due, invoices."""
-    table = con.sql(
-        f"select business_id, days_after_due, paid_invoices from {DELAYS_TABLE}"
-        " order by business_id, days_after_due"
-    ).to_arrow_table()
+    table = engine.arrow_sorted(
+        f"select business_id, days_after_due, paid_invoices from {DELAYS_TABLE}",
+        ["business_id", "days_after_due"],
+    )
     return {name: table[name].to_numpy(zero_copy_only=False) for name in table.column_names}
 
 
-def score_warehouse(con: duckdb.DuckDBPyConnection, method: str = DEFAULT_METHOD) -> dict:
-    """Read the features, fit, and (re)write intermediate.invoice_risk_scores."""
-    train = _fetch(con, "not is_current and is_outcome_known")
-    current = _fetch(con, "is_current")
+def score_warehouse(con, method: str = DEFAULT_METHOD) -> dict:
+    """Read the features, fit, and (re)write intermediate.invoice_risk_scores, on the
+    engine `con` (a ledgerlens.engines.Engine, or a DuckDB connection)."""
+    engine = as_engine(con)
+    train = _fetch(engine, "not is_current and is_outcome_known")
+    current = _fetch(engine, "is_current")
     late_days = int(dbt_vars.load()["late_days_beyond_terms"])
-    scores = score(train, current, late_days, method, _fetch_delays(con))
+    scores = score(train, current, late_days, method, _fetch_delays(engine))
     result = pa.table(
         {
             "as_of_date": pa.array(current["as_of_date"], pa.date32()),
@@ -409,12 +410,7 @@ def score_warehouse(con: duckdb.DuckDBPyConnection, method: str = DEFAULT_METHOD
             "reason_3": pa.array(scores.reasons[:, 2], pa.string()),
         }
     )
-    con.execute(f"create schema if not exists {SCORES_SCHEMA}")
-    con.register("scores_to_write", result)
-    con.execute(
-        f"create or replace table {SCORES_SCHEMA}.{SCORES_TABLE} as select * from scores_to_write"
-    )
-    con.unregister("scores_to_write")
+    engine.write_table(SCORES_SCHEMA, SCORES_TABLE, result)
     return {
         "rows_scored": len(result),
         "training_rows": int(len(train["invoice_id"])),

@@ -23,6 +23,8 @@ DEFAULT_DATA = "demo-data"
 DEMO_BUSINESSES = "northwind,harbor,summit,rheinland"
 # The importers' names, without importing them (`--help` stays quick).
 SOURCE_NAMES = ("quickbooks-csv", "quickbooks-fivetran", "xero-csv", "xero-fivetran")
+# ledgerlens.engines.TARGETS, likewise without importing it (tests/test_engines.py).
+TARGET_NAMES = ("duckdb", "postgres")
 
 
 def _progress(started: float):
@@ -112,6 +114,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             memory_limit=args.memory_limit,
             verbose=args.verbose,
             full_refresh=getattr(args, "full_refresh", False),
+            target=getattr(args, "target", None),
         )
     except PipelineError as error:
         render.console.print(f"[red]error:[/red] {error}")
@@ -150,11 +153,15 @@ def cmd_report(args: argparse.Namespace) -> int:
 def cmd_benchmark(args: argparse.Namespace) -> int:
     from ledgerlens.benchmark import run_benchmark
 
-    render.console.print(
-        f"Benchmark: ~{args.lines:,} invoice lines, seed {args.seed}, {args.format}, "
-        f"in {args.workdir}"
+    what = (
+        f"the files in {args.data}"
+        if args.data
+        else f"~{args.lines:,} invoice lines, seed {args.seed}, {args.format}"
     )
-    result = run_benchmark(args.lines, args.seed, args.workdir, args.format, args.as_of)
+    render.console.print(f"Benchmark: {what}, in {args.workdir}")
+    result = run_benchmark(
+        args.lines, args.seed, args.workdir, args.format, args.as_of, data_dir=args.data
+    )
     render.print_benchmark(result, args.workdir)
     return 0 if all(phase["exit_code"] == 0 for phase in result["phases"]) else 1
 
@@ -289,6 +296,14 @@ def build_parser() -> argparse.ArgumentParser:
             help="DuckDB memory cap, e.g. 3GB; default LEDGERLENS_DUCKDB_MEMORY_LIMIT or 3GB",
         )
         command.add_argument(
+            "--target",
+            choices=TARGET_NAMES,
+            help="engine dbt and the Python steps run on (profiles/profiles.yml): the raw "
+            "files are validated into --warehouse, then published there; postgres connects "
+            "with LEDGERLENS_PG_HOST/PORT/USER/PASSWORD/DATABASE; default "
+            "LEDGERLENS_TARGET or duckdb",
+        )
+        command.add_argument(
             "-v",
             "--verbose",
             action="store_true",
@@ -399,11 +414,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     bench = commands.add_parser(
         "benchmark",
-        help="time and peak memory of generate + run at a size",
+        help="time and peak memory of generate + run at a size, against the floor",
         formatter_class=defaults,
     )
     bench.add_argument("--workdir", default="bench", help="where data and warehouse go")
     bench.add_argument("--as-of", dest="as_of", help="as-of date YYYY-MM-DD")
+    bench.add_argument(
+        "--data",
+        help="existing raw files to run on (read only) instead of generating them; "
+        "--lines, --seed and --format are then ignored",
+    )
     add_generate_options(bench)
     bench.set_defaults(func=cmd_benchmark)
 
