@@ -58,8 +58,9 @@ class Warehouse(dg.ConfigurableResource):
 
     path: str = str(DEFAULT_WAREHOUSE)
     memory_limit: str = DEFAULT_MEMORY_LIMIT
-    # Where dbt builds and the Python steps read and write: `duckdb` (this file) or
-    # `postgres` (the server of the profile's LEDGERLENS_PG_* variables). The loader
+    # Where dbt builds and the Python steps read and write: `duckdb` (this file),
+    # `postgres` (the server of the profile's LEDGERLENS_PG_* variables) or `spark` (a
+    # local Spark session on the folder `spark_home`). The loader
     # validates into this file on every target; on another target the run publishes
     # the loaded tables there before dbt (ledgerlens.engines.Engine.publish_raw).
     target: str = DEFAULT_TARGET
@@ -83,6 +84,15 @@ class Warehouse(dg.ConfigurableResource):
         return safe_run.side_files(Path(self.path))
 
     @property
+    def spark_home(self) -> str:
+        """The Spark target's folder of tables and metastore: LEDGERLENS_SPARK_HOME, else
+        `<warehouse>.files/spark` (outside the build copy: Spark's tables are not
+        swapped in by the publish; a failed run on Spark leaves what it wrote)."""
+        from ledgerlens.engines.spark import SPARK_HOME_ENV
+
+        return absolute(os.environ.get(SPARK_HOME_ENV) or self.side_files / "spark")
+
+    @property
     def write_path(self) -> str:
         """The file this run writes: the build copy during a run, else the warehouse."""
         return str(self._build) if self._build else self.path
@@ -99,7 +109,12 @@ class Warehouse(dg.ConfigurableResource):
             raise ValueError(f"target must be one of {', '.join(TARGETS)}, not {self.target!r}")
         if self.target == "duckdb":
             Path(self.write_path).parent.mkdir(parents=True, exist_ok=True)
-        return open_engine(self.target, duckdb_path=self.write_path, memory_limit=self.memory_limit)
+        return open_engine(
+            self.target,
+            duckdb_path=self.write_path,
+            memory_limit=self.memory_limit,
+            spark_home=self.spark_home if self.target == "spark" else None,
+        )
 
     @contextlib.contextmanager
     def dbt_env(self) -> Iterator[None]:
@@ -107,11 +122,17 @@ class Warehouse(dg.ConfigurableResource):
         reads the target, the warehouse path and memory cap from it. dagster-dbt copies os.environ
         when it starts dbt and takes no environment of its own, so the variables are set
         for the start only and restored afterwards."""
-        names = (WAREHOUSE_ENV, MEMORY_LIMIT_ENV, TARGET_ENV)
+        names = (WAREHOUSE_ENV, MEMORY_LIMIT_ENV, TARGET_ENV, "SPARK_CONF_DIR")
         saved = {name: os.environ.get(name) for name in names}
         os.environ[WAREHOUSE_ENV] = self.write_path
         os.environ[MEMORY_LIMIT_ENV] = self.memory_limit
         os.environ[TARGET_ENV] = self.target
+        if self.target == "spark":
+            # dbt-spark's session method starts its own JVM: the same folders and settings
+            # as the Python steps' sessions (ledgerlens.engines.spark).
+            from ledgerlens.engines.spark import write_spark_conf
+
+            os.environ["SPARK_CONF_DIR"] = str(write_spark_conf(self.spark_home))
         try:
             yield
         finally:

@@ -92,3 +92,28 @@ def assert_same_rows(other: dict[str, dict], duck: dict[str, dict], mart: str, e
         or type(their_rows[key][column]) is not type(our_rows[key][column])
     ]
     assert differences == [], f"(key, column, {engine}, duckdb)"
+
+
+# The tables the Python steps write (ledgerlens.risk, ledgerlens.clv), and their columns
+# that time the step rather than say anything about the data.
+PYTHON_OUTPUTS = (
+    "invoice_risk_scores",
+    "customer_clv_scores",
+    "clv_model_fits",
+    "customer_value_history",
+)
+TIMINGS = {"fit_seconds"}  # also a column of marts.clv_model_fit
+
+
+def without_timings(marts: dict[str, dict]) -> dict[str, dict]:
+    """Marts as read_duckdb_marts returns them, less the TIMINGS columns
+    (clv_model_fit.fit_seconds: how long a fit took in this run, which two runs never
+    share)."""
+    kept = {}
+    for mart, read in marts.items():
+        keep = [i for i, name in enumerate(read["columns"]) if name not in TIMINGS]
+        kept[mart] = {
+            "columns": [read["columns"][i] for i in keep],
+            "rows": [tuple(row[i] for i in keep) for row in read["rows"]],
+        }
+    return kept

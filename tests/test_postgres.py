@@ -15,7 +15,14 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.mart_comparison import GRAINS, assert_same_rows, read_duckdb_marts
+from tests.mart_comparison import (
+    GRAINS,
+    PYTHON_OUTPUTS,
+    TIMINGS,
+    assert_same_rows,
+    read_duckdb_marts,
+    without_timings,
+)
 from tests.test_customer_sheet import EXPECTED
 from tests.test_engines import round_trip_table
 
@@ -234,28 +241,13 @@ def test_dbt_source_tests_catch_a_repeated_key_on_postgres(postgres, handmade_ru
     assert result["failures"] == 1  # one key, on two rows
 
 
-# The tables the Python steps write (ledgerlens.risk, ledgerlens.clv), and their columns
-# that time the step rather than say anything about the data.
-PYTHON_OUTPUTS = (
-    "invoice_risk_scores",
-    "customer_clv_scores",
-    "clv_model_fits",
-    "customer_value_history",
-)
-TIMINGS = {"fit_seconds"}  # also a column of marts.clv_model_fit
-
-
 def _without_timings(engines: dict) -> dict:
-    """The marts read by `read_marts` less the TIMINGS columns (clv_model_fit.fit_seconds:
-    how long a fit took in this run, which two runs never share)."""
-    for side in ("pg", "duckdb"):
-        for mart, read in engines[side].items():
-            keep = [i for i, name in enumerate(read["columns"]) if name not in TIMINGS]
-            engines[side][mart] = {
-                "columns": [read["columns"][i] for i in keep],
-                "rows": [tuple(row[i] for i in keep) for row in read["rows"]],
-            }
-    return engines
+    """The marts read by `read_marts` less the TIMINGS columns, on both sides."""
+    return {
+        **engines,
+        "pg": without_timings(engines["pg"]),
+        "duckdb": without_timings(engines["duckdb"]),
+    }
 
 
 @pytest.fixture(scope="module")

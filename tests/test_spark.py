@@ -1,140 +1,186 @@
-"""The same dbt project, models and tests, on local Spark started by the test.
+"""The run driver end to end on local Spark (target `spark`), compared with DuckDB's run.
 
-One Spark session (a JVM) for the whole test run: dbt runs in this process (dbtRunner), and
-dbt-spark's session method finds the running session (getOrCreate) instead of starting a
-JVM per dbt command. The raw tables are the hand-made DuckDB run's, published to Spark by
-ledgerlens.publish_spark; every mart Spark builds is compared with DuckDB's, row for row.
+One real Dagster run over the hand-made files with target spark: the loads and the raw
+checks on the DuckDB file, the raw tables published to Spark, both dbt steps (every model,
+seed and data test; dbt-spark's session method in dbt's own process), the late-payment and
+CLV models reading from and writing to Spark (ledgerlens.engines.spark), the GX suite on
+customer_sheet, row counts and headline figures. Then every mart and every table the
+Python steps wrote, read from Spark, is compared with the DuckDB run's of the same files,
+row for row, every column, decimals to the last digit.
 """
 
 from __future__ import annotations
 
 from decimal import Decimal
-from pathlib import Path
 
+import duckdb
 import pytest
 
 from tests.conftest import query
-from tests.mart_comparison import GRAINS, assert_same_rows, read_duckdb_marts
+from tests.mart_comparison import (
+    GRAINS,
+    PYTHON_OUTPUTS,
+    TIMINGS,
+    assert_same_rows,
+    read_duckdb_marts,
+    without_timings,
+)
 from tests.test_customer_sheet import EXPECTED
 
 pytestmark = [pytest.mark.spark, pytest.mark.slow]
 
-ROOT = Path(__file__).resolve().parent.parent
-
-
-@pytest.fixture(scope="session")
-def spark(tmp_path_factory):
-    """A local Spark session (2 cores, its warehouse folder and Derby metastore in a
-    temporary folder), stopped after the run."""
-    from ledgerlens.publish_spark import local_spark_session
-
-    session = local_spark_session(tmp_path_factory.mktemp("spark"))
-    session.sparkContext.setLogLevel("ERROR")
-    yield session
-    session.stop()
-
-
-def dbt_on_spark(target: Path, *args: str):
-    """A dbt command in this process on the `spark` target (profiles/profiles.yml), which
-    uses the running Spark session; its result."""
-    from dbt.cli.main import dbtRunner
-
-    with pytest.MonkeyPatch.context() as env:
-        env.setenv("LEDGERLENS_TARGET", "spark")
-        return dbtRunner().invoke(
-            [
-                *args,
-                "--project-dir",
-                str(ROOT),
-                "--profiles-dir",
-                str(ROOT / "profiles"),
-                "--target-path",
-                str(target),
-                "--log-path",
-                str(target),
-            ]
-        )
-
 
 @pytest.fixture(scope="module")
-def on_spark(spark, handmade_run, tmp_path_factory):
-    """The hand-made run's raw tables (and the Python assets' outputs) published to Spark,
-    one `dbt build` there, and every mart read from both engines."""
-    from ledgerlens.publish_spark import publish_to_spark
+def run_on_spark(handmade_run, tmp_path_factory):
+    """The run, then a Spark session on its folder (stopped, JVM and all, at the end):
+    everything the tests compare, read once."""
+    import dagster as dg
+    from orchestration.run import dagster_instance, run_pipeline
 
-    _, warehouse = handmade_run
-    copied = publish_to_spark(warehouse, spark)
-    # dbt's unit tests are left out on Spark: the one of int_customers_scored (its given
-    # rows inlined into the model's many CTEs) did not finish planning in Spark's analyzer
-    # (DECISIONLOG.md, "dbt on local Spark"); every model, seed and data test runs.
-    build = dbt_on_spark(
-        tmp_path_factory.mktemp("spark_target"), "build", "--exclude-resource-type", "unit_test"
+    from ledgerlens.engines.spark import SPARK_HOME_ENV, local_spark_session, stop_spark
+    from tests.conftest import HANDMADE
+
+    folder = tmp_path_factory.mktemp("spark_run")
+    warehouse, home = folder / "ledgerlens.duckdb", folder / "spark"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(SPARK_HOME_ENV, str(home))
+        summary = run_pipeline(HANDMADE, warehouse, target="spark")
+    # Nothing below can be read from a run that stopped half-way: say why it stopped.
+    assert summary.success, summary.failures + summary.problems
+    events = dagster_instance().all_logs(
+        summary.run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION
     )
-    marts = {}
-    for mart in sorted(GRAINS):
-        if spark.catalog.tableExists(f"marts.{mart}"):
-            frame = spark.table(f"marts.{mart}")
-            rows = [tuple(row) for row in frame.collect()]
-            marts[mart] = {"columns": frame.columns, "rows": rows}
+    recorded = {}
+    for event in events:
+        materialization = event.dagster_event.step_materialization_data.materialization
+        recorded[".".join(materialization.asset_key.path)] = {
+            key: getattr(value, "value", value) for key, value in materialization.metadata.items()
+        }
+    duck_summary, duck_warehouse = handmade_run
+    spark = local_spark_session(home)
+    try:
+        marts = {}
+        for mart in sorted(GRAINS):
+            if spark.catalog.tableExists(f"marts.{mart}"):
+                frame = spark.table(f"marts.{mart}")
+                marts[mart] = {
+                    "columns": frame.columns,
+                    "rows": [tuple(r) for r in frame.collect()],
+                }
+        outputs = {}
+        with duckdb.connect(str(duck_warehouse), read_only=True) as duck:
+            for table in PYTHON_OUTPUTS:
+                names = [
+                    name
+                    for (name,) in duck.execute(
+                        "select column_name from information_schema.columns where"
+                        " table_schema = 'intermediate' and table_name = ?"
+                        " order by ordinal_position",
+                        [table],
+                    ).fetchall()
+                    if name not in TIMINGS
+                ]
+                select = f"select {', '.join(names)} from intermediate.{table}"
+                spark_rows = sorted((tuple(r) for r in spark.sql(select).collect()), key=repr)
+                duck_rows = sorted(duck.execute(select).fetchall(), key=repr)
+                outputs[table] = (spark_rows, duck_rows)
+        raw_fields = {
+            table: {field.name: field.dataType for field in spark.table(f"raw.{table}").schema}
+            for table in ("invoice_lines", "invoices")
+        }
+        raw_totals = {
+            (table, amount): tuple(
+                spark.sql(f"select count(*), sum({amount}) from raw.{table}").collect()[0]
+            )
+            for table, amount in [
+                ("invoice_lines", "line_amount"),
+                ("payments", "amount"),
+                ("credit_notes", "amount"),
+                ("customer_costs", "amount"),
+            ]
+        }
+    finally:
+        stop_spark(spark)
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        local_schemas = {
+            schema
+            for (schema,) in con.execute(
+                "select distinct table_schema from information_schema.tables"
+            ).fetchall()
+        }
     return {
-        "warehouse": warehouse,
-        "copied": copied,
-        "build": build,
-        "spark": marts,
-        "duckdb": read_duckdb_marts(warehouse, sorted(GRAINS)),
+        "summary": summary,
+        "duck_summary": duck_summary,
+        "duck_warehouse": duck_warehouse,
+        "spark": without_timings(marts),
+        "duckdb": without_timings(read_duckdb_marts(duck_warehouse, sorted(GRAINS))),
+        "outputs": outputs,
+        "raw_fields": raw_fields,
+        "raw_totals": raw_totals,
+        "local_schemas": local_schemas,
+        "recorded": recorded,
     }
 
 
-def test_publish_keeps_the_contract_types_and_every_row(spark, on_spark):
+def test_run_driver_on_spark_builds_and_checks_what_the_duckdb_run_does(run_on_spark):
+    run = run_on_spark
+    summary, duck_summary = run["summary"], run["duck_summary"]
+    assert summary.success, summary.failures + summary.problems
+    assert summary.target == "spark"
+    assert summary.failures == [] and summary.checks_failed == []
+    # The same assets (loads, every dbt model, both Python steps) and the same checks
+    # (every dbt data test, GX suites, quarantine checks), with the same outcomes.
+    assert sorted(summary.models_built) == sorted(duck_summary.models_built)
+    assert summary.checks_passed == duck_summary.checks_passed
+    assert sorted(summary.checks_warned) == sorted(duck_summary.checks_warned)
+    # dbt and the Python steps wrote Spark: the DuckDB file holds the loads only.
+    assert run["local_schemas"] == {"raw", "quarantine"}
+    # Row counts were read from Spark after dbt: each mart's is the rows read back here.
+    marts = run["spark"]
+    assert {m: run["recorded"][f"marts.{m}"].get("dagster/row_count") for m in marts} == {
+        m: len(marts[m]["rows"]) for m in marts
+    }
+    from orchestration.assets.dbt import HEADLINES
+
+    for output_name, figures in HEADLINES.items():
+        for key, _sql in figures:
+            assert run["recorded"][output_name.replace("__", ".")].get(key), (output_name, key)
+
+
+def test_publish_keeps_the_contract_types_and_every_row(run_on_spark):
     from pyspark.sql.types import DateType, DecimalType, IntegerType, StringType
 
-    fields = {field.name: field.dataType for field in spark.table("raw.invoice_lines").schema}
-    assert fields["line_amount"] == DecimalType(18, 2)
-    assert fields["quantity"] == DecimalType(18, 4)
-    assert fields["line_number"] == IntegerType()
-    assert fields["invoice_id"] == StringType()
-    assert {field.name: field.dataType for field in spark.table("raw.invoices").schema}[
-        "invoice_date"
-    ] == DateType()
+    fields = run_on_spark["raw_fields"]
+    assert fields["invoice_lines"]["line_amount"] == DecimalType(18, 2)
+    assert fields["invoice_lines"]["quantity"] == DecimalType(18, 4)
+    assert fields["invoice_lines"]["line_number"] == IntegerType()
+    assert fields["invoice_lines"]["invoice_id"] == StringType()
+    assert fields["invoices"]["invoice_date"] == DateType()
     # Row counts and money totals of every raw table, as DuckDB holds them (its own query).
-    warehouse = on_spark["warehouse"]
-    for table, amount in [
-        ("invoice_lines", "line_amount"),
-        ("payments", "amount"),
-        ("credit_notes", "amount"),
-        ("customer_costs", "amount"),
-    ]:
-        [(rows, total)] = query(warehouse, f"select count(*), sum({amount}) from raw.{table}")
-        [spark_row] = spark.sql(f"select count(*), sum({amount}) from raw.{table}").collect()
-        assert (spark_row[0], spark_row[1]) == (rows, total)
-        assert on_spark["copied"][f"raw.{table}"] == rows
-    assert (
-        on_spark["copied"]["intermediate.invoice_risk_scores"]
-        == query(warehouse, "select count(*) from intermediate.invoice_risk_scores")[0][0]
-    )
+    for (table, amount), spark_row in run_on_spark["raw_totals"].items():
+        [(rows, total)] = query(
+            run_on_spark["duck_warehouse"], f"select count(*), sum({amount}) from raw.{table}"
+        )
+        assert spark_row == (rows, total)
 
 
-def test_dbt_build_on_spark_passes_every_model_and_test(on_spark):
-    build = on_spark["build"]
-    assert build.exception is None, build.exception
-    not_passed = [
-        (result.node.unique_id, str(result.status), (result.message or "")[:300])
-        for result in build.result
-        # An exposure (the report, the exports) has nothing to build: no-op.
-        if str(result.status) not in ("success", "pass")
-        and not result.node.unique_id.startswith("exposure.")
-    ]
-    assert not_passed == []
-    assert len(build.result) > 400  # models, seeds and data tests: all of them
+@pytest.mark.parametrize("table", sorted(PYTHON_OUTPUTS))
+def test_python_steps_on_spark_write_what_they_write_on_duckdb(run_on_spark, table):
+    """Read from Spark, fitted, written back there: the same rows as on DuckDB, every value
+    (probabilities and fits too, to the last bit: the inputs are the same numbers in the
+    same order)."""
+    spark_rows, duck_rows = run_on_spark["outputs"][table]
+    assert duck_rows, f"intermediate.{table} is empty on the hand-made data: nothing compared"
+    assert [repr(row) for row in spark_rows] == [repr(row) for row in duck_rows]
 
 
 @pytest.mark.parametrize("mart", sorted(GRAINS))
-def test_mart_on_spark_equals_duckdb_row_for_row(on_spark, mart):
-    assert_same_rows(on_spark["spark"], on_spark["duckdb"], mart, "Spark")
+def test_mart_on_spark_equals_duckdb_row_for_row(run_on_spark, mart):
+    assert_same_rows(run_on_spark["spark"], run_on_spark["duckdb"], mart, "Spark")
 
 
-def test_customer_sheet_on_spark_holds_the_hand_computed_numbers(on_spark):
-    sheet = on_spark["spark"]["customer_sheet"]
+def test_customer_sheet_on_spark_holds_the_hand_computed_numbers(run_on_spark):
+    sheet = run_on_spark["spark"]["customer_sheet"]
     by_customer = {}
     for row in sheet["rows"]:
         record = dict(zip(sheet["columns"], row, strict=True))

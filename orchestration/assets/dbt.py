@@ -21,6 +21,7 @@ from dagster_dbt import (
     dbt_assets,
 )
 
+from ledgerlens.engines import Engine
 from ledgerlens.incremental import plan_night, settings_fingerprint
 from orchestration.resources import RunOptions, Warehouse
 
@@ -238,8 +239,13 @@ def build_dbt_assets(project: DbtProject) -> list[dg.AssetsDefinition]:
 
 def _with_row_counts(warehouse: Warehouse, events: list):
     names = [e.output_name for e in events if isinstance(e, dg.Output)]
-    counts = _row_counts(warehouse, names)
-    headlines = _headlines(warehouse, names)
+    counts: dict[str, int] = {}
+    headlines: dict[str, dict[str, Any]] = {}
+    if names:
+        # One engine for both: on Spark each engine is a JVM start (ledgerlens.engines.spark).
+        with warehouse.engine() as engine:
+            counts = _row_counts(engine, names)
+            headlines = _headlines(engine, names)
     for event in events:
         if isinstance(event, dg.Output):
             metadata = dict(headlines.get(event.output_name, {}))
@@ -255,12 +261,9 @@ def _with_row_counts(warehouse: Warehouse, events: list):
 DBT_SCHEMAS = ("staging", "intermediate", "marts")
 
 
-def _row_counts(warehouse: Warehouse, output_names: list[str]) -> dict[str, int]:
+def _row_counts(engine: Engine, output_names: list[str]) -> dict[str, int]:
     """Row counts of the built tables, read from the target after dbt has closed it."""
-    if not output_names:
-        return {}
-    with warehouse.engine() as engine:
-        counts = engine.row_counts(DBT_SCHEMAS)
+    counts = engine.row_counts(DBT_SCHEMAS)
     return {
         f"{schema}__{table}": rows
         for (schema, table), rows in counts.items()
@@ -331,7 +334,7 @@ def _json_value(value):
     return value
 
 
-def _headlines(warehouse: Warehouse, output_names: list[str]) -> dict[str, dict[str, Any]]:
+def _headlines(engine: Engine, output_names: list[str]) -> dict[str, dict[str, Any]]:
     """The HEADLINES of the marts built in this step, read after dbt has closed the
     warehouse. A figure that cannot be read is left out with a warning, never a failed
     step: the mart itself was built and tested."""
@@ -339,27 +342,25 @@ def _headlines(warehouse: Warehouse, output_names: list[str]) -> dict[str, dict[
     if not wanted:
         return {}
     metadata: dict[str, dict[str, Any]] = {}
-    with warehouse.engine() as engine:
-        for output_name in wanted:
-            for key, sql in HEADLINES[output_name]:
-                try:
-                    table = engine.arrow(sql)
-                    names = table.column_names[1:]
-                    rows = [tuple(row.values()) for row in table.to_pylist()]
-                except engine.errors as error:
-                    dg.get_dagster_logger().warning(f"{output_name}: {key} not read: {error}")
-                    continue
-                figures: dict[str, Any] = {}
-                for business_id, *values in rows:
-                    if names[0] == "label":
-                        label, value = values
-                        figures.setdefault(business_id, {})[str(label)] = _json_value(value)
-                    elif len(values) == 1:
-                        figures[business_id] = _json_value(values[0])
-                    else:
-                        figures[business_id] = {
-                            name: _json_value(value)
-                            for name, value in zip(names, values, strict=True)
-                        }
-                metadata.setdefault(output_name, {})[key] = dg.MetadataValue.json(figures)
+    for output_name in wanted:
+        for key, sql in HEADLINES[output_name]:
+            try:
+                table = engine.arrow(sql)
+                names = table.column_names[1:]
+                rows = [tuple(row.values()) for row in table.to_pylist()]
+            except engine.errors as error:
+                dg.get_dagster_logger().warning(f"{output_name}: {key} not read: {error}")
+                continue
+            figures: dict[str, Any] = {}
+            for business_id, *values in rows:
+                if names[0] == "label":
+                    label, value = values
+                    figures.setdefault(business_id, {})[str(label)] = _json_value(value)
+                elif len(values) == 1:
+                    figures[business_id] = _json_value(values[0])
+                else:
+                    figures[business_id] = {
+                        name: _json_value(value) for name, value in zip(names, values, strict=True)
+                    }
+            metadata.setdefault(output_name, {})[key] = dg.MetadataValue.json(figures)
     return metadata

@@ -246,6 +246,7 @@ def evaluate_warehouse(
 ) -> dict:
     """Score `warehouse_at_t` (the export cut at `as_of`, run as of it) against what
     happened until `data_end` (`warehouse_at_end`: the whole export, run as of its end)."""
+    from ledgerlens.engines import as_engine
     from ledgerlens.risk import _fetch, _fetch_delays, score
 
     # The vars the run's dbt build used: the project's, with its --vars on top.
@@ -255,9 +256,10 @@ def evaluate_warehouse(
 
     result: dict = {"seed": seed, "as_of_date": str(as_of), "data_end": str(data_end)}
     with duckdb.connect(str(warehouse_at_t), read_only=True) as con:
-        train = _fetch(con, "not is_current and is_outcome_known")
-        current = _fetch(con, "is_current")
-        delays = _fetch_delays(con)
+        engine = as_engine(con)
+        train = _fetch(engine, "not is_current and is_outcome_known")
+        current = _fetch(engine, "is_current")
+        delays = _fetch_delays(engine)
     with duckdb.connect(str(warehouse_at_end), read_only=True) as con:
         outcome = {(row[0], row[1]): row[2] for row in con.execute(OUTCOMES_SQL).fetchall()}
     keys = list(zip(current["business_id"], current["invoice_id"], strict=True))

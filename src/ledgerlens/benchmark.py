@@ -161,6 +161,7 @@ def run_benchmark(
     fmt: str = "csv",
     as_of: str | None = None,
     data_dir: str | Path | None = None,
+    target: str = "duckdb",
 ) -> dict:
     """Generate (unless `data_dir` names existing files, read and never written), run the
     pipeline, then the floor queries on the same files, each phase in its own process."""
@@ -208,6 +209,7 @@ def run_benchmark(
     ]
     if as_of:
         run_args += ["--as-of", as_of]
+    run_args += ["--target", target]
     pipeline = _measure("pipeline (load + dbt build)", run_args, work / "run.log")
     phases.append(pipeline)
     floors = {}
@@ -235,6 +237,7 @@ def run_benchmark(
         "invoice_lines_loaded": invoice_lines,
         "seed": seed if data_dir is None else None,
         "format": fmt,
+        "target": target,
         "cpus": os.cpu_count(),
         "load_average_1m_at_end": round(os.getloadavg()[0], 2),
         "phases": [asdict(phase) for phase in phases],

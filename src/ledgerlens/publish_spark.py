@@ -92,33 +92,3 @@ def publish_to_spark(warehouse: str | Path, spark: SparkSession) -> dict[str, in
                     spark, duck, Path(scratch), schema, name, columns
                 )
     return copied
-
-
-def local_spark_session(work_dir: str | Path, cores: int = 2) -> SparkSession:
-    """A Spark session on this machine (`local[cores]`) whose warehouse folder and Derby
-    metastore live in `work_dir`; dbt's session method (profiles/profiles.yml, target
-    spark) finds and reuses it (getOrCreate), so one JVM serves the publish and every
-    dbt command of the process (DECISIONLOG.md, "dbt on local Spark")."""
-    from pyspark.sql import SparkSession
-
-    work = Path(work_dir).resolve()
-    work.mkdir(parents=True, exist_ok=True)
-    return (
-        SparkSession.builder.master(f"local[{cores}]")
-        .appName("ledgerlens")
-        .config("spark.sql.warehouse.dir", str(work / "warehouse"))
-        .config(
-            "spark.hadoop.javax.jdo.option.ConnectionURL",
-            f"jdbc:derby:;databaseName={work / 'metastore_db'};create=true",
-        )
-        .config("spark.driver.extraJavaOptions", f"-Dderby.system.home={work}")
-        # A shuffle of the models' few thousand rows in Spark's default 200 partitions is
-        # 200 tasks of scheduling per join or group by; one per core does the same work.
-        .config("spark.sql.shuffle.partitions", str(cores))
-        .config("spark.default.parallelism", str(cores))
-        .config("spark.ui.enabled", "false")
-        # The driver plans every query; 1g (Spark's default) ran out planning the largest.
-        .config("spark.driver.memory", "2g")
-        .enableHiveSupport()
-        .getOrCreate()
-    )

@@ -24,7 +24,7 @@ DEMO_BUSINESSES = "northwind,harbor,summit,rheinland"
 # The importers' names, without importing them (`--help` stays quick).
 SOURCE_NAMES = ("quickbooks-csv", "quickbooks-fivetran", "xero-csv", "xero-fivetran")
 # ledgerlens.engines.TARGETS, likewise without importing it (tests/test_engines.py).
-TARGET_NAMES = ("duckdb", "postgres")
+TARGET_NAMES = ("duckdb", "postgres", "spark")
 
 
 def _progress(started: float):
@@ -158,9 +158,16 @@ def cmd_benchmark(args: argparse.Namespace) -> int:
         if args.data
         else f"~{args.lines:,} invoice lines, seed {args.seed}, {args.format}"
     )
-    render.console.print(f"Benchmark: {what}, in {args.workdir}")
+    target = args.target or os.environ.get("LEDGERLENS_TARGET") or "duckdb"
+    render.console.print(f"Benchmark: {what}, target {target}, in {args.workdir}")
     result = run_benchmark(
-        args.lines, args.seed, args.workdir, args.format, args.as_of, data_dir=args.data
+        args.lines,
+        args.seed,
+        args.workdir,
+        args.format,
+        args.as_of,
+        data_dir=args.data,
+        target=target,
     )
     render.print_benchmark(result, args.workdir)
     return 0 if all(phase["exit_code"] == 0 for phase in result["phases"]) else 1
@@ -300,7 +307,8 @@ def build_parser() -> argparse.ArgumentParser:
             choices=TARGET_NAMES,
             help="engine dbt and the Python steps run on (profiles/profiles.yml): the raw "
             "files are validated into --warehouse, then published there; postgres connects "
-            "with LEDGERLENS_PG_HOST/PORT/USER/PASSWORD/DATABASE; default "
+            "with LEDGERLENS_PG_HOST/PORT/USER/PASSWORD/DATABASE; spark starts a local "
+            "session on LEDGERLENS_SPARK_HOME (default <warehouse>.files/spark); default "
             "LEDGERLENS_TARGET or duckdb",
         )
         command.add_argument(
@@ -423,6 +431,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--data",
         help="existing raw files to run on (read only) instead of generating them; "
         "--lines, --seed and --format are then ignored",
+    )
+    bench.add_argument(
+        "--target",
+        choices=TARGET_NAMES,
+        help="engine of the run (as `ledgerlens run --target`); the floor stays DuckDB's "
+        "own query on the files; default LEDGERLENS_TARGET or duckdb",
     )
     add_generate_options(bench)
     bench.set_defaults(func=cmd_benchmark)

@@ -651,7 +651,8 @@ def print_import(result, started: float) -> None:
 
 def print_benchmark(result: dict, workdir: str | Path) -> None:
     table = new_table(
-        f"{result['invoice_lines_loaded']:,} invoice lines loaded",
+        f"{result['invoice_lines_loaded']:,} invoice lines loaded, "
+        f"target {result.get('target', 'duckdb')}",
         "phase",
         ">seconds",
         ">CPU s",

@@ -7,8 +7,8 @@ query and get its rows as Arrow (whole, or in batches of bounded memory), write 
 table as a table (replacing it), count the rows of a schema's tables, and put the loader's
 validated tables where dbt reads them (`publish_raw`). `Engine` says exactly that, and each
 engine implements it in its own module: DuckDB (`duck`, the default), PostgreSQL
-(`postgres`). Another engine (Spark) plugs in as one more subclass and one more entry in
-`open_engine`.
+(`postgres`) and Spark (`spark`, a local session). Another engine plugs in as one more
+subclass and one more entry in `open_engine`.
 
 The SQL the steps send is plain: select, where, group by, joins on named columns, no
 engine-specific functions; row order the models depend on is imposed in Arrow after the
@@ -20,14 +20,21 @@ from __future__ import annotations
 from ledgerlens.engines.base import Engine, sorted_by
 
 # The dbt targets the run driver knows (profiles/profiles.yml): DuckDB is the default.
-TARGETS = ("duckdb", "postgres")
+TARGETS = ("duckdb", "postgres", "spark")
 DEFAULT_TARGET = "duckdb"
 
 
-def open_engine(target: str, *, duckdb_path: str | None = None, memory_limit: str | None = None):
+def open_engine(
+    target: str,
+    *,
+    duckdb_path: str | None = None,
+    memory_limit: str | None = None,
+    spark_home: str | None = None,
+):
     """The engine of `target`. DuckDB needs the warehouse file (`duckdb_path`, the run's
     build copy during a run); PostgreSQL takes its connection from the environment
-    variables the dbt profile reads (`postgres.connection_params`)."""
+    variables the dbt profile reads (`postgres.connection_params`); Spark its folder of
+    tables and metastore (`spark_home`)."""
     if target == "duckdb":
         from ledgerlens.engines.duck import DuckDBEngine
 
@@ -38,6 +45,12 @@ def open_engine(target: str, *, duckdb_path: str | None = None, memory_limit: st
         from ledgerlens.engines.postgres import PostgresEngine
 
         return PostgresEngine.open()
+    if target == "spark":
+        from ledgerlens.engines.spark import SparkEngine
+
+        if spark_home is None:
+            raise ValueError("the Spark engine needs its folder of tables and metastore")
+        return SparkEngine.open(spark_home)
     raise ValueError(f"target must be one of {TARGETS}, not {target!r}")
 
 
