@@ -117,3 +117,78 @@ def without_timings(marts: dict[str, dict]) -> dict[str, dict]:
             "rows": [tuple(row[i] for i in keep) for row in read["rows"]],
         }
     return kept
+
+
+def assert_same_run(run: dict, marts: dict[str, dict], target: str) -> None:
+    """A run driver's run on `target` against the DuckDB run of the same files: `run`
+    holds both summaries ("summary", "duck_summary"), what the run recorded on each asset
+    ("recorded") and the DuckDB file's schemas after it ("local_schemas"); `marts` the
+    marts read back from the target."""
+    summary, duck_summary = run["summary"], run["duck_summary"]
+    assert summary.success, summary.failures + summary.problems
+    assert summary.target == target
+    assert summary.failures == [] and summary.checks_failed == []
+    # The same assets (loads, every dbt model, both Python steps) and the same checks
+    # (every dbt data test, GX suites, quarantine checks), with the same outcomes.
+    assert sorted(summary.models_built) == sorted(duck_summary.models_built)
+    assert summary.checks_passed == duck_summary.checks_passed
+    assert sorted(summary.checks_warned) == sorted(duck_summary.checks_warned)
+    assert [(load.table, load.rows_loaded) for load in summary.loads] == [
+        (load.table, load.rows_loaded) for load in duck_summary.loads
+    ]
+    # dbt and the Python steps wrote the target: the DuckDB file holds the loads only.
+    assert run["local_schemas"] == {"raw", "quarantine"}
+    # Row counts and headline figures were read from the target after dbt: each mart's
+    # count is the rows read back from it, and every headline mart has its figures.
+    assert {m: run["recorded"][f"marts.{m}"].get("dagster/row_count") for m in marts} == {
+        m: len(marts[m]["rows"]) for m in marts
+    }
+    from orchestration.assets.dbt import HEADLINES
+
+    for output_name, figures in HEADLINES.items():
+        for key, _sql in figures:
+            assert run["recorded"][output_name.replace("__", ".")].get(key), (output_name, key)
+
+
+def recorded_metadata(run_id: str) -> dict[str, dict]:
+    """What a run recorded on each asset (row counts, headline figures), by table."""
+    import dagster as dg
+    from orchestration.run import dagster_instance
+
+    events = dagster_instance().all_logs(run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION)
+    recorded = {}
+    for event in events:
+        materialization = event.dagster_event.step_materialization_data.materialization
+        recorded[".".join(materialization.asset_key.path)] = {
+            key: getattr(value, "value", value) for key, value in materialization.metadata.items()
+        }
+    return recorded
+
+
+def python_output_selects(duck: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """A select of each PYTHON_OUTPUTS table's columns as DuckDB has them, TIMINGS left
+    out: the same query runs on the other engine."""
+    selects = {}
+    for table in PYTHON_OUTPUTS:
+        names = [
+            name
+            for (name,) in duck.execute(
+                "select column_name from information_schema.columns where table_schema ="
+                " 'intermediate' and table_name = ? order by ordinal_position",
+                [table],
+            ).fetchall()
+            if name not in TIMINGS
+        ]
+        selects[table] = f"select {', '.join(names)} from intermediate.{table}"
+    return selects
+
+
+def local_schemas(warehouse: Path) -> set[str]:
+    """The schemas the DuckDB file holds tables in."""
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return {
+            schema
+            for (schema,) in con.execute(
+                "select distinct table_schema from information_schema.tables"
+            ).fetchall()
+        }

@@ -18,9 +18,12 @@ import pytest
 from tests.mart_comparison import (
     GRAINS,
     PYTHON_OUTPUTS,
-    TIMINGS,
     assert_same_rows,
+    assert_same_run,
+    local_schemas,
+    python_output_selects,
     read_duckdb_marts,
+    recorded_metadata,
     without_timings,
 )
 from tests.test_customer_sheet import EXPECTED
@@ -257,9 +260,8 @@ def pipeline_on_postgres(postgres, handmade_run, tmp_path_factory):
     published to PostgreSQL, dbt, the Python steps and the mart checks there), into a
     database of its own on the test's server; then its marts and the Python steps'
     tables, read from it, beside the DuckDB run's of the same files (`handmade_run`)."""
-    import dagster as dg
     import psycopg2
-    from orchestration.run import dagster_instance, run_pipeline
+    from orchestration.run import run_pipeline
 
     from tests.conftest import HANDMADE
 
@@ -274,16 +276,7 @@ def pipeline_on_postgres(postgres, handmade_run, tmp_path_factory):
         for name, value in _pg_vars(server).items():
             patch.setenv(name, value)
         summary = run_pipeline(HANDMADE, warehouse, target="postgres")
-    # What the run recorded on each asset (row counts, headline figures), by table.
-    events = dagster_instance().all_logs(
-        summary.run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION
-    )
-    recorded = {}
-    for event in events:
-        materialization = event.dagster_event.step_materialization_data.materialization
-        recorded[".".join(materialization.asset_key.path)] = {
-            key: getattr(value, "value", value) for key, value in materialization.metadata.items()
-        }
+    recorded = recorded_metadata(summary.run_id)
     duck_summary, duck_warehouse = handmade_run
     engines = _without_timings(read_marts(server, duck_warehouse, sorted(GRAINS)))
     outputs: dict[str, tuple[list, list]] = {}
@@ -292,65 +285,24 @@ def pipeline_on_postgres(postgres, handmade_run, tmp_path_factory):
         pg.cursor() as cursor,
         duckdb.connect(str(duck_warehouse), read_only=True) as duck,
     ):
-        for table in PYTHON_OUTPUTS:
-            names = [
-                name
-                for (name,) in duck.execute(
-                    "select column_name from information_schema.columns where table_schema ="
-                    " 'intermediate' and table_name = ? order by ordinal_position",
-                    [table],
-                ).fetchall()
-                if name not in TIMINGS
-            ]
-            select = f"select {', '.join(names)} from intermediate.{table}"
+        for table, select in python_output_selects(duck).items():
             cursor.execute(select)
             pg_rows = sorted(cursor.fetchall(), key=repr)
             duck_rows = sorted(duck.execute(select).fetchall(), key=repr)
             outputs[table] = (pg_rows, duck_rows)
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        local_schemas = {
-            schema
-            for (schema,) in con.execute(
-                "select distinct table_schema from information_schema.tables"
-            ).fetchall()
-        }
     return {
         "summary": summary,
         "duck_summary": duck_summary,
         "engines": engines,
         "outputs": outputs,
-        "local_schemas": local_schemas,
+        "local_schemas": local_schemas(warehouse),
         "recorded": recorded,
     }
 
 
 def test_run_driver_on_postgres_builds_and_checks_what_the_duckdb_run_does(pipeline_on_postgres):
     run = pipeline_on_postgres
-    summary, duck_summary = run["summary"], run["duck_summary"]
-    assert summary.success, summary.failures + summary.problems
-    assert summary.target == "postgres"
-    assert summary.failures == [] and summary.checks_failed == []
-    # The same assets (loads, every dbt model, both Python steps) and the same checks
-    # (dbt tests, GX suites, quarantine checks), with the same outcomes.
-    assert sorted(summary.models_built) == sorted(duck_summary.models_built)
-    assert summary.checks_passed == duck_summary.checks_passed
-    assert sorted(summary.checks_warned) == sorted(duck_summary.checks_warned)
-    assert [(load.table, load.rows_loaded) for load in summary.loads] == [
-        (load.table, load.rows_loaded) for load in duck_summary.loads
-    ]
-    # dbt and the Python steps wrote PostgreSQL: the DuckDB file holds the loads only.
-    assert run["local_schemas"] == {"raw", "quarantine"}
-    # Row counts and headline figures were read from PostgreSQL after dbt: each mart's
-    # count is the rows read back from it here, and the five headline marts have theirs.
-    pg = run["engines"]["pg"]
-    assert {mart: run["recorded"][f"marts.{mart}"].get("dagster/row_count") for mart in pg} == {
-        mart: len(pg[mart]["rows"]) for mart in pg
-    }
-    from orchestration.assets.dbt import HEADLINES
-
-    for output_name, figures in HEADLINES.items():
-        for key, _sql in figures:
-            assert run["recorded"][output_name.replace("__", ".")].get(key), (output_name, key)
+    assert_same_run(run, run["engines"]["pg"], "postgres")
 
 
 @pytest.mark.parametrize("table", sorted(PYTHON_OUTPUTS))

@@ -20,9 +20,12 @@ from tests.conftest import query
 from tests.mart_comparison import (
     GRAINS,
     PYTHON_OUTPUTS,
-    TIMINGS,
     assert_same_rows,
+    assert_same_run,
+    local_schemas,
+    python_output_selects,
     read_duckdb_marts,
+    recorded_metadata,
     without_timings,
 )
 from tests.test_customer_sheet import EXPECTED
@@ -34,8 +37,7 @@ pytestmark = [pytest.mark.spark, pytest.mark.slow]
 def run_on_spark(handmade_run, tmp_path_factory):
     """The run, then a Spark session on its folder (stopped, JVM and all, at the end):
     everything the tests compare, read once."""
-    import dagster as dg
-    from orchestration.run import dagster_instance, run_pipeline
+    from orchestration.run import run_pipeline
 
     from ledgerlens.engines.spark import SPARK_HOME_ENV, local_spark_session, stop_spark
     from tests.conftest import HANDMADE
@@ -47,15 +49,7 @@ def run_on_spark(handmade_run, tmp_path_factory):
         summary = run_pipeline(HANDMADE, warehouse, target="spark")
     # Nothing below can be read from a run that stopped half-way: say why it stopped.
     assert summary.success, summary.failures + summary.problems
-    events = dagster_instance().all_logs(
-        summary.run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION
-    )
-    recorded = {}
-    for event in events:
-        materialization = event.dagster_event.step_materialization_data.materialization
-        recorded[".".join(materialization.asset_key.path)] = {
-            key: getattr(value, "value", value) for key, value in materialization.metadata.items()
-        }
+    recorded = recorded_metadata(summary.run_id)
     duck_summary, duck_warehouse = handmade_run
     spark = local_spark_session(home)
     try:
@@ -69,18 +63,7 @@ def run_on_spark(handmade_run, tmp_path_factory):
                 }
         outputs = {}
         with duckdb.connect(str(duck_warehouse), read_only=True) as duck:
-            for table in PYTHON_OUTPUTS:
-                names = [
-                    name
-                    for (name,) in duck.execute(
-                        "select column_name from information_schema.columns where"
-                        " table_schema = 'intermediate' and table_name = ?"
-                        " order by ordinal_position",
-                        [table],
-                    ).fetchall()
-                    if name not in TIMINGS
-                ]
-                select = f"select {', '.join(names)} from intermediate.{table}"
+            for table, select in python_output_selects(duck).items():
                 spark_rows = sorted((tuple(r) for r in spark.sql(select).collect()), key=repr)
                 duck_rows = sorted(duck.execute(select).fetchall(), key=repr)
                 outputs[table] = (spark_rows, duck_rows)
@@ -101,13 +84,6 @@ def run_on_spark(handmade_run, tmp_path_factory):
         }
     finally:
         stop_spark(spark)
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        local_schemas = {
-            schema
-            for (schema,) in con.execute(
-                "select distinct table_schema from information_schema.tables"
-            ).fetchall()
-        }
     return {
         "summary": summary,
         "duck_summary": duck_summary,
@@ -117,34 +93,14 @@ def run_on_spark(handmade_run, tmp_path_factory):
         "outputs": outputs,
         "raw_fields": raw_fields,
         "raw_totals": raw_totals,
-        "local_schemas": local_schemas,
+        "local_schemas": local_schemas(warehouse),
         "recorded": recorded,
     }
 
 
 def test_run_driver_on_spark_builds_and_checks_what_the_duckdb_run_does(run_on_spark):
     run = run_on_spark
-    summary, duck_summary = run["summary"], run["duck_summary"]
-    assert summary.success, summary.failures + summary.problems
-    assert summary.target == "spark"
-    assert summary.failures == [] and summary.checks_failed == []
-    # The same assets (loads, every dbt model, both Python steps) and the same checks
-    # (every dbt data test, GX suites, quarantine checks), with the same outcomes.
-    assert sorted(summary.models_built) == sorted(duck_summary.models_built)
-    assert summary.checks_passed == duck_summary.checks_passed
-    assert sorted(summary.checks_warned) == sorted(duck_summary.checks_warned)
-    # dbt and the Python steps wrote Spark: the DuckDB file holds the loads only.
-    assert run["local_schemas"] == {"raw", "quarantine"}
-    # Row counts were read from Spark after dbt: each mart's is the rows read back here.
-    marts = run["spark"]
-    assert {m: run["recorded"][f"marts.{m}"].get("dagster/row_count") for m in marts} == {
-        m: len(marts[m]["rows"]) for m in marts
-    }
-    from orchestration.assets.dbt import HEADLINES
-
-    for output_name, figures in HEADLINES.items():
-        for key, _sql in figures:
-            assert run["recorded"][output_name.replace("__", ".")].get(key), (output_name, key)
+    assert_same_run(run, run["spark"], "spark")
 
 
 def test_publish_keeps_the_contract_types_and_every_row(run_on_spark):

@@ -19,6 +19,16 @@ from ledgerlens.dbt_sources import QUARANTINE_COLUMNS
 RAW_LINEAGE = [("_source_file", "text"), ("_source_row", "bigint")]
 
 
+def duckdb_columns(duck, schema: str, name: str) -> list[tuple[str, str]]:
+    """(column, DuckDB type) of `schema.name` in the DuckDB connection `duck`, in order;
+    empty when there is no such table."""
+    return duck.execute(
+        "select column_name, data_type from information_schema.columns"
+        " where table_schema = ? and table_name = ? order by ordinal_position",
+        [schema, name],
+    ).fetchall()
+
+
 def _raw_columns(table: Table) -> list[tuple[str, str]]:
     return [(c.name, c.sql_type.replace("varchar", "text")) for c in table.columns] + RAW_LINEAGE
 
@@ -96,11 +106,7 @@ def _publish_python_outputs(duck, cursor, scratch: Path) -> dict[str, int]:
 
     copied: dict[str, int] = {}
     for schema, name in PYTHON_OUTPUTS:
-        columns = duck.execute(
-            "select column_name, data_type from information_schema.columns"
-            " where table_schema = ? and table_name = ? order by ordinal_position",
-            [schema, name],
-        ).fetchall()
+        columns = duckdb_columns(duck, schema, name)
         if not columns:
             continue
         names = ", ".join(f'"{column}"' for column, _ in columns)

@@ -21,7 +21,12 @@ from typing import TYPE_CHECKING
 import duckdb
 
 from ledgerlens.contract import TABLES
-from ledgerlens.publish import PYTHON_OUTPUTS, _quarantine_columns, _raw_columns
+from ledgerlens.publish import (
+    PYTHON_OUTPUTS,
+    _quarantine_columns,
+    _raw_columns,
+    duckdb_columns,
+)
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -82,11 +87,7 @@ def publish_to_spark(warehouse: str | Path, spark: SparkSession) -> dict[str, in
                     spark, duck, Path(scratch), schema, table.name, columns_of(table)
                 )
         for schema, name in PYTHON_OUTPUTS:
-            columns = duck.execute(
-                "select column_name, data_type from information_schema.columns"
-                " where table_schema = ? and table_name = ? order by ordinal_position",
-                [schema, name],
-            ).fetchall()
+            columns = duckdb_columns(duck, schema, name)
             if columns:
                 copied[f"{schema}.{name}"] = _replace_table(
                     spark, duck, Path(scratch), schema, name, columns
