@@ -110,131 +110,15 @@ scenario_dates as (
                 'due_date'
             ) }} as date
         ) as raw_expected_paid_date,
-        cast({{ dbt.dateadd('day', 1, 'as_of_date') }} as date) as first_possible_date
-
+        cast({{ dbt.dateadd('day', 1, 'as_of_date') }} as date) as first_possible_date,
+        -- The reasons in words with the customer's own numbers, in the row: a self-join
+        -- and a group by had PostgreSQL join 10,569 open invoices by a nested loop.
+        {% for position in [1, 2, 3] -%}
+        {{ risk_reason_in_words(
+            'open_invoices.reason_' ~ position, 'open_invoices', late_days
+        ) }} as reason_words_{{ position }}{{ ',' if not loop.last }}
+        {% endfor %}
     from open_invoices
-
-),
-
--- The reasons, one row each, in words with the customer's own numbers.
-reason_codes as (
-
-    {% for position in [1, 2, 3] -%}
-    select
-        business_id,
-        invoice_id,
-        {{ position }} as reason_rank,
-        reason_{{ position }} as reason_code
-    from open_invoices
-    where reason_{{ position }} <> ''
-    {% if not loop.last %}union all
-    {% endif %}
-    {%- endfor %}
-
-),
-
-reason_words as (
-
-    select
-        reason_codes.business_id,
-        reason_codes.invoice_id,
-        reason_codes.reason_rank,
-        case reason_codes.reason_code
-            when 'past_threshold'
-                then
-                    'already '
-                    || {{ format_count('open_invoices.days_past_due', 'day', 'days') }}
-                    || ' past due, so paid more than {{ late_days }} days late'
-            when 'past_due'
-                then
-                    case
-                        when open_invoices.days_past_due > 0
-                            then
-                                'already '
-                                || {{ format_count(
-                                    'open_invoices.days_past_due', 'day', 'days'
-                                ) }}
-                                || ' past due'
-                        else 'due soon and not paid yet'
-                    end
-            when 'late_history'
-                then
-                    'this customer paid '
-                    || cast(
-                        cast(round(cast(
-                            open_invoices.customer_share_paid_late
-                            * open_invoices.customer_paid_invoices as decimal(18, 4)
-                        ), 0)
-                        as {{ dbt.type_int() }})
-                        as {{ dbt.type_string() }}
-                    )
-                    || ' of its '
-                    || {{ format_count(
-                        'open_invoices.customer_paid_invoices',
-                        'paid invoice', 'paid invoices'
-                    ) }}
-                    || ' late'
-            when 'recent_late'
-                then
-                    'this customer paid '
-                    || cast(
-                        open_invoices.customer_last_paid_late as {{ dbt.type_string() }}
-                    )
-                    || ' of its last '
-                    || {{ format_count(
-                        'open_invoices.customer_last_paid_invoices', 'invoice', 'invoices'
-                    ) }}
-                    || ' late'
-            when 'days_beyond_terms'
-                then
-                    'this customer pays '
-                    || {{ format_count(
-                        'cast(round(cast(open_invoices.customer_avg_days_beyond_terms'
-                        ~ ' as decimal(18, 4)), 0) as ' ~ dbt.type_int() ~ ')',
-                        'day', 'days'
-                    ) }}
-                    || ' beyond terms on average'
-            when 'overdue_balance'
-                then
-                    'this customer has '
-                    || {{ format_money('open_invoices.customer_overdue_balance_home') }}
-                    || ' ' || open_invoices.home_currency || ' overdue'
-            -- Amount, terms and history can raise the risk by being high or by being
-            -- low (the model decides), so they are stated, not judged.
-            when 'invoice_amount'
-                then
-                    'the invoice amount ('
-                    || {{ format_money('open_invoices.total_amount_home') }}
-                    || ' ' || open_invoices.home_currency || ')'
-            when 'payment_terms'
-                then
-                    'payment terms of '
-                    || {{ format_count(
-                        'open_invoices.payment_terms_days', 'day', 'days'
-                    ) }}
-            when 'short_history' then
-                'a payment history of '
-                || {{ format_count(
-                    'open_invoices.customer_paid_invoices', 'paid invoice', 'paid invoices'
-                ) }}
-        end as reason
-
-    from reason_codes
-    inner join open_invoices
-        on reason_codes.business_id = open_invoices.business_id
-        and reason_codes.invoice_id = open_invoices.invoice_id
-
-),
-
-reasons as (
-
-    select
-        business_id,
-        invoice_id,
-        {{ dbt.listagg('reason', "'; '", 'order by reason_rank') }} as top_reasons
-
-    from reason_words
-    group by business_id, invoice_id
 
 ),
 
@@ -265,7 +149,11 @@ final as (
         cast(scenario_dates.baseline_late_share as decimal(18, 4)) as baseline_late_share,
         scenario_dates.method,
         scenario_dates.model_scope,
-        coalesce(reasons.top_reasons, '') as top_reasons,
+        coalesce({{ join_reasons([
+            'scenario_dates.reason_words_1',
+            'scenario_dates.reason_words_2',
+            'scenario_dates.reason_words_3',
+        ]) }}, '') as top_reasons,
         ---------- expected payment
         case
             when scenario_dates.raw_expected_paid_date
@@ -288,9 +176,6 @@ final as (
     left join customers
         on scenario_dates.business_id = customers.business_id
         and scenario_dates.customer_id = customers.customer_id
-    left join reasons
-        on scenario_dates.business_id = reasons.business_id
-        and scenario_dates.invoice_id = reasons.invoice_id
 
 )
 
