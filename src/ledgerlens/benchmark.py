@@ -48,8 +48,10 @@ def _measure(name: str, args: list[str], log: Path, module: str = "ledgerlens.cl
 
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
-# dbt's log line for a built model: "... OK created sql table model marts.cohorts ... [OK in 0.52s]"
-MODEL_LINE = re.compile(r"OK created sql \w+ model \w+\.(\w+) .*\[\S*OK\S* in ([0-9.]+)s\]")
+# dbt's log line for a built model: "... OK created sql table model marts.cohorts ... [OK in
+# 0.52s]" on DuckDB and Spark; dbt-postgres puts the server's status there instead ("[SELECT
+# 10569 in 1.20s]", "[INSERT 0 12 in 0.31s]"), and colours it in a terminal.
+MODEL_LINE = re.compile(r"OK created sql \w+ model \w+\.(\w+) .*\[[^\]]* in ([0-9.]+)s\]")
 # dbt's log line for a data test: "... PASS not_null_x ... [PASS in 0.12s]" (or WARN, FAIL).
 TEST_LINE = re.compile(r"\d+ of \d+ (?:PASS|WARN|FAIL|ERROR) (\S+) .*\[\S* in ([0-9.]+)s\]")
 # The run's progress line for the publish (orchestration.resources.Warehouse).
