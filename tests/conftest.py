@@ -31,16 +31,19 @@ def pytest_configure(config: pytest.Config) -> None:
 # (with `--no-loadscope-reorder`, scripts/test.sh; by default pytest-xdist 3 orders them
 # by their number of tests instead), so a long file collected last (test_segments.py,
 # alphabetically) kept one worker busy for minutes after the others had finished.
-# test_sql_lint.py is one item of about 10 minutes under load, the longest single one:
-# fourth. test_risk.py is last of these: its as-of test reads the back-test that
+# test_spark.py first: its one Spark run took 1054 s inside a clean-clone suite
+# (2026-12-03), the longest file, and it waits on its JVMs much of that time, which the
+# other workers fill. test_sql_lint.py is one item of 519 s there, test_incremental.py one
+# of 367 s. test_risk.py is last of these: its as-of test reads the back-test that
 # test_cli.py (or test_segments.py) makes, done by then, instead of waiting for it.
 LONGEST_FIRST = (
+    "test_spark.py",
     "test_safe_runs.py",
     "test_segments.py",
     "test_cli.py",
     "test_sql_lint.py",
+    "test_incremental.py",
     "test_postgres.py",
-    "test_spark.py",
     "test_profitability.py",
     "test_risk.py",
 )
