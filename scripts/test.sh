@@ -21,13 +21,14 @@ fi
 if [ -n "${LEDGERLENS_TEST_TMP:-}" ]; then
     export TMPDIR="$LEDGERLENS_TEST_TMP"
 fi
-# Four workers on two cores, each taking whole files (tests/conftest.py groups each file,
-# so its module fixtures are built once) except test_fuzz.py's short tests, taken one by
-# one at the end: a pipeline run waits on its dbt subprocess, test_spark.py on its JVMs
-# and many tests on a server (dagster dev, PostgreSQL, a schedule). Two workers left a
+# Four workers on two cores, each taking whole files (so a file's module fixtures are
+# built once) except test_fuzz.py's short tests, taken one by one at the end
+# (tests/conftest.py's scheduler): a pipeline run waits on its dbt subprocess,
+# test_spark.py on its JVMs and many tests on a server (dagster dev, PostgreSQL, a
+# schedule). Two workers left a
 # quarter of the two cores idle (45.5 CPU minutes in a 29.7-minute suite); three left 1.62
 # of the two cores busy on average (2,080 s, 56.7 CPU-minutes, 2026-12-03).
 # --no-loadscope-reorder keeps tests/conftest.py's order (the longest files first): by
 # default pytest-xdist 3 queues files by their number of tests, most first, so
 # test_fuzz.py's 449 quick tests went first and the longest files near the end.
-python -m pytest -n 4 --dist loadgroup --no-loadscope-reorder "$@"
+python -m pytest -n 4 --dist loadfile --no-loadscope-reorder "$@"

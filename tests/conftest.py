@@ -27,11 +27,11 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 # The files that take longest (several pipeline runs each), in that order, before all
-# the others: `--dist loadgroup` (scripts/test.sh) hands each group, here a whole file, to
-# a worker in collection order (with `--no-loadscope-reorder`; by default pytest-xdist 3
-# orders them by their number of tests instead), so a long file collected last
-# (test_segments.py, alphabetically) kept one worker busy for minutes after the others had
-# finished. test_spark.py first: its one Spark run took 1054 s inside a clean-clone suite
+# the others: `--dist loadfile` (scripts/test.sh) hands whole files to the workers in
+# collection order (with `--no-loadscope-reorder`; by default pytest-xdist 3 orders them
+# by their number of tests instead), so a long file collected last (test_segments.py,
+# alphabetically) kept one worker busy for minutes after the others had finished.
+# test_spark.py first: its one Spark run took 1054 s inside a clean-clone suite
 # (2026-12-03), the longest file, and it waits on its JVMs much of that time, which the
 # other workers fill. test_sql_lint.py is one item of 519 s there, test_incremental.py one
 # of 367 s. test_risk.py is last of these: its as-of test reads the back-test that
@@ -48,8 +48,8 @@ LONGEST_FIRST = (
     "test_risk.py",
 )
 # Files of many short, independent tests (no module fixture), last and test by test, not
-# as one group: whichever worker is free takes the next one, so they fill the end of the
-# suite instead of one worker running 449 of them (663 s) while the others idle.
+# as one file: whichever worker is free takes the next one, so they fill the end of the
+# suite instead of one worker running test_fuzz.py's 449 (663 s) while the others idle.
 SPREAD_LAST = ("test_fuzz.py",)
 
 
@@ -61,10 +61,24 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         return LONGEST_FIRST.index(name) if name in LONGEST_FIRST else len(LONGEST_FIRST)
 
     items.sort(key=rank)  # stable: each file keeps its own order
-    for item in items:
-        if item.path.name not in SPREAD_LAST:
-            # A file's tests on one worker: its module fixtures (pipeline runs) made once.
-            item.add_marker(pytest.mark.xdist_group(item.path.name))
+
+
+# Before pytest-xdist's own: with `--dist loadfile`, its file-by-file scheduling except
+# for SPREAD_LAST's tests, each a unit of its own. (`--dist loadgroup` with a group per
+# file would say the same, but pytest 9 ignores the test ids xdist 3.8 rewrites for it,
+# so every test became a unit and four workers made test_spark.py's run four times.)
+@pytest.hookimpl(tryfirst=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log):
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class FilesThenSpread(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            scope = super()._split_scope(nodeid)
+            return nodeid if Path(scope).name in SPREAD_LAST else scope
+
+    return FilesThenSpread(config, log)
 
 
 @pytest.fixture
