@@ -74,13 +74,13 @@ def test_the_test_command_keeps_the_conftest_order_of_files(tmp_path):
     assert ran == ["test_spark.py"] + ["test_a.py"] * 4 + ["test_fuzz.py"] * 2
 
 
-def test_a_file_runs_on_one_worker_and_the_spread_file_on_any(tmp_path):
+def test_a_file_runs_on_one_worker(tmp_path):
     # A file's module fixtures (a pipeline run) are made once only if all its tests run
-    # on one worker; pytest-xdist's grouping reads the marks the conftest hook sets.
+    # on one worker: the conftest's scheduler keeps each file whole (test_fuzz.py's tests
+    # go one by one, on whichever worker is free: not asserted, it depends on timing).
     files = {"test_a.py": 6, "test_b.py": 6, "test_fuzz.py": 8}
     workers_of: dict[str, set[str]] = {}
     for file, worker in _run(_project(tmp_path, files), workers=3):
         workers_of.setdefault(file, set()).add(worker)
     assert len(workers_of["test_a.py"]) == 1, workers_of
     assert len(workers_of["test_b.py"]) == 1, workers_of
-    assert workers_of["test_fuzz.py"] <= {"gw0", "gw1", "gw2"}, workers_of
