@@ -27,6 +27,14 @@ BUSINESS = (
 )
 
 
+def _write_parquet(select: str, path: Path) -> None:
+    # A connection of its own, not duckdb's module-level one: another test in this worker
+    # may have left a result unfinished there, and DuckDB 2.0 refuses `sql()` on such a
+    # connection (ResourceInUseException).
+    with duckdb.connect() as con:
+        con.execute(f"copy ({select}) to '{path}'")
+
+
 def _rows(path: Path) -> list[dict[str, str]]:
     with path.open(newline="", encoding="utf-8") as handle:
         return list(csv.DictReader(handle))
@@ -36,7 +44,7 @@ def test_a_folder_source_reads_csv_as_text_and_parquet_typed(tmp_path: Path) -> 
     folder = tmp_path / "books"
     folder.mkdir()
     (folder / "Customer.csv").write_text("id,name\n007,Acme\n")
-    duckdb.sql(f"copy (select 7 as id, 1.5::double as amount) to '{folder / 'item.parquet'}'")
+    _write_parquet("select 7 as id, 1.5::double as amount", folder / "item.parquet")
     (folder / "notes.txt").write_text("not a table")
     out = Output()
     with open_source(str(folder), out.con) as source:
@@ -55,7 +63,7 @@ def test_a_folder_source_reads_csv_as_text_and_parquet_typed(tmp_path: Path) -> 
 
 def test_a_folder_with_both_csv_and_parquet_of_one_table_is_refused(tmp_path: Path) -> None:
     (tmp_path / "invoice.csv").write_text("id\n1\n")
-    duckdb.sql(f"copy (select 1 as id) to '{tmp_path / 'invoice.parquet'}'")
+    _write_parquet("select 1 as id", tmp_path / "invoice.parquet")
     out = Output()
     with pytest.raises(ImporterError, match="both CSV and Parquet for invoice"):
         with open_source(str(tmp_path), out.con):

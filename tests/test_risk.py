@@ -123,7 +123,8 @@ def test_scores_as_of_a_date_ignore_everything_after_it(tmp_path_factory, tmp_pa
     # The comparison is not an empty one: the whole export has invoices after T (the
     # cut has none), and the run on the cut was as of T.
     later = f"select count(*) from read_csv('{full}/invoices.csv') where invoice_date > ?::date"
-    assert duckdb.execute(later, [as_of]).fetchone()[0] > 100
+    with duckdb.connect() as con:  # not the module-level one: leave nothing open there
+        assert con.execute(later, [as_of]).fetchone()[0] > 100
     assert query(
         cut, "select count(*) from raw.invoices where invoice_date > ?::date", [as_of]
     ) == [(0,)]
