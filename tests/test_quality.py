@@ -31,7 +31,7 @@ from ledgerlens.quality import (
     raw_suite,
     raw_suites,
 )
-from tests.conftest import run_pipeline
+from tests.conftest import query, run_pipeline
 
 ROOT = Path(__file__).resolve().parent.parent
 RETENTION = Path(__file__).parent / "data" / "retention"
@@ -155,17 +155,20 @@ def test_dbt_tests_catch_the_keys_references_and_identities_gx_no_longer_checks(
         "__source_raw_customers___business_id__customer_id",
         # segment_summary counts one customer more than customer_sheet holds
         "assert_segment_summary_adds_up_to_customer_sheet",
-        # C2 has no segment
-        "not_null_customer_sheet_segment",
+        # C2 has no segment, and (below) acme's three customers no TTM sales
+        "not_null_customer_sheet",
         # and one that must still pass: every raw invoice's business exists
         "source_relationships_multi_raw_invoices_business_id__source_raw_businesses___business_id",
     }
+    with duckdb.connect(str(corrupted)) as con:
+        con.execute("update marts.customer_sheet set ttm_sales = null where business_id = 'acme'")
     target = tmp_path / "target"
     dbt = Path(sys.executable).parent / "dbt"
     run = subprocess.run(
         [
             str(dbt),
             "test",
+            "--store-failures",
             "--select",
             *sorted(selected),
             "--profiles-dir",
@@ -192,6 +195,10 @@ def test_dbt_tests_catch_the_keys_references_and_identities_gx_no_longer_checks(
         "source_relationships_multi_raw_invoices_business_id__source_raw_businesses___business_id"
     }
     assert run.returncode != 0
+    # One not-null test for the sheet's required columns names each column with nulls
+    # and how many rows: segment on C2, ttm_sales on acme's C1-C3.
+    failures = "select column_name, null_rows from dbt_test__audit.not_null_customer_sheet"
+    assert sorted(query(corrupted, failures)) == [("segment", 1), ("ttm_sales", 3)]
 
 
 def test_the_loader_quarantines_the_row_level_faults_gx_no_longer_checks(handmade_copy, tmp_path):
