@@ -9,9 +9,10 @@
     about 50 ms of dbt's CPU each), not the query's. 237 column tests were two thirds of
     the 373 data tests of every run; as 60 model tests, a run of the hand-made books took
     0.879 of the CPU (median of 5 pairs, 47.5 against 54.6 CPU-s, 2026-12-03). In one
-    pass per model the database also reads each table once instead of once per column. The failing rows name the columns, so a failure says as
-    much as the column tests did (`dbt test --select not_null_<model> --store-failures`
-    keeps them). Portable: count(column) skips nulls on every engine.
+    pass per model the database also reads each table once instead of once per column.
+    The failing rows name the columns, so a failure says as much as the column tests did
+    (`dbt test --select not_null_<model> --store-failures` keeps them). Portable:
+    count(column) skips nulls on every engine.
 -#}
 {% test not_null_columns(model, column_names) %}
 
