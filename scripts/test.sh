@@ -1,9 +1,8 @@
 #!/usr/bin/env bash
 # Install everything (Python packages; from Debian, PostgreSQL for the tests that start
 # a real server, Chromium for the report's browser test and a Java runtime for the tests
-# that start a local Spark session) and run every test, in two steps (below). With
-# arguments, one pytest over what they select instead (e.g. -m "not slow" for a quick
-# pass, a file, -n 0 for one process).
+# that start a local Spark session) and run the whole test suite. Extra arguments go to pytest
+# (e.g. -m "not slow" for a quick pass, -n 0 for one process).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 APT_NEEDS="postgresql chromium java"
@@ -26,26 +25,10 @@ fi
 # built once) except test_fuzz.py's short tests, taken one by one at the end
 # (tests/conftest.py's scheduler): a pipeline run waits on its dbt subprocess,
 # test_spark.py on its JVMs and many tests on a server (dagster dev, PostgreSQL, a
-# schedule). Two workers left a quarter of the two cores idle (45.5 CPU minutes in a
-# 29.7-minute suite); three left 1.62 of the two cores busy on average (2,080 s,
-# 56.7 CPU-minutes, 2026-12-03).
+# schedule). Two workers left a
+# quarter of the two cores idle (45.5 CPU minutes in a 29.7-minute suite); three left 1.62
+# of the two cores busy on average (2,080 s, 56.7 CPU-minutes, 2026-12-03).
 # --no-loadscope-reorder keeps tests/conftest.py's order (the longest files first): by
 # default pytest-xdist 3 queues files by their number of tests, most first, so
 # test_fuzz.py's 449 quick tests went first and the longest files near the end.
-run_pytest() {
-    python -m pytest -n 4 --dist loadfile --no-loadscope-reorder "$@"
-}
-if [ "$#" -gt 0 ]; then
-    run_pytest "$@"
-    exit
-fi
-# Step 1, the suite: everything but step 2's tests. Step 2: the tests on PostgreSQL and
-# Spark (the engines' servers and JVMs, test_spark.py alone about 540 s, most of it
-# waiting on its JVMs) and the two long single items marked `heavy` (the SQL lint, one
-# sqlfluff process of about 200 CPU-s, and the incremental nights, six pipeline runs in a
-# row): they run beside test_spark.py's waits there instead of lengthening the suite
-# (DECISIONLOG.md "The suite in two steps"). Both steps always run; either failing fails.
-status=0
-run_pytest -m "not (heavy or postgres or spark)" || status=$?
-run_pytest -m "heavy or postgres or spark" || status=$?
-exit "$status"
+python -m pytest -n 4 --dist loadfile --no-loadscope-reorder "$@"

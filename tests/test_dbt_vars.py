@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
+from orchestration.project import prepared_project
 
 from ledgerlens import dbt_vars
 from tests.conftest import query
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_overrides_win_as_dbt_run_vars_do():
@@ -48,3 +57,45 @@ def test_python_reads_the_values_dbt_built_with(handmade_run):
     for probability, band in bands:
         expected = "high" if probability >= high else "medium" if probability >= medium else "low"
         assert band == expected
+
+
+def _parsed(manifest: dict) -> dict:
+    """A manifest without what differs between any two parses (when, by which call)."""
+    parsed = {section: value for section, value in manifest.items() if section != "metadata"}
+    for section in parsed.values():
+        for node in section.values() if isinstance(section, dict) else ():
+            if isinstance(node, dict):
+                node.pop("created_at", None)
+    return parsed
+
+
+@pytest.mark.slow
+def test_the_parse_does_not_read_as_of_date(tmp_path):
+    """A run's dbt leaves the as_of_date var out of its partial-parse check
+    (orchestration/dbt_main.py, ledgerlens.dbt_vars.COMPILE_TIME_VARS): a run as of a new
+    date reuses the parse of another date. Safe only while no ref, config or doc reads
+    the var: a whole parse with a date equals the project's parse without one, node for
+    node (a model that read it there would differ in its refs, config or text)."""
+    assert dbt_vars.COMPILE_TIME_VARS == ("as_of_date",)
+    undated = json.loads(prepared_project().manifest_path.read_text())
+    # The same catalog name as the project's parse: every node's relation carries it.
+    (catalog,) = {node["database"] for node in undated["nodes"].values() if "database" in node}
+    env = os.environ | {
+        "LEDGERLENS_TARGET": "duckdb",
+        "LEDGERLENS_WAREHOUSE": str(tmp_path / f"{catalog}.duckdb"),
+        "LEDGERLENS_DUCKDB_MEMORY_LIMIT": "1GB",
+    }
+    target = tmp_path / "target"
+    subprocess.run(
+        [sys.executable, "-m", "orchestration.dbt_main", "parse", "--no-partial-parse"]
+        + ["--vars", "{as_of_date: 2031-02-28}", "--profiles-dir", "profiles"]
+        + ["--target-path", str(target)],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=600,
+    )
+    dated = json.loads((target / "manifest.json").read_text())
+    assert len(dated["nodes"]) > 200
+    assert _parsed(dated) == _parsed(undated)

@@ -7,7 +7,8 @@ a table whose parent file failed is not loaded. For every table that loaded, eve
 the file is loaded or quarantined, and for every money column the file's total equals
 the total loaded plus the total quarantined, to the cent. An amount that is not a number
 has no total to compare: each one is counted apart, and must be in quarantine with its
-text exactly as written.
+text exactly as written. A variant checks the tables its corruption can reach (the
+table whose file it changed and the tables below it); the clean export checks all eight.
 """
 
 from __future__ import annotations
@@ -316,8 +317,9 @@ def _checked_tables(data: Path) -> set[str]:
     export's (by its bytes, or gone), and every table below them. The loader reads a table
     from its own file and its parents' raw tables only (ledgerlens.load's references), so
     any other table loads the clean export's file on the clean export's parents: the same
-    result as on the clean export, where all eight are checked. This halves the module's
-    CPU and checks the same loads."""
+    result as on the clean export, where all eight are checked. The module took 0.59 of
+    the CPU it took when every variant checked all eight (149 against 252 CPU-s, one
+    process each, 2026-12-03), for the same checks."""
     changed = {
         table.name
         for table in TABLES

@@ -21,7 +21,7 @@ import pytest
 
 from tests.conftest import HANDMADE, run_pipeline
 
-pytestmark = [pytest.mark.slow, pytest.mark.heavy]
+pytestmark = pytest.mark.slow
 
 # Rewritten for every business every night: the tables the Python steps write and the
 # models built on them or on the quarantine (full tables in dbt_project.yml).

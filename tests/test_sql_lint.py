@@ -7,11 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 ROOT = Path(__file__).resolve().parent.parent
-
-pytestmark = pytest.mark.heavy
 
 
 def test_sql_has_no_lint_violations(tmp_path: Path) -> None:

@@ -28,7 +28,7 @@ def _pytest_arguments() -> list[str]:
     (line,) = [
         line
         for line in (ROOT / "scripts" / "test.sh").read_text().splitlines()
-        if line.strip().startswith("python -m pytest ")
+        if line.startswith("python -m pytest ")
     ]
     return [word for word in shlex.split(line)[3:] if word != "$@"]
 

@@ -21,6 +21,7 @@ from dagster_dbt import (
     dbt_assets,
 )
 
+from ledgerlens.dbt_vars import COMPILE_TIME_VARS
 from ledgerlens.engines import Engine
 from ledgerlens.incremental import plan_night, settings_fingerprint
 from orchestration.resources import RunOptions, Warehouse
@@ -70,11 +71,13 @@ def _parse_key(warehouse: Warehouse, dbt_vars: dict[str, str]) -> str:
     """What dbt's partial-parse check compares besides the project's files, once the
     warehouse's folder is left out of it (orchestration.dbt_main): the target, the
     catalog name (the file name up to its first dot, as DuckDB and dbt-duckdb take it),
-    the DuckDB settings and the vars. A state saved under another key would only be
-    rejected by dbt (a full parse), never used wrongly: dbt checks all of them itself."""
+    the DuckDB settings and the vars but `as_of_date` (which the check leaves out too:
+    the parse does not read it). A state saved under another key would only be rejected
+    by dbt (a full parse), never used wrongly: dbt checks all of them itself."""
     catalog = Path(warehouse.path).name.lstrip(".").split(".")[0]
+    parsed_vars = {k: v for k, v in dbt_vars.items() if k not in COMPILE_TIME_VARS}
     key = json.dumps(
-        [warehouse.target, warehouse.memory_limit, dbt_vars],
+        [warehouse.target, warehouse.memory_limit, parsed_vars],
         sort_keys=True,
     )
     return f"{catalog}-{hashlib.sha256(key.encode()).hexdigest()[:16]}"
