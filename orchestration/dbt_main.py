@@ -17,8 +17,8 @@ hand-made run's 35). Only the SQL of int_snapshot_dates_spined reads it (the as_
 macros), which dbt renders when the model compiles, with the run's vars, never from the
 parse: no ref, config or doc of the project reads it. tests/test_dbt_vars.py parses the
 project with two dates and checks that the parses are the same. (A model of your own
-whose refs or configs depend on `var('as_of_date')` would need a parse per date: run
-dbt with `--no-partial-parse`.)
+whose refs or configs depend on `var('as_of_date')` would need a parse per date: set
+`DBT_PARTIAL_PARSE=false` for its runs.)
 
 Imports no Dagster: this is the dbt subprocess.
 """

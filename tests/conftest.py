@@ -95,7 +95,10 @@ def run_pipeline(data_dir, warehouse_path, as_of_date: str | None = None, **opti
     user's runs record into: every step, check, lock and publication is the same, and the
     run costs about 5 s less CPU (51-52 CPU-s instead of 56-57 for the hand-made run, in
     /dev/shm). The CLI's runs, which tests start as processes (tests/test_cli.py,
-    tests/test_safe_runs.py), still record into a home, and test_cli.py reads one back."""
+    tests/test_safe_runs.py), still record into a home, and test_cli.py reads one back.
+    A test's warehouse is best `<folder>/ledgerlens.duckdb`: the file's name is the
+    catalog, which dbt's parse depends on, so a run on a file of another name starts with
+    a whole parse of the project (about 9 CPU-s) unless a run on that name saved one."""
     import dagster as dg
     from orchestration.run import run_pipeline as run
 

@@ -121,7 +121,7 @@ def test_ltv_ties_to_an_independent_query_on_raw(handmade_run):
 
 
 def test_as_of_date_cuts_later_documents(tmp_path):
-    warehouse = tmp_path / "as_of.duckdb"
+    warehouse = tmp_path / "as_of" / "ledgerlens.duckdb"
     summary = run_pipeline(HANDMADE, warehouse, as_of_date="2024-06-30")
     assert summary.success, summary.failures
     sheet = _sheet(warehouse)
@@ -262,7 +262,7 @@ def test_timeliness_and_balances(handmade_run):
 
 
 def test_balances_at_an_earlier_as_of_date_ignore_later_payments(tmp_path):
-    warehouse = tmp_path / "early.duckdb"
+    warehouse = tmp_path / "early" / "ledgerlens.duckdb"
     summary = run_pipeline(HANDMADE, warehouse, as_of_date="2024-02-01")
     assert summary.success, summary.failures
     rows = query(

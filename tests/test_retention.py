@@ -447,7 +447,7 @@ def test_revenue_projection_defaults_come_from_the_measured_ttm_figures(warehous
 
 
 def test_a_past_as_of_date_reproduces_the_periods_it_had_complete(warehouse, tmp_path):
-    past = tmp_path / "past.duckdb"
+    past = tmp_path / "past" / "ledgerlens.duckdb"
     assert run_pipeline(RETENTION, past, as_of_date="2025-09-30").success
     calendar = (
         "select * from marts.revenue_retention where period_grain <> 'ttm'"

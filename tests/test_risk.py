@@ -131,7 +131,7 @@ def test_scores_as_of_a_date_ignore_everything_after_it(tmp_path_factory, tmp_pa
     assert query(cut, "select distinct cast(as_of_date as varchar) from marts.customer_sheet") == [
         (as_of,)
     ]
-    warehouse = tmp_path / "full.duckdb"
+    warehouse = tmp_path / "full" / "ledgerlens.duckdb"
     summary = run_pipeline(full, warehouse, as_of_date=as_of)
     assert summary.success, summary.failures
     full_scores, cut_scores = query(warehouse, SCORES), query(cut, SCORES)

@@ -157,7 +157,7 @@ def test_a_build_as_of_a_month_end_reproduces_segment_history(tmp_path_factory, 
             " from marts.segment_history where month_end_date = ?",
             [month_end],
         )
-        past = tmp_path / f"past-{month_end}.duckdb"
+        past = tmp_path / f"past-{month_end}" / "ledgerlens.duckdb"
         assert run_pipeline(data, past, as_of_date=month_end).success
         sheet = query(
             past,
