@@ -17,7 +17,7 @@ PROJECT_FILE = Path(__file__).resolve().parents[2] / "dbt_project.yml"
 # The vars a run passes that dbt's parse never reads: only SQL a model renders when it
 # compiles does (the as_of_date macros). The run's dbt (orchestration/dbt_main.py) leaves
 # them out of its partial-parse check, so a new date does not re-parse the project;
-# tests/test_dbt_vars.py checks that two dates parse the same.
+# tests/test_dbt_vars.py checks that a parse with a date equals one without.
 COMPILE_TIME_VARS = ("as_of_date",)
 
 
