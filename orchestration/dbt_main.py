@@ -31,7 +31,7 @@ from pathlib import PurePath
 
 from dbt.parser.manifest import ManifestLoader
 
-from ledgerlens.dbt_vars import COMPILE_TIME_VARS
+from ledgerlens.dbt_vars import parsed_vars
 
 _build_manifest_state_check = ManifestLoader.build_manifest_state_check
 
@@ -41,7 +41,7 @@ def _state_check_without_folder(self: ManifestLoader):
     credentials = config.credentials
     path = getattr(credentials, "path", None)
     cli_vars = config.cli_vars
-    config.cli_vars = {k: v for k, v in cli_vars.items() if k not in COMPILE_TIME_VARS}
+    config.cli_vars = parsed_vars(cli_vars)
     keep_path = not isinstance(path, str) or path == ":memory:" or "://" in path
     if not keep_path:
         credentials.path = PurePath(path).name

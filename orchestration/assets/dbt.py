@@ -21,7 +21,7 @@ from dagster_dbt import (
     dbt_assets,
 )
 
-from ledgerlens.dbt_vars import COMPILE_TIME_VARS
+from ledgerlens.dbt_vars import parsed_vars
 from ledgerlens.engines import Engine
 from ledgerlens.incremental import plan_night, settings_fingerprint
 from orchestration.resources import RunOptions, Warehouse
@@ -75,9 +75,8 @@ def _parse_key(warehouse: Warehouse, dbt_vars: dict[str, str]) -> str:
     the parse does not read it). A state saved under another key would only be rejected
     by dbt (a full parse), never used wrongly: dbt checks all of them itself."""
     catalog = Path(warehouse.path).name.lstrip(".").split(".")[0]
-    parsed_vars = {k: v for k, v in dbt_vars.items() if k not in COMPILE_TIME_VARS}
     key = json.dumps(
-        [warehouse.target, warehouse.memory_limit, parsed_vars],
+        [warehouse.target, warehouse.memory_limit, parsed_vars(dbt_vars)],
         sort_keys=True,
     )
     return f"{catalog}-{hashlib.sha256(key.encode()).hexdigest()[:16]}"

@@ -21,6 +21,11 @@ PROJECT_FILE = Path(__file__).resolve().parents[2] / "dbt_project.yml"
 COMPILE_TIME_VARS = ("as_of_date",)
 
 
+def parsed_vars(run_vars: Mapping[str, object]) -> dict[str, object]:
+    """The run's vars that dbt's parse reads: all but COMPILE_TIME_VARS."""
+    return {name: value for name, value in run_vars.items() if name not in COMPILE_TIME_VARS}
+
+
 class MissingVarError(LookupError):
     """A var the code needs is neither in dbt_project.yml nor in the run's overrides."""
 
