@@ -240,16 +240,11 @@ flagged as (
                          'champion', 'promising', 'good'] %}
 standing_matches as (
 
+    {%- set standing_conditions = [] %}
     {%- for key in standing_keys %}
-    select
-        as_of_date,
-        business_id,
-        customer_id,
-        '{{ key }}' as segment_key
-    from flagged
-    where is_{{ key }}
-    {% if not loop.last %}union all{% endif %}
+    {%- do standing_conditions.append((key, 'is_' ~ key)) %}
     {%- endfor %}
+    {{ rows_matching_rules('flagged', 'segment_key', standing_conditions) }}
 
 ),
 
@@ -357,18 +352,12 @@ segment_flags as (
 
 matches as (
 
-    {%- set keys = ['new', 'late_payer', 'possible_mismatch', 'hibernating',
+    {%- set conditions = [] %}
+    {%- for key in ['new', 'late_payer', 'possible_mismatch', 'hibernating',
                     'dont_lose_them', 'champion', 'give_attention', 'promising', 'good'] %}
-    {%- for key in keys %}
-    select
-        as_of_date,
-        business_id,
-        customer_id,
-        '{{ key }}' as segment_key
-    from segment_flags
-    where is_{{ key }}
-    {% if not loop.last %}union all{% endif %}
+    {%- do conditions.append((key, 'is_' ~ key)) %}
     {%- endfor %}
+    {{ rows_matching_rules('segment_flags', 'segment_key', conditions) }}
 
 ),
 

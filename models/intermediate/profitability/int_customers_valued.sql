@@ -32,43 +32,25 @@ action_rules as (
 ),
 
 -- Every class a customer matches; the first in value_class_rules wins.
+{%- set key_account %}
+    is_active
+    and (
+        is_key_by_own_contribution
+        or (
+            ttm_contribution >= 0
+            and referral_chain_ttm_contribution > 0
+            and ttm_contribution + referral_chain_ttm_contribution >= key_cut_off
+        )
+    )
+{%- endset %}
 class_matches as (
 
-    select
-        business_id,
-        as_of_date,
-        customer_id,
-        'unprofitable' as value_class
-    from measured
-    where is_active
-        and ttm_contribution < {{ var('unprofitable_max_contribution') }}
-
-    union all
-
-    select
-        business_id,
-        as_of_date,
-        customer_id,
-        'key_account' as value_class
-    from measured
-    where is_active
-        and (
-            is_key_by_own_contribution
-            or (
-                ttm_contribution >= 0
-                and referral_chain_ttm_contribution > 0
-                and ttm_contribution + referral_chain_ttm_contribution >= key_cut_off
-            )
-        )
-
-    union all
-
-    select
-        business_id,
-        as_of_date,
-        customer_id,
-        'core' as value_class
-    from measured
+    {{ rows_matching_rules('measured', 'value_class', [
+        ('unprofitable',
+         'is_active and ttm_contribution < ' ~ var('unprofitable_max_contribution')),
+        ('key_account', key_account),
+        ('core', 'true'),
+    ]) }}
 
 ),
 
@@ -94,63 +76,27 @@ classed as (
 
 ),
 
+-- protect: pays well, T score 4-5 (the segments' timeliness bounds), or nothing paid
+-- on credit yet.
+{%- set protect %}
+    value_class = 'key_account'
+    and (t_score is null or t_score >= 4)
+    and ttm_effort_share is not null
+    and ttm_contribution_share is not null
+    and ttm_effort_share
+    <= ttm_contribution_share * {{ var('protect_max_effort_ratio') }}
+{%- endset %}
 action_matches as (
 
-    select
-        business_id,
-        as_of_date,
-        customer_id,
-        'tighten_terms' as suggested_action_code
-    from classed
-    where value_class = 'unprofitable'
-        and ttm_contribution + ttm_financing_cost >= 0
-
-    union all
-
-    select
-        business_id,
-        as_of_date,
-        customer_id,
-        'improve_or_exit' as suggested_action_code
-    from classed
-    where value_class = 'unprofitable'
-        and prev_ttm_contribution < 0
-
-    union all
-
-    select
-        business_id,
-        as_of_date,
-        customer_id,
-        'reprice' as suggested_action_code
-    from classed
-    where value_class = 'unprofitable'
-
-    union all
-
-    -- Pays well: T score 4-5 (the segments' timeliness bounds), or nothing paid on
-    -- credit yet.
-    select
-        business_id,
-        as_of_date,
-        customer_id,
-        'protect' as suggested_action_code
-    from classed
-    where value_class = 'key_account'
-        and (t_score is null or t_score >= 4)
-        and ttm_effort_share is not null
-        and ttm_contribution_share is not null
-        and ttm_effort_share
-        <= ttm_contribution_share * {{ var('protect_max_effort_ratio') }}
-
-    union all
-
-    select
-        business_id,
-        as_of_date,
-        customer_id,
-        'maintain' as suggested_action_code
-    from classed
+    {{ rows_matching_rules('classed', 'suggested_action_code', [
+        ('tighten_terms',
+         "value_class = 'unprofitable' and ttm_contribution + ttm_financing_cost >= 0"),
+        ('improve_or_exit',
+         "value_class = 'unprofitable' and prev_ttm_contribution < 0"),
+        ('reprice', "value_class = 'unprofitable'"),
+        ('protect', protect),
+        ('maintain', 'true'),
+    ]) }}
 
 ),
 

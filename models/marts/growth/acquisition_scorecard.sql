@@ -12,14 +12,13 @@
     Every figure is a sum at the finest grain (channel, rep, cohort year) first, then
     rolled up to the totals: the totals are sums of the rows, never other arithmetic.
 -#}
+{#- The roll-up levels: (name, by channel, by sales rep), all time and per cohort. -#}
 {%- set groupings = [
-    ('channel_and_rep', 'acquisition_channel', 'sales_rep'),
-    ('channel', 'acquisition_channel', "'all'"),
-    ('sales_rep', "'all'", 'sales_rep'),
-    ('business', "'all'", "'all'"),
+    ('channel_and_rep', true, true),
+    ('channel', true, false),
+    ('sales_rep', false, true),
+    ('business', false, false),
 ] -%}
-{%- set cohorts = [('cohort_year', "cast(cohort_year as " ~ dbt.type_string() ~ ")"),
-                   ('all_time', "'all'")] -%}
 {%- set sums = [
     'customers_won', 'prospects_not_won', 'acquisition_spend', 'onboarding_spend',
     'first_year_customers', 'first_year_net_sales', 'first_year_contribution',
@@ -329,46 +328,65 @@ finest_curve as (
 
 ),
 
+-- One row per roll-up level, so that each level is a group of one aggregate over the
+-- finest rows, read once: a union of one select per level read them eight times, and
+-- Spark, which inlines a CTE at each reference, recomputed every CTE above eight times.
+roll_up_levels as (
+
+    {% for grouping, by_channel, by_rep in groupings -%}
+    {% for by_cohort in [true, false] -%}
+    select
+        '{{ grouping }}' as grouping_level,
+        {{ 'true' if by_channel else 'false' }} as by_channel,
+        {{ 'true' if by_rep else 'false' }} as by_sales_rep,
+        {{ 'true' if by_cohort else 'false' }} as by_cohort
+    {% if not loop.last %}union all
+    {% endif %}
+    {%- endfor %}
+    {% if not loop.last %}union all
+    {% endif %}
+    {%- endfor %}
+
+),
+
 {#- The same roll-up for the sums and for the earnings curve (by month since won). -#}
 {%- for name, source, keys, measures in [
     ('rolled', 'finest', [], sums),
     ('curve', 'finest_curve', ['month_index'], ['earned']),
 ] %}
+{%- set rolled_keys = [
+    'case when roll_up_levels.by_channel then ' ~ source
+        ~ ".acquisition_channel else 'all' end",
+    'case when roll_up_levels.by_sales_rep then ' ~ source ~ ".sales_rep else 'all' end",
+    'case when roll_up_levels.by_cohort then cast(' ~ source ~ '.cohort_year as '
+        ~ dbt.type_string() ~ ") else 'all' end",
+] %}
 {{ name }} as (
 
-    {% for grouping, channel, rep in groupings -%}
-    {% for cohort, cohort_value in cohorts -%}
     select
-        business_id,
-        '{{ grouping }}' as grouping_level,
-        {{ channel }} as acquisition_channel,
-        {{ rep }} as sales_rep,
-        {{ cohort_value }} as cohort,
+        {{ source }}.business_id,
+        roll_up_levels.grouping_level,
+        {{ rolled_keys[0] }} as acquisition_channel,
+        {{ rolled_keys[1] }} as sales_rep,
+        {{ rolled_keys[2] }} as cohort,
         -- noqa: disable=LT02
         {% for key in keys -%}
-        {{ key }},
+        {{ source }}.{{ key }},
         {% endfor -%}
         {% for measure in measures -%}
-        sum({{ measure }}) as {{ measure }}{% if not loop.last %},{% endif %}
+        sum({{ source }}.{{ measure }}) as {{ measure }}{% if not loop.last %},{% endif %}
         {% endfor %}
         -- noqa: enable=LT02
 
     from {{ source }}
-    {#- A constant (the `all` of a total) is no group: PostgreSQL refuses one. -#}
-    {%- set group_keys = ['business_id'] -%}
-    {%- for expression in [channel, rep, cohort_value] + keys -%}
-    {%- if not expression.startswith("'") -%}
-    {%- do group_keys.append(expression) -%}
-    {%- endif -%}
-    {%- endfor %}
-    group by {{ group_keys | join(', ') }}
-
-    {% if not loop.last %}union all
-    {% endif %}
-    {%- endfor %}
-    {% if not loop.last %}union all
-    {% endif %}
-    {%- endfor %}
+    cross join roll_up_levels
+    -- noqa: disable=LT02
+    group by
+        {% for key in [source ~ '.business_id', 'roll_up_levels.grouping_level']
+            + rolled_keys + keys -%}
+        {{ source ~ '.' ~ key if key in keys else key }}{% if not loop.last %},{% endif %}
+        {% endfor %}
+    -- noqa: enable=LT02
 
 ),
 {% endfor %}
