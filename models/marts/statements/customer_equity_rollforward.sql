@@ -113,78 +113,62 @@ classified as (
 
 ),
 
--- One row per customer and line of the bridge it adds to.
+-- The bridge's lines a customer may add to; `leaving` is lost or moved_out.
+bridge_lines as (
+
+    {% for line in ['opening', 'closing', 'revaluation', 'acquired', 'leaving',
+                    'moved_in'] -%}
+    select '{{ line }}' as line_kind
+    {% if not loop.last %}union all
+    {% endif %}
+    {%- endfor %}
+
+),
+
+-- One row per customer and line of the bridge it adds to. One scan of the customers
+-- joined to the lines, not a union of one select per line: Spark inlines a CTE at
+-- each reference, so six selects recomputed everything above six times.
 movements as (
 
-    -- Opening: where the customer stood at the month end before.
     select
-        business_id,
-        month_end_date,
-        segment_before as segment,
-        'opening' as bridge_line,
-        equity_before as amount
-    from classified
-    where was_on_file
-
-    union all
-
-    select
-        business_id,
-        month_end_date,
-        segment,
-        'closing' as bridge_line,
-        customer_equity as amount
-    from classified
-
-    union all
-
-    select
-        business_id,
-        month_end_date,
-        segment,
-        'revaluation' as bridge_line,
-        customer_equity - equity_before as amount
-    from classified
-    where movement in ('stayed', 'moved')
-
-    union all
-
-    select
-        business_id,
-        month_end_date,
-        segment,
-        'acquired' as bridge_line,
-        customer_equity as amount
-    from classified
-    where movement = 'acquired'
-
-    union all
-
-    -- Leaving: a prospect that bought leaves 'No purchase'; a mover leaves its segment,
-    -- as lost when it went to the hibernating segment.
-    select
-        business_id,
-        month_end_date,
-        segment_before as segment,
+        classified.business_id,
+        classified.month_end_date,
+        -- Opening: where the customer stood at the month end before. Leaving: a prospect
+        -- that bought leaves 'No purchase'; a mover leaves its segment, as lost when it
+        -- went to the hibernating segment.
         case
-            when movement = 'moved' and is_lost then 'lost'
+            when bridge_lines.line_kind in ('opening', 'leaving')
+                then classified.segment_before
+            else classified.segment
+        end as segment,
+        case
+            when bridge_lines.line_kind <> 'leaving' then bridge_lines.line_kind
+            when classified.movement = 'moved' and classified.is_lost then 'lost'
             else 'moved_out'
         end as bridge_line,
-        -equity_before as amount
-    from classified
-    where movement = 'moved'
-        or (movement = 'acquired' and was_on_file)
+        case bridge_lines.line_kind
+            when 'opening' then classified.equity_before
+            when 'closing' then classified.customer_equity
+            when 'revaluation' then classified.customer_equity - classified.equity_before
+            when 'acquired' then classified.customer_equity
+            when 'leaving' then -classified.equity_before
+            when 'moved_in' then classified.equity_before
+        end as amount
 
-    union all
-
-    select
-        business_id,
-        month_end_date,
-        segment,
-        'moved_in' as bridge_line,
-        equity_before as amount
     from classified
-    where movement = 'moved'
+    inner join bridge_lines
+        on case bridge_lines.line_kind
+            when 'opening' then classified.was_on_file
+            when 'closing' then true
+            when 'revaluation' then classified.movement in ('stayed', 'moved')
+            when 'acquired' then classified.movement = 'acquired'
+            when 'leaving'
+                then (
+                    classified.movement = 'moved'
+                    or (classified.movement = 'acquired' and classified.was_on_file)
+                )
+            when 'moved_in' then classified.movement = 'moved'
+        end
 
 ),
 
