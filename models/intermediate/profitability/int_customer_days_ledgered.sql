@@ -10,9 +10,7 @@
     booked. The nights outstanding up to any date d are then closed nights + d x open -
     open start days, summed over the days up to d.
 -#}
-{%- set categories = [
-    'acquisition', 'onboarding', 'support', 'delivery', 'rework', 'reimbursement', 'other'
-] -%}
+{%- set categories = customer_cost_categories() -%}
 {%- set category_costs = [] -%}
 {%- for category in categories -%}
 {%- do category_costs.append(category ~ '_cost') -%}

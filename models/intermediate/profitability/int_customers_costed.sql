@@ -13,9 +13,7 @@
     two readings. That reads each customer's rows once instead of once per snapshot.
 -#}
 {%- set rate = var('cost_of_capital_rate') -%}
-{%- set categories = [
-    'acquisition', 'onboarding', 'support', 'delivery', 'rework', 'reimbursement', 'other'
-] -%}
+{%- set categories = customer_cost_categories() -%}
 {%- set category_costs = [] -%}
 {%- for category in categories -%}
 {%- do category_costs.append(category ~ '_cost') -%}

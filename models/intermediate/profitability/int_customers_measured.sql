@@ -13,9 +13,7 @@
     space; DECISIONLOG.md 2026-12-03). Now it reads a table.
 -#}
 {%- set windows = ['', 'ttm_', 'prev_ttm_'] -%}
-{%- set service_categories = [
-    'onboarding', 'support', 'delivery', 'rework', 'reimbursement', 'other'
-] -%}
+{%- set service_categories = service_cost_categories() -%}
 
 with
 

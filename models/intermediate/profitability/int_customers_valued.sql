@@ -7,9 +7,7 @@
     Classes are decided on the trailing twelve months: what the customer earns and costs
     now.
 -#}
-{%- set service_categories = [
-    'onboarding', 'support', 'delivery', 'rework', 'reimbursement', 'other'
-] -%}
+{%- set service_categories = service_cost_categories() -%}
 
 with
 

@@ -13,9 +13,7 @@
     The month of the as-of date runs to the as-of date: nothing after it is counted.
 -#}
 {%- set rate = var('cost_of_capital_rate') -%}
-{%- set service_categories = [
-    'onboarding', 'support', 'delivery', 'rework', 'reimbursement', 'other'
-] -%}
+{%- set service_categories = service_cost_categories() -%}
 {%- set flows = ['net_sales', 'cost_of_goods', 'acquisition_cost'] -%}
 {%- for category in service_categories -%}
 {%- do flows.append(category ~ '_cost') -%}

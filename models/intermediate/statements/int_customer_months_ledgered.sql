@@ -10,9 +10,7 @@
     profitability windows read, so a month here and a TTM there count a sale the same way.
 -#}
 {%- set rate = var('cost_of_capital_rate') -%}
-{%- set service_categories = [
-    'onboarding', 'support', 'delivery', 'rework', 'reimbursement', 'other'
-] -%}
+{%- set service_categories = service_cost_categories() -%}
 {%- set flows = ['net_sales', 'cost_of_goods', 'acquisition_cost', 'purchases'] -%}
 {%- for category in service_categories -%}
 {%- do flows.append(category ~ '_cost') -%}

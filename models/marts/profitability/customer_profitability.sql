@@ -3,9 +3,7 @@
     all time, TTM and the prior TTM. Built from int_customers_valued (every snapshot
     date); here the as-of date's rows get their reasons and suggested actions in words.
 -#}
-{%- set categories = [
-    'acquisition', 'onboarding', 'support', 'delivery', 'rework', 'reimbursement', 'other'
-] -%}
+{%- set categories = customer_cost_categories() -%}
 
 with
 

@@ -8,9 +8,7 @@
     Customer value is today's CLV fit applied to the history as it stood at each month end
     (ledgerlens.clv.value_at; DECISIONLOG.md "Customer accounting").
 -#}
-{%- set service_categories = [
-    'onboarding', 'support', 'delivery', 'rework', 'reimbursement', 'other'
-] -%}
+{%- set service_categories = service_cost_categories() -%}
 with
 
 ledger as (
