@@ -26,40 +26,58 @@ Imports no Dagster: this is the dbt subprocess.
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import PurePath
 
-from dbt.parser.manifest import ManifestLoader
-
-from ledgerlens.dbt_vars import parsed_vars
-
-_build_manifest_state_check = ManifestLoader.build_manifest_state_check
+from orchestration.dbt_server import SERVER_ENV, call
 
 
-def _state_check_without_folder(self: ManifestLoader):
-    config = self.root_project
-    credentials = config.credentials
-    path = getattr(credentials, "path", None)
-    cli_vars = config.cli_vars
-    config.cli_vars = parsed_vars(cli_vars)
-    keep_path = not isinstance(path, str) or path == ":memory:" or "://" in path
-    if not keep_path:
-        credentials.path = PurePath(path).name
-    try:
-        return _build_manifest_state_check(self)
-    finally:
-        config.cli_vars = cli_vars
+def _patch_state_check() -> None:
+    from dbt.parser.manifest import ManifestLoader
+
+    from ledgerlens.dbt_vars import parsed_vars
+
+    if getattr(ManifestLoader.build_manifest_state_check, "_ledgerlens", False):
+        return
+    build_manifest_state_check = ManifestLoader.build_manifest_state_check
+
+    def _state_check_without_folder(self: ManifestLoader):
+        config = self.root_project
+        credentials = config.credentials
+        path = getattr(credentials, "path", None)
+        cli_vars = config.cli_vars
+        config.cli_vars = parsed_vars(cli_vars)
+        keep_path = not isinstance(path, str) or path == ":memory:" or "://" in path
         if not keep_path:
-            credentials.path = path
+            credentials.path = PurePath(path).name
+        try:
+            return build_manifest_state_check(self)
+        finally:
+            config.cli_vars = cli_vars
+            if not keep_path:
+                credentials.path = path
+
+    _state_check_without_folder._ledgerlens = True
+    ManifestLoader.build_manifest_state_check = _state_check_without_folder
 
 
-ManifestLoader.build_manifest_state_check = _state_check_without_folder
+def run_dbt(prog_name: str | None = None) -> None:
+    """dbt's CLI on sys.argv, in this process; exits with dbt's code."""
+    _patch_state_check()  # once: a server's children find it applied by the server
+    from dbt.cli.main import cli
+
+    sys.exit(cli(prog_name=prog_name))
 
 
 def main() -> None:
-    from dbt.cli.main import cli
-
-    sys.exit(cli())
+    # A dbt server (orchestration/dbt_server.py) forks dbt from a process that imported
+    # it already; without one, or when it does not answer, dbt runs here.
+    server = os.environ.get(SERVER_ENV)
+    code = call(server, sys.argv[1:]) if server else None
+    if code is not None:
+        sys.exit(code)
+    run_dbt()
 
 
 if __name__ == "__main__":

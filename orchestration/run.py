@@ -30,6 +30,7 @@ import dagster as dg
 from ledgerlens import safe_run
 from ledgerlens.engines import TARGETS
 from ledgerlens.report import STALE_EXPORTS_SQL, stale_export_lines, stale_export_warnings
+from orchestration import dbt_server
 from orchestration.resources import (
     REPO_ROOT,
     RawFiles,
@@ -231,7 +232,9 @@ def run_pipeline(
     # dagster-dbt echoes dbt's own log to stdout: keep it in the warehouse's side files.
     log_path = warehouse.side_files / "run.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
-    with log_path.open("w") as log, contextlib.redirect_stdout(log):
+    # dbt's two steps fork from one process that imports dbt while the files load
+    # (orchestration/dbt_server.py), instead of two dbt start-ups.
+    with log_path.open("w") as log, contextlib.redirect_stdout(log), dbt_server.serving():
         result = defs.resolve_job_def(JOB_NAME).execute_in_process(
             run_config=run_config,
             instance=instance,

@@ -24,6 +24,26 @@ def pytest_configure(config: pytest.Config) -> None:
     # The tests' runs (in-process and CLI subprocesses) record into a Dagster home of
     # their own, like a user's runs do into the project's, without filling the latter.
     os.environ["DAGSTER_HOME"] = tempfile.mkdtemp(prefix="ledgerlens-dagster-home-")
+    # One dbt server per process that runs tests (each pytest-xdist worker; not the
+    # controller, which runs none): every dbt the tests start, in their runs, in the CLI's
+    # processes and by hand (`run_dbt`), forks from it instead of importing dbt again
+    # (orchestration/dbt_server.py; a run without it starts a server of its own).
+    if os.environ.get("PYTEST_XDIST_WORKER") or not getattr(config.option, "numprocesses", 0):
+        from orchestration import dbt_server
+
+        global _DBT_SERVER
+        _DBT_SERVER = dbt_server.start()
+        os.environ[dbt_server.SERVER_ENV] = _DBT_SERVER[1]
+
+
+_DBT_SERVER = None
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if _DBT_SERVER:
+        from orchestration import dbt_server
+
+        dbt_server.stop(*_DBT_SERVER)
 
 
 # The files that take longest (several pipeline runs each), in that order, before all
@@ -362,7 +382,7 @@ def run_dbt(warehouse: Path, target: Path, *args: str) -> subprocess.CompletedPr
         "DBT_LOG_PATH": str(target),
     }
     result = subprocess.run(
-        [str(Path(sys.executable).parent / "dbt"), *args, "--profiles-dir", "profiles"],
+        [sys.executable, "-m", "orchestration.dbt_main", *args, "--profiles-dir", "profiles"],
         cwd=ROOT,
         env=env,
         capture_output=True,
