@@ -20,6 +20,7 @@ Imports no Dagster and, until `serve`, no dbt: dbt_main imports `call` as the cl
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import json
 import os
@@ -71,8 +72,22 @@ def call(path: str, arguments: list[str]) -> int | None:
                 "env": dict(os.environ),
             }
         ).encode()
-        socket.send_fds(conn, [_HEADER.pack(len(request))], [0, 1, 2])
-        conn.sendall(request)
+        try:
+            socket.send_fds(conn, [_HEADER.pack(len(request))], [0, 1, 2])
+            conn.sendall(request)
+            # The child's first word is its pid: until then no dbt started.
+            child = _CODE.unpack(_recv_exactly(conn, _CODE.size))[0]
+        except (OSError, ConnectionError):
+            return None
+
+        def forward(signum: int, _frame) -> None:
+            # dagster-dbt cancels with SIGINT to this process: dbt's own interrupt
+            # handling (cancel its queries, write its results) runs in the child.
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(child, signum)
+
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, forward)
         try:
             return _CODE.unpack(_recv_exactly(conn, _CODE.size))[0]
         except ConnectionError:
@@ -86,16 +101,19 @@ def _run_child(conn: socket.socket, fds: list[int], request: dict) -> None:
     try:
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         signal.signal(signal.SIGINT, signal.default_int_handler)
+        conn.sendall(_CODE.pack(os.getpid()))
         for target, fd in enumerate(fds):
             os.dup2(fd, target)
             os.close(fd)
         os.chdir(request["cwd"])
         os.environ.clear()
         os.environ.update(request["env"])
+        time.tzset()  # TZ as the caller has it
         sys.argv = [sys.argv[0], *request["argv"]]
 
         def die_with_caller() -> None:
-            # The caller never sends after its request: EOF means it is gone.
+            # The caller never sends after its request: EOF means it is gone (killed:
+            # an interrupt it forwards, and waits for the exit code).
             with contextlib.suppress(OSError):
                 conn.recv(1)
             os._exit(1)
@@ -113,6 +131,11 @@ def _run_child(conn: socket.socket, fds: list[int], request: dict) -> None:
 
         traceback.print_exc()
     finally:
+        # The exit handlers a dbt process runs as it ends: dbt-duckdb closes its kept-open
+        # connection there (checkpointing the file, releasing its lock) before the caller
+        # hears the exit code and the next step opens the file.
+        with contextlib.suppress(BaseException):
+            atexit._run_exitfuncs()
         with contextlib.suppress(Exception):
             sys.stdout.flush()
             sys.stderr.flush()
@@ -152,22 +175,27 @@ def serve(path: str) -> None:
     # Children are reaped here (not by the kernel, SIG_IGN) so that their CPU time counts
     # in this process's children, and in the caller's once it reaps the server.
     signal.signal(signal.SIGTERM, _exit_after_children)
+    # A terminal's Ctrl-C reaches the whole process group: the children (which take it
+    # as dbt does) and the callers, not the server.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     while True:
         _reap(block=False)
         conn, _ = listener.accept()
+        fds: list[int] = []
         try:
             message, fds, _flags, _addr = socket.recv_fds(conn, _HEADER.size, 3)
             size = _HEADER.unpack(message)[0]
             request = json.loads(_recv_exactly(conn, size))
-        except (OSError, ValueError, struct.error):
+            if os.fork() == 0:
+                listener.close()
+                _run_child(conn, fds, request)
+        except (OSError, ValueError, struct.error, ConnectionError):
+            pass  # the caller hears nothing and runs dbt itself
+        finally:
+            # Never kept: a caller's pipe held open here would never reach its end.
+            for fd in fds:
+                os.close(fd)
             conn.close()
-            continue
-        if os.fork() == 0:
-            listener.close()
-            _run_child(conn, fds, request)
-        for fd in fds:
-            os.close(fd)
-        conn.close()
 
 
 def _die_with_parent(parent: int) -> None:

@@ -3,6 +3,7 @@ own: same output, same exit code, and it dies with its caller."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -10,6 +11,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from orchestration import dbt_server
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -60,37 +62,57 @@ def test_forked_dbt_prints_and_exits_as_dbt_does(tmp_path: Path) -> None:
         dbt_server.stop(process, path)
 
 
-def test_a_killed_caller_leaves_no_dbt_behind(tmp_path: Path) -> None:
+def _live_children(pid: int) -> list[int]:
+    alive = []
+    for child in _children(pid):
+        with contextlib.suppress(OSError):
+            if Path(f"/proc/{child}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z":
+                alive.append(child)
+    return alive
+
+
+def _start_parse(path: str, folder: Path) -> subprocess.Popen:
+    """`dbt parse` of the whole project without a saved state (seconds of work), through
+    the server at `path`."""
+    env = {**os.environ, dbt_server.SERVER_ENV: path, "DBT_TARGET_PATH": str(folder)}
+    env |= {"LEDGERLENS_WAREHOUSE": str(folder / "w.duckdb")}
+    env |= {"LEDGERLENS_DUCKDB_MEMORY_LIMIT": "1GB", "LEDGERLENS_TARGET": "duckdb"}
+    return subprocess.Popen(
+        [sys.executable, "-m", "orchestration.dbt_main", "parse", "--no-partial-parse"]
+        + ["--profiles-dir", "profiles"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
+def _wait(condition, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
+@pytest.mark.parametrize("signum", [signal.SIGKILL, signal.SIGINT])
+def test_a_killed_or_interrupted_caller_leaves_no_dbt_behind(tmp_path: Path, signum) -> None:
+    """SIGKILL: the child sees its caller gone and ends. SIGINT (how dagster-dbt cancels
+    dbt): the caller forwards it, dbt handles its interrupt, the caller exits with dbt's
+    code, not "ended without an exit code"."""
     process, path = dbt_server.start()
     try:
-        # `dbt parse` of the whole project without its saved state: seconds of work.
-        env = {**os.environ, dbt_server.SERVER_ENV: path, "DBT_TARGET_PATH": str(tmp_path)}
-        env |= {"LEDGERLENS_WAREHOUSE": str(tmp_path / "w.duckdb")}
-        env |= {"LEDGERLENS_DUCKDB_MEMORY_LIMIT": "1GB", "LEDGERLENS_TARGET": "duckdb"}
-        caller = subprocess.Popen(
-            [sys.executable, "-m", "orchestration.dbt_main", "parse", "--no-partial-parse"]
-            + ["--profiles-dir", "profiles"],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 60
-        while not _children(process.pid) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert _children(process.pid), "the server forked no dbt"
-        caller.send_signal(signal.SIGKILL)
-        caller.wait()
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            alive = [
-                pid
-                for pid in _children(process.pid)
-                if Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-            ]
-            if not alive:
-                break
-            time.sleep(0.05)
-        assert alive == []
+        caller = _start_parse(path, tmp_path)
+        assert _wait(lambda: _live_children(process.pid), 60), "the server forked no dbt"
+        caller.send_signal(signum)
+        output, _ = caller.communicate(timeout=60)
+        if signum == signal.SIGKILL:
+            assert caller.returncode == -signal.SIGKILL
+        else:
+            assert caller.returncode not in (0, -signal.SIGINT), output
+            assert "without an exit code" not in output
+        assert _wait(lambda: not _live_children(process.pid), 10)
     finally:
         dbt_server.stop(process, path)

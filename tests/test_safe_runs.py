@@ -162,7 +162,12 @@ def _start_run(data: Path, warehouse: Path, log: Path) -> subprocess.Popen:
         ],
         stdout=log.open("w"),
         stderr=subprocess.STDOUT,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        # Without the test session's dbt server: the run starts its own, in its process
+        # group, as a user's run does (orchestration/dbt_server.py).
+        env={
+            **{k: v for k, v in os.environ.items() if k != "LEDGERLENS_DBT_SERVER"},
+            "PYTHONUNBUFFERED": "1",
+        },
         start_new_session=True,  # its own process group: dbt dies with it
     )
 

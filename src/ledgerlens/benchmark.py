@@ -32,9 +32,12 @@ class Phase:
 
 def _measure(name: str, args: list[str], log: Path, module: str = "ledgerlens.cli") -> Phase:
     started = time.perf_counter()
+    # The run starts its own dbt server (orchestration/dbt_server.py), never a caller's
+    # (a test session's): dbt's processes are then its descendants, in its CPU and RSS.
+    env = {name: value for name, value in os.environ.items() if name != "LEDGERLENS_DBT_SERVER"}
     with log.open("w") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", module, *args], stdout=out, stderr=subprocess.STDOUT
+            [sys.executable, "-m", module, *args], stdout=out, stderr=subprocess.STDOUT, env=env
         )
         _, status, usage = os.wait4(process.pid, 0)
     process.returncode = os.waitstatus_to_exitcode(status)
