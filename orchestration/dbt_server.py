@@ -77,7 +77,7 @@ def call(path: str, arguments: list[str]) -> int | None:
             conn.sendall(request)
             # The child's first word is its pid: until then no dbt started.
             child = _CODE.unpack(_recv_exactly(conn, _CODE.size))[0]
-        except (OSError, ConnectionError):
+        except OSError:  # ConnectionError included
             return None
 
         def forward(signum: int, _frame) -> None:
@@ -189,7 +189,7 @@ def serve(path: str) -> None:
             if os.fork() == 0:
                 listener.close()
                 _run_child(conn, fds, request)
-        except (OSError, ValueError, struct.error, ConnectionError):
+        except (OSError, ValueError, struct.error):
             pass  # the caller hears nothing and runs dbt itself
         finally:
             # Never kept: a caller's pipe held open here would never reach its end.

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from orchestration.dbt_server import SERVER_ENV
 from orchestration.run import PipelineError
 
 from ledgerlens.demo import generate
@@ -165,7 +166,7 @@ def _start_run(data: Path, warehouse: Path, log: Path) -> subprocess.Popen:
         # Without the test session's dbt server: the run starts its own, in its process
         # group, as a user's run does (orchestration/dbt_server.py).
         env={
-            **{k: v for k, v in os.environ.items() if k != "LEDGERLENS_DBT_SERVER"},
+            **{k: v for k, v in os.environ.items() if k != SERVER_ENV},
             "PYTHONUNBUFFERED": "1",
         },
         start_new_session=True,  # its own process group: dbt dies with it
