@@ -168,9 +168,9 @@ def serve(path: str) -> None:
     import dbt.adapters.duckdb.impl  # noqa: F401
     import dbt.cli.main  # noqa: F401
 
-    from orchestration.dbt_main import _patch_state_check
+    from orchestration.dbt_main import patch_dbt
 
-    _patch_state_check()  # once, for every child
+    patch_dbt()  # once, for every child
 
     # Children are reaped here (not by the kernel, SIG_IGN) so that their CPU time counts
     # in this process's children, and in the caller's once it reaps the server.
