@@ -1,5 +1,7 @@
 """dbt's own command line, as a run starts it (`python -m orchestration.dbt_main build ...`),
-with one change: the folder of the DuckDB file is left out of dbt's partial-parse check.
+with two changes that leave what dbt builds and writes as it was: the folder of the DuckDB
+file is left out of dbt's partial-parse check, and a log line no logger writes is not
+formatted (`written_lines_only`).
 
 dbt keeps its parse in `partial_parse.msgpack` and re-parses the whole project (about 13 s
 of CPU) when a hash of the profile's connection info differs from the one stored there.
@@ -62,8 +64,8 @@ def _patch_state_check() -> None:
     ManifestLoader.build_manifest_state_check = _state_check_without_folder
 
 
-def _patch_log_lines() -> None:
-    """Skip formatting a log line that its logger would drop.
+def written_lines_only(write_line):
+    """dbt's `_Logger.write_line`, formatting a log line only if the logger writes it.
 
     dbt fires an event for every statement it sends, every cache action and every step of a
     materialization, nearly all at debug level. Each of its loggers (stdout, and the file
@@ -71,18 +73,17 @@ def _patch_log_lines() -> None:
     and only then hands the line to a Python logger set to the logger's level, which drops
     it. A hand-made run's main build fired 6,355 events; each logger formatted 5,989 lines
     and wrote 458 (2026-12-04, cProfile: writing lines was 10 of 64 thread-seconds). Here
-    a line is formatted only if the Python logger would write it: the same test, on the
-    same level, that `send_to_logger` leaves to the logger, so what dbt writes is
-    unchanged (tests/test_dbt_server.py compares dbt's output with and without it).
+    a line is formatted only if the Python logger would write it, by the test
+    `send_to_logger` leaves to that logger, on the same level, so what dbt writes is
+    unchanged (tests/test_dbt_main.py writes every level to loggers of every level and
+    format both ways).
     """
     import logging
 
-    from dbt_common.events import logger as dbt_logger
+    from dbt_common.events.logger import _is_print_event
 
-    if getattr(dbt_logger._Logger.write_line, "_ledgerlens", False):
-        return
-    write_line = dbt_logger._Logger.write_line
-    # send_to_logger's map from an event's level to the Python logger's method.
+    # send_to_logger's map from an event's level to the Python logger's method; a print
+    # event goes out as an error. A level it does not know goes to dbt (which raises).
     numbers = {
         "test": logging.DEBUG,
         "debug": logging.DEBUG,
@@ -91,18 +92,25 @@ def _patch_log_lines() -> None:
         "error": logging.ERROR,
     }
 
-    def _write_line_if_written(self, msg) -> None:
+    def write_if_written(self, msg) -> None:
         python_logger = self._python_logger
         if python_logger is None:
-            return  # formatted, then dropped: nothing is written
-        if not dbt_logger._is_print_event(msg):
+            return  # dbt formats the line and writes it nowhere
+        if not _is_print_event(msg):
             number = numbers.get(msg.info.level)
             if number is not None and not python_logger.isEnabledFor(number):
                 return
         write_line(self, msg)
 
-    _write_line_if_written._ledgerlens = True
-    dbt_logger._Logger.write_line = _write_line_if_written
+    write_if_written.__wrapped__ = write_line
+    return write_if_written
+
+
+def _patch_log_lines() -> None:
+    from dbt_common.events.logger import _Logger
+
+    if not hasattr(_Logger.write_line, "__wrapped__"):
+        _Logger.write_line = written_lines_only(_Logger.write_line)
 
 
 def patch_dbt() -> None:
