@@ -67,3 +67,36 @@ def test_exact_floats_is_the_nearest_double_of_each_decimal():
     floats = exact_floats(column)
     assert floats[:-1].tolist() == [float(value) for value in values]
     assert floats[-1] != floats[-1]  # null -> NaN
+
+
+def test_dbts_duckdb_connection_has_the_profiles_settings(tmp_path):
+    """profiles/profiles.yml's DuckDB settings (connect-time `config_options`) reach the
+    connection dbt queries on: the memory limit from the environment as DuckDB states the
+    same SET on a connection of its own, and rows free of insertion order."""
+    import json
+
+    import duckdb
+
+    from tests.conftest import run_dbt
+
+    result = run_dbt(
+        tmp_path / "ledgerlens.duckdb",
+        tmp_path / "target",
+        "show",
+        "--inline",
+        "select current_setting('memory_limit') as memory_limit,"
+        " current_setting('preserve_insertion_order') as ordered",
+        "--output",
+        "json",
+        "--log-format",
+        "json",
+    )
+    shown = [
+        json.loads(json.loads(line)["data"]["preview"])
+        for line in result.stdout.splitlines()
+        if '"preview"' in line
+    ]
+    with duckdb.connect() as con:
+        con.execute("set memory_limit = '1GB'")  # run_dbt's LEDGERLENS_DUCKDB_MEMORY_LIMIT
+        [(expected,)] = con.execute("select current_setting('memory_limit')").fetchall()
+    assert shown == [[{"memory_limit": expected, "ordered": False}]]
