@@ -7,6 +7,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+# In the test command's second step, with ruff (scripts/test.sh).
+pytestmark = pytest.mark.lint
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
