@@ -369,15 +369,30 @@ def query(warehouse: Path, sql: str, params: list | None = None) -> list[tuple]:
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def run_dbt(warehouse: Path, target: Path, *args: str) -> subprocess.CompletedProcess:
+def run_dbt(
+    warehouse: Path, target: Path, *args: str, must_pass: bool = True
+) -> subprocess.CompletedProcess:
     """dbt by hand on a warehouse (a test's own copy: never the shared run's), with its
-    target and log folder in `target`; asserts that it succeeded."""
+    target and log folder in `target`; asserts that it succeeded unless `must_pass` is
+    false (a test of failing dbt tests).
+
+    The target starts with the project's parse (`prepared_project`), which dbt reads
+    partially when the warehouse's file is `ledgerlens.duckdb` (the catalog the parse was
+    made with) and the memory limit the default one: a whole parse of the project in a new
+    target was about 8 of the 16 CPU-s of a `dbt ls` in a process of its own."""
+    from orchestration.project import prepared_project
+    from orchestration.resources import DEFAULT_MEMORY_LIMIT
+
+    state = Path(prepared_project().project_dir) / "target" / "partial_parse.msgpack"
+    target.mkdir(parents=True, exist_ok=True)
+    if state.exists() and not (target / state.name).exists():
+        shutil.copyfile(state, target / state.name)
     env = {
         **os.environ,
         "LEDGERLENS_TARGET": "duckdb",
         # the profile takes both from the environment, without defaults
         "LEDGERLENS_WAREHOUSE": str(warehouse),
-        "LEDGERLENS_DUCKDB_MEMORY_LIMIT": "1GB",
+        "LEDGERLENS_DUCKDB_MEMORY_LIMIT": DEFAULT_MEMORY_LIMIT,
         "DBT_TARGET_PATH": str(target),
         "DBT_LOG_PATH": str(target),
     }
@@ -389,5 +404,6 @@ def run_dbt(warehouse: Path, target: Path, *args: str) -> subprocess.CompletedPr
         text=True,
         timeout=600,
     )
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
+    if must_pass:
+        assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
     return result

@@ -96,7 +96,10 @@ def test_dbts_duckdb_connection_has_the_profiles_settings(tmp_path):
         for line in result.stdout.splitlines()
         if '"preview"' in line
     ]
+    from orchestration.resources import DEFAULT_MEMORY_LIMIT
+
     with duckdb.connect() as con:
-        con.execute("set memory_limit = '1GB'")  # run_dbt's LEDGERLENS_DUCKDB_MEMORY_LIMIT
+        # run_dbt's LEDGERLENS_DUCKDB_MEMORY_LIMIT
+        con.execute(f"set memory_limit = '{DEFAULT_MEMORY_LIMIT}'")
         [(expected,)] = con.execute("select current_setting('memory_limit')").fetchall()
     assert shown == [[{"memory_limit": expected, "ordered": False}]]

@@ -7,10 +7,7 @@ catches the same faults."""
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
-import sys
 import warnings
 from pathlib import Path
 
@@ -31,9 +28,8 @@ from ledgerlens.quality import (
     raw_suite,
     raw_suites,
 )
-from tests.conftest import query, run_pipeline
+from tests.conftest import query, run_dbt, run_pipeline
 
-ROOT = Path(__file__).resolve().parent.parent
 RETENTION = Path(__file__).parent / "data" / "retention"
 
 
@@ -42,7 +38,9 @@ def corrupted(handmade_run, tmp_path) -> Path:
     """The hand-made warehouse with rows the loader would never let in, written
     straight into raw, and marts changed after dbt built them."""
     _, warehouse = handmade_run
-    copy = tmp_path / "corrupted.duckdb"
+    # Named as the run's file: dbt by hand (run_dbt) then reads the project's parse.
+    copy = tmp_path / "corrupted" / "ledgerlens.duckdb"
+    copy.parent.mkdir()
     shutil.copyfile(warehouse, copy)
     with duckdb.connect(str(copy)) as con:
         # an invoice repeated under its own key, for a customer that does not exist
@@ -163,30 +161,14 @@ def test_dbt_tests_catch_the_keys_references_and_identities_gx_no_longer_checks(
     with duckdb.connect(str(corrupted)) as con:
         con.execute("update marts.customer_sheet set ttm_sales = null where business_id = 'acme'")
     target = tmp_path / "target"
-    dbt = Path(sys.executable).parent / "dbt"
-    run = subprocess.run(
-        [
-            str(dbt),
-            "test",
-            "--store-failures",
-            "--select",
-            *sorted(selected),
-            "--profiles-dir",
-            "profiles",
-            "--target-path",
-            str(target),
-        ],
-        cwd=ROOT,
-        env={
-            **os.environ,
-            "LEDGERLENS_TARGET": "duckdb",
-            # dbt by hand: the profile takes both from the environment, without defaults.
-            "LEDGERLENS_WAREHOUSE": str(corrupted),
-            "LEDGERLENS_DUCKDB_MEMORY_LIMIT": "1GB",
-        },
-        capture_output=True,
-        text=True,
-        timeout=600,
+    run = run_dbt(
+        corrupted,
+        target,
+        "test",
+        "--store-failures",
+        "--select",
+        *sorted(selected),
+        must_pass=False,
     )
     results = json.loads((target / "run_results.json").read_text())["results"]
     status = {result["unique_id"].split(".")[2]: result["status"] for result in results}
