@@ -24,16 +24,14 @@ def test_{n}():
 
 
 def _pytest_arguments() -> list[str]:
-    """The arguments scripts/test.sh gives pytest in its first step, the suite (without the
-    caller's "$@" and the step's marker expression: the projects here have no marks)."""
-    line = next(
-        line.strip().removesuffix("\\")
+    """The arguments scripts/test.sh gives pytest, without the caller's "$@" and the
+    step's selection ("${select[@]}": the projects here have no marks)."""
+    (line,) = [
+        line
         for line in (ROOT / "scripts" / "test.sh").read_text().splitlines()
-        if line.strip().startswith("python -m pytest ")
-    )
-    words = shlex.split(line)[3:]
-    marks = words.index("-m")
-    return [word for word in words[:marks] + words[marks + 2 :] if word != "$@"]
+        if line.startswith("python -m pytest ")
+    ]
+    return [word for word in shlex.split(line)[3:] if not word.startswith("$")]
 
 
 def _run(folder: Path, workers: int) -> list[tuple[str, str]]:
