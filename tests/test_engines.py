@@ -76,6 +76,7 @@ def test_dbts_duckdb_connection_has_the_profiles_settings(tmp_path):
     import json
 
     import duckdb
+    from orchestration.resources import DEFAULT_MEMORY_LIMIT
 
     from tests.conftest import run_dbt
 
@@ -96,8 +97,6 @@ def test_dbts_duckdb_connection_has_the_profiles_settings(tmp_path):
         for line in result.stdout.splitlines()
         if '"preview"' in line
     ]
-    from orchestration.resources import DEFAULT_MEMORY_LIMIT
-
     with duckdb.connect() as con:
         # run_dbt's LEDGERLENS_DUCKDB_MEMORY_LIMIT
         con.execute(f"set memory_limit = '{DEFAULT_MEMORY_LIMIT}'")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-# In the test command's second step, with ruff (scripts/test.sh).
+# One of the slow checks: `./scripts/test.sh --suite` leaves it out.
 pytestmark = pytest.mark.lint
 
 ROOT = Path(__file__).resolve().parent.parent
