@@ -232,23 +232,33 @@ def run_pipeline(
     # dagster-dbt echoes dbt's own log to stdout: keep it in the warehouse's side files.
     log_path = warehouse.side_files / "run.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
-    # dbt's two steps fork from one process that imports dbt while the files load
-    # (orchestration/dbt_server.py), instead of two dbt start-ups.
-    with log_path.open("w") as log, contextlib.redirect_stdout(log), dbt_server.serving():
-        result = defs.resolve_job_def(JOB_NAME).execute_in_process(
-            run_config=run_config,
-            instance=instance,
-            raise_on_error=False,
-            tags={"ledgerlens/data": str(data)},
-        )
-    summary = _summarise(result, time.perf_counter() - started, as_of_date)
-    if summary.success and target == "duckdb" and Path(warehouse.path).exists():
-        # Read from the published mart: is_export_stale is decided there.
-        summary.problems += [f"warning: {line}" for line in stale_export_warnings(warehouse.path)]
-    elif summary.success and target != "duckdb":
-        with warehouse.engine() as engine:
-            rows = engine.arrow(STALE_EXPORTS_SQL).to_pylist()
-        summary.problems += [f"warning: {line}" for line in stale_export_lines(rows)]
+    # On Spark, the Python steps and the summary share a JVM between dbt's steps instead
+    # of starting one each (ledgerlens.engines.spark.sessions_kept); all stop by the end.
+    kept = contextlib.nullcontext()
+    if target == "spark":
+        from ledgerlens.engines.spark import sessions_kept
+
+        kept = sessions_kept()
+    with kept:
+        # dbt's two steps fork from one process that imports dbt while the files load
+        # (orchestration/dbt_server.py), instead of two dbt start-ups.
+        with log_path.open("w") as log, contextlib.redirect_stdout(log), dbt_server.serving():
+            result = defs.resolve_job_def(JOB_NAME).execute_in_process(
+                run_config=run_config,
+                instance=instance,
+                raise_on_error=False,
+                tags={"ledgerlens/data": str(data)},
+            )
+        summary = _summarise(result, time.perf_counter() - started, as_of_date)
+        if summary.success and target == "duckdb" and Path(warehouse.path).exists():
+            # Read from the published mart: is_export_stale is decided there.
+            summary.problems += [
+                f"warning: {line}" for line in stale_export_warnings(warehouse.path)
+            ]
+        elif summary.success and target != "duckdb":
+            with warehouse.engine() as engine:
+                rows = engine.arrow(STALE_EXPORTS_SQL).to_pylist()
+            summary.problems += [f"warning: {line}" for line in stale_export_lines(rows)]
     summary.warehouse = warehouse.path
     summary.target = target
     summary.warehouse_existed = existed

@@ -12,6 +12,7 @@ row for row, every column, decimals to the last digit.
 from __future__ import annotations
 
 from decimal import Decimal
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -39,19 +40,32 @@ def run_on_spark(handmade_run, tmp_path_factory):
     everything the tests compare, read once."""
     from orchestration.run import run_pipeline
 
-    from ledgerlens.engines.spark import SPARK_HOME_ENV, local_spark_session, stop_spark
+    from ledgerlens.engines.spark import SPARK_HOME_ENV, SparkEngine, sessions_kept
     from tests.conftest import HANDMADE
 
     folder = tmp_path_factory.mktemp("spark_run")
     warehouse, home = folder / "ledgerlens.duckdb", folder / "spark"
-    with pytest.MonkeyPatch.context() as patch:
+    # The run's last session (its summary's) is kept for the reads below, as a run keeps
+    # one for its steps: one JVM start fewer. The block's end stops it, JVM and all.
+    with sessions_kept(), pytest.MonkeyPatch.context() as patch:
         patch.setenv(SPARK_HOME_ENV, str(home))
         summary = run_pipeline(HANDMADE, warehouse, target="spark")
-    # Nothing below can be read from a run that stopped half-way: say why it stopped.
-    assert summary.success, summary.failures + summary.problems
+        # Nothing below can be read from a run that stopped half-way: say why it stopped.
+        assert summary.success, summary.failures + summary.problems
+        read = _read_back(summary, handmade_run, warehouse, SparkEngine.open(home))
+        from pyspark import SparkContext
+
+        jvm = SparkContext._gateway.proc.pid  # the kept session's, still running
+    # and the block's end stopped it: no JVM holds the metastore after a run
+    assert not Path(f"/proc/{jvm}").exists()
+    return read
+
+
+def _read_back(summary, handmade_run, warehouse, engine):
+    """Everything the tests compare, read from Spark (the engine's session) and DuckDB."""
     recorded = recorded_metadata(summary.run_id)
     duck_summary, duck_warehouse = handmade_run
-    spark = local_spark_session(home)
+    spark = engine.spark
     try:
         marts = {}
         for mart in sorted(GRAINS):
@@ -83,7 +97,7 @@ def run_on_spark(handmade_run, tmp_path_factory):
             ]
         }
     finally:
-        stop_spark(spark)
+        engine.close()
     return {
         "summary": summary,
         "duck_summary": duck_summary,

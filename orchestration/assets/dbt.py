@@ -181,6 +181,12 @@ def _build(
         args += ["--full-refresh"]
     key = _parse_key(warehouse, dbt_vars)
     target = _target_path(project, warehouse, key)
+    if warehouse.target == "spark":
+        # dbt's JVM opens the metastore, which embedded Derby gives one JVM at a time:
+        # none may be kept from an earlier step (ledgerlens.engines.spark).
+        from ledgerlens.engines.spark import release_kept_sessions
+
+        release_kept_sessions()
     with warehouse.dbt_env():
         invocation = dbt.cli(args, context=context, raise_on_error=True, target_path=target)
     # Events are held until dbt exits, then counted from the warehouse. dagster-dbt's own
