@@ -8,13 +8,14 @@ it and stops it, the JVM process included, when it is closed: a step's engine an
 step never hold the metastore together. Both find the same configuration in
 `home/conf/spark-defaults.conf` (`write_spark_conf`; the run sets SPARK_CONF_DIR for dbt).
 
-A JVM start with its metastore is about 12 CPU-s, and a run's Python steps open an engine
-each (the row counts after a dbt step, risk scores, CLV, the checks, the summary). Inside
-`sessions_kept()` (the run driver's, `orchestration/run.py`) a closed engine leaves its
-session for the next engine on the same folder, and `release_kept_sessions()` stops it
-before a dbt step starts its own JVM (`orchestration/assets/dbt.py`) and when the block
-ends. Outside that block (Dagster's own runs, whose steps are processes of their own), an
-engine stops its JVM when it closes, as before.
+A session's start (the JVM and its metastore) is about 15 CPU-s, and a run's Python
+steps open an engine each (the row counts after a dbt step, risk scores, CLV, the checks,
+the summary). Inside `sessions_kept()` (the run driver's, `orchestration/run.py`) a
+closed engine leaves its session for the next engine on the same folder, and
+`release_kept_sessions()` stops it before a dbt step starts its own JVM
+(`orchestration/assets/dbt.py`) and when the block ends. Outside that block (Dagster's
+own runs, whose steps are processes of their own), an engine stops its JVM when it
+closes, as before.
 
 Rows travel as Arrow both ways (`DataFrame.toArrow`, and Parquet written by Arrow for
 `write_table`): decimals and dates stay typed, no float or text round trip.
@@ -74,7 +75,7 @@ def spark_conf(home: str | Path, cores: int | None = None) -> dict[str, str]:
         "spark.hadoop.javax.jdo.option.ConnectionURL": (
             f"jdbc:derby:;databaseName={work / 'metastore_db'};create=true"
         ),
-        "spark.driver.extraJavaOptions": (f"-Dderby.system.home={work} {JIT_OPTIONS} {GC_OPTIONS}"),
+        "spark.driver.extraJavaOptions": f"-Dderby.system.home={work} {JIT_OPTIONS} {GC_OPTIONS}",
         "spark.sql.catalogImplementation": "hive",
         # A shuffle of a few thousand rows in Spark's default 200 partitions is 200 tasks
         # of scheduling per join or group by; one per core does the same work.
