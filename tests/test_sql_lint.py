@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-# One of the slow checks: `./scripts/test.sh --suite` leaves it out.
+# The mark selects it (`-m lint`); it runs in the suite's step of scripts/test.sh.
 pytestmark = pytest.mark.lint
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -24,14 +24,15 @@ def test_{n}():
 
 
 def _pytest_arguments() -> list[str]:
-    """The arguments scripts/test.sh gives pytest, without the caller's "$@" and the
-    step's selection ("${select[@]}": the projects here have no marks)."""
+    """The arguments scripts/test.sh gives pytest in each step, without the step's
+    selection and the caller's ("$@": the projects here have no marks)."""
     (line,) = [
-        line
+        line.strip()
         for line in (ROOT / "scripts" / "test.sh").read_text().splitlines()
-        if line.startswith("python -m pytest ")
+        if line.strip().startswith("python -m pytest ")
     ]
-    return [word for word in shlex.split(line)[3:] if not word.startswith("$")]
+    command = line.split("||")[0]  # not what the script does with its exit status
+    return [word for word in shlex.split(command)[3:] if not word.startswith("$")]
 
 
 def _run(folder: Path, workers: int) -> list[tuple[str, str]]:
