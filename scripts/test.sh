@@ -28,15 +28,24 @@ source scripts/_install.sh
 # data folder) go to RAM when /dev/shm has room: a pipeline run on 8,000 lines took 51 s
 # with them on this machine's disk, whose syncs DuckDB and SQLite wait for, and 31-35 s
 # in /dev/shm. A full suite writes about 2 GB; 6 GB free is asked for, else the disk serves.
+made=()  # the folders made here, removed at the end
+trap 'rm -rf "${made[@]}"' EXIT
 if [ -z "${LEDGERLENS_TEST_TMP:-}" ] && [ -d /dev/shm ] && [ -w /dev/shm ] \
     && [ "$(df -Pk /dev/shm | awk 'NR==2 {print $4}')" -gt $((6 * 1024 * 1024)) ]; then
     LEDGERLENS_TEST_TMP="$(mktemp -d /dev/shm/ledgerlens-tests.XXXXXX)"
     # Traversable by the postgres user the PostgreSQL tests start their server as.
     chmod 755 "$LEDGERLENS_TEST_TMP"
-    trap 'rm -rf "$LEDGERLENS_TEST_TMP"' EXIT
+    made+=("$LEDGERLENS_TEST_TMP")
 fi
 if [ -n "${LEDGERLENS_TEST_TMP:-}" ]; then
     export TMPDIR="$LEDGERLENS_TEST_TMP"
+fi
+# The shared runs of the tests (tests/conftest.py, _shared_folder) in one folder for both
+# steps: the engine tests compare with DuckDB runs the suite has made.
+if [ -z "${LEDGERLENS_SHARED_RUNS:-}" ]; then
+    LEDGERLENS_SHARED_RUNS="$(mktemp -d)"
+    made+=("$LEDGERLENS_SHARED_RUNS")
+    export LEDGERLENS_SHARED_RUNS
 fi
 # Four workers on two cores, each taking whole files (so a file's module fixtures are
 # built once) except test_fuzz.py's short tests, taken one by one at the end

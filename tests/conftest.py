@@ -127,6 +127,14 @@ def run_pipeline(data_dir, warehouse_path, as_of_date: str | None = None, **opti
 
 
 def _shared_folder(tmp_path_factory: pytest.TempPathFactory, name: str) -> Path:
+    # scripts/test.sh names one folder for both of its steps, so the engine tests read
+    # the DuckDB runs the suite made of the same books (the hand-made run that the Spark
+    # and PostgreSQL tests compare with, and test_profitability.py's) instead of making
+    # them again inside the Spark test's time. One invocation runs one checkout's code,
+    # so a run made in the first step is the run the second would make.
+    chosen = os.environ.get("LEDGERLENS_SHARED_RUNS")
+    if chosen:
+        return Path(chosen) / name
     base = tmp_path_factory.getbasetemp()
     # Each xdist worker has its own temporary folder below one folder of the session.
     shared = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "shared-runs"

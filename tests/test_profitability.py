@@ -69,12 +69,13 @@ CATEGORIES = [
 
 @pytest.fixture(scope="module")
 def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from tests.conftest import run_pipeline
+    """This module's copy of the session's run of the export (tests/conftest.py,
+    shared_run): the PostgreSQL test below, in the engine tests' step of scripts/test.sh,
+    reads the run the suite's step made instead of making it again."""
+    from tests.conftest import shared_run
 
-    target = tmp_path_factory.mktemp("profitability") / "ledgerlens.duckdb"
-    summary = run_pipeline(DATA, target, as_of_date=AS_OF)
-    assert summary.success, summary.failures + summary.problems
-    return target
+    _, warehouse = shared_run(tmp_path_factory, DATA, as_of_date=AS_OF)
+    return warehouse
 
 
 @pytest.fixture(scope="module")
