@@ -59,10 +59,10 @@ fi
 # test_fuzz.py's 449 quick tests went first and the longest files near the end.
 # Two steps, not one pytest for everything, so that the suite has a time of its own, kept
 # under 15 minutes (issue 19), with the tests that start an engine in a step of their own.
-# A clean clone of cad4ef5 on this 2-core machine, the SQL lint then still in the second
-# step: the suite 726 s, the second step 422 s (its Spark test 400 s), 1,148 s in all
-# against 1,097-1,099 s in one pytest (DECISIONLOG.md, 2026-12-04 (evening)). Both steps
-# run even when the first fails, so that one CI run reports every failure.
+# A clean clone of 34f3177 on this 2-core machine: the suite 785 s, the engine tests
+# 335 s (their Spark test 312 s), 1,129 s in all against 1,097-1,099 s for one pytest of
+# everything at cad4ef5 (DECISIONLOG.md, 2026-12-04 (evening)). Both steps run even when
+# the first fails, so that one CI run reports every failure.
 run_tests() {  # $1: the step's name; the rest: pytest's arguments
     local name=$1 started=$SECONDS status=0
     shift
