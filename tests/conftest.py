@@ -131,7 +131,8 @@ def _shared_folder(tmp_path_factory: pytest.TempPathFactory, name: str) -> Path:
     # the DuckDB runs the suite made of the same books (the hand-made run that the Spark
     # and PostgreSQL tests compare with, and test_profitability.py's) instead of making
     # them again inside the Spark test's time. One invocation runs one checkout's code,
-    # so a run made in the first step is the run the second would make.
+    # so a run made in the first step is the run the second would make. (A folder
+    # named by hand is trusted the same way: runs kept from other code are not remade.)
     chosen = os.environ.get("LEDGERLENS_SHARED_RUNS")
     if chosen:
         return Path(chosen) / name
