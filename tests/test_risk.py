@@ -140,6 +140,109 @@ def test_scores_as_of_a_date_ignore_everything_after_it(tmp_path_factory, tmp_pa
     assert full_scores == cut_scores
 
 
+# The payment features counted the slow way: every paid invoice joined to every snapshot
+# on or after its paid date, the ten paid last picked by rank, and every credit invoice
+# and payment summed per snapshot. The models read each customer's invoices once, in date
+# order, with the snapshots placed among them (DECISIONLOG.md, "Payment features read in
+# date order"); this is the count they must equal.
+SLOW_LAST_TEN = """
+    with ranked as (
+        select s.as_of_date, i.business_id, i.customer_id, i.is_paid_late,
+            i.days_beyond_terms,
+            date_diff('day', i.due_date, i.paid_date) > 15 as beyond,
+            row_number() over (
+                partition by s.as_of_date, i.business_id, i.customer_id
+                order by i.paid_date desc, i.invoice_id desc
+            ) as recency_rank
+        from intermediate.int_invoices_settled i
+        join intermediate.int_snapshot_dates_spined s
+            on i.business_id = s.business_id and i.paid_date <= s.as_of_date
+    ),
+    per_snapshot as (
+        select as_of_date, business_id, customer_id,
+            count(*) filter (where recency_rank <= 10) as last_paid,
+            sum(case when is_paid_late then 1 else 0 end)
+                filter (where recency_rank <= 10) as last_late,
+            avg(days_beyond_terms) filter (where recency_rank <= 10) as last_avg,
+            sum(case when beyond then 1 else 0 end) as beyond
+        from ranked group by all
+    )
+    select f.as_of_date, f.business_id, f.invoice_id,
+        coalesce(p.last_paid, 0), coalesce(p.last_late, 0), p.last_avg, coalesce(p.beyond, 0)
+    from intermediate.int_invoices_risk_featured f
+    left join per_snapshot p using (as_of_date, business_id, customer_id)
+"""
+MODEL_LAST_TEN = """
+    select as_of_date, business_id, invoice_id, customer_last_paid_invoices,
+        customer_last_paid_late, customer_last_avg_days_beyond_terms,
+        customer_paid_beyond_threshold
+    from intermediate.int_invoices_risk_featured
+"""
+SLOW_TIMELINESS = """
+    with issued as (
+        select s.as_of_date, i.business_id, i.customer_id, count(*) as credit_invoices
+        from intermediate.int_invoices_settled i
+        join intermediate.int_segment_dates_spined s
+            on i.business_id = s.business_id and i.invoice_date <= s.as_of_date
+        group by all
+    ),
+    paid as (
+        select s.as_of_date, i.business_id, i.customer_id, count(*) as paid_invoices,
+            avg(i.days_to_pay) as avg_days,
+            sum(i.days_to_pay * i.total_amount_home) / nullif(sum(i.total_amount_home), 0)
+                as weighted,
+            avg(i.days_beyond_terms) as beyond,
+            avg(case when i.is_paid_late then 1.0 else 0.0 end) as share_late
+        from intermediate.int_invoices_settled i
+        join intermediate.int_segment_dates_spined s
+            on i.business_id = s.business_id and i.paid_date <= s.as_of_date
+        group by all
+    )
+    select issued.as_of_date, issued.business_id, issued.customer_id,
+        issued.credit_invoices, coalesce(paid.paid_invoices, 0), paid.avg_days,
+        paid.weighted, paid.beyond, paid.share_late
+    from issued left join paid using (as_of_date, business_id, customer_id)
+"""
+MODEL_TIMELINESS = """
+    select as_of_date, business_id, customer_id, credit_invoices, paid_invoices,
+        avg_days_to_pay, avg_days_to_pay_weighted, avg_days_beyond_terms, share_paid_late
+    from intermediate.int_customers_timeliness_measured
+"""
+
+
+@pytest.mark.slow
+def test_payment_features_equal_the_count_over_every_snapshot(tmp_path_factory):
+    from tests.conftest import shared_backtest
+
+    shared = shared_backtest(tmp_path_factory)
+    assert shared.returncode == 0, shared.stdout + shared.stderr
+    warehouse = shared.warehouse("at_end")
+    # The cases the date-ordered reading has to get right are in these books: customers
+    # with more than ten invoices paid by a snapshot, invoices paid on a snapshot date
+    # (paid by it), and one customer's invoices paid on the same day (ordered by id).
+    cases = query(
+        warehouse,
+        """
+        select
+            (select count(*) from intermediate.int_customers_timeliness_measured
+                where paid_invoices > 10),
+            (select count(*) from intermediate.int_invoices_settled i
+                join intermediate.int_snapshot_dates_spined s
+                    on i.business_id = s.business_id and i.paid_date = s.as_of_date),
+            (select count(*) from (
+                select business_id, customer_id, paid_date
+                from intermediate.int_invoices_settled where paid_date is not null
+                group by all having count(*) > 1))
+        from intermediate.int_invoices_risk_featured
+        """,
+    )[0]
+    assert min(cases) > 0, cases
+    for slow, model in ((SLOW_LAST_TEN, MODEL_LAST_TEN), (SLOW_TIMELINESS, MODEL_TIMELINESS)):
+        expected, actual = query(warehouse, slow), query(warehouse, model)
+        assert len(actual) > 1000
+        assert sorted(actual, key=repr) == sorted(expected, key=repr)
+
+
 # ---------- the late line, on tests/data/late_boundary (one business `edge`, as of 06-30)
 #
 # "Late" = paid more than 15 days after the due date. An invoice open at the end of a

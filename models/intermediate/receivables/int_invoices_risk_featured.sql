@@ -44,64 +44,132 @@ this_run as (
 
 ),
 
--- The customer's last ten invoices paid by the snapshot, newest first: recent habits
--- weigh more than old ones, and "paid 7 of its last 10 late" is a reason in words.
-recent_paid as (
+-- The customer's invoices paid by the as-of date's data, in the order they were paid
+-- (by paid date, then invoice id): each row carries the figures of the ten paid last up
+-- to it (itself included) and how many paid up to it were late beyond the threshold.
+-- Computed once per invoice, not once per invoice and later snapshot: the features of a
+-- snapshot are those of the last invoice paid by it (paid_at_snapshots below). Recent
+-- habits weigh more than old ones, and "paid 7 of its last 10 late" is a reason in words.
+paid_in_order as (
 
     select
-        snapshot_dates.as_of_date,
-        invoices_settled.business_id,
-        invoices_settled.customer_id,
-        invoices_settled.is_paid_late,
-        invoices_settled.days_beyond_terms,
-        {{ is_late_after_due(dbt.datediff(
-            'invoices_settled.due_date', 'invoices_settled.paid_date', 'day'
-        )) }} as is_late_beyond_threshold,
+        business_id,
+        customer_id,
+        paid_date,
         row_number() over (
-            partition by
-                snapshot_dates.as_of_date,
-                invoices_settled.business_id,
-                invoices_settled.customer_id
-            order by invoices_settled.paid_date desc, invoices_settled.invoice_id desc
-        ) as recency_rank
+            partition by business_id, customer_id
+            order by paid_date, invoice_id
+        ) as paid_rank,
+        count(*) over (
+            partition by business_id, customer_id
+            order by paid_date, invoice_id
+            rows between 9 preceding and current row
+        ) as last_paid_invoices,
+        sum(case when is_paid_late then 1 else 0 end) over (
+            partition by business_id, customer_id
+            order by paid_date, invoice_id
+            rows between 9 preceding and current row
+        ) as last_paid_late,
+        avg(days_beyond_terms) over (
+            partition by business_id, customer_id
+            order by paid_date, invoice_id
+            rows between 9 preceding and current row
+        ) as last_avg_days_beyond_terms,
+        -- Late by the label's own definition: the baseline the model is compared with
+        -- in the back-test predicts the same event as the model (DECISIONLOG.md,
+        -- 2026-12-01).
+        sum(
+            case
+                when {{ is_late_after_due(dbt.datediff('due_date', 'paid_date', 'day')) }}
+                    then 1
+                else 0
+            end
+        ) over (
+            partition by business_id, customer_id
+            order by paid_date, invoice_id
+            rows between unbounded preceding and current row
+        ) as paid_beyond_threshold
 
     from invoices_settled
-    inner join snapshot_dates
-        on invoices_settled.business_id = snapshot_dates.business_id
-        and invoices_settled.paid_date <= snapshot_dates.as_of_date
+    where paid_date is not null
 
 ),
 
-last_ten as (
+-- The customers with an invoice open at a snapshot: the rows that need features.
+snapshot_customers as (
 
-    select
+    select distinct
         as_of_date,
         business_id,
-        customer_id,
-        count(*) as last_paid_invoices,
-        sum(case when is_paid_late then 1 else 0 end) as last_paid_late,
-        avg(days_beyond_terms) as last_avg_days_beyond_terms
+        customer_id
 
-    from recent_paid
-    where recency_rank <= 10
-    group by as_of_date, business_id, customer_id
+    from open_invoices
 
 ),
 
--- The customer's invoices paid by the snapshot that were late by the label's own
--- definition: the baseline the model is compared with in the back-test predicts the
--- same event as the model (DECISIONLOG.md, 2026-12-01).
-paid_beyond_threshold as (
+-- Each such snapshot among the customer's payments, after those paid on the snapshot
+-- date itself (paid on or before it counts): the highest rank before it is the last
+-- invoice paid by the snapshot.
+paid_events as (
 
     select
-        as_of_date,
         business_id,
         customer_id,
-        sum(case when is_late_beyond_threshold then 1 else 0 end)
-            as paid_beyond_threshold
+        paid_date as event_date,
+        0 as event_order,
+        paid_rank
 
-    from recent_paid
-    group by as_of_date, business_id, customer_id
+    from paid_in_order
+
+    union all
+
+    select
+        business_id,
+        customer_id,
+        as_of_date as event_date,
+        1 as event_order,
+        cast(null as {{ dbt.type_bigint() }}) as paid_rank
+
+    from snapshot_customers
+
+),
+
+ranks_at_snapshots as (
+
+    select
+        business_id,
+        customer_id,
+        event_date,
+        event_order,
+        max(paid_rank) over (
+            partition by business_id, customer_id
+            order by event_date, event_order
+            rows between unbounded preceding and current row
+        ) as last_paid_rank
+
+    from paid_events
+
+),
+
+-- The customer's payment figures at each snapshot: those of the last invoice it paid
+-- by then. A customer that paid none by then has no row (zero and null below).
+paid_at_snapshots as (
+
+    select
+        ranks_at_snapshots.event_date as as_of_date,
+        ranks_at_snapshots.business_id,
+        ranks_at_snapshots.customer_id,
+        paid_in_order.last_paid_invoices,
+        paid_in_order.last_paid_late,
+        paid_in_order.last_avg_days_beyond_terms,
+        paid_in_order.paid_beyond_threshold
+
+    from ranks_at_snapshots
+    inner join paid_in_order
+        on ranks_at_snapshots.business_id = paid_in_order.business_id
+        and ranks_at_snapshots.customer_id = paid_in_order.customer_id
+        and ranks_at_snapshots.last_paid_rank = paid_in_order.paid_rank
+    where ranks_at_snapshots.event_order = 1
 
 ),
 
@@ -135,10 +203,11 @@ final as (
         timeliness.avg_days_beyond_terms as customer_avg_days_beyond_terms,
         timeliness.open_balance as customer_open_balance_home,
         timeliness.overdue_balance as customer_overdue_balance_home,
-        coalesce(last_ten.last_paid_invoices, 0) as customer_last_paid_invoices,
-        coalesce(last_ten.last_paid_late, 0) as customer_last_paid_late,
-        last_ten.last_avg_days_beyond_terms as customer_last_avg_days_beyond_terms,
-        coalesce(paid_beyond_threshold.paid_beyond_threshold, 0)
+        coalesce(paid_at_snapshots.last_paid_invoices, 0) as customer_last_paid_invoices,
+        coalesce(paid_at_snapshots.last_paid_late, 0) as customer_last_paid_late,
+        paid_at_snapshots.last_avg_days_beyond_terms
+            as customer_last_avg_days_beyond_terms,
+        coalesce(paid_at_snapshots.paid_beyond_threshold, 0)
             as customer_paid_beyond_threshold,
         -- Still open at the end of the snapshot date and can only be paid late: late
         -- for certain, nothing to predict (macros/late_payment.sql; 15 days past due
@@ -170,14 +239,10 @@ final as (
         on open_invoices.as_of_date = timeliness.as_of_date
         and open_invoices.business_id = timeliness.business_id
         and open_invoices.customer_id = timeliness.customer_id
-    left join last_ten
-        on open_invoices.as_of_date = last_ten.as_of_date
-        and open_invoices.business_id = last_ten.business_id
-        and open_invoices.customer_id = last_ten.customer_id
-    left join paid_beyond_threshold
-        on open_invoices.as_of_date = paid_beyond_threshold.as_of_date
-        and open_invoices.business_id = paid_beyond_threshold.business_id
-        and open_invoices.customer_id = paid_beyond_threshold.customer_id
+    left join paid_at_snapshots
+        on open_invoices.as_of_date = paid_at_snapshots.as_of_date
+        and open_invoices.business_id = paid_at_snapshots.business_id
+        and open_invoices.customer_id = paid_at_snapshots.customer_id
 
 )
 
