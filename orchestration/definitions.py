@@ -22,10 +22,9 @@ def build_definitions(
 ) -> dg.Definitions:
     """The whole code location. Without arguments, the warehouse and the raw files come
     from the environment (`Warehouse.from_env`), as `dagster dev` and schedules need."""
-    from orchestration.assets.clv import customer_clv_scores
     from orchestration.assets.dbt import build_dbt_assets
     from orchestration.assets.raw import load_assets
-    from orchestration.assets.risk import invoice_risk_scores
+    from orchestration.assets.scores import model_scores
     from orchestration.checks import gx_checks
     from orchestration.project import dbt_resource, prepared_project
     from orchestration.resources import GreatExpectations, RawFiles, RunOptions, Warehouse
@@ -51,8 +50,7 @@ def build_definitions(
         assets=[
             *load_assets,
             *build_dbt_assets(project),
-            invoice_risk_scores,
-            customer_clv_scores,
+            model_scores,
         ],
         asset_checks=gx_checks,
         jobs=[pipeline_job],

@@ -46,7 +46,7 @@ def test_run_succeeds_with_every_check_passing(receivables_run):
     # The Python step runs between the two dbt steps.
     assert set(summary.step_seconds) >= {
         "dbt_models",
-        "intermediate__invoice_risk_scores",
+        "model_scores",
         "dbt_risk_models",
     }
 

@@ -1,4 +1,5 @@
-"""The late-payment model: a Python step between the dbt models it reads and those reading it."""
+"""The late-payment model: a Python step between the dbt models it reads and those reading
+it (its asset is in orchestration.assets.scores, with the CLV fit's)."""
 
 # No `from __future__ import annotations`: Dagster reads these annotations at import.
 
@@ -19,8 +20,8 @@ FEATURES_KEY = dg.AssetKey(FEATURES_TABLE.split("."))
 DELAYS_KEY = dg.AssetKey(DELAYS_TABLE.split("."))
 
 
-@dg.asset(
-    key=RISK_SCORES_KEY,
+RISK_SPEC = dg.AssetSpec(
+    RISK_SCORES_KEY,
     deps=[FEATURES_KEY, DELAYS_KEY],
     group_name=SCORES_SCHEMA,
     kinds={"python", "scikitlearn", "duckdb"},
@@ -28,18 +29,25 @@ DELAYS_KEY = dg.AssetKey(DELAYS_TABLE.split("."))
     "expected payment timing of every invoice open at the as-of date (ledgerlens.risk). "
     "dbt reads it as the source risk.invoice_risk_scores.",
 )
-def invoice_risk_scores(context: dg.AssetExecutionContext, warehouse: Warehouse):
+
+
+def score_risk(warehouse: Warehouse) -> tuple[str, list[dg.MaterializeResult]]:
+    """Fit and score on the run's engine (orchestration.assets.scores runs this): the
+    line to log and the materialisation."""
     with warehouse.engine() as engine:
         result = score_warehouse(engine, DEFAULT_METHOD)
-    context.log.info(
+    line = (
         f"scored {result['rows_scored']:,} open invoices ({result['method']}, "
         f"{result['training_rows']:,} training rows)"
     )
-    return dg.MaterializeResult(
-        metadata={
-            "dagster/row_count": result["rows_scored"],
-            "training_rows": result["training_rows"],
-            "method": result["method"],
-            "invoices_on_business_models": result["business_models"],
-        }
-    )
+    return line, [
+        dg.MaterializeResult(
+            asset_key=RISK_SCORES_KEY,
+            metadata={
+                "dagster/row_count": result["rows_scored"],
+                "training_rows": result["training_rows"],
+                "method": result["method"],
+                "invoices_on_business_models": result["business_models"],
+            },
+        )
+    ]
