@@ -10,7 +10,9 @@
     would have seen, and windows add up (issue 15's monthly statements rely on it).
     How: the dated ledger (int_customer_days_ledgered), its running totals, read at three
     points per snapshot (the snapshot, 365 and 730 days before it); a window is the difference of
-    two readings. That reads each customer's rows once instead of once per snapshot.
+    two readings. That reads each customer's rows once instead of once per snapshot. The
+    days are first summed per customer up to each reading point (a reading needs nothing
+    finer), so the running totals run over about a month's rows per customer, not a day's.
 -#}
 {%- set rate = var('cost_of_capital_rate') -%}
 {%- set categories = customer_cost_categories() -%}
@@ -31,6 +33,18 @@
 {%- set ledger_columns = measures + ['balance_nights'] -%}
 {#- The three readings of the ledger per snapshot: days before the snapshot. -#}
 {%- set readings = [('at', 0), ('ttm_after', 365), ('prev_ttm_after', 730)] -%}
+{#- The days from the first reading point to the last: the oldest snapshot's oldest
+    reading to the as-of date (int_snapshot_dates_spined: segment_history_months month
+    ends before the as-of date). -#}
+{%- set days_spanned = 730 + 31 * (var('segment_history_months') + 1) + 1 -%}
+{#- The ledger's own types (int_customer_days_ledgered), for the sums per point. -#}
+{%- set ledger_types = {
+    'service_hours': 'decimal(18, 4)',
+    'service_cost_rows': dbt.type_int(),
+    'sales_events': dbt.type_int(),
+    'open_start_days': 'decimal(38, 2)',
+    'closed_nights_amount': 'decimal(38, 2)',
+} -%}
 with
 
 businesses as (
@@ -62,7 +76,7 @@ points as (
         as_of_date,
         is_current,
         '{{ reading }}' as reading,
-        {{ dbt.dateadd('day', -days_back, 'as_of_date') }} as point_date
+        cast({{ dbt.dateadd('day', -days_back, 'as_of_date') }} as date) as point_date
 
     from snapshot_dates
     {% if not loop.last %}union all
@@ -71,15 +85,112 @@ points as (
 
 ),
 
--- The dated ledger, one row per customer and day (int_customer_days_ledgered): the join
--- to the snapshots below then multiplies days, not lines.
-facts as (
+-- The dated ledger, one row per customer and day (int_customer_days_ledgered).
+days as (
 
     select * from {{ ref('int_customer_days_ledgered') }}
 
 ),
 
--- Running totals per customer, each valid from its date to the day before the next.
+counter as (
+
+    {{ period_counter(upper_bound=days_spanned) }}
+
+),
+
+point_dates as (
+
+    select distinct
+        business_id,
+        point_date
+
+    from points
+
+),
+
+point_bounds as (
+
+    select
+        business_id,
+        min(point_date) as first_point_date,
+        max(point_date) as last_point_date
+
+    from point_dates
+    group by business_id
+
+),
+
+-- Each day from a business's first reading point to its last, with the first point on or
+-- after it: the point a fact of that day is first read at.
+day_points as (
+
+    select
+        days_spanned.business_id,
+        days_spanned.day_date,
+        min(point_dates.point_date) as point_date
+
+    from (
+        select
+            point_bounds.business_id,
+            cast(
+                {{ dbt.dateadd(
+                    'day', 'counter.generated_number - 1', 'point_bounds.first_point_date'
+                ) }} as date
+            ) as day_date
+
+        from point_bounds
+        cross join counter
+        where counter.generated_number - 1 <= {{ dbt.datediff(
+            'point_bounds.first_point_date', 'point_bounds.last_point_date', 'day'
+        ) }}
+    ) as days_spanned
+    inner join point_dates
+        on days_spanned.business_id = point_dates.business_id
+        and days_spanned.day_date <= point_dates.point_date
+    group by days_spanned.business_id, days_spanned.day_date
+
+),
+
+-- The ledger summed per customer and point: the facts first read at each point (those
+-- before the first point at the first; those after the last are never read). Summed in
+-- the ledger's own narrow types, like the days.
+facts as (
+
+    select
+        days.business_id,
+        days.customer_id,
+        case
+            when days.fact_date < point_bounds.first_point_date
+                then point_bounds.first_point_date
+            else day_points.point_date
+        end as fact_date,
+        -- sqlfluff cannot indent SQL inside a Jinja loop in a select list (LT02).
+        -- noqa: disable=LT02
+        {% for measure in ledger_measures -%}
+        cast(sum(days.{{ measure }}) as {{ ledger_types.get(measure, 'decimal(18, 2)') }})
+            as {{ measure }}{% if not loop.last %},{% endif %}
+        {% endfor %}
+
+    -- noqa: enable=LT02
+    from days
+    inner join point_bounds
+        on days.business_id = point_bounds.business_id
+    left join day_points
+        on days.business_id = day_points.business_id
+        and days.fact_date = day_points.day_date
+    where days.fact_date <= point_bounds.last_point_date
+    group by
+        days.business_id,
+        days.customer_id,
+        case
+            when days.fact_date < point_bounds.first_point_date
+                then point_bounds.first_point_date
+            else day_points.point_date
+        end
+
+),
+
+-- Running totals per customer, each valid from its point to the day before the next.
 cumulative as (
 
     select
