@@ -24,14 +24,7 @@
     'open_amount', 'open_start_days', 'closed_nights_amount'
 ] -%}
 {%- set ledger_measures = measures + receivable_measures -%}
-{%- set ledger_types = {
-    'service_hours': 'decimal(18, 4)',
-    'service_cost_rows': dbt.type_int(),
-    'sales_events': dbt.type_int(),
-    'purchases': dbt.type_int(),
-    'open_start_days': 'decimal(38, 2)',
-    'closed_nights_amount': 'decimal(38, 2)',
-} -%}
+{%- set ledger_types = customer_ledger_types() -%}
 with
 
 invoices as (

@@ -37,14 +37,7 @@
     reading to the as-of date (int_snapshot_dates_spined: segment_history_months month
     ends before the as-of date). -#}
 {%- set days_spanned = 730 + 31 * (var('segment_history_months') + 1) + 1 -%}
-{#- The ledger's own types (int_customer_days_ledgered), for the sums per point. -#}
-{%- set ledger_types = {
-    'service_hours': 'decimal(18, 4)',
-    'service_cost_rows': dbt.type_int(),
-    'sales_events': dbt.type_int(),
-    'open_start_days': 'decimal(38, 2)',
-    'closed_nights_amount': 'decimal(38, 2)',
-} -%}
+{%- set ledger_types = customer_ledger_types() -%}
 with
 
 businesses as (
@@ -151,27 +144,18 @@ day_points as (
 
 ),
 
--- The ledger summed per customer and point: the facts first read at each point (those
--- before the first point at the first; those after the last are never read). Summed in
--- the ledger's own narrow types, like the days.
-facts as (
+-- Each day of the ledger with the point it is first read at: those before the first
+-- point at the first; those after the last are never read.
+days_pointed as (
 
     select
-        days.business_id,
-        days.customer_id,
+        days.*,
         case
             when days.fact_date < point_bounds.first_point_date
                 then point_bounds.first_point_date
             else day_points.point_date
-        end as fact_date,
-        -- sqlfluff cannot indent SQL inside a Jinja loop in a select list (LT02).
-        -- noqa: disable=LT02
-        {% for measure in ledger_measures -%}
-        cast(sum(days.{{ measure }}) as {{ ledger_types.get(measure, 'decimal(18, 2)') }})
-            as {{ measure }}{% if not loop.last %},{% endif %}
-        {% endfor %}
+        end as read_at_date
 
-    -- noqa: enable=LT02
     from days
     inner join point_bounds
         on days.business_id = point_bounds.business_id
@@ -179,14 +163,27 @@ facts as (
         on days.business_id = day_points.business_id
         and days.fact_date = day_points.day_date
     where days.fact_date <= point_bounds.last_point_date
-    group by
-        days.business_id,
-        days.customer_id,
-        case
-            when days.fact_date < point_bounds.first_point_date
-                then point_bounds.first_point_date
-            else day_points.point_date
-        end
+
+),
+
+-- The ledger summed per customer and point, in the ledger's own narrow types like the
+-- days.
+facts as (
+
+    select
+        business_id,
+        customer_id,
+        read_at_date as fact_date,
+        -- sqlfluff cannot indent SQL inside a Jinja loop in a select list (LT02).
+        -- noqa: disable=LT02
+        {% for measure in ledger_measures -%}
+        cast(sum({{ measure }}) as {{ ledger_types.get(measure, 'decimal(18, 2)') }})
+            as {{ measure }}{% if not loop.last %},{% endif %}
+        {% endfor %}
+
+    -- noqa: enable=LT02
+    from days_pointed
+    group by business_id, customer_id, read_at_date
 
 ),
 
