@@ -247,8 +247,9 @@ bucketed as (
 
 -- Summed per month and side of the first month's start first, then the two sides put
 -- side by side: one sum per measure over the facts instead of two (the month's flow
--- and the running total's part), which halved the cost of this sum (DECISIONLOG.md,
--- "Payment features read in date order").
+-- and the running total's part). At 10M lines the sum over the facts took 5.0 CPU-s
+-- instead of 10.1, and putting the sides together 2.3 (DECISIONLOG.md, "Payment
+-- features read in date order").
 monthly_parts as (
 
     select
