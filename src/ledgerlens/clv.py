@@ -48,7 +48,7 @@ from ledgerlens.clv_models import (
     weighted_quantiles,
 )
 from ledgerlens.engines import Engine, as_engine
-from ledgerlens.model_inputs import exact_floats, numpy_columns
+from ledgerlens.model_inputs import exact_floats, numpy_columns, text_values
 
 PURCHASES_TABLE = "intermediate.int_customer_purchase_days_netted"
 PREPARED_TABLE = "intermediate.int_customers_clv_prepared"
@@ -293,9 +293,10 @@ def score_business(
             rng,
         )
         for months, horizon_values in zip(horizons, values, strict=True):
+            # In place: each horizon's draws are customers x draws, and used once.
             if spend_draws is None:
-                horizon_values = horizon_values * spend[:, None]
-            horizon_values = horizon_values * cash_factor[:, None]
+                horizon_values *= spend[:, None]
+            horizon_values *= cash_factor[:, None]
             interval[months] = weighted_quantiles(horizon_values, weights, INTERVAL)
     out["expected_sales_365d"] = out["expected_purchases_365d"] * out["expected_purchase_value"]
     for months in (12, 36):
@@ -695,8 +696,8 @@ def read_inputs(engine: Engine) -> tuple[dict[str, np.ndarray], PurchaseDays]:
     )
     sales = days_table["purchase_sales"]
     days = PurchaseDays(
-        days_table["business_id"].to_numpy(zero_copy_only=False),
-        days_table["customer_id"].to_numpy(zero_copy_only=False),
+        text_values(days_table["business_id"]),
+        text_values(days_table["customer_id"]),
         _epoch_days(days_table["purchase_date"]).to_numpy(zero_copy_only=False),
         exact_floats(sales)
         if pa.types.is_decimal(sales.type)

