@@ -34,7 +34,7 @@ DEFAULT_DATA_DIR = REPO_ROOT / "demo-data"
 # models spill to disk instead. Each process of a run holds the cap plus what is not
 # DuckDB's: about 370 MiB in a dbt process, about 680 MiB in the run's own while it loads
 # (Dagster, GX). 2.2GB (2,098 MiB) keeps a 10M-line run under 3 GiB per process, for
-# about 1 % more CPU than 3GB (DECISIONLOG.md, "Peak memory under 3 GiB").
+# a few per cent more CPU than 3GB (DECISIONLOG.md, "Peak memory under 3 GiB").
 DEFAULT_MEMORY_LIMIT = "2.2GB"
 WAREHOUSE_ENV = "LEDGERLENS_WAREHOUSE"
 MEMORY_LIMIT_ENV = "LEDGERLENS_DUCKDB_MEMORY_LIMIT"

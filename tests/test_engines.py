@@ -69,6 +69,22 @@ def test_exact_floats_is_the_nearest_double_of_each_decimal():
     assert floats[-1] != floats[-1]  # null -> NaN
 
 
+def test_text_values_are_the_column_with_one_string_per_distinct_value():
+    """Against Arrow's own conversion (a string per row), over two chunks; nulls keep
+    Arrow's conversion. The point of it is memory: one object per distinct value."""
+    from ledgerlens.model_inputs import text_values
+
+    ids = [f"C{n % 7:04d}" for n in range(1_000)]
+    column = pa.chunked_array([pa.array(ids[:400]), pa.array(ids[400:])])
+    values = text_values(column)
+    assert values.dtype == object
+    assert values.tolist() == ids == column.to_numpy(zero_copy_only=False).tolist()
+    assert len({id(value) for value in values}) == 7
+    with_null = pa.chunked_array([pa.array(["a", None, "a"])])
+    assert text_values(with_null).tolist() == ["a", None, "a"]
+    assert text_values(pa.chunked_array([], pa.string())).tolist() == []
+
+
 def test_dbts_duckdb_connection_has_the_profiles_settings(tmp_path):
     """profiles/profiles.yml's DuckDB settings (connect-time `config_options`) reach the
     connection dbt queries on: the memory limit from the environment as DuckDB states the
