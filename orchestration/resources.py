@@ -32,7 +32,7 @@ DEFAULT_WAREHOUSE = REPO_ROOT / "warehouse" / "ledgerlens.duckdb"
 DEFAULT_DATA_DIR = REPO_ROOT / "demo-data"
 # DuckDB takes 80% of the machine's memory by default; this cap makes large loads and
 # models spill to disk instead. Each process of a run holds the cap plus what is not
-# DuckDB's: about 370 MiB in a dbt process, about 680 MiB in the run's own while it loads
+# DuckDB's: up to 400 MiB in a dbt process, about 680 MiB in the run's own while it loads
 # (Dagster, GX). 2.2GB (2,098 MiB) keeps a 10M-line run under 3 GiB per process, for
 # a few per cent more CPU than 3GB (DECISIONLOG.md, "Peak memory under 3 GiB").
 DEFAULT_MEMORY_LIMIT = "2.2GB"
