@@ -124,7 +124,48 @@ def dagster_instance() -> dg.DagsterInstance:
 @functools.cache
 def _instance_at(home: str) -> dg.DagsterInstance:
     # One instance per home and process: opening one checks its storage schemas.
-    return dg.DagsterInstance.from_config(home)
+    from dagster._core.instance.ref import InstanceRef
+
+    return dg.DagsterInstance.from_ref(
+        InstanceRef.from_dir(home, overrides=_storage_with_open_connections(home))
+    )
+
+
+# What a dagster.yaml can say about where Dagster keeps runs and events.
+STORAGE_KEYS = ("storage", "run_storage", "event_log_storage", "schedule_storage")
+
+
+def _storage_with_open_connections(home: str) -> dict | None:
+    """Dagster's default SQLite storage in `home` (the same files: runs in history/, each
+    run's events in history/runs/, schedules in schedules/), its events written through
+    connections kept open for the run (orchestration.event_storage); None, so the home's
+    own settings hold, when its dagster.yaml names a storage (e.g. PostgreSQL)."""
+    import yaml
+    from dagster._core.storage.sqlite_storage import (
+        _event_logs_directory,
+        _runs_directory,
+        _schedule_directory,
+    )
+
+    config = Path(home) / "dagster.yaml"
+    settings = (yaml.safe_load(config.read_text()) if config.exists() else None) or {}
+    if any(key in settings for key in STORAGE_KEYS):
+        return None
+
+    def storage(module: str, name: str, base_dir: str) -> dict:
+        return {"module": module, "class": name, "config": {"base_dir": base_dir}}
+
+    return {
+        "run_storage": storage(
+            "dagster._core.storage.runs", "SqliteRunStorage", _runs_directory(home)
+        ),
+        "event_log_storage": storage(
+            "orchestration.event_storage", "RunEventLogStorage", _event_logs_directory(home)
+        ),
+        "schedule_storage": storage(
+            "dagster._core.storage.schedules", "SqliteScheduleStorage", _schedule_directory(home)
+        ),
+    }
 
 
 @functools.cache

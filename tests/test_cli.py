@@ -65,6 +65,19 @@ def test_run_prints_loads_and_top_customers(tmp_path_factory):
     assert run.status == dg.DagsterRunStatus.SUCCESS
     sheet = instance.get_latest_materialization_event(dg.AssetKey(["marts", "customer_sheet"]))
     assert sheet is not None and sheet.run_id == run.run_id
+    # The run wrote its events through connections kept open (orchestration.event_storage):
+    # every materialisation in the run's own file is in the cross-run index too, as the
+    # UI's asset pages read it, with the stock storage class reading both.
+    materialized = {
+        event.dagster_event.asset_key
+        for event in instance.all_logs(
+            run.run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION
+        )
+    }
+    assert len(materialized) > 80
+    assert {
+        key: instance.get_latest_materialization_event(key).run_id for key in materialized
+    } == dict.fromkeys(materialized, run.run_id)
     loaded = instance.get_latest_materialization_event(dg.AssetKey(["raw", "invoices"]))
     assert loaded.asset_materialization.metadata["rows_quarantined"].value == 1
     # Mart assets carry their row count and headline figures per business, read back
@@ -315,3 +328,34 @@ def test_a_schedule_switched_on_survives_a_restart(tmp_path):
     assert "[STOPPED]" in dagster_cli("schedule", "list")
     assert "Started schedule nightly" in dagster_cli("schedule", "start", "nightly")
     assert "nightly [RUNNING]" in dagster_cli("schedule", "list")
+
+
+def test_dagster_events_go_through_open_connections_unless_the_home_names_a_storage(tmp_path):
+    """A Dagster home with the default SQLite storage gets the run driver's event storage
+    that keeps its connections open (same files); one whose dagster.yaml names a storage
+    keeps that storage."""
+    from dagster._core.storage.event_log import SqliteEventLogStorage
+    from orchestration.event_storage import MAX_OPEN_SHARDS, RunEventLogStorage
+    from orchestration.run import DAGSTER_YAML, _instance_at
+
+    default = tmp_path / "default"
+    default.mkdir()
+    (default / "dagster.yaml").write_text(DAGSTER_YAML)
+    storage = _instance_at(str(default)).event_log_storage
+    assert type(storage) is RunEventLogStorage
+    assert Path(storage._base_dir) == default / "history" / "runs"
+    # One open engine per file, the oldest closed past the bound; each file is usable.
+    for number in range(MAX_OPEN_SHARDS + 2):
+        with storage.run_connection(f"run-{number}") as conn:
+            assert conn.exec_driver_sql("select count(*) from event_logs").scalar() == 0
+    assert list(storage._engines) == [f"run-{n}" for n in range(2, MAX_OPEN_SHARDS + 2)]
+    storage.dispose()
+    assert not storage._engines
+
+    named = tmp_path / "named"
+    named.mkdir()
+    elsewhere = tmp_path / "elsewhere"
+    (named / "dagster.yaml").write_text(f"storage:\n  sqlite:\n    base_dir: {elsewhere}\n")
+    storage = _instance_at(str(named)).event_log_storage
+    assert type(storage) is SqliteEventLogStorage
+    assert Path(storage._base_dir) == elsewhere / "history" / "runs"
