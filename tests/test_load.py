@@ -46,6 +46,18 @@ def _load_parents(con, data_dir):
         ("acme,I2,C1,invoice,10/01/2024,,USD,1,open,10.00,0", "not_a_date", "invoice_date"),
         ("acme,I2,C1,invoice,2024-01-10,,USD,1,open,ten,0", "not_a_number", "total_amount"),
         ("acme,I2,C1,invoice,2024-01-10,,USD,1,open,10.005,0", "too_many_decimals", "total_amount"),
+        # A digit past the tenth place counts too (it once loaded as 10.00).
+        (
+            "acme,I2,C1,invoice,2024-01-10,,USD,1,open,10.00000000001,0",
+            "too_many_decimals",
+            "total_amount",
+        ),
+        # The rules in their order: too many decimals before too large a number.
+        (
+            "acme,I2,C1,invoice,2024-01-10,,USD,1,open,99999999999999999999999999999.001,0",
+            "too_many_decimals",
+            "total_amount",
+        ),
         (
             "acme,I2,C1,invoice,2024-01-10,,USD,1,open,99999999999999999999,0",
             "out_of_range",
@@ -337,3 +349,28 @@ def test_the_refunded_amount_column_may_be_left_out(con, handmade_copy):
     assert con.execute(
         "select count(*), count(refunded_amount) from raw.credit_notes"
     ).fetchone() == (3, 0)
+
+
+def test_trailing_zeros_are_not_decimal_places(con, handmade_copy):
+    # 10.5000000 carries one decimal place, -0.000 none, 7. none: each fits total_amount's
+    # two, and is loaded as the number it is.
+    _load_parents(con, handmade_copy)
+    rows = [
+        GOOD.replace(",1080.00,", f",{amount},").replace("I1", invoice)
+        for invoice, amount in (("I2", "10.5000000"), ("I3", "7."), ("I4", ".250"))
+    ]
+    tax = GOOD.replace("I1", "I5").rsplit(",", 1)[0] + ",-0.000"
+    _write_invoices(handmade_copy, *rows, tax)
+    result = load_table(con, "invoices", handmade_copy)
+    assert (result.rows_loaded, result.rows_quarantined) == (4, 0)
+    assert [
+        (invoice, str(total), str(tax))
+        for invoice, total, tax in con.execute(
+            "select invoice_id, total_amount, tax_amount from raw.invoices order by 1"
+        ).fetchall()
+    ] == [
+        ("I2", "10.50", "80.00"),
+        ("I3", "7.00", "80.00"),
+        ("I4", "0.25", "80.00"),
+        ("I5", "1080.00", "0.00"),
+    ]

@@ -265,22 +265,23 @@ def _value(column: Column) -> str:
     return _quote("text__" + column.name)
 
 
-def _wide(column: Column) -> str:
-    """A numeric column's value with every decimal it was written with."""
-    return _quote("wide__" + column.name)
-
-
 def _typed(column: Column) -> str:
     return _quote("typed__" + column.name)
 
 
 def _prepared_columns(column: Column) -> list[str]:
     name = _quote(column.name)
-    text = f"nullif(trim({name}), '')"
-    out = [f"{text} as {_value(column)}"]
-    if column.kind in DECIMAL_PLACES or column.kind == "integer":
-        out.append(f"try_cast({text} as decimal(38, 10)) as {_wide(column)}")
-    return out
+    return [f"nullif(trim({name}), '') as {_value(column)}"]
+
+
+def _decimals(column: Column) -> str:
+    """SQL for how many decimal places a number's text carries, trailing zeros not
+    counted ('10.50' and '10.500' carry one, '10.05' two). Read from the text, so every
+    digit counts: the rule used to compare the value cast to decimal(38, 10) with its
+    rounding, and that cast dropped the digits past the tenth place ('10.00000000001'
+    loaded as 10.0000; DECISIONLOG.md, 2026-12-05). Reached only for a number: the
+    `not_a_number` rule comes first."""
+    return f"length(rtrim(split_part({_value(column)}, '.', 2), '0'))"
 
 
 def _typed_expression(column: Column) -> str:
@@ -322,7 +323,7 @@ def _row_rules(column: Column) -> list[tuple[str, str, str]]:
         rules.append(
             (
                 "too_many_decimals",
-                f"{_wide(column)} <> round({_wide(column)}, {places})",
+                f"{_decimals(column)} > {places}",
                 f"{shown} || ' has more than {places} decimal places'",
             )
         )
