@@ -2,9 +2,9 @@
 
 Dagster's `SqliteEventLogStorage` opens a new SQLAlchemy engine and a new SQLite connection
 for every event it stores (and another pair for each copy of an asset event into the
-cross-run index), then throws both away. A run stores about 1,500 events (one per asset
-planned, step, materialisation and check result), so a run on a 9-line export spent
-about a fifth of its CPU there (DECISIONLOG.md, "A run's fixed cost: Dagster's events on
+cross-run index), then throws both away. A run stores about 1,050 events (asset planned,
+step, materialisation, check result), so a run on a 9-line export spent about 4 of its
+35 CPU-s there (DECISIONLOG.md, 2026-12-05, "A run's fixed cost: Dagster's events on
 connections kept open").
 
 `RunEventLogStorage` is that storage with one change: each database file (the run's own

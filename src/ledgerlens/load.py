@@ -255,9 +255,9 @@ def _read_source(con: duckdb.DuckDBPyConnection, path: Path, table: Table) -> li
     raise ContractError(f"{path}: unsupported file type (use .csv or .parquet)")
 
 
-# Each value is trimmed and cast once, into these prepared columns; the rules read them.
-# (DuckDB does not share a repeated expression between the branches of a CASE, and
-# re-trimming and re-casting each value per rule made validation 3x slower.)
+# Each value is trimmed once, into these prepared columns, and typed once from them; the
+# rules read them. (DuckDB does not share a repeated expression between the branches of a
+# CASE, and re-trimming and re-casting each value per rule made validation 3x slower.)
 
 
 def _value(column: Column) -> str:
