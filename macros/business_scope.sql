@@ -3,17 +3,30 @@
 
     The run driver (orchestration/assets/dbt.py, ledgerlens.incremental) compares each
     business's loaded rows with the fingerprints the warehouse holds and writes the
-    businesses whose books changed into raw.changed_businesses. On DuckDB the
-    intermediate and mart models are incremental (dbt_project.yml): on a night that is
-    not a full refresh, each one deletes the changed businesses' rows (the pre-hook
-    below) and appends them recomputed, because every model is keyed by business_id and
-    computes a business's rows from that business's rows only.
+    businesses whose books changed into raw.changed_businesses. When that makes a night
+    incremental it passes the var `ledgerlens_night: incremental`, and on DuckDB the
+    intermediate and mart models are then incremental (dbt_project.yml): each one deletes
+    the changed businesses' rows (the pre-hook below) and appends them recomputed,
+    because every model is keyed by business_id and computes a business's rows from that
+    business's rows only. Without the var (a full night, `dbt build` by hand) the models
+    are full tables: a hand-run build never narrows to the last night's businesses.
 
     The models' SQL is not edited for this: `ref` below narrows every model it reads to
     the changed businesses, inside an incremental build only. The list is read from the
     warehouse when the model runs and rendered as constants, so DuckDB pushes it down
     into the scans of the views and tables read, and dbt's parse does not change from
-    night to night (a var would re-parse the project every night).
+    night to night (a var holding the list would re-parse the project every night).
+
+    The data tests narrow the same way on such a night, when every relation a test reads
+    keeps the unchanged businesses' rows as the last published run left them
+    (`holds_unchanged_rows`): the raw tables (the fingerprints say their rows are the
+    same), the incremental models, and views built on those alone. Those rows passed the
+    same test under the same project then (a changed project is a full night, and a run
+    publishes only when every test passed), and a test's verdict on a business depends on
+    that business's rows alone: every key, relationship and tie-out is keyed by
+    business_id (tests/test_incremental.py checks the keys). A test that reads a full
+    table (the Python steps' outputs and the marts on them, rebuilt for every business
+    each night) or a seed checks every row.
 -#}
 
 {#- The changed businesses as a SQL list of constants (read when the model runs). -#}
@@ -29,6 +42,11 @@
     {%- endif -%}
     {#- A night with no changed business still builds: an empty list is no SQL. -#}
     {{- names | join(', ') if names else 'null' -}}
+{%- endmacro %}
+
+{#- True when the run driver builds this night incrementally (DuckDB only). -#}
+{% macro is_incremental_night() -%}
+    {%- do return(target.type == 'duckdb' and var('ledgerlens_night') == 'incremental') -%}
 {%- endmacro %}
 
 {#- True while an incremental model builds only the changed businesses. -#}
@@ -50,16 +68,75 @@
     {%- else -%}
         {%- set relation = builtins.ref(varargs[0], varargs[1], version=version) -%}
     {%- endif -%}
+    {%- set builds = builds_changed_businesses() -%}
     {#- Seeds (segment rules, scenarios) are not keyed by business: read whole. -#}
-    {%- if builds_changed_businesses() and not is_seed(relation.identifier) -%}
-        {#- No alias of its own: models write `from {{ ref('x') }} as events`, and a
-            subquery without one is valid where incremental models build (DuckDB). -#}
-        {%- do return(
-            '(select * from ' ~ relation ~ ' where business_id in ('
-            ~ changed_businesses_list() ~ '))'
-        ) -%}
+    {%- if (builds or tests_changed_businesses()) and not is_seed(relation.identifier) -%}
+        {%- do return(changed_businesses_of(relation, or_none=not builds)) -%}
     {%- endif -%}
     {%- do return(relation) -%}
+{%- endmacro %}
+
+{#- A relation's rows of the changed businesses. `or_none` (tests): also rows without a
+    business_id, which no business's rows hold and a model must not make: a not-null
+    test must still see one. -#}
+{% macro changed_businesses_of(relation, or_none=false) -%}
+    {#- No alias of its own: models write `from {{ ref('x') }} as events`, and a subquery
+        without one is valid where incremental models build (DuckDB). -#}
+    {%- do return(
+        '(select * from ' ~ relation ~ ' where business_id in ('
+        ~ changed_businesses_list() ~ ')' ~ (' or business_id is null' if or_none else '')
+        ~ ')'
+    ) -%}
+{%- endmacro %}
+
+{#- Every source, narrowed to the changed businesses in a test that narrows (models read
+    the sources through the staging views, which are narrowed where they are read). -#}
+{% macro source(source_name, table_name) -%}
+    {%- set relation = builtins.source(source_name, table_name) -%}
+    {%- if tests_changed_businesses() -%}
+        {%- do return(changed_businesses_of(relation, or_none=true)) -%}
+    {%- endif -%}
+    {%- do return(relation) -%}
+{%- endmacro %}
+
+{#- True while a data test checks only the changed businesses' rows: on an incremental
+    night, for a test all of whose relations hold the unchanged businesses' rows as the
+    last published run left them. -#}
+{% macro tests_changed_businesses() -%}
+    {%- if not (execute and model is mapping and model.get('resource_type') == 'test'
+                and is_incremental_night()) -%}
+        {%- do return(false) -%}
+    {%- endif -%}
+    {%- for unique_id in model.depends_on.nodes -%}
+        {%- if not holds_unchanged_rows(unique_id) -%}
+            {%- do return(false) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- do return(model.depends_on.nodes | length > 0) -%}
+{%- endmacro %}
+
+{#- Whether a node's rows of the unchanged businesses are the last published run's: a raw
+    source (same fingerprints), an incremental model, or a view on such nodes only. -#}
+{% macro holds_unchanged_rows(unique_id) -%}
+    {%- if unique_id in graph.sources -%}
+        {%- do return(graph.sources[unique_id].source_name == 'raw') -%}
+    {%- endif -%}
+    {%- set node = graph.nodes.get(unique_id) -%}
+    {%- if node is none or node.resource_type != 'model' -%}
+        {%- do return(false) -%}
+    {%- endif -%}
+    {%- if node.config.materialized == 'incremental' -%}
+        {%- do return(true) -%}
+    {%- endif -%}
+    {%- if node.config.materialized in ('view', 'ephemeral') -%}
+        {%- for parent in node.depends_on.nodes -%}
+            {%- if not holds_unchanged_rows(parent) -%}
+                {%- do return(false) -%}
+            {%- endif -%}
+        {%- endfor -%}
+        {%- do return(node.depends_on.nodes | length > 0) -%}
+    {%- endif -%}
+    {%- do return(false) -%}
 {%- endmacro %}
 
 {% macro is_seed(name) -%}

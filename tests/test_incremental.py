@@ -13,13 +13,16 @@ comparison is independent of the models, which computed both sides.
 
 from __future__ import annotations
 
+import json
 import shutil
+from datetime import date
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from tests.conftest import HANDMADE, run_pipeline
+from ledgerlens.safe_run import side_files
+from tests.conftest import HANDMADE, run_dbt, run_pipeline
 
 pytestmark = pytest.mark.slow
 
@@ -132,6 +135,97 @@ def _north_rows_back(warehouse: Path) -> dict[str, int]:
     return held
 
 
+def _manifest() -> dict:
+    from orchestration.project import prepared_project
+
+    return json.loads(Path(prepared_project().manifest_path).read_text())
+
+
+def _keeps_unchanged_rows(manifest: dict, unique_id: str) -> bool:
+    """Whether a node's rows of an unchanged business are the same after an incremental
+    night, written out from what dbt_project.yml says builds how: the raw tables (their
+    fingerprints matched), the staging views on them, and the intermediate and mart models
+    but the full tables above."""
+    if unique_id in manifest["sources"]:
+        return manifest["sources"][unique_id]["source_name"] == "raw"
+    node = manifest["nodes"][unique_id]
+    if node["resource_type"] != "model":
+        return False
+    if node["schema"] == "staging":
+        return all(_keeps_unchanged_rows(manifest, p) for p in node["depends_on"]["nodes"])
+    return node["schema"] in ("intermediate", "marts") and node["name"] not in FULL_TABLES
+
+
+def _narrowable_tests(manifest: dict) -> set[str]:
+    return {
+        node["name"]
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "test"
+        and all(_keeps_unchanged_rows(manifest, p) for p in node["depends_on"]["nodes"])
+    }
+
+
+def _tests_reading_only(warehouse: Path, businesses: str) -> set[str]:
+    """The data tests whose SQL, as dbt compiled it on the warehouse's last night, reads
+    the relations narrowed to `businesses` (the SQL list, e.g. "'acme'")."""
+    compiled = side_files(warehouse) / "dbt" / "compiled" / "ledgerlens"
+    narrowed = set()
+    for node in _manifest()["nodes"].values():
+        if node["resource_type"] != "test":
+            continue
+        (path,) = compiled.rglob(Path(node["path"]).name)
+        if f"where business_id in ({businesses}) or business_id is null)" in path.read_text():
+            narrowed.add(node["name"])
+    return narrowed
+
+
+# The tie-outs in data-tests/ that an incremental night narrows, each read (with the
+# macros it calls) for a verdict on one business from that business's rows alone: every
+# join and every sum compared is keyed by business_id (DECISIONLOG.md, 2026-12-05).
+PER_BUSINESS_TIE_OUTS = {
+    "assert_ar_aging_ties_to_documents",
+    "assert_business_overview_ties_to_documents",
+    "assert_cohorts_revenue_ties_to_revenue_retention",
+    "assert_customer_profitability_ties_to_documents",
+    "assert_customer_sheet_ltv_ties_to_documents",
+    "assert_monthly_pulse_ties_to_ledgers",
+    "assert_profitability_summary_ties_to_customer_profitability",
+    "assert_revenue_movements_tie_to_concentration",
+    "assert_revenue_retention_bridge_adds_up",
+    "assert_revenue_retention_ties_to_sales_ledger",
+    "assert_sales_rep_scorecard_ties_to_sales_ledger",
+    "assert_segment_summary_adds_up_to_customer_sheet",
+    "assert_weekly_pulse_ties_to_ledgers",
+}
+
+
+def test_the_tests_an_incremental_night_narrows_are_keyed_by_business() -> None:
+    """A narrowed test sees one business's rows at a time only if its verdict on a
+    business depends on that business's rows alone: every key and relationship it checks
+    includes business_id (the tie-outs in data-tests/ join and group by it)."""
+    manifest = _manifest()
+    narrowable = _narrowable_tests(manifest)
+    assert len(narrowable) > 100
+    unkeyed = []
+    for node in manifest["nodes"].values():
+        if node["name"] not in narrowable or not node.get("test_metadata"):
+            continue
+        kwargs = node["test_metadata"]["kwargs"]
+        columns = kwargs.get("combination_of_columns") or kwargs.get("columns")
+        if node["test_metadata"]["name"] in ("not_null_columns", "accepted_values"):
+            continue  # a rule on each row
+        if not columns or "business_id" not in columns:
+            unkeyed.append(node["name"])
+    assert unkeyed == []
+    singular = {
+        node["name"]
+        for node in manifest["nodes"].values()
+        if node["name"] in narrowable and not node.get("test_metadata")
+    }
+    # A new tie-out here must be read first: its joins and sums keyed by business_id.
+    assert singular == PER_BUSINESS_TIE_OUTS
+
+
 def _night(data: Path, warehouse: Path, **options) -> tuple[str, list[str]]:
     summary = run_pipeline(data, warehouse, **options)
     assert summary.success, summary.failures + summary.problems
@@ -155,6 +249,34 @@ def test_incremental_nights_equal_a_full_refresh(tmp_path: Path) -> None:
     _append(data / "payments.csv", "acme,P5,C2,2024-07-02,USD,1,108.00\n")
     _append(data / "payment_allocations.csv", "acme,P5,I7,108.00\n")
     assert _night(data, nightly) == ("incremental", ["acme"])
+    # The data tests that read only what keeps the unchanged businesses' rows read acme's
+    # rows alone; the others (full tables, seeds) read every row.
+    narrowed = _tests_reading_only(nightly, "'acme'")
+    assert narrowed == _narrowable_tests(_manifest())
+    assert {
+        "assert_business_overview_ties_to_documents",
+        "assert_customer_profitability_ties_to_documents",
+    } <= narrowed
+    assert "assert_segment_income_statement_ties_to_ledgers" not in narrowed
+    # dbt by hand on that warehouse builds every business: it is not the run driver's
+    # incremental night (it used to narrow every model to the last night's businesses,
+    # so a build as of another date moved acme's date alone).
+    by_hand = tmp_path / "by-hand" / "ledgerlens.duckdb"
+    by_hand.parent.mkdir()
+    shutil.copyfile(nightly, by_hand)
+    run_dbt(
+        by_hand,
+        tmp_path / "by-hand" / "target",
+        "run",
+        "--select",
+        "+business_overview",
+        "--vars",
+        "{as_of_date: '2024-06-30'}",
+    )
+    with duckdb.connect(str(by_hand), read_only=True) as con:
+        assert con.execute(
+            "select business_id, as_of_date from marts.business_overview order by 1"
+        ).fetchall() == [(name, date(2024, 6, 30)) for name in ("acme", "euro", "north")]
 
     # Night 2: euro voids I2 (2024-05-20, the month before its latest sale).
     invoices = data / "invoices.csv"
@@ -174,7 +296,23 @@ def test_incremental_nights_equal_a_full_refresh(tmp_path: Path) -> None:
     assert _north_rows_back(nightly) == dict.fromkeys(moved, 0)
     # Night 4, nothing changed: nobody is recomputed, and the full tables (the Python
     # steps' and the marts on them), built on night 3 without north, are rebuilt.
+    # Before it, one of north's rows of marts.account_sheet (read by no model) is
+    # repeated: the night's narrowed tests read no unchanged business, so it passes;
+    # the same tests by hand (dbt test, which narrows nothing) find the repeat.
+    repeated = "from marts.account_sheet where business_id = 'north' and account_id = 'C1'"
+    with duckdb.connect(str(nightly)) as con:
+        assert con.execute(f"select count(*) {repeated}").fetchone() == (1,)
+        con.execute(f"insert into marts.account_sheet select * {repeated}")
     assert _night(data, nightly) == ("incremental", [])
+    tests_by_hand = run_dbt(
+        nightly, tmp_path / "tests-by-hand", "test", "--select", "account_sheet", must_pass=False
+    )
+    assert tests_by_hand.returncode == 1
+    assert "FAIL 1 unique_combination_of_columns_account_sheet" in tests_by_hand.stdout
+    with duckdb.connect(str(nightly)) as con:
+        con.execute(f"create temp table once as select distinct * {repeated}")
+        con.execute(f"delete {repeated}")
+        con.execute("insert into marts.account_sheet from once")
 
     full = tmp_path / "full" / "ledgerlens.duckdb"
     assert _night(data, full, full_refresh=True)[0] == "full"
