@@ -374,3 +374,124 @@ def test_trailing_zeros_are_not_decimal_places(con, handmade_copy):
         ("I4", "0.25", "80.00"),
         ("I5", "1080.00", "0.00"),
     ]
+
+
+# --- Keeping the rows of businesses whose files did not change (the nightly run) ---
+
+
+def _contract_tables(con) -> list[str]:
+    return [f"{schema}.{table}" for table in load_order() for schema in ("raw", "quarantine")]
+
+
+def _differences(con, other: str) -> dict[str, tuple[int, int]]:
+    """Rows only in this warehouse's table, rows only in `other`'s, per contract table."""
+    differences = {}
+    for name in _contract_tables(con):
+        mine = con.execute(
+            f"select count(*) from (from {name} except all from {other}.{name})"
+        ).fetchone()[0]
+        theirs = con.execute(
+            f"select count(*) from (from {other}.{name} except all from {name})"
+        ).fetchone()[0]
+        if mine or theirs:
+            differences[name] = (mine, theirs)
+    return differences
+
+
+def _rows_of(data_dir, table: str, business: str) -> int:
+    lines = (data_dir / f"{table}.csv").read_text().splitlines()[1:]
+    return sum(line.startswith(business + ",") for line in lines)
+
+
+def test_a_load_that_keeps_unchanged_businesses_equals_a_whole_load(tmp_path, handmade_copy):
+    """Night after night into one warehouse with `keep_unchanged`, each night also loaded
+    whole into a new warehouse: the raw and quarantine tables are equal (EXCEPT ALL both
+    ways: file, line, rule and detail included), and the businesses kept are those whose
+    rows, and the rows of every table their rules read, did not change."""
+    data = handmade_copy
+    # north: acme's rows under another id, so that one business changes while another
+    # with the same kinds of rows (quarantined ones included) does not.
+    for path in data.glob("*.csv"):
+        header, *rows = path.read_text().splitlines()
+        north = [row.replace("acme,", "north,", 1) for row in rows if row.startswith("acme,")]
+        path.write_text("\n".join([header, *rows, *north]) + "\n")
+    kept = duckdb.connect(str(tmp_path / "kept.duckdb"))
+
+    def night(name: str) -> dict[str, int]:
+        results = {
+            table: load_table(kept, table, data, keep_unchanged=True) for table in load_order()
+        }
+        whole = tmp_path / f"whole-{len(list(tmp_path.glob('whole-*.duckdb')))}.duckdb"
+        with duckdb.connect(str(whole)) as con:
+            _load_all(con, data)
+        kept.execute(f"attach '{whole}' as whole (read_only)")
+        try:
+            assert _differences(kept, "whole") == {}, name
+        finally:
+            kept.execute("detach whole")
+        return {table: result.rows_kept for table, result in results.items()}
+
+    def append(table: str, line: str) -> None:
+        with (data / f"{table}.csv").open("a") as file:
+            file.write(line + "\n")
+
+    # The first load keeps nothing; the same files again keep every business's rows.
+    assert set(night("first").values()) == {0}
+    assert night("same") == {
+        table: sum(_rows_of(data, table, b) for b in ("acme", "euro", "north"))
+        for table in load_order()
+    }
+    # A line for acme's invoice I7: acme's lines are judged again, the others' kept.
+    append("invoice_lines", "acme,I7,2,CONS,Consulting hours,1,100.00,0,100.00,")
+    after = night("acme line")
+    assert after["invoice_lines"] == _rows_of(data, "invoice_lines", "euro") + _rows_of(
+        data, "invoice_lines", "north"
+    )
+    assert after["invoices"] == sum(
+        _rows_of(data, "invoices", b) for b in ("acme", "euro", "north")
+    )
+    # euro voids I1: its lines, allocation and credits are judged again (the allocation
+    # to a void invoice is now quarantined: void_invoice), though their files are the same.
+    invoices = data / "invoices.csv"
+    invoices.write_text(
+        invoices.read_text().replace(
+            "euro,I1,C1,invoice,2024-04-10,2024-04-24,EUR,1,paid,",
+            "euro,I1,C1,invoice,2024-04-10,2024-04-24,EUR,1,void,",
+        )
+    )
+    after = night("euro void")
+    assert after["payment_allocations"] == sum(
+        _rows_of(data, "payment_allocations", b) for b in ("acme", "north")
+    )
+    assert kept.execute(
+        "select rule from quarantine.payment_allocations where business_id = 'euro'"
+    ).fetchall() == [("void_invoice",)]
+    # A north line before all others moves every line down: nothing of that file is kept.
+    lines = (data / "invoice_lines.csv").read_text().splitlines()
+    lines.insert(1, "north,I7,2,CONS,Consulting hours,1,100.00,0,100.00,")
+    (data / "invoice_lines.csv").write_text("\n".join(lines) + "\n")
+    assert night("lines moved")["invoice_lines"] == 0
+    # A blank business_id and a line that cannot be split are judged every time.
+    append("payments", ",P9,C1,2024-07-02,USD,1,10.00")
+    append("payments", "acme,P10,C1,2024-07-02,USD,1,10.00,one column too many")
+    night("bad rows")
+    # (the line with a column too many starts with "acme,": it is not one of acme's rows)
+    assert night("bad rows again")["payments"] == (
+        sum(_rows_of(data, "payments", b) for b in ("acme", "euro", "north")) - 1
+    )
+    # north's customers gone: its documents now name no customer, and are judged again.
+    customers = data / "customers.csv"
+    customers.write_text(
+        "\n".join(
+            line for line in customers.read_text().splitlines() if not line.startswith("north,")
+        )
+        + "\n"
+    )
+    after = night("north's customers gone")
+    assert after["invoices"] == sum(_rows_of(data, "invoices", b) for b in ("acme", "euro"))
+    # A table loaded without fingerprints (a load by hand): nothing whose rules read it
+    # is kept until it is loaded with them again.
+    load_table(kept, "invoices", data)
+    assert load_table(kept, "invoice_lines", data, keep_unchanged=True).rows_kept == 0
+    assert night("after a load by hand")["invoices"] == 0
+    kept.close()

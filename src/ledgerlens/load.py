@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import codecs
 import csv
+import functools
+import hashlib
 import io
 import tempfile
 import time
@@ -20,6 +22,7 @@ from pathlib import Path
 
 import duckdb
 
+from ledgerlens import contract
 from ledgerlens.contract import DECIMAL_PLACES, TABLES_BY_NAME, Column, Table
 
 DATE_PATTERN = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
@@ -41,6 +44,8 @@ class LoadResult:
     quarantined_by_rule: dict[str, int] = field(default_factory=dict)
     ignored_columns: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    # Rows of businesses whose rows were kept from the last load (`keep_unchanged`).
+    rows_kept: int = 0
 
 
 def find_source_file(data_dir: Path, table: str) -> Path:
@@ -620,12 +625,157 @@ def _validate(con: duckdb.DuckDBPyConnection, table: Table) -> None:
     con.execute("drop table _ll_duplicates")
 
 
-def load_table(con: duckdb.DuckDBPyConnection, table_name: str, data_dir: str | Path) -> LoadResult:
-    """Replace `raw.<table>` and `quarantine.<table>` with the contents of its file."""
+# Per table and business, what the rows of `raw.<table>` and `quarantine.<table>` were
+# made from: written with them, in the same transaction (`keep_unchanged` below).
+LOADED_FINGERPRINTS = "raw.loaded_fingerprints"
+
+
+@functools.cache
+def loader_version() -> str:
+    """The rules a row is judged by: this module, the contract and DuckDB's casts."""
+    digest = hashlib.sha256(duckdb.__version__.encode())
+    for module in (__file__, contract.__file__):
+        digest.update(Path(module).read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _business(column: str = "business_id") -> str:
+    """A row's business as the rules see it: the trimmed id, NULL when blank."""
+    return f"nullif(trim({_quote(column)}), '')"
+
+
+def _has_table(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> bool:
+    return bool(
+        con.execute(
+            "select count(*) from information_schema.tables"
+            " where table_schema = ? and table_name = ? and table_catalog = current_database()",
+            [schema, name],
+        ).fetchone()[0]
+    )
+
+
+def _ancestors(table: Table) -> list[str]:
+    """Every table whose loaded rows the rules of `table` read, directly or through its
+    parents (the references and the void, currency and customer rules read only these)."""
+    found: list[str] = []
+    pending = [parent for parent in table.parents if parent != table.name]
+    while pending:
+        name = pending.pop(0)
+        if name not in found:
+            found.append(name)
+            pending += [p for p in TABLES_BY_NAME[name].parents if p not in (name, *found)]
+    return sorted(found)
+
+
+def _ancestors_fingerprinted(con: duckdb.DuckDBPyConnection, ancestors: list[str]) -> bool:
+    if not _has_table(con, "raw", LOADED_FINGERPRINTS.split(".")[1]):
+        return False
+    listed = ", ".join(_sql_string(name) for name in ancestors)
+    found = con.execute(
+        f"select count(distinct table_name) from {LOADED_FINGERPRINTS}"
+        f" where table_name in ({listed})"
+    ).fetchone()[0]
+    return found == len(ancestors)
+
+
+def _fingerprint(con: duckdb.DuckDBPyConnection, table: Table, path: Path) -> None:
+    """Temp table `_ll_fingerprints`: per business of the file just read (`_ll_input`),
+    a hash of its rows as read, each with its line, and of what its rows are judged
+    against: the file's name, the loader's version and the same fingerprint of its
+    rows in every table the rules read (their latest loads). Two loads with the same
+    fingerprint for a business make the same raw and quarantine rows for it."""
+    columns = ", ".join(_quote(name) for name in table.column_names)
+    ancestors = _ancestors(table)
+    parents = "''"
+    if ancestors and _ancestors_fingerprinted(con, ancestors):
+        listed = ", ".join(_sql_string(name) for name in ancestors)
+        # string_agg in table order; a business absent from a parent file is ''.
+        parents = (
+            "coalesce((select string_agg(parent.table_name || ':' || parent.fingerprint, ','"
+            " order by parent.table_name) from " + LOADED_FINGERPRINTS + " as parent"
+            f" where parent.table_name in ({listed})"
+            " and parent.business_id = rows.business_id), '')"
+        )
+    elif ancestors:
+        # A table the rules read was loaded without fingerprints: nothing can be kept.
+        parents = "'unknown:' || cast(uuid() as varchar)"
+    salt = _sql_string(f"{path}|{loader_version()}|{','.join(ancestors)}")
+    con.execute(
+        f"""
+        create or replace temp table _ll_fingerprints as
+        with rows as (
+            select
+                {_business()} as business_id,
+                count(*) as row_count,
+                sum(hash(_source_row, {columns})::hugeint) as row_hashes
+            from _ll_input
+            group by all
+        )
+        select
+            business_id,
+            row_count,
+            md5({salt} || '|' || row_count || '|' || row_hashes || '|' || {parents})
+                as fingerprint
+        from rows
+        """
+    )
+
+
+def _keep_unchanged(con: duckdb.DuckDBPyConnection, table: Table) -> int:
+    """Temp table `_ll_kept`: the businesses whose rows the last load of this table made
+    from the same fingerprint (`_fingerprint`); their rows are taken from `raw.<table>`
+    and `quarantine.<table>` as they are, and leave `_ll_input`. Returns their rows."""
+    con.execute("create or replace temp table _ll_kept (business_id varchar)")
+    if not (
+        _has_table(con, "raw", LOADED_FINGERPRINTS.split(".")[1])
+        and _has_table(con, "raw", table.name)
+        and _has_table(con, "quarantine", table.name)
+    ):
+        return 0
+    con.execute(
+        f"""
+        insert into _ll_kept
+        select now.business_id
+        from _ll_fingerprints as now
+        join {LOADED_FINGERPRINTS} as before
+            on before.table_name = {_sql_string(table.name)}
+            and before.business_id = now.business_id
+            and before.fingerprint = now.fingerprint
+        """
+    )
+    kept = con.execute(
+        "select coalesce(sum(row_count), 0) from _ll_fingerprints"
+        " where business_id in (select business_id from _ll_kept)"
+    ).fetchone()[0]
+    if kept:
+        con.execute(
+            f"delete from _ll_input where {_business()} in (select business_id from _ll_kept)"
+        )
+    return int(kept)
+
+
+def load_table(
+    con: duckdb.DuckDBPyConnection,
+    table_name: str,
+    data_dir: str | Path,
+    *,
+    keep_unchanged: bool = False,
+) -> LoadResult:
+    """Replace `raw.<table>` and `quarantine.<table>` with the contents of its file.
+
+    `keep_unchanged` (the nightly run): a business whose rows in this file, and in every
+    file its rules read, are what the last load of this warehouse judged (same lines,
+    same text, same file name and loader) keeps that load's raw and quarantine rows
+    instead of being judged again (DECISIONLOG.md, 2026-12-05). The tables come out the
+    same either way."""
     started = time.perf_counter()
     table = TABLES_BY_NAME[table_name]
     path = find_source_file(Path(data_dir), table_name)
     ignored = _read_source(con, path, table)
+    kept_rows = 0
+    if keep_unchanged:
+        _fingerprint(con, table, path)
+        kept_rows = _keep_unchanged(con, table)
     _validate(con, table)
 
     file_sql = _sql_string(str(path))
@@ -635,33 +785,58 @@ def load_table(con: duckdb.DuckDBPyConnection, table_name: str, data_dir: str | 
     )
     raw_text = ", ".join(_quote(name) for name in table.column_names)
     blank_text = ", ".join(f"null::varchar as {_quote(name)}" for name in table.column_names)
+    loaded_sql = f"""
+        select {typed}, {file_sql} as _source_file, cast(_source_row as bigint) as _source_row
+        from _ll_checked where rule is null
+    """
+    quarantined_sql = f"""
+        select
+            {file_sql} as source_file, cast(_source_row as bigint) as source_row, rule,
+            rule_column as column_name, detail, null::varchar as raw_line, {raw_text}
+        from _ll_checked where rule is not null
+        union all
+        select
+            {file_sql}, cast(_source_row as bigint), 'malformed_row', null,
+            'the line cannot be split into the header''s columns: ' || detail,
+            raw_line, {blank_text}
+        from _ll_malformed
+        order by source_row
+    """
     con.execute("create schema if not exists raw")
     con.execute("create schema if not exists quarantine")
     con.execute("begin transaction")
     try:
-        con.execute(
-            f"""
-            create or replace table raw.{table.name} as
-            select {typed}, {file_sql} as _source_file, cast(_source_row as bigint) as _source_row
-            from _ll_checked where rule is null
-            """
-        )
-        con.execute(
-            f"""
-            create or replace table quarantine.{table.name} as
-            select
-                {file_sql} as source_file, cast(_source_row as bigint) as source_row, rule,
-                rule_column as column_name, detail, null::varchar as raw_line, {raw_text}
-            from _ll_checked where rule is not null
-            union all
-            select
-                {file_sql}, cast(_source_row as bigint), 'malformed_row', null,
-                'the line cannot be split into the header''s columns: ' || detail,
-                raw_line, {blank_text}
-            from _ll_malformed
-            order by source_row
-            """
-        )
+        if kept_rows:
+            # The kept businesses' rows stay; every other row is replaced (a business
+            # gone from the file, a malformed line and a blank business_id included).
+            kept = "(select business_id from _ll_kept)"
+            con.execute(f"delete from raw.{table.name} where business_id not in {kept}")
+            con.execute(f"insert into raw.{table.name} {loaded_sql}")
+            con.execute(
+                f"delete from quarantine.{table.name}"
+                f" where {_business()} is null or {_business()} not in {kept}"
+            )
+            con.execute(f"insert into quarantine.{table.name} {quarantined_sql}")
+        else:
+            con.execute(f"create or replace table raw.{table.name} as {loaded_sql}")
+            con.execute(f"create or replace table quarantine.{table.name} as {quarantined_sql}")
+        if _has_table(con, "raw", LOADED_FINGERPRINTS.split(".")[1]):
+            # Rewritten below when kept; else gone: these rows came from no fingerprint.
+            con.execute(
+                f"delete from {LOADED_FINGERPRINTS} where table_name = {_sql_string(table.name)}"
+            )
+        if keep_unchanged:
+            con.execute(
+                f"create table if not exists {LOADED_FINGERPRINTS}"
+                " (table_name varchar, business_id varchar, row_count bigint,"
+                " fingerprint varchar)"
+            )
+            # A blank business_id is never kept: it is judged again every time.
+            con.execute(
+                f"insert into {LOADED_FINGERPRINTS}"
+                f" select {_sql_string(table.name)}, business_id, row_count, fingerprint"
+                " from _ll_fingerprints where business_id is not null"
+            )
         con.execute("commit")
     except Exception:
         con.execute("rollback")
@@ -672,7 +847,7 @@ def load_table(con: duckdb.DuckDBPyConnection, table_name: str, data_dir: str | 
             f"select rule, count(*) from quarantine.{table.name} group by rule order by rule"
         ).fetchall()
     )
-    for temp in ("_ll_input", "_ll_checked", "_ll_malformed"):
+    for temp in ("_ll_input", "_ll_checked", "_ll_malformed", "_ll_fingerprints", "_ll_kept"):
         con.execute(f"drop table if exists {temp}")
     quarantined = sum(by_rule.values())
     return LoadResult(
@@ -684,4 +859,5 @@ def load_table(con: duckdb.DuckDBPyConnection, table_name: str, data_dir: str | 
         quarantined_by_rule=by_rule,
         ignored_columns=ignored,
         seconds=round(time.perf_counter() - started, 3),
+        rows_kept=kept_rows,
     )
