@@ -26,6 +26,7 @@ from pathlib import Path
 import duckdb
 
 from ledgerlens.contract import TABLES
+from ledgerlens.load import table_exists
 
 FINGERPRINTS = "raw.business_fingerprints"
 CHANGED = "raw.changed_businesses"
@@ -85,17 +86,6 @@ def _fingerprint_sql() -> str:
     return "\nunion all\n".join(parts)
 
 
-def _exists(con: duckdb.DuckDBPyConnection, qualified: str) -> bool:
-    schema, name = qualified.split(".")
-    return bool(
-        con.execute(
-            "select count(*) from information_schema.tables"
-            " where table_schema = ? and table_name = ?",
-            [schema, name],
-        ).fetchone()[0]
-    )
-
-
 def _borrowing_today(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Businesses with no export_complete_to_date and no non-void sale: their as-of date
     is the latest of the other businesses' (int_snapshot_dates_spined)."""
@@ -124,7 +114,7 @@ def plan_night(
     con.execute(f"create or replace temp table _ll_fingerprints as {_fingerprint_sql()}")
     businesses = con.execute("select count(*) from raw.businesses").fetchone()[0]
     previous_settings = None
-    if _exists(con, STATE) and _exists(con, FINGERPRINTS):
+    if table_exists(con, STATE) and table_exists(con, FINGERPRINTS):
         row = con.execute(f"select value from {STATE} where key = 'settings'").fetchone()
         previous_settings = row[0] if row else None
 

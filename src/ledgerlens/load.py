@@ -443,6 +443,10 @@ def _validate(con: duckdb.DuckDBPyConnection, table: Table) -> None:
         f"coalesce({_quote('typed__' + name)}, '')" for name in table.key
     )
 
+    # Every rule below reads only the row's own business's rows of the parent tables
+    # (`table.parents`): a nightly load keeps a business's rows while its rows in those
+    # tables are unchanged (`_fingerprint`). A rule reading another table must make it a
+    # parent in the contract.
     reference_rules = []
     for reference in table.references:
         match = " and ".join(
@@ -644,11 +648,14 @@ def _business(column: str = "business_id") -> str:
     return f"nullif(trim({_quote(column)}), '')"
 
 
-def _has_table(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> bool:
+def table_exists(con: duckdb.DuckDBPyConnection, qualified: str) -> bool:
+    """Whether `schema.name` is a table or view of the connection's own database (not of
+    one attached to it)."""
+    schema, name = qualified.split(".")
     return bool(
         con.execute(
             "select count(*) from information_schema.tables"
-            " where table_schema = ? and table_name = ? and table_catalog = current_database()",
+            " where table_catalog = current_database() and table_schema = ? and table_name = ?",
             [schema, name],
         ).fetchone()[0]
     )
@@ -668,7 +675,7 @@ def _ancestors(table: Table) -> list[str]:
 
 
 def _ancestors_fingerprinted(con: duckdb.DuckDBPyConnection, ancestors: list[str]) -> bool:
-    if not _has_table(con, "raw", LOADED_FINGERPRINTS.split(".")[1]):
+    if not table_exists(con, LOADED_FINGERPRINTS):
         return False
     listed = ", ".join(_sql_string(name) for name in ancestors)
     found = con.execute(
@@ -727,9 +734,9 @@ def _keep_unchanged(con: duckdb.DuckDBPyConnection, table: Table) -> int:
     and `quarantine.<table>` as they are, and leave `_ll_input`. Returns their rows."""
     con.execute("create or replace temp table _ll_kept (business_id varchar)")
     if not (
-        _has_table(con, "raw", LOADED_FINGERPRINTS.split(".")[1])
-        and _has_table(con, "raw", table.name)
-        and _has_table(con, "quarantine", table.name)
+        table_exists(con, LOADED_FINGERPRINTS)
+        and table_exists(con, f"raw.{table.name}")
+        and table_exists(con, f"quarantine.{table.name}")
     ):
         return 0
     con.execute(
@@ -820,7 +827,7 @@ def load_table(
         else:
             con.execute(f"create or replace table raw.{table.name} as {loaded_sql}")
             con.execute(f"create or replace table quarantine.{table.name} as {quarantined_sql}")
-        if _has_table(con, "raw", LOADED_FINGERPRINTS.split(".")[1]):
+        if table_exists(con, LOADED_FINGERPRINTS):
             # Rewritten below when kept; else gone: these rows came from no fingerprint.
             con.execute(
                 f"delete from {LOADED_FINGERPRINTS} where table_name = {_sql_string(table.name)}"
