@@ -107,12 +107,18 @@
                 and is_incremental_night()) -%}
         {%- do return(false) -%}
     {%- endif -%}
-    {%- for unique_id in model.depends_on.nodes -%}
+    {%- do return(all_hold_unchanged_rows(model.depends_on.nodes)) -%}
+{%- endmacro %}
+
+{#- Whether every one of these nodes (at least one) holds the unchanged businesses' rows
+    as the last published run left them. -#}
+{% macro all_hold_unchanged_rows(unique_ids) -%}
+    {%- for unique_id in unique_ids -%}
         {%- if not holds_unchanged_rows(unique_id) -%}
             {%- do return(false) -%}
         {%- endif -%}
     {%- endfor -%}
-    {%- do return(model.depends_on.nodes | length > 0) -%}
+    {%- do return(unique_ids | length > 0) -%}
 {%- endmacro %}
 
 {#- Whether a node's rows of the unchanged businesses are the last published run's: a raw
@@ -129,12 +135,7 @@
         {%- do return(true) -%}
     {%- endif -%}
     {%- if node.config.materialized in ('view', 'ephemeral') -%}
-        {%- for parent in node.depends_on.nodes -%}
-            {%- if not holds_unchanged_rows(parent) -%}
-                {%- do return(false) -%}
-            {%- endif -%}
-        {%- endfor -%}
-        {%- do return(node.depends_on.nodes | length > 0) -%}
+        {%- do return(all_hold_unchanged_rows(node.depends_on.nodes)) -%}
     {%- endif -%}
     {%- do return(false) -%}
 {%- endmacro %}
