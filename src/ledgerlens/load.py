@@ -274,9 +274,13 @@ def _typed(column: Column) -> str:
     return _quote("typed__" + column.name)
 
 
+def _trimmed(name: str) -> str:
+    """SQL for a text column's value as every rule reads it: trimmed, NULL when blank."""
+    return f"nullif(trim({_quote(name)}), '')"
+
+
 def _prepared_columns(column: Column) -> list[str]:
-    name = _quote(column.name)
-    return [f"nullif(trim({name}), '') as {_value(column)}"]
+    return [f"{_trimmed(column.name)} as {_value(column)}"]
 
 
 def _decimals(column: Column) -> str:
@@ -643,9 +647,9 @@ def loader_version() -> str:
     return digest.hexdigest()[:16]
 
 
-def _business(column: str = "business_id") -> str:
-    """A row's business as the rules see it: the trimmed id, NULL when blank."""
-    return f"nullif(trim({_quote(column)}), '')"
+def _business() -> str:
+    """A row's business as the rules see it (its key's first part, `_trimmed`)."""
+    return _trimmed("business_id")
 
 
 def table_exists(con: duckdb.DuckDBPyConnection, qualified: str) -> bool:
