@@ -1,52 +1,59 @@
 {#-
     The rule tables (seeds/segment_rules.csv, value_class_rules.csv,
-    suggested_action_rules.csv) are tried in priority order and the first match wins. A
-    model lists every rule each customer matches (`matches`: as_of_date, business_id,
-    customer_id, the rule key); this is the body of the CTE that keeps, per customer
-    and date, the lowest priority among them. Join it back to the rules on priority.
--#}
-{% macro first_matching_priority(matches, rules, rule_key) -%}
-    select
-        {{ matches }}.as_of_date,
-        {{ matches }}.business_id,
-        {{ matches }}.customer_id,
-        min({{ rules }}.priority) as priority
+    suggested_action_rules.csv) are tried in priority order and the first match wins.
+    A model cross joins its rows to one row of each rule's priority
+    (`rule_priorities`), and joins the rule table on the lowest priority among the rules
+    the row matches (`first_matching_priority`):
 
-    from {{ matches }}
-    inner join {{ rules }}
-        on {{ matches }}.{{ rule_key }} = {{ rules }}.{{ rule_key }}
-    group by {{ matches }}.as_of_date, {{ matches }}.business_id, {{ matches }}.customer_id
+        from measured
+        cross join class_priorities
+        inner join value_class_rules
+            on value_class_rules.priority = {{ first_matching_priority(
+                conditions, 'class_priorities') }}
+
+    One pass over the rows, each CTE read once: no row per rule and customer, no
+    group-by, and no join back to the rows on their key. The join back made DuckDB
+    materialise the model's wide rows and read them twice (int_customers_valued spilled
+    2.5 GB to disk at 10 million invoice lines; DECISIONLOG.md 2026-12-05), and Spark
+    inlines a CTE at each reference, so reading one twice recomputes it.
+    The order still comes from the seed at run time: reorder its priorities and the
+    first match changes with no change to the SQL.
+-#}
+
+{#-
+    The body of a CTE of one row: for the key of each of `conditions` (as passed to
+    `first_matching_priority`), the lowest priority of the rows of `rules` with that key
+    (null if the seed has none), as `priority_of_<key>`.
+-#}
+{% macro rule_priorities(rules, rule_key, conditions) -%}
+    select
+        {% for key, _ in conditions -%}
+        min(case when {{ rule_key }} = '{{ key }}' then priority end)
+            as priority_of_{{ key }}{% if not loop.last %},{% endif %}
+        {% endfor %}
+    from {{ rules }}
 {%- endmacro %}
 
 
 {#-
-    The body of a `matches` CTE: one row (as_of_date, business_id, customer_id, the rule
-    key as `rule_key`) per row of `source` and rule whose condition holds there.
-    `conditions` is a list of (key, SQL condition on the columns of `source`), in any
-    order. One scan of `source` joined to the keys, not a union of one filtered select
-    per rule: Spark inlines a CTE at each reference, so a union of n selects recomputed
-    `source` and everything it is made of n times (int_customers_scored's segments read
-    their flags 73 times over, int_customers_valued's measures 24 times; DECISIONLOG.md
-    2026-12-03). A condition that is null matches no more than a false one does.
+    SQL for the lowest priority (in `priorities`, a `rule_priorities` CTE) among the
+    rules whose condition holds on the row, null when none does. `conditions` is a list
+    of (key, SQL condition on the row's columns), in any order. A condition that is
+    null matches no more than a false one does. least() skips nulls on DuckDB,
+    PostgreSQL and Spark alike (Spark's needs two arguments or more).
 -#}
-{% macro rows_matching_rules(source, rule_key, conditions) -%}
-    select
-        {{ source }}.as_of_date,
-        {{ source }}.business_id,
-        {{ source }}.customer_id,
-        rule_keys.matched_key as {{ rule_key }}
-
-    from {{ source }}
-    inner join (
-        {% for key, _ in conditions -%}
-        select '{{ key }}' as matched_key
-        {% if not loop.last %}union all
-        {% endif %}
-        {%- endfor %}
-    ) as rule_keys
-        on case rule_keys.matched_key
-            {% for key, condition in conditions -%}
-            when '{{ key }}' then ({{ condition }})
-            {% endfor -%}
-        end
+{% macro first_matching_priority(conditions, priorities) -%}
+    {%- set cases = [] -%}
+    {%- for key, condition in conditions -%}
+    {%- do cases.append(
+        'case when (' ~ condition ~ ') then ' ~ priorities ~ '.priority_of_' ~ key ~ ' end'
+    ) -%}
+    {%- endfor -%}
+    {%- if cases | length == 1 -%}
+    {{ cases[0] }}
+    {%- else -%}
+    least(
+        {{ cases | join(',\n        ') }}
+    )
+    {%- endif -%}
 {%- endmacro %}

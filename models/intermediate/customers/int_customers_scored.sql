@@ -236,47 +236,35 @@ flagged as (
 
 -- Standing: the segment by every rule that does not look back (all but Don't Lose
 -- Them and Give Attention), at every date, in the seed's order.
-{%- set standing_keys = ['new', 'late_payer', 'possible_mismatch', 'hibernating',
-                         'champion', 'promising', 'good'] %}
-standing_matches as (
+{%- set standing_conditions = [] %}
+{%- for key in ['new', 'late_payer', 'possible_mismatch', 'hibernating', 'champion',
+                'promising', 'good'] %}
+{%- do standing_conditions.append((key, 'is_' ~ key)) %}
+{%- endfor %}
+{%- set conditions = [] %}
+{%- for key in ['new', 'late_payer', 'possible_mismatch', 'hibernating',
+                'dont_lose_them', 'champion', 'give_attention', 'promising', 'good'] %}
+{%- do conditions.append((key, 'is_' ~ key)) %}
+{%- endfor %}
+segment_priorities as (
 
-    {%- set standing_conditions = [] %}
-    {%- for key in standing_keys %}
-    {%- do standing_conditions.append((key, 'is_' ~ key)) %}
-    {%- endfor %}
-    {{ rows_matching_rules('flagged', 'segment_key', standing_conditions) }}
-
-),
-
-standing as (
-
-    select
-        standing_matches.as_of_date,
-        standing_matches.business_id,
-        standing_matches.customer_id,
-        min(segment_rules.priority) as priority
-
-    from standing_matches
-    inner join segment_rules
-        on standing_matches.segment_key = segment_rules.segment_key
-    group by
-        standing_matches.as_of_date,
-        standing_matches.business_id,
-        standing_matches.customer_id
+    {{ rule_priorities('segment_rules', 'segment_key', conditions) }}
 
 ),
 
 standing_keyed as (
 
     select
-        standing.as_of_date,
-        standing.business_id,
-        standing.customer_id,
+        flagged.as_of_date,
+        flagged.business_id,
+        flagged.customer_id,
         segment_rules.segment_key
 
-    from standing
+    from flagged
+    cross join segment_priorities
     inner join segment_rules
-        on standing.priority = segment_rules.priority
+        on segment_rules.priority
+        = {{ first_matching_priority(standing_conditions, 'segment_priorities') }}
 
 ),
 
@@ -350,70 +338,55 @@ segment_flags as (
 
 ),
 
-matches as (
-
-    {%- set conditions = [] %}
-    {%- for key in ['new', 'late_payer', 'possible_mismatch', 'hibernating',
-                    'dont_lose_them', 'champion', 'give_attention', 'promising', 'good'] %}
-    {%- do conditions.append((key, 'is_' ~ key)) %}
-    {%- endfor %}
-    {{ rows_matching_rules('segment_flags', 'segment_key', conditions) }}
-
-),
-
-first_match as (
-
-    {{ first_matching_priority('matches', 'segment_rules', 'segment_key') }}
-
-),
-
 final as (
 
     select
         ---------- keys
-        flagged.as_of_date,
-        flagged.business_id,
-        flagged.customer_id,
+        segment_flags.as_of_date,
+        segment_flags.business_id,
+        segment_flags.customer_id,
         ---------- scores
-        flagged.r_score,
-        flagged.f_score,
-        flagged.m_score,
-        flagged.t_score,
+        segment_flags.r_score,
+        segment_flags.f_score,
+        segment_flags.m_score,
+        segment_flags.t_score,
         ---------- segment
         segment_rules.segment_key,
         segment_rules.segment,
         {{ dbt.concat([
             "'bought '",
-            dbt.cast("flagged.purchases_ttm", dbt.type_string()),
+            dbt.cast("segment_flags.purchases_ttm", dbt.type_string()),
             "'x in TTM'",
-            "case when flagged.sales_momentum is null then ', no prior-year sales'"
-            ~ " else ', ' || case when flagged.sales_momentum >= 0 then '+' else '' end"
-            ~ " || " ~ dbt.cast("cast(round(flagged.sales_momentum * 100, 0) as integer)",
-                               dbt.type_string())
+            "case when segment_flags.sales_momentum is null then ', no prior-year sales'"
+            ~ " else ', ' || case when segment_flags.sales_momentum >= 0"
+            ~ " then '+' else '' end || "
+            ~ dbt.cast(
+                "cast(round(segment_flags.sales_momentum * 100, 0) as integer)",
+                dbt.type_string()
+            )
             ~ " || '% vs prior year' end",
-            "case when flagged.recency_days = 0 then ', last purchase today'"
+            "case when segment_flags.recency_days = 0 then ', last purchase today'"
             ~ " else ', last purchase ' || "
-            ~ format_count("flagged.recency_days", "day", "days")
+            ~ format_count("segment_flags.recency_days", "day", "days")
             ~ " || ' ago' end",
-            "case when flagged.avg_days_beyond_terms is null then ', nothing paid on credit yet'"
-            ~ " when flagged.avg_days_beyond_terms <= 0 then ', pays within terms'"
+            "case when segment_flags.avg_days_beyond_terms is null"
+            ~ " then ', nothing paid on credit yet'"
+            ~ " when segment_flags.avg_days_beyond_terms <= 0 then ', pays within terms'"
             ~ " else ', pays ' || "
-            ~ format_count("cast(round(flagged.avg_days_beyond_terms, 0) as integer)",
+            ~ format_count("cast(round(segment_flags.avg_days_beyond_terms, 0) as integer)",
                            "day", "days")
             ~ " || ' beyond terms' end",
         ]) }} as segment_reason
 
-    from flagged
-    inner join first_match
-        on flagged.as_of_date = first_match.as_of_date
-        and flagged.business_id = first_match.business_id
-        and flagged.customer_id = first_match.customer_id
+    from segment_flags
+    cross join segment_priorities
     inner join segment_rules
-        on first_match.priority = segment_rules.priority
+        on segment_rules.priority
+        = {{ first_matching_priority(conditions, 'segment_priorities') }}
     -- the lookback-only month ends serve the look-back, they are not snapshots
     inner join segment_dates
-        on flagged.business_id = segment_dates.business_id
-        and flagged.as_of_date = segment_dates.as_of_date
+        on segment_flags.business_id = segment_dates.business_id
+        and segment_flags.as_of_date = segment_dates.as_of_date
     where not segment_dates.is_lookback_only
 
 )

@@ -7,10 +7,11 @@
     Only active customers (a sale, credit note, service cost or receivable in the TTM) are
     ranked, so customers long gone do not dilute "top 10%".
     A model of its own, not a CTE of int_customers_valued: Spark inlines a CTE at every
-    reference, and the rules' CTEs read these rows 24 times (the classed rows are read six
-    times, each reading these four times), so Spark recomputed the joins below 24 times
-    (66 s to create the model on a few hundred customers, and once a driver out of heap
-    space; DECISIONLOG.md 2026-12-03). Now it reads a table.
+    reference, and the rules' CTEs then read these rows 24 times, so Spark recomputed the
+    joins below 24 times (66 s to create the model on a few hundred customers, and once a
+    driver out of heap space; DECISIONLOG.md 2026-12-03). The rules now read their rows
+    once (macros/rule_matching.sql, 2026-12-05); it stays a table with its key tested,
+    which int_customers_valued reads in one pass.
 -#}
 {%- set windows = ['', 'ttm_', 'prev_ttm_'] -%}
 {%- set service_categories = service_cost_categories() -%}

@@ -8,6 +8,43 @@
     now.
 -#}
 {%- set service_categories = service_cost_categories() -%}
+{#- The rules' conditions, by the seeds' rule keys (macros/rule_matching.sql). -#}
+{%- set key_account %}
+    is_active
+    and (
+        is_key_by_own_contribution
+        or (
+            ttm_contribution >= 0
+            and referral_chain_ttm_contribution > 0
+            and ttm_contribution + referral_chain_ttm_contribution >= key_cut_off
+        )
+    )
+{%- endset %}
+{%- set class_conditions = [
+    ('unprofitable',
+     'is_active and ttm_contribution < ' ~ var('unprofitable_max_contribution')),
+    ('key_account', key_account),
+    ('core', 'true'),
+] %}
+{#- protect: pays well, T score 4-5 (the segments' timeliness bounds), or nothing paid
+    on credit yet. -#}
+{%- set protect %}
+    value_class = 'key_account'
+    and (t_score is null or t_score >= 4)
+    and ttm_effort_share is not null
+    and ttm_contribution_share is not null
+    and ttm_effort_share
+    <= ttm_contribution_share * {{ var('protect_max_effort_ratio') }}
+{%- endset %}
+{%- set action_conditions = [
+    ('tighten_terms',
+     "value_class = 'unprofitable' and ttm_contribution + ttm_financing_cost >= 0"),
+    ('improve_or_exit',
+     "value_class = 'unprofitable' and prev_ttm_contribution < 0"),
+    ('reprice', "value_class = 'unprofitable'"),
+    ('protect', protect),
+    ('maintain', 'true'),
+] %}
 
 with
 
@@ -29,35 +66,20 @@ action_rules as (
 
 ),
 
--- Every class a customer matches; the first in value_class_rules wins.
-{%- set key_account %}
-    is_active
-    and (
-        is_key_by_own_contribution
-        or (
-            ttm_contribution >= 0
-            and referral_chain_ttm_contribution > 0
-            and ttm_contribution + referral_chain_ttm_contribution >= key_cut_off
-        )
-    )
-{%- endset %}
-class_matches as (
+-- Each rule's priority in its seed, one row per seed.
+class_priorities as (
 
-    {{ rows_matching_rules('measured', 'value_class', [
-        ('unprofitable',
-         'is_active and ttm_contribution < ' ~ var('unprofitable_max_contribution')),
-        ('key_account', key_account),
-        ('core', 'true'),
-    ]) }}
+    {{ rule_priorities('value_class_rules', 'value_class', class_conditions) }}
 
 ),
 
-class_first_match as (
+action_priorities as (
 
-    {{ first_matching_priority('class_matches', 'value_class_rules', 'value_class') }}
+    {{ rule_priorities('action_rules', 'suggested_action_code', action_conditions) }}
 
 ),
 
+-- The first class in value_class_rules that the customer matches.
 classed as (
 
     select
@@ -65,47 +87,14 @@ classed as (
         value_class_rules.value_class
 
     from measured
-    inner join class_first_match
-        on measured.business_id = class_first_match.business_id
-        and measured.as_of_date = class_first_match.as_of_date
-        and measured.customer_id = class_first_match.customer_id
+    cross join class_priorities
     inner join value_class_rules
-        on class_first_match.priority = value_class_rules.priority
+        on value_class_rules.priority
+        = {{ first_matching_priority(class_conditions, 'class_priorities') }}
 
 ),
 
--- protect: pays well, T score 4-5 (the segments' timeliness bounds), or nothing paid
--- on credit yet.
-{%- set protect %}
-    value_class = 'key_account'
-    and (t_score is null or t_score >= 4)
-    and ttm_effort_share is not null
-    and ttm_contribution_share is not null
-    and ttm_effort_share
-    <= ttm_contribution_share * {{ var('protect_max_effort_ratio') }}
-{%- endset %}
-action_matches as (
-
-    {{ rows_matching_rules('classed', 'suggested_action_code', [
-        ('tighten_terms',
-         "value_class = 'unprofitable' and ttm_contribution + ttm_financing_cost >= 0"),
-        ('improve_or_exit',
-         "value_class = 'unprofitable' and prev_ttm_contribution < 0"),
-        ('reprice', "value_class = 'unprofitable'"),
-        ('protect', protect),
-        ('maintain', 'true'),
-    ]) }}
-
-),
-
-action_first_match as (
-
-    {{ first_matching_priority(
-        'action_matches', 'action_rules', 'suggested_action_code'
-    ) }}
-
-),
-
+-- The first action in suggested_action_rules that the customer matches.
 actioned as (
 
     select
@@ -134,12 +123,10 @@ actioned as (
         end as rising_cost_category
 
     from classed
-    inner join action_first_match
-        on classed.business_id = action_first_match.business_id
-        and classed.as_of_date = action_first_match.as_of_date
-        and classed.customer_id = action_first_match.customer_id
+    cross join action_priorities
     inner join action_rules
-        on action_first_match.priority = action_rules.priority
+        on action_rules.priority
+        = {{ first_matching_priority(action_conditions, 'action_priorities') }}
 
 )
 
