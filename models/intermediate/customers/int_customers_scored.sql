@@ -236,15 +236,14 @@ flagged as (
 
 -- Standing: the segment by every rule that does not look back (all but Don't Lose
 -- Them and Give Attention), at every date, in the seed's order.
-{%- set standing_conditions = [] %}
-{%- for key in ['new', 'late_payer', 'possible_mismatch', 'hibernating', 'champion',
-                'promising', 'good'] %}
-{%- do standing_conditions.append((key, 'is_' ~ key)) %}
-{%- endfor %}
 {%- set conditions = [] %}
+{%- set standing_conditions = [] %}
 {%- for key in ['new', 'late_payer', 'possible_mismatch', 'hibernating',
                 'dont_lose_them', 'champion', 'give_attention', 'promising', 'good'] %}
 {%- do conditions.append((key, 'is_' ~ key)) %}
+{%- if key not in ['dont_lose_them', 'give_attention'] %}
+{%- do standing_conditions.append((key, 'is_' ~ key)) %}
+{%- endif %}
 {%- endfor %}
 segment_priorities as (
 
