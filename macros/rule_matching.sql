@@ -14,7 +14,7 @@
     One pass over the rows, each CTE read once: no row per rule and customer, no
     group-by, and no join back to the rows on their key. The join back made DuckDB
     materialise the model's wide rows and read them twice (int_customers_valued spilled
-    2.5 GB to disk at 10 million invoice lines; DECISIONLOG.md 2026-12-05), and Spark
+    2.5 GB at 10 million invoice lines; DECISIONLOG.md 2026-12-05 (evening)), and Spark
     inlines a CTE at each reference, so reading one twice recomputes it.
     The order still comes from the seed at run time: reorder its priorities and the
     first match changes with no change to the SQL.

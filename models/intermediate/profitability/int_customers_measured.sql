@@ -10,8 +10,8 @@
     reference, and the rules' CTEs then read these rows 24 times, so Spark recomputed the
     joins below 24 times (66 s to create the model on a few hundred customers, and once a
     driver out of heap space; DECISIONLOG.md 2026-12-03). The rules now read their rows
-    once (macros/rule_matching.sql, 2026-12-05); it stays a table with its key tested,
-    which int_customers_valued reads in one pass.
+    once (macros/rule_matching.sql; DECISIONLOG.md 2026-12-05 (evening)); it stays a
+    table with its key tested, which int_customers_valued reads in one pass.
 -#}
 {%- set windows = ['', 'ttm_', 'prev_ttm_'] -%}
 {%- set service_categories = service_cost_categories() -%}
