@@ -43,7 +43,10 @@ renamed as (
         {{ to_money(
             'cast(source.quantity as decimal(38, 4)) * source.unit_cost'
             ~ ' * invoice_rates.exchange_rate'
-        ) }} as line_cost_home
+        ) }} as line_cost_home,
+        {{ to_money(
+            'coalesce(source.discount_amount, 0) * invoice_rates.exchange_rate'
+        ) }} as discount_amount_home
 
     from source
     inner join invoice_rates

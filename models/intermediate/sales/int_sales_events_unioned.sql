@@ -2,6 +2,10 @@
     The net-sales ledger: one signed home-currency amount per sales document and per
     credit note. Every revenue figure in the marts (LTV, TTM sales, retention, cohorts)
     sums this one model, so they agree with each other to the cent.
+    A sales document also carries its lines' cost of goods, the sales of its lines
+    without a unit cost, and its discounts, summed in the same pass over the lines: the
+    dated ledger (int_customer_days_ledgered) reads them here instead of joining the
+    lines to their invoices again.
 -#}
 with
 
@@ -24,12 +28,19 @@ credit_notes as (
 ),
 
 -- Revenue is the sum of the lines (excl. tax), each converted at the document's rate.
+-- A blank unit cost adds nothing to cost of goods, and its line's sales are of unknown
+-- cost.
 invoice_line_totals as (
 
     select
         business_id,
         invoice_id,
-        sum(line_amount_home) as net_sales_home
+        sum(line_amount_home) as net_sales_home,
+        sum(
+            case when unit_cost is null then line_amount_home else 0 end
+        ) as unknown_cost_sales_home,
+        sum(coalesce(line_cost_home, 0)) as cost_of_goods_home,
+        sum(discount_amount_home) as discounts_home
 
     from invoice_lines
     group by business_id, invoice_id
@@ -46,7 +57,11 @@ sales as (
         invoices.invoice_id,
         invoices.invoice_date as event_date,
         true as is_purchase,
-        coalesce(invoice_line_totals.net_sales_home, 0) as net_sales_home
+        coalesce(invoice_line_totals.net_sales_home, 0) as net_sales_home,
+        coalesce(invoice_line_totals.unknown_cost_sales_home, 0)
+            as unknown_cost_sales_home,
+        coalesce(invoice_line_totals.cost_of_goods_home, 0) as cost_of_goods_home,
+        coalesce(invoice_line_totals.discounts_home, 0) as discounts_home
 
     from invoices
     left join invoice_line_totals
@@ -68,7 +83,10 @@ credits as (
         invoice_id,
         credit_note_date as event_date,
         false as is_purchase,
-        -amount_home as net_sales_home
+        -amount_home as net_sales_home,
+        0 as unknown_cost_sales_home,
+        0 as cost_of_goods_home,
+        0 as discounts_home
 
     from credit_notes
 
@@ -96,7 +114,10 @@ final as (
         ---------- flags
         is_purchase,
         ---------- amounts
-        {{ to_money('net_sales_home') }} as net_sales_home
+        {{ to_money('net_sales_home') }} as net_sales_home,
+        {{ to_money('unknown_cost_sales_home') }} as unknown_cost_sales_home,
+        {{ to_money('cost_of_goods_home') }} as cost_of_goods_home,
+        {{ to_money('discounts_home') }} as discounts_home
 
     from unioned
 
