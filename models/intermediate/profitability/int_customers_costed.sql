@@ -12,7 +12,8 @@
     points per snapshot (the snapshot, 365 and 730 days before it); a window is the difference of
     two readings. That reads each customer's rows once instead of once per snapshot. The
     days are first summed per customer up to each reading point (a reading needs nothing
-    finer), so the running totals run over about a month's rows per customer, not a day's.
+    finer: int_customer_points_ledgered), so the running totals run over about a month's
+    rows per customer, not a day's.
 -#}
 {%- set rate = var('cost_of_capital_rate') -%}
 {%- set categories = customer_cost_categories() -%}
@@ -31,13 +32,6 @@
 ] -%}
 {%- set ledger_measures = measures + receivable_measures -%}
 {%- set ledger_columns = measures + ['balance_nights'] -%}
-{#- The three readings of the ledger per snapshot: days before the snapshot. -#}
-{%- set readings = [('at', 0), ('ttm_after', 365), ('prev_ttm_after', 730)] -%}
-{#- The days from the first reading point to the last: the oldest snapshot's oldest
-    reading to the as-of date (int_snapshot_dates_spined: segment_history_months month
-    ends before the as-of date). -#}
-{%- set days_spanned = 730 + 31 * (var('segment_history_months') + 1) + 1 -%}
-{%- set ledger_types = customer_ledger_types() -%}
 with
 
 businesses as (
@@ -63,127 +57,14 @@ snapshot_dates as (
 -- 365 days ending at it) is that minus what is booked up to 365 days before.
 points as (
 
-    {% for reading, days_back in readings -%}
-    select
-        business_id,
-        as_of_date,
-        is_current,
-        '{{ reading }}' as reading,
-        cast({{ dbt.dateadd('day', -days_back, 'as_of_date') }} as date) as point_date
-
-    from snapshot_dates
-    {% if not loop.last %}union all
-    {% endif %}
-    {%- endfor %}
+    {{ customer_ledger_points('snapshot_dates') }}
 
 ),
 
--- The dated ledger, one row per customer and day (int_customer_days_ledgered).
-days as (
-
-    select * from {{ ref('int_customer_days_ledgered') }}
-
-),
-
-counter as (
-
-    {{ period_counter(upper_bound=days_spanned) }}
-
-),
-
-point_dates as (
-
-    select distinct
-        business_id,
-        point_date
-
-    from points
-
-),
-
-point_bounds as (
-
-    select
-        business_id,
-        min(point_date) as first_point_date,
-        max(point_date) as last_point_date
-
-    from point_dates
-    group by business_id
-
-),
-
--- Each day from a business's first reading point to its last, with the first point on or
--- after it: the point a fact of that day is first read at.
-day_points as (
-
-    select
-        days_spanned.business_id,
-        days_spanned.day_date,
-        min(point_dates.point_date) as point_date
-
-    from (
-        select
-            point_bounds.business_id,
-            cast(
-                {{ dbt.dateadd(
-                    'day', 'counter.generated_number - 1', 'point_bounds.first_point_date'
-                ) }} as date
-            ) as day_date
-
-        from point_bounds
-        cross join counter
-        where counter.generated_number - 1 <= {{ dbt.datediff(
-            'point_bounds.first_point_date', 'point_bounds.last_point_date', 'day'
-        ) }}
-    ) as days_spanned
-    inner join point_dates
-        on days_spanned.business_id = point_dates.business_id
-        and days_spanned.day_date <= point_dates.point_date
-    group by days_spanned.business_id, days_spanned.day_date
-
-),
-
--- Each day of the ledger with the point it is first read at: those before the first
--- point at the first; those after the last are never read.
-days_pointed as (
-
-    select
-        days.*,
-        case
-            when days.fact_date < point_bounds.first_point_date
-                then point_bounds.first_point_date
-            else day_points.point_date
-        end as read_at_date
-
-    from days
-    inner join point_bounds
-        on days.business_id = point_bounds.business_id
-    left join day_points
-        on days.business_id = day_points.business_id
-        and days.fact_date = day_points.day_date
-    where days.fact_date <= point_bounds.last_point_date
-
-),
-
--- The ledger summed per customer and point, in the ledger's own narrow types like the
--- days.
+-- The dated ledger summed per customer and point (int_customer_points_ledgered).
 facts as (
 
-    select
-        business_id,
-        customer_id,
-        read_at_date as fact_date,
-        -- sqlfluff cannot indent SQL inside a Jinja loop in a select list (LT02).
-        -- noqa: disable=LT02
-        {% for measure in ledger_measures -%}
-        cast(sum({{ measure }}) as {{ ledger_types.get(measure, 'decimal(18, 2)') }})
-            as {{ measure }}{% if not loop.last %},{% endif %}
-        {% endfor %}
-
-    -- noqa: enable=LT02
-    from days_pointed
-    group by business_id, customer_id, read_at_date
+    select * from {{ ref('int_customer_points_ledgered') }}
 
 ),
 
@@ -193,15 +74,15 @@ cumulative as (
     select
         business_id,
         customer_id,
-        fact_date,
-        lead(fact_date) over (
-            partition by business_id, customer_id order by fact_date
-        ) as next_fact_date,
+        read_at_date,
+        lead(read_at_date) over (
+            partition by business_id, customer_id order by read_at_date
+        ) as next_read_at_date,
         -- noqa: disable=LT02
         {% for measure in ledger_measures -%}
         sum({{ measure }}) over (
             partition by business_id, customer_id
-            order by fact_date
+            order by read_at_date
             rows between unbounded preceding and current row
         ) as {{ measure }}{% if not loop.last %},{% endif %}
         {% endfor %}
@@ -232,10 +113,10 @@ at_points as (
     from cumulative
     inner join points
         on cumulative.business_id = points.business_id
-        and cumulative.fact_date <= points.point_date
+        and cumulative.read_at_date <= points.point_date
         and (
-            cumulative.next_fact_date > points.point_date
-            or cumulative.next_fact_date is null
+            cumulative.next_read_at_date > points.point_date
+            or cumulative.next_read_at_date is null
         )
 
 ),
