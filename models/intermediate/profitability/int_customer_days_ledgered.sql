@@ -43,10 +43,11 @@ customer_costs as (
 -- the lines' sales, cost of goods and discounts of the sales documents, summed per
 -- document in int_sales_events_unioned.
 -- Not summed here from the lines joined to their invoices: DuckDB sums on 64-bit states
--- only when it can bound rows x the largest value, and it bounds a join's rows by the
--- product of its inputs'. With such a join in one branch of the union below, every sum
--- over the union ran on 128-bit states; read from tables, they run on 64 bits. At 10
--- million invoice lines this model took 6.9-7.6 s instead of 15.1-15.3 s, alone
+-- only when it can bound rows x the largest value, and it keeps no bound on the rows of
+-- a join (even to a one-row table) or an aggregate. With such a join in one branch of
+-- the union below, every sum over the union ran on 128-bit states; read from tables,
+-- they run on 64 bits. At 10 million invoice lines this model took 6.9-7.6 s instead of
+-- 15.1-15.3 s, alone
 -- (DECISIONLOG.md, "2026-12-05 (night) The dated ledger's sums on 64 bits").
 sales_facts as (
 
