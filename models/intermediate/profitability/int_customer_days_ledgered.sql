@@ -24,7 +24,6 @@
     'open_amount', 'open_start_days', 'closed_nights_amount'
 ] -%}
 {%- set ledger_measures = measures + receivable_measures -%}
-{%- set ledger_types = customer_ledger_types() -%}
 with
 
 sales_events as (
@@ -166,14 +165,8 @@ facts as (
         fact_date,
         -- Narrow types: a customer's day fits DECIMAL(18, 2), and the running sums
         -- below are much faster on it than on the 38 digits sum() returns (DuckDB).
-        -- sqlfluff cannot indent SQL inside a Jinja loop in a select list (LT02).
-        -- noqa: disable=LT02
-        {% for measure in ledger_measures -%}
-        cast(sum({{ measure }}) as {{ ledger_types.get(measure, 'decimal(18, 2)') }})
-            as {{ measure }}{% if not loop.last %},{% endif %}
-        {% endfor %}
+        {{ customer_ledger_sums(ledger_measures) }}
 
-    -- noqa: enable=LT02
     from facts_unioned
     group by business_id, customer_id, fact_date
 

@@ -26,7 +26,6 @@
     reading to the as-of date (int_snapshot_dates_spined: segment_history_months month
     ends before the as-of date). -#}
 {%- set days_spanned = 730 + 31 * (var('segment_history_months') + 1) + 1 -%}
-{%- set ledger_types = customer_ledger_types() -%}
 with
 
 snapshot_dates as (
@@ -137,14 +136,8 @@ facts as (
         business_id,
         customer_id,
         read_at_date,
-        -- sqlfluff cannot indent SQL inside a Jinja loop in a select list (LT02).
-        -- noqa: disable=LT02
-        {% for measure in ledger_measures -%}
-        cast(sum({{ measure }}) as {{ ledger_types.get(measure, 'decimal(18, 2)') }})
-            as {{ measure }}{% if not loop.last %},{% endif %}
-        {% endfor %}
+        {{ customer_ledger_sums(ledger_measures) }}
 
-    -- noqa: enable=LT02
     from days_pointed
     group by business_id, customer_id, read_at_date
 
