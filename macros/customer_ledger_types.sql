@@ -23,3 +23,24 @@
             as {{ measure }}{% if not loop.last %},{% endif %}
     {%- endfor %}
 {%- endmacro %}
+
+{#- The dated ledger's measures, in the ledger's column order: the flows, purchases
+    (only int_customer_days_ledgered keeps them: the monthly statements count them),
+    a cost per customer-cost category, then the receivable's parts unless `receivable`
+    is false. One list for int_customer_days_ledgered, int_customer_points_ledgered and
+    int_customers_costed. -#}
+{% macro customer_ledger_measures(purchases=false, receivable=true) -%}
+    {%- set measures = [
+        'net_sales', 'line_sales', 'unknown_cost_sales', 'known_cost_sales',
+        'cost_of_goods', 'discounts', 'credit_notes', 'service_hours', 'service_cost_rows',
+        'sales_events',
+    ] -%}
+    {%- if purchases -%}{%- do measures.append('purchases') -%}{%- endif -%}
+    {%- for category in customer_cost_categories() -%}
+    {%- do measures.append(category ~ '_cost') -%}
+    {%- endfor -%}
+    {%- if receivable -%}
+    {%- do measures.extend(['open_amount', 'open_start_days', 'closed_nights_amount']) -%}
+    {%- endif -%}
+    {{ return(measures) }}
+{%- endmacro %}

@@ -15,15 +15,10 @@
 {%- for category in categories -%}
 {%- do category_costs.append(category ~ '_cost') -%}
 {%- endfor -%}
-{%- set measures = [
-    'net_sales', 'line_sales', 'unknown_cost_sales', 'known_cost_sales', 'cost_of_goods',
-    'discounts', 'credit_notes', 'service_hours', 'service_cost_rows', 'sales_events',
-    'purchases',
-] + category_costs -%}
 {%- set receivable_measures = [
     'open_amount', 'open_start_days', 'closed_nights_amount'
 ] -%}
-{%- set ledger_measures = measures + receivable_measures -%}
+{%- set ledger_measures = customer_ledger_measures(purchases=true) -%}
 with
 
 sales_events as (

@@ -13,15 +13,7 @@
     5.0 + 10.6 s against 19.4 s for the one (DECISIONLOG.md, "2026-12-05 (night) The
     dated ledger's sums on 64 bits").
 -#}
-{%- set categories = customer_cost_categories() -%}
-{%- set category_costs = [] -%}
-{%- for category in categories -%}
-{%- do category_costs.append(category ~ '_cost') -%}
-{%- endfor -%}
-{%- set ledger_measures = [
-    'net_sales', 'line_sales', 'unknown_cost_sales', 'known_cost_sales', 'cost_of_goods',
-    'discounts', 'credit_notes', 'service_hours', 'service_cost_rows', 'sales_events',
-] + category_costs + ['open_amount', 'open_start_days', 'closed_nights_amount'] -%}
+{%- set ledger_measures = customer_ledger_measures() -%}
 {#- The days from the first reading point to the last: the oldest snapshot's oldest
     reading to the as-of date (int_snapshot_dates_spined: segment_history_months month
     ends before the as-of date). -#}

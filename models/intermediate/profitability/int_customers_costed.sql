@@ -16,15 +16,7 @@
     rows per customer, not a day's.
 -#}
 {%- set rate = var('cost_of_capital_rate') -%}
-{%- set categories = customer_cost_categories() -%}
-{%- set category_costs = [] -%}
-{%- for category in categories -%}
-{%- do category_costs.append(category ~ '_cost') -%}
-{%- endfor -%}
-{%- set measures = [
-    'net_sales', 'line_sales', 'unknown_cost_sales', 'known_cost_sales', 'cost_of_goods',
-    'discounts', 'credit_notes', 'service_hours', 'service_cost_rows', 'sales_events',
-] + category_costs -%}
+{%- set measures = customer_ledger_measures(receivable=false) -%}
 {#- The receivable's parts as dated amounts (int_customer_days_ledgered): the nights
     outstanding up to any date d are closed nights + d x open - open x start days. -#}
 {%- set receivable_measures = [
