@@ -8,8 +8,7 @@
     snapshot_dates: a relation or CTE with int_snapshot_dates_spined's business_id,
     as_of_date and is_current. -#}
 {% macro customer_ledger_points(snapshot_dates) -%}
-    {%- set readings = [('at', 0), ('ttm_after', 365), ('prev_ttm_after', 730)] -%}
-    {%- for reading, days_back in readings %}
+    {%- for reading, days_back in customer_ledger_readings() %}
     select
         business_id,
         as_of_date,
@@ -21,4 +20,9 @@
     {% if not loop.last %}union all
     {% endif %}
     {%- endfor %}
+{%- endmacro %}
+
+{#- The readings of customer_ledger_points: name and days before the snapshot. -#}
+{% macro customer_ledger_readings() -%}
+    {{ return([('at', 0), ('ttm_after', 365), ('prev_ttm_after', 730)]) }}
 {%- endmacro %}

@@ -17,7 +17,8 @@
 {#- The days from the first reading point to the last: the oldest snapshot's oldest
     reading to the as-of date (int_snapshot_dates_spined: segment_history_months month
     ends before the as-of date). -#}
-{%- set days_spanned = 730 + 31 * (var('segment_history_months') + 1) + 1 -%}
+{%- set oldest_reading = customer_ledger_readings() | map(attribute=1) | max -%}
+{%- set days_spanned = oldest_reading + 31 * (var('segment_history_months') + 1) + 1 -%}
 with
 
 snapshot_dates as (
