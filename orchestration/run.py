@@ -247,10 +247,11 @@ def run_pipeline(
     emit = emit or (lambda _line: None)
     try:
         safe_run.check_not_busy(Path(warehouse.path))
+        safe_run.check_readable(Path(warehouse.path))
         target_lock = warehouse.take_target_lock()
         if target_lock:
             target_lock.close()
-    except safe_run.WarehouseBusy as error:
+    except (safe_run.WarehouseBusy, safe_run.WarehouseUnreadable) as error:
         raise PipelineError(str(error)) from None
     existed = Path(warehouse.path).exists()
 

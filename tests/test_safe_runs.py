@@ -282,6 +282,62 @@ def test_a_second_run_at_the_same_time_fails_fast_with_warehouse_busy(busy_run):
     assert query(busy_run.warehouse, "select count(*) > 0 from marts.customer_sheet") == [(True,)]
 
 
+# The first three 4 KiB blocks of a warehouse DuckDB 2.0.0 wrote (a 10M-line run,
+# 2026-12-05), zeros after the bytes given: the file's main header and its two database
+# headers. DuckDB reads the storage version from them before anything else, so DuckDB 1.5
+# refuses this file as it refused that whole warehouse ("version number 69").
+DUCKDB_2_HEADERS = {
+    0: (
+        "0819a07e308ca0c84455434be70300000000000000000000000000000000000000000000"
+        "0000000000000000000000000000000076322e302e300000000000000000000000000000"
+        "000000000000000000000000643534636262653364660000000000000000000000000000"
+        "00000000000000000000000000000000663e05af03fc4e985a72a2175e15ba1b"
+    ),
+    4096: (
+        "63e09b4be3b586a7090000000000000000000000000000008d0400000000002c57050000"
+        "000000000000040000000000000800000000000045"
+    ),
+    8192: (
+        "61da9c5c05141c9b0a000000000000000000000000000004b52000000000001dbe200000"
+        "000000000000040000000000000800000000000045"
+    ),
+}
+
+
+def test_a_warehouse_a_newer_duckdb_wrote_is_refused_with_the_way_out(tmp_path):
+    header = bytearray(3 * 4096)
+    for offset, text in DUCKDB_2_HEADERS.items():
+        header[offset : offset + len(text) // 2] = bytes.fromhex(text)
+    warehouse = tmp_path / "ledgerlens.duckdb"
+    warehouse.write_bytes(bytes(header))
+
+    cli = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "ledgerlens.cli",
+            "run",
+            "--data",
+            str(RETENTION),
+            "--warehouse",
+            str(warehouse),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    # The command wraps long lines to the terminal: compared with the spaces folded.
+    shown = " ".join((cli.stdout + cli.stderr).split())
+    assert cli.returncode == 2, shown
+    assert f"{warehouse} was written by a newer DuckDB" in shown, shown
+    assert "version number 69" in shown, shown
+    assert f"mv {warehouse} {warehouse}.old" in shown, shown
+    assert "Traceback" not in shown
+    # Refused before any work: the file as it was, no build started.
+    assert warehouse.read_bytes() == bytes(header)
+    assert not building_path(warehouse).exists()
+
+
 def test_a_failed_run_publishes_nothing_and_keeps_its_build(retention_warehouse, tmp_path):
     warehouse = retention_warehouse  # a good warehouse: tests/data/retention's
     good = tmp_path / "good" / "ledgerlens.duckdb"

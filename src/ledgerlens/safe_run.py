@@ -35,6 +35,10 @@ class WarehouseBusy(Exception):
     """Another run holds the warehouse."""
 
 
+class WarehouseUnreadable(Exception):
+    """This DuckDB cannot open the warehouse's file: a newer DuckDB wrote it."""
+
+
 def side_files(warehouse: Path) -> Path:
     """The folder beside the warehouse that holds everything a run writes besides the
     warehouse itself (lock, build copy, failed build, GX project, dbt logs), named after
@@ -105,6 +109,32 @@ def acquire_lock(warehouse: Path) -> WarehouseLock:
 def check_not_busy(warehouse: Path) -> None:
     """Fail fast, before any work, when another run holds the warehouse."""
     acquire_lock(warehouse).release()
+
+
+def check_readable(warehouse: Path) -> None:
+    """Fail fast, before any work, when this DuckDB cannot read the warehouse's file
+    because a newer DuckDB wrote it: ledgerlens used DuckDB 2.0.0 until 2026-12-05, whose
+    files (storage version 69) DuckDB 1.5 cannot open (it reads 64 to 68; DECISIONLOG.md,
+    2026-12-05 (DuckDB 2.0)). Every table in the warehouse is rebuilt from the export
+    files by a run onto a new file, so the way out is to move the old one aside. Any
+    other failure to open it (a BI tool holding the file for writing, say) is left to the
+    run as before: the run reads a copy."""
+    if not warehouse.exists():
+        return
+    import duckdb
+
+    try:
+        duckdb.connect(str(warehouse), read_only=True).close()
+    except duckdb.IOException as error:
+        if "version number" not in str(error):
+            return
+        reason = str(error).splitlines()[0].rstrip(".")
+        raise WarehouseUnreadable(
+            f"{warehouse} was written by a newer DuckDB than this ledgerlens runs (DuckDB "
+            f"{duckdb.__version__}: {reason}). Nothing was changed. Every table in it is "
+            "rebuilt from your export files: move it aside (mv "
+            f"{warehouse} {warehouse}.old) and run again."
+        ) from None
 
 
 def start_build(warehouse: Path) -> Path:
