@@ -36,7 +36,7 @@ class WarehouseBusy(Exception):
 
 
 class WarehouseUnreadable(Exception):
-    """This DuckDB cannot open the warehouse's file: a newer DuckDB wrote it."""
+    """This DuckDB cannot open the warehouse's file: another DuckDB version wrote it."""
 
 
 def side_files(warehouse: Path) -> Path:
@@ -113,12 +113,12 @@ def check_not_busy(warehouse: Path) -> None:
 
 def check_readable(warehouse: Path) -> None:
     """Fail fast, before any work, when this DuckDB cannot read the warehouse's file
-    because a newer DuckDB wrote it: ledgerlens used DuckDB 2.0.0 until 2026-12-05, whose
-    files (storage version 69) DuckDB 1.5 cannot open (it reads 64 to 68; DECISIONLOG.md,
-    2026-12-05 (DuckDB 2.0)). Every table in the warehouse is rebuilt from the export
-    files by a run onto a new file, so the way out is to move the old one aside. Any
-    other failure to open it (a BI tool holding the file for writing, say) is left to the
-    run as before: the run reads a copy."""
+    because another DuckDB version wrote it, as a newer one does: ledgerlens used DuckDB
+    2.0.0 until 2026-12-05, whose files (storage version 69) DuckDB 1.5 cannot open (it
+    reads 64 to 68; DECISIONLOG.md, 2026-12-05 (DuckDB 2.0)). Every table in the
+    warehouse is rebuilt from the export files by a run onto a new file, so the way out
+    is to move the old one aside. Any other failure to open it (a BI tool holding the
+    file for writing, say) is left to the run as before: the run reads a copy."""
     if not warehouse.exists():
         return
     import duckdb
@@ -130,7 +130,7 @@ def check_readable(warehouse: Path) -> None:
             return
         reason = str(error).splitlines()[0].rstrip(".")
         raise WarehouseUnreadable(
-            f"{warehouse} was written by a newer DuckDB than this ledgerlens runs (DuckDB "
+            f"{warehouse} was written by a DuckDB version this ledgerlens cannot read (DuckDB "
             f"{duckdb.__version__}: {reason}). Nothing was changed. Every table in it is "
             "rebuilt from your export files: move it aside (mv "
             f"{warehouse} {warehouse}.old) and run again."
