@@ -148,19 +148,16 @@ def test_a_newer_export_updates_invoices_and_does_not_duplicate_them(retention_w
     ) == [(4000, 5000)]
 
 
+def _command(data: Path, warehouse: Path, *options: str) -> list[str]:
+    """`ledgerlens run` on `data` into `warehouse`, as a user types it."""
+    command = ["-m", "ledgerlens.cli", "run", "--data", str(data), "--warehouse"]
+    return [sys.executable, *command, str(warehouse), *options]
+
+
 def _start_run(data: Path, warehouse: Path, log: Path) -> subprocess.Popen:
     return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "ledgerlens.cli",
-            "run",
-            "--data",
-            str(data),
-            "--warehouse",
-            str(warehouse),
-            "--verbose",  # prints each model as dbt builds it: the test kills mid-build
-        ],
+        # --verbose prints each model as dbt builds it: the test kills mid-build.
+        _command(data, warehouse, "--verbose"),
         stdout=log.open("w"),
         stderr=subprocess.STDOUT,
         # Without the test session's dbt server: the run starts its own, in its process
@@ -171,6 +168,11 @@ def _start_run(data: Path, warehouse: Path, log: Path) -> subprocess.Popen:
         },
         start_new_session=True,  # its own process group: dbt dies with it
     )
+
+
+def _run_command(data: Path, warehouse: Path) -> subprocess.CompletedProcess:
+    """`ledgerlens run` to its end, its output captured: for runs refused at the start."""
+    return subprocess.run(_command(data, warehouse), capture_output=True, text=True, timeout=120)
 
 
 def _wait_for(log: Path, text: str, process: subprocess.Popen, timeout: float = 300) -> None:
@@ -247,21 +249,7 @@ def busy_run(demo_data, tmp_path_factory) -> BusyRun:
             run_pipeline(demo_data, warehouse)
         except PipelineError as error:
             refused = str(error)
-        cli = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "ledgerlens.cli",
-                "run",
-                "--data",
-                str(demo_data),
-                "--warehouse",
-                str(warehouse),
-            ],
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
+        cli = _run_command(demo_data, warehouse)
         returncode = first.wait(timeout=1200)
     except BaseException:  # not left running behind a failed fixture
         with contextlib.suppress(ProcessLookupError):
@@ -311,21 +299,7 @@ def test_a_warehouse_a_newer_duckdb_wrote_is_refused_with_the_way_out(tmp_path):
     warehouse = tmp_path / "ledgerlens.duckdb"
     warehouse.write_bytes(bytes(header))
 
-    cli = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "ledgerlens.cli",
-            "run",
-            "--data",
-            str(RETENTION),
-            "--warehouse",
-            str(warehouse),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    cli = _run_command(RETENTION, warehouse)
     # The command wraps long lines to the terminal: compared with the spaces folded.
     shown = " ".join((cli.stdout + cli.stderr).split())
     assert cli.returncode == 2, shown
