@@ -292,12 +292,18 @@ DUCKDB_2_HEADERS = {
 }
 
 
-def test_a_warehouse_a_newer_duckdb_wrote_is_refused_with_the_way_out(tmp_path):
+def _duckdb_2_file(warehouse: Path) -> bytes:
+    """Write DUCKDB_2_HEADERS as the file `warehouse`; return its bytes."""
     header = bytearray(3 * 4096)
     for offset, text in DUCKDB_2_HEADERS.items():
         header[offset : offset + len(text) // 2] = bytes.fromhex(text)
-    warehouse = tmp_path / "ledgerlens.duckdb"
     warehouse.write_bytes(bytes(header))
+    return bytes(header)
+
+
+def test_a_warehouse_a_newer_duckdb_wrote_is_refused_with_the_way_out(tmp_path):
+    warehouse = tmp_path / "ledgerlens.duckdb"
+    header = _duckdb_2_file(warehouse)
 
     cli = _run_command(RETENTION, warehouse)
     # The command wraps long lines to the terminal: compared with the spaces folded.
@@ -308,7 +314,45 @@ def test_a_warehouse_a_newer_duckdb_wrote_is_refused_with_the_way_out(tmp_path):
     assert f"mv {warehouse} {warehouse}.old" in shown, shown
     assert "Traceback" not in shown
     # Refused before any work: the file as it was, no build started.
-    assert warehouse.read_bytes() == bytes(header)
+    assert warehouse.read_bytes() == header
+    assert not building_path(warehouse).exists()
+
+
+def _dagster_load(warehouse: Path):
+    """The first load asset materialised from Dagster (as the UI and the schedule do) into
+    `warehouse`, from tests/data/retention."""
+    import dagster as dg
+    from orchestration.assets.raw import load_assets
+    from orchestration.resources import RawFiles, Warehouse
+
+    return dg.materialize(
+        load_assets[:1],
+        resources={
+            "warehouse": Warehouse(path=str(warehouse)),
+            "raw_files": RawFiles(data_dir=str(RETENTION)),
+        },
+    )
+
+
+def _refusal(warehouse: Path) -> list[str]:
+    """The messages of the error a Dagster load into `warehouse` fails with, outermost
+    first."""
+    with pytest.raises(Exception) as refused:
+        _dagster_load(warehouse)
+    chain, error = [], refused.value
+    while error is not None:
+        chain.append(str(error))
+        error = error.__cause__ or error.__context__
+    return chain
+
+
+def test_a_dagster_run_refuses_a_warehouse_a_newer_duckdb_wrote(tmp_path):
+    """A materialisation from Dagster (UI, schedule) checks when it starts its build."""
+    warehouse = tmp_path / "ledgerlens.duckdb"
+    header = _duckdb_2_file(warehouse)
+    chain = _refusal(warehouse)
+    assert any("written by a DuckDB version this ledgerlens cannot read" in m for m in chain)
+    assert warehouse.read_bytes() == header
     assert not building_path(warehouse).exists()
 
 
@@ -334,36 +378,15 @@ def test_a_failed_run_publishes_nothing_and_keeps_its_build(retention_warehouse,
 
 def test_dagster_runs_take_the_same_lock(tmp_path):
     """A materialisation from Dagster (UI, schedule) is refused while a run holds it."""
-    import dagster as dg
-    from orchestration.assets.raw import load_assets
-    from orchestration.resources import RawFiles, Warehouse
-
     warehouse = tmp_path / "ledgerlens.duckdb"
     lock = acquire_lock(warehouse)
     try:
-        with pytest.raises(Exception) as refused:
-            dg.materialize(
-                load_assets[:1],
-                resources={
-                    "warehouse": Warehouse(path=str(warehouse)),
-                    "raw_files": RawFiles(data_dir=str(RETENTION)),
-                },
-            )
+        chain = _refusal(warehouse)
     finally:
         lock.release()
-    chain, error = [], refused.value
-    while error is not None:
-        chain.append(str(error))
-        error = error.__cause__ or error.__context__
     assert any("warehouse is busy" in message for message in chain), chain
     assert not warehouse.exists()
-    result = dg.materialize(
-        load_assets[:1],
-        resources={
-            "warehouse": Warehouse(path=str(warehouse)),
-            "raw_files": RawFiles(data_dir=str(RETENTION)),
-        },
-    )
+    result = _dagster_load(warehouse)
     assert result.success
     assert query(warehouse, "select count(*) from raw.businesses") == [(2,)]
 

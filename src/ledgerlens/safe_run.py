@@ -139,7 +139,10 @@ def check_readable(warehouse: Path) -> None:
 
 def start_build(warehouse: Path) -> Path:
     """A fresh build copy of the warehouse (empty if there is none yet). Whatever an
-    interrupted run left in the build folder is thrown away: that is the recovery."""
+    interrupted run left in the build folder is thrown away: that is the recovery.
+    Runs started from Dagster (the UI, the schedule) check here that the warehouse can be
+    read; `ledgerlens run` has checked before starting Dagster, to fail at once."""
+    check_readable(warehouse)
     build = building_path(warehouse)
     if build.parent.exists():
         shutil.rmtree(build.parent)
