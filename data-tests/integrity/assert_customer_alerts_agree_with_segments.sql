@@ -32,10 +32,12 @@ select
     alerts.as_of_date
 
 from alerts
+-- Joined on the keys alone: the sheet is only compared where alerts.is_current (below).
+-- With `and alerts.is_current` in this condition DuckDB 1.5 joined by nested loops (11 s
+-- at 10M invoice lines, against under 1 s).
 left join customer_sheet
     on alerts.business_id = customer_sheet.business_id
     and alerts.customer_id = customer_sheet.customer_id
-    and alerts.is_current
 left join segment_history as now_history
     on alerts.business_id = now_history.business_id
     and alerts.customer_id = now_history.customer_id
