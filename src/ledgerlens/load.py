@@ -416,7 +416,6 @@ def _pick(rules: list[tuple[str, str, str, str]], index: str, part: int) -> str:
 def _validate(con: duckdb.DuckDBPyConnection, table: Table) -> None:
     """Create temp tables `_ll_typed` (every input row, its text and typed values) and
     `_ll_rejected` (the rows that break a rule, each with the first rule it breaks)."""
-    raw_columns = ", ".join(_quote(name) for name in table.column_names)
     prepared = [item for column in table.columns for item in _prepared_columns(column)]
     typed_names = ", ".join(_typed(column) for column in table.columns)
     typed_columns = ", ".join(
@@ -567,14 +566,16 @@ def _validate(con: duckdb.DuckDBPyConnection, table: Table) -> None:
     later_index = _first_broken(later_rules)
 
     # 1. Type every value and find the first row-level rule it breaks (one pass). Only the
-    # file's text, the typed values and the rule are kept: the trimmed and widened
-    # values serve the rules alone, and writing them too made this step a third slower
-    # (invoice_lines at 10 million lines: 32.8 against 43.8 CPU-s).
+    # typed values and the rule are kept: the trimmed and widened values serve the rules
+    # alone, and writing them too made this step a third slower (invoice_lines at 10
+    # million lines: 32.8 against 43.8 CPU-s). The file's text is read back from
+    # `_ll_input` for the rejected rows alone (step 3; DECISIONLOG.md, 2026-12-05
+    # (loader)).
     con.execute(
         f"""
         create or replace temp table _ll_typed as
         with prepared as (
-            select _source_row, {raw_columns}, {", ".join(prepared)}
+            select _source_row, {", ".join(prepared)}
             from _ll_input
         ),
         typed as (
@@ -582,7 +583,7 @@ def _validate(con: duckdb.DuckDBPyConnection, table: Table) -> None:
             from prepared
         )
         select
-            _source_row, {raw_columns}, {typed_names}, {row_index} as row_rule_index
+            _source_row, {typed_names}, {row_index} as row_rule_index
         from typed
         """
     )
@@ -611,10 +612,11 @@ def _validate(con: duckdb.DuckDBPyConnection, table: Table) -> None:
         window by_key as (partition by {keys})
         """
     )
-    # 3. Rules on keys and references, then name the rule each rejected row broke. Only
-    # the rejected rows are written: the loaded rows are read from `_ll_typed` (writing
-    # every row again, text and typed, took 9.3 of the 33.7 s that invoice_lines took
-    # at 10 million lines; DECISIONLOG.md, 2026-12-05 (loader)).
+    # 3. Rules on keys and references, then name the rule each rejected row broke, with
+    # the file's text (the details quote it). Only the rejected rows are written: the
+    # loaded rows are read from `_ll_typed` (writing every row again, text and typed,
+    # took 9.3 of the 33.7 s that invoice_lines took at 10 million lines; DECISIONLOG.md,
+    # 2026-12-05 (loader)).
     con.execute(
         f"""
         create or replace temp table _ll_rejected as
@@ -629,6 +631,11 @@ def _validate(con: duckdb.DuckDBPyConnection, table: Table) -> None:
                 case when keyed.row_rule_index is null then {later_index} end
                     as later_rule_index
             from keyed
+        ),
+        rejected as (
+            select *
+            from judged
+            where row_rule_index is not null or later_rule_index is not null
         )
         select
             keyed._source_row,
@@ -638,8 +645,8 @@ def _validate(con: duckdb.DuckDBPyConnection, table: Table) -> None:
                      {_pick(later_rules, "later_rule_index", 3)}) as rule_column,
             coalesce({_pick(row_rules, "row_rule_index", 2)},
                      {_pick(later_rules, "later_rule_index", 2)}) as detail
-        from judged as keyed
-        where keyed.row_rule_index is not null or keyed.later_rule_index is not null
+        from rejected as keyed
+        inner join _ll_input on keyed._source_row = _ll_input._source_row
         """
     )
     con.execute("drop table _ll_duplicates")
@@ -816,7 +823,7 @@ def load_table(
         select
             {file_sql} as source_file, cast(_source_row as bigint) as source_row, rule,
             rule_column as column_name, detail, null::varchar as raw_line, {raw_text}
-        from _ll_rejected inner join _ll_typed using (_source_row)
+        from _ll_rejected inner join _ll_input using (_source_row)
         union all
         select
             {file_sql}, cast(_source_row as bigint), 'malformed_row', null,
