@@ -91,6 +91,41 @@ def test_each_rule_quarantines_the_row_with_its_line(con, handmade_copy, row, ru
     assert lines == [(2,), (4,)]
 
 
+def test_a_quarantined_row_keeps_the_file_text_its_detail_quotes(con, handmade_copy):
+    """The rejected rows are the only ones written after the rules, with the file's text
+    read back by line: a row's detail and text columns are its own line's, as written
+    (spaces included), not a neighbour's and not the typed value."""
+    _load_parents(con, handmade_copy)
+    bad_date = "acme,I2,C1,invoice,2024-02-30,,USD,1,open,10.00,0"
+    bad_amount = "acme,I4,C1,invoice,2024-01-11,,USD,1, open ,1 0.50,0"
+    _write_invoices(handmade_copy, GOOD, bad_date, GOOD.replace("I1", "I3"), bad_amount)
+    load_table(con, "invoices", handmade_copy)
+    rows = con.execute(
+        "select source_row, rule, detail, invoice_id, invoice_date, status, total_amount"
+        " from quarantine.invoices order by source_row"
+    ).fetchall()
+    assert rows == [
+        (
+            3,
+            "not_a_date",
+            "invoice_date '2024-02-30' is not a date (YYYY-MM-DD)",
+            "I2",
+            "2024-02-30",
+            "open",
+            "10.00",
+        ),
+        (
+            5,
+            "not_a_number",
+            "total_amount '1 0.50' is not a number",
+            "I4",
+            "2024-01-11",
+            " open ",
+            "1 0.50",
+        ),
+    ]
+
+
 def test_exact_duplicate_keeps_first_conflicting_duplicate_keeps_none(con, handmade_copy):
     _load_parents(con, handmade_copy)
     other = GOOD.replace("I1", "I2")
