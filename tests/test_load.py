@@ -411,6 +411,28 @@ def test_trailing_zeros_are_not_decimal_places(con, handmade_copy):
     ]
 
 
+def test_decimal_places_at_the_boundary(con, handmade_copy):
+    # total_amount carries two places. Two after the point load; three load when the
+    # third is a zero and are refused when it is not, however far the digit is.
+    _load_parents(con, handmade_copy)
+    amounts = {"I2": "10.05", "I3": "10.050", "I4": "10.051", "I5": "10.0500001", "I6": "1.0"}
+    _write_invoices(
+        handmade_copy,
+        *(GOOD.replace(",1080.00,", f",{a},").replace("I1", i) for i, a in amounts.items()),
+    )
+    load_table(con, "invoices", handmade_copy)
+    loaded = con.execute("select invoice_id, total_amount from raw.invoices order by 1").fetchall()
+    assert [(invoice, str(total)) for invoice, total in loaded] == [
+        ("I2", "10.05"),
+        ("I3", "10.05"),
+        ("I6", "1.00"),
+    ]
+    assert [(line, rule) for line, rule, _, _ in _quarantine(con)] == [
+        (4, "too_many_decimals"),
+        (5, "too_many_decimals"),
+    ]
+
+
 # --- Keeping the rows of businesses whose files did not change (the nightly run) ---
 
 
