@@ -39,10 +39,12 @@ renamed as (
         {{ to_money('source.line_amount * invoice_rates.exchange_rate') }}
             as line_amount_home,
     -- Widened first: DECIMAL(18, 4) x DECIMAL(18, 4) x DECIMAL(18, 6) keeps 14
-    -- decimals, which overflows 18 digits from a line cost of 10,000 (DuckDB).
-        {{ to_money(
+    -- decimals, which overflows 18 digits from a line cost of 10,000 (DuckDB). The
+    -- scale, 14, is the three columns' places in the contract.
+        {{ to_money_of_wide_decimal(
             'cast(source.quantity as decimal(38, 4)) * source.unit_cost'
-            ~ ' * invoice_rates.exchange_rate'
+            ~ ' * invoice_rates.exchange_rate',
+            14
         ) }} as line_cost_home,
         {{ to_money(
             'coalesce(source.discount_amount, 0) * invoice_rates.exchange_rate'
