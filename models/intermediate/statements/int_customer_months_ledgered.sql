@@ -123,8 +123,9 @@ unapplied_cash as (
         payments.customer_id,
         payments.payment_date as fact_date,
         payments.amount_home
-        - {{ to_money(
-            'coalesce(applied_per_payment.amount_applied, 0) * payments.exchange_rate'
+        -- Scale 8: a sum of amounts (2 places) x a rate (6).
+        - {{ to_money_of_wide_decimal(
+            'coalesce(applied_per_payment.amount_applied, 0) * payments.exchange_rate', 8
         ) }} as credit
 
     from payments
@@ -437,8 +438,11 @@ receivables as (
         credit_invoices.business_id,
         credit_invoices.customer_id,
         month_ends.month_end_date,
+        -- Scale 8: a running sum of amounts (2 places) x a rate (6).
         sum(
-            {{ to_money('invoice_running.open_amount * credit_invoices.exchange_rate') }}
+            {{ to_money_of_wide_decimal(
+                'invoice_running.open_amount * credit_invoices.exchange_rate', 8
+            ) }}
         ) as accounts_receivable
 
     from invoice_running

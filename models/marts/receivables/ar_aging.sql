@@ -134,9 +134,11 @@ unapplied_payments as (
         payments_to_date.customer_id,
         sum(
             payments_to_date.amount_home
-            - {{ to_money(
+            -- Scale 8: a sum of amounts (2 places) x a rate (6).
+            - {{ to_money_of_wide_decimal(
                 'coalesce(applied_per_payment.amount_applied, 0)'
-                ~ ' * payments_to_date.exchange_rate'
+                ~ ' * payments_to_date.exchange_rate',
+                8
             ) }}
         ) as unapplied_payments_home
 
