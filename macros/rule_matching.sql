@@ -18,6 +18,9 @@
     inlines a CTE at each reference, so reading one twice recomputes it.
     The order still comes from the seed at run time: reorder its priorities and the
     first match changes with no change to the SQL.
+    Where the rows are many, compute the priority as a column first and join on that
+    column: joined on the expression itself, DuckDB 1.5 planned a cross product and a
+    filter (int_customers_valued, 4.5 against 2.9 s at 10 million invoice lines).
 -#}
 
 {#-
