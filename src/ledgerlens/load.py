@@ -574,7 +574,7 @@ def _validate(con: duckdb.DuckDBPyConnection, table: Table) -> None:
     # alone, and writing them too made this step a third slower (invoice_lines at 10
     # million lines: 32.8 against 43.8 CPU-s). The file's text is read back from
     # `_ll_input` for the rejected rows alone (step 3; DECISIONLOG.md, 2026-12-05
-    # (loader)).
+    # (writing less)).
     con.execute(
         f"""
         create or replace temp table _ll_typed as
@@ -620,7 +620,7 @@ def _validate(con: duckdb.DuckDBPyConnection, table: Table) -> None:
     # the file's text (the details quote it). Only the rejected rows are written: the
     # loaded rows are read from `_ll_typed` (writing every row again, text and typed,
     # took 9.3 of the 33.7 s that invoice_lines took at 10 million lines; DECISIONLOG.md,
-    # 2026-12-05 (loader)).
+    # 2026-12-05 (writing less)).
     con.execute(
         f"""
         create or replace temp table _ll_rejected as

@@ -117,7 +117,8 @@ at_points as (
 -- reading has no row at it (zero). One with nothing booked by the snapshot has no row at
 -- all: it is not on the mart yet (nothing is booked at the readings before it either).
 -- Joined, not grouped with a CASE per reading and measure: at 10 million invoice lines
--- the grouping took 8.7 of this model's 16.9 s (DECISIONLOG.md, 2026-12-05 (loader)).
+-- the grouping took 8.7 of this model's 16.9 s (DECISIONLOG.md, 2026-12-05 (writing
+-- less)).
 at_reading as (
 
     select * from at_points
