@@ -37,3 +37,59 @@
         end as decimal(18, 2)
     )
 {%- endmacro %}
+
+{#-
+    to_money of numerator / divisor, exactly: the cents of the exact quotient, rounded half
+    away from zero as to_money rounds. numerator: an exact DECIMAL (or integer)
+    expression; divisor: a positive whole number (a literal or an integer column).
+    Why not to_money(numerator / divisor): DuckDB divides a DECIMAL as DOUBLE, and a
+    quotient on a half cent then rounds either way (at a 10% cost of capital, 346.75
+    balance-nights cost exactly 0.095, which DOUBLE made 0.09); PostgreSQL and Spark round
+    the quotient to a scale of their choosing first, which can round it onto a half cent.
+    How: the quotient is truncated towards zero to thousandths in integer arithmetic,
+    trunc(trunc(numerator x 1000) / divisor) (a truncation of a truncation by a whole
+    number is the truncation), and rounding that to the cent is rounding the exact
+    quotient: the hundredths digit and whether the rest reaches half a cent are decided
+    by the thousandths digit and the sign alone. Hand-worked in the dbt unit test
+    test_financing_rounds_the_exact_quotient (models/intermediate/profitability).
+-#}
+{% macro to_money_of_quotient(numerator, divisor) -%}
+    {{ return(adapter.dispatch('to_money_of_quotient', 'ledgerlens')(numerator, divisor)) }}
+{%- endmacro %}
+
+{#- PostgreSQL: div() is numeric division truncated towards zero, exact. -#}
+{% macro default__to_money_of_quotient(numerator, divisor) -%}
+    {{ to_money('div((' ~ numerator ~ ') * 1000, ' ~ divisor ~ ') * 0.001') }}
+{%- endmacro %}
+
+{#- DuckDB: // is integer division truncated towards zero. On 64 bits when the
+    numerator is below 10^12 (its thousandths below 10^15), as any this warehouse holds,
+    so that the rounding is on 64 bits too (DECIMAL(15, 0) x DECIMAL(3, 3) is
+    DECIMAL(18, 3)); on 128 otherwise. The test is on the numerator, not on its
+    thousandths: trunc() of a 128-bit decimal is a 128-bit division, the one costly step
+    here, and once per value is enough. -#}
+{% macro duckdb__to_money_of_quotient(numerator, divisor) -%}
+    {%- set thousandths = 'trunc((' ~ numerator ~ ') * 1000)' -%}
+    case
+        when abs({{ numerator }}) < 1000000000000
+            then {{ to_money(
+                'cast(cast(' ~ thousandths ~ ' as bigint) // (' ~ divisor ~ ')'
+                ~ ' as decimal(15, 0)) * cast(0.001 as decimal(3, 3))'
+            ) }}
+        else {{ to_money(
+            '(cast(' ~ thousandths ~ ' as hugeint) // (' ~ divisor ~ ')) * 0.001'
+        ) }}
+    end
+{%- endmacro %}
+
+{#- Spark: no truncating division beyond 64 bits, so floor() of the magnitudes; sign()
+    would be a DOUBLE. The division of two whole numbers is rounded by Spark to at least
+    six places, which cannot carry it past a whole number while the divisor is below
+    500,000 (the distance is at least 1 / divisor). -#}
+{% macro spark__to_money_of_quotient(numerator, divisor) -%}
+    {%- set magnitude = 'floor(abs(' ~ numerator ~ ') * 1000)' -%}
+    {{ to_money(
+        'case when ' ~ numerator ~ ' < 0 then -1 else 1 end'
+        ~ ' * floor(' ~ magnitude ~ ' / (' ~ divisor ~ ')) * 0.001'
+    ) }}
+{%- endmacro %}

@@ -194,10 +194,12 @@ final as (
         cast(by_window.{{ prefix }}{{ measure }} as decimal(18, 2))
         {%- endif %} as {{ prefix }}{{ measure }},
         {% endfor -%}
-        -- Rounded per customer and window: the mart's sums tie to these to the cent.
-        {{ to_money(
+        -- Rounded per customer and window, from the exact quotient: the mart's sums tie
+        -- to these to the cent.
+        {{ to_money_of_quotient(
             'by_window.' ~ prefix ~ 'balance_nights'
-            ~ ' * cast(' ~ rate ~ ' as decimal(38, 10)) / 365'
+            ~ ' * cast(' ~ rate ~ ' as decimal(38, 10))',
+            365
         ) }} as {{ prefix }}financing_cost,
         {% endfor -%}
         -- Owed money in the TTM, even a cent for a night: the receivable is still a cost.

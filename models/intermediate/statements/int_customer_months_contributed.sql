@@ -21,7 +21,9 @@
 {%- set receivable_measures = [
     'open_amount', 'open_start_days', 'closed_nights_amount'
 ] -%}
-{%- set nightly_rate = 'cast(' ~ rate ~ ' as decimal(38, 10)) / 365' -%}
+{#- Financing: amount-weighted nights x the yearly rate / 365, to the cent from the
+    exact quotient (to_money_of_quotient). -#}
+{%- set yearly_rate = 'cast(' ~ rate ~ ' as decimal(38, 10))' -%}
 with
 
 days as (
@@ -169,11 +171,12 @@ financed as (
 
     select
         running.*,
-        {{ to_money(
+        {{ to_money_of_quotient(
             '(closed_nights_amount_to_date + '
             ~ day_number('measured_to_date')
             ~ ' * open_amount_to_date - open_start_days_to_date) * '
-            ~ nightly_rate
+            ~ yearly_rate,
+            365
         ) }} as financing_cost_to_date
 
     from running

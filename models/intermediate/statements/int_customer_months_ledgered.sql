@@ -19,7 +19,9 @@
 {%- set balances = [
     'open_amount', 'open_start_days', 'closed_nights_amount', 'credit'
 ] -%}
-{%- set nightly_rate = 'cast(' ~ rate ~ ' as decimal(38, 10)) / 365' -%}
+{#- Financing: amount-weighted nights x the yearly rate / 365, to the cent from the
+    exact quotient (to_money_of_quotient). -#}
+{%- set yearly_rate = 'cast(' ~ rate ~ ' as decimal(38, 10))' -%}
 with
 
 days as (
@@ -480,8 +482,9 @@ final as (
         {% endfor -%}
         -- noqa: enable=LT02
         -- Rounded on the running total, so the months add up to the all-time figure.
-        {{ to_money('nights.nights_to_date * ' ~ nightly_rate) }}
-        - {{ to_money('nights.nights_before * ' ~ nightly_rate) }} as financing_cost,
+        {{ to_money_of_quotient('nights.nights_to_date * ' ~ yearly_rate, 365) }}
+        - {{ to_money_of_quotient('nights.nights_before * ' ~ yearly_rate, 365) }}
+            as financing_cost,
         cast(nights.purchases as {{ dbt.type_int() }}) as purchases,
         ---------- to date: everything booked up to the month end
         -- noqa: disable=LT02
@@ -489,7 +492,7 @@ final as (
         cast(nights.{{ flow }}_to_date as decimal(18, 2)) as {{ flow }}_to_date,
         {% endfor -%}
         -- noqa: enable=LT02
-        {{ to_money('nights.nights_to_date * ' ~ nightly_rate) }}
+        {{ to_money_of_quotient('nights.nights_to_date * ' ~ yearly_rate, 365) }}
             as financing_cost_to_date,
         cast(nights.purchases_to_date as {{ dbt.type_int() }}) as purchases_to_date,
         ---------- balances at the month end (home currency)

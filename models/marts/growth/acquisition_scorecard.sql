@@ -464,9 +464,9 @@ final as (
             as acquisition_and_onboarding_spend,
         cast(case
             when rolled.customers_won > 0
-                then {{ to_money(
-                    '(rolled.acquisition_spend + rolled.onboarding_spend)'
-                    ~ ' / rolled.customers_won'
+                then {{ to_money_of_quotient(
+                    'rolled.acquisition_spend + rolled.onboarding_spend',
+                    'rolled.customers_won'
                 ) }}
         end as decimal(18, 2)) as cac,
         ---------- what they earned in their first year (home currency)

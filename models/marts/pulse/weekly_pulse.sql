@@ -287,7 +287,7 @@ final as (
         businesses.home_currency,
         ---------- net sales (home currency)
         {{ to_money('averaged.net_sales_home') }} as net_sales_home,
-        {{ to_money('averaged.net_sales_26_weeks_home / ' ~ weeks) }}
+        {{ to_money_of_quotient('averaged.net_sales_26_weeks_home', weeks) }}
             as net_sales_26_week_avg_home,
         cast(
             case
@@ -298,7 +298,7 @@ final as (
         ) as net_sales_to_26_week_avg,
         ---------- cash collected (home currency)
         {{ to_money('averaged.cash_collected_home') }} as cash_collected_home,
-        {{ to_money('averaged.cash_collected_26_weeks_home / ' ~ weeks) }}
+        {{ to_money_of_quotient('averaged.cash_collected_26_weeks_home', weeks) }}
             as cash_collected_26_week_avg_home,
         cast(
             case

@@ -183,10 +183,10 @@ final as (
         cast(accumulated.net_sales as decimal(18, 2)) as net_sales,
         cast(accumulated.cumulative_net_sales as decimal(18, 2))
             as cumulative_net_sales,
-        cast(
-            accumulated.cumulative_net_sales / accumulated.cohort_customers
-            as decimal(18, 2)
-        ) as cumulative_net_sales_per_customer,
+        -- A cohort has a customer at least: the divisor is never zero.
+        {{ to_money_of_quotient(
+            'accumulated.cumulative_net_sales', 'accumulated.cohort_customers'
+        ) }} as cumulative_net_sales_per_customer,
         ---------- ratios
         cast(
             case

@@ -265,14 +265,9 @@ ratios as (
                     then 1.0 * repeat_purchases / active_customers
             end as decimal(18, 6)
         ) as repeat_purchase_frequency,
-        -- TTM / 12 to the cent, half away from zero, in whole cents: a decimal divided
-        -- on DuckDB is a double, and a double rounds some half cents down.
-        cast(
-            case when ttm_net_sales < 0 then -1 else 1 end
-            * cast(
-                floor((abs(ttm_net_sales) * 100 + 6) / 12.0) as {{ dbt.type_bigint() }}
-            ) * 0.01 as decimal(18, 2)
-        ) as average_monthly_net_sales
+        -- TTM / 12 to the cent, half away from zero, from the exact quotient: a decimal
+        -- divided on DuckDB is a double, and a double rounds some half cents down.
+        {{ to_money_of_quotient('ttm_net_sales', 12) }} as average_monthly_net_sales
 
     from covered
 

@@ -237,7 +237,9 @@ final as (
         cast(
             case
                 when changed.customers > 0
-                    then {{ to_money('changed.' ~ measure ~ ' / changed.customers') }}
+                    then {{ to_money_of_quotient(
+                        'changed.' ~ measure, 'changed.customers'
+                    ) }}
             end as decimal(18, 2)
         ) as {{ measure }}_per_customer,
         {% endfor -%}
