@@ -12,7 +12,7 @@ import pytest
 from orchestration.project import prepared_project
 
 from ledgerlens import dbt_vars
-from tests.conftest import query
+from tests.conftest import query, run_dbt
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -99,3 +99,39 @@ def test_the_parse_does_not_read_as_of_date(tmp_path):
     dated = json.loads((target / "manifest.json").read_text())
     assert len(dated["nodes"]) > 200
     assert _parsed(dated) == _parsed(undated)
+
+
+@pytest.mark.slow
+def test_a_half_life_too_short_for_the_history_is_refused_when_compiling(tmp_path):
+    """The recency weights are read from running totals relative to each business's
+    oldest reading point (macros/customer_sales_readings.sql); a double holds them while
+    the points span fewer than 1,000 half-lives. The span with the project's vars: two
+    years (730 days) before the oldest snapshot, segment_history_months 24 and
+    segment_lookback_months 3 month ends before the as-of date, counted at 31 days with
+    the as-of date's own month: 730 + 31 x 28 = 1,598 days, so a 1-day half-life is
+    refused and a 2-day one compiles."""
+    run_vars = dbt_vars.load()
+    assert (run_vars["segment_history_months"], run_vars["segment_lookback_months"]) == (24, 3)
+    refused = run_dbt(
+        tmp_path / "ledgerlens.duckdb",
+        tmp_path / "refused",
+        "compile",
+        "--select",
+        "int_customers_rhythm_measured",
+        "--vars",
+        "{recency_weight_half_life_days: 1}",
+        must_pass=False,
+    )
+    assert refused.returncode != 0
+    assert "recency_weight_half_life_days is 1: it must be at least 1598 / 1000" in (
+        refused.stdout + refused.stderr
+    )
+    run_dbt(
+        tmp_path / "ledgerlens.duckdb",
+        tmp_path / "accepted",
+        "compile",
+        "--select",
+        "int_customers_rhythm_measured",
+        "--vars",
+        "{recency_weight_half_life_days: 2}",
+    )

@@ -37,61 +37,31 @@ snapshot_dates as (
 
 ),
 
--- The trailing-twelve-month windows of each snapshot date: the 365 days ending at it,
--- and the 365 days before those.
-windows as (
-
-    select
-        business_id,
-        as_of_date,
-        is_lookback_only,
-        {{ dbt.dateadd('day', -364, 'as_of_date') }} as ttm_start_date,
-        {{ dbt.dateadd('day', -729, 'as_of_date') }} as prev_ttm_start_date
-
-    from snapshot_dates
-
-),
-
-events_to_date as (
-
-    select
-        windows.as_of_date,
-        windows.is_lookback_only,
-        windows.ttm_start_date,
-        windows.prev_ttm_start_date,
-        sales_events.*
-
-    from sales_events
-    inner join windows
-        on sales_events.business_id = windows.business_id
-        and sales_events.event_date <= windows.as_of_date
-
-),
+-- What each customer bought up to each snapshot date, read from running totals (macro
+-- customer_sales_readings): all time, the trailing twelve months (the 365 days ending at
+-- the date) and the 365 days before those.
+{{ customer_sales_readings(
+    'sales_read', 'sales_events', 'snapshot_dates', recency_weights=false
+) }}
 
 customer_totals as (
 
     select
-        as_of_date,
-        is_lookback_only,
-        business_id,
-        customer_id,
-        sum(net_sales_home) as ltv,
-        sum(
-            case when event_date >= ttm_start_date then net_sales_home else 0 end
-        ) as ttm_sales,
-        sum(
-            case
-                when event_date >= prev_ttm_start_date and event_date < ttm_start_date
-                    then net_sales_home
-                else 0
-            end
-        ) as prev_ttm_sales,
-        sum(case when is_purchase then 1 else 0 end) as purchases,
-        min(case when is_purchase then event_date end) as first_purchase_date,
-        max(case when is_purchase then event_date end) as last_purchase_date
+        sales_read.as_of_date,
+        snapshot_dates.is_lookback_only,
+        sales_read.business_id,
+        sales_read.customer_id,
+        sales_read.net_sales as ltv,
+        sales_read.ttm_net_sales as ttm_sales,
+        sales_read.prev_ttm_net_sales as prev_ttm_sales,
+        sales_read.purchases,
+        sales_read.first_purchase_date,
+        sales_read.last_purchase_date
 
-    from events_to_date
-    group by as_of_date, is_lookback_only, business_id, customer_id
+    from sales_read
+    inner join snapshot_dates
+        on sales_read.business_id = snapshot_dates.business_id
+        and sales_read.as_of_date = snapshot_dates.as_of_date
 
 ),
 
