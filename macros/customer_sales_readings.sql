@@ -213,7 +213,7 @@
     inner join {{ name }}_points as points
         on running.business_id = points.business_id
         and running.read_at_date <= points.point_date
-        and points.point_date < running.next_read_at_date
+        and running.next_read_at_date > points.point_date
 
 ),
 

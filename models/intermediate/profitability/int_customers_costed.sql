@@ -15,7 +15,6 @@
     finer: int_customer_points_ledgered), so the running totals run over about a month's
     rows per customer, not a day's.
 -#}
-{%- set rate = var('cost_of_capital_rate') -%}
 {%- set measures = customer_ledger_measures(receivable=false) -%}
 {#- The receivable's parts as dated amounts (int_customer_days_ledgered): the nights
     outstanding up to any date d are closed nights + d x open - open x start days. -#}
@@ -67,9 +66,11 @@ cumulative as (
         business_id,
         customer_id,
         read_at_date,
-        lead(read_at_date) over (
+        -- The last row is valid to the end of time (no null: a plain comparison joins
+        -- faster than one with an OR).
+        coalesce(lead(read_at_date) over (
             partition by business_id, customer_id order by read_at_date
-        ) as next_read_at_date,
+        ), cast('9999-12-31' as date)) as next_read_at_date,
         -- noqa: disable=LT02
         {% for measure in ledger_measures -%}
         sum({{ measure }}) over (
@@ -106,10 +107,7 @@ at_points as (
     inner join points
         on cumulative.business_id = points.business_id
         and cumulative.read_at_date <= points.point_date
-        and (
-            cumulative.next_read_at_date > points.point_date
-            or cumulative.next_read_at_date is null
-        )
+        and cumulative.next_read_at_date > points.point_date
 
 ),
 
@@ -196,11 +194,8 @@ final as (
         {% endfor -%}
         -- Rounded per customer and window, from the exact quotient: the mart's sums tie
         -- to these to the cent.
-        {{ to_money_of_quotient(
-            'by_window.' ~ prefix ~ 'balance_nights'
-            ~ ' * cast(' ~ rate ~ ' as decimal(38, 10))',
-            365
-        ) }} as {{ prefix }}financing_cost,
+        {{ financing_cost('by_window.' ~ prefix ~ 'balance_nights') }}
+            as {{ prefix }}financing_cost,
         {% endfor -%}
         -- Owed money in the TTM, even a cent for a night: the receivable is still a cost.
         by_window.ttm_balance_nights > 0 as has_ttm_receivable

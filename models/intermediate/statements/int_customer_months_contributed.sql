@@ -12,7 +12,6 @@
     figure and a month here is the same cents as the month on the customer statement.
     The month of the as-of date runs to the as-of date: nothing after it is counted.
 -#}
-{%- set rate = var('cost_of_capital_rate') -%}
 {%- set service_categories = service_cost_categories() -%}
 {%- set flows = ['net_sales', 'cost_of_goods', 'acquisition_cost'] -%}
 {%- for category in service_categories -%}
@@ -21,9 +20,6 @@
 {%- set receivable_measures = [
     'open_amount', 'open_start_days', 'closed_nights_amount'
 ] -%}
-{#- Financing: amount-weighted nights x the yearly rate / 365, to the cent from the
-    exact quotient (to_money_of_quotient). -#}
-{%- set yearly_rate = 'cast(' ~ rate ~ ' as decimal(38, 10))' -%}
 with
 
 days as (
@@ -171,12 +167,10 @@ financed as (
 
     select
         running.*,
-        {{ to_money_of_quotient(
-            '(closed_nights_amount_to_date + '
+        {{ financing_cost(
+            'closed_nights_amount_to_date + '
             ~ day_number('measured_to_date')
-            ~ ' * open_amount_to_date - open_start_days_to_date) * '
-            ~ yearly_rate,
-            365
+            ~ ' * open_amount_to_date - open_start_days_to_date'
         ) }} as financing_cost_to_date
 
     from running

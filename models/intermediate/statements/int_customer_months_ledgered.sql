@@ -9,7 +9,6 @@
     Flows come from the dated ledger (int_customer_days_ledgered), the one the
     profitability windows read, so a month here and a TTM there count a sale the same way.
 -#}
-{%- set rate = var('cost_of_capital_rate') -%}
 {%- set service_categories = service_cost_categories() -%}
 {%- set flows = ['net_sales', 'cost_of_goods', 'acquisition_cost', 'purchases'] -%}
 {%- for category in service_categories -%}
@@ -19,9 +18,6 @@
 {%- set balances = [
     'open_amount', 'open_start_days', 'closed_nights_amount', 'credit'
 ] -%}
-{#- Financing: amount-weighted nights x the yearly rate / 365, to the cent from the
-    exact quotient (to_money_of_quotient). -#}
-{%- set yearly_rate = 'cast(' ~ rate ~ ' as decimal(38, 10))' -%}
 with
 
 days as (
@@ -482,9 +478,8 @@ final as (
         {% endfor -%}
         -- noqa: enable=LT02
         -- Rounded on the running total, so the months add up to the all-time figure.
-        {{ to_money_of_quotient('nights.nights_to_date * ' ~ yearly_rate, 365) }}
-        - {{ to_money_of_quotient('nights.nights_before * ' ~ yearly_rate, 365) }}
-            as financing_cost,
+        {{ financing_cost('nights.nights_to_date') }}
+        - {{ financing_cost('nights.nights_before') }} as financing_cost,
         cast(nights.purchases as {{ dbt.type_int() }}) as purchases,
         ---------- to date: everything booked up to the month end
         -- noqa: disable=LT02
@@ -492,8 +487,7 @@ final as (
         cast(nights.{{ flow }}_to_date as decimal(18, 2)) as {{ flow }}_to_date,
         {% endfor -%}
         -- noqa: enable=LT02
-        {{ to_money_of_quotient('nights.nights_to_date * ' ~ yearly_rate, 365) }}
-            as financing_cost_to_date,
+        {{ financing_cost('nights.nights_to_date') }} as financing_cost_to_date,
         cast(nights.purchases_to_date as {{ dbt.type_int() }}) as purchases_to_date,
         ---------- balances at the month end (home currency)
         {{ to_money('coalesce(receivables.accounts_receivable, 0)') }}
