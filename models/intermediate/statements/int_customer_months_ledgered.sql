@@ -414,9 +414,11 @@ invoice_running as (
         business_id,
         invoice_id,
         event_date,
-        lead(event_date) over (
+        -- The last row is valid to the end of time (no null: a plain comparison joins
+        -- faster than one with an OR).
+        coalesce(lead(event_date) over (
             partition by business_id, invoice_id order by event_date
-        ) as next_event_date,
+        ), cast('9999-12-31' as date)) as next_event_date,
         sum(amount) over (
             partition by business_id, invoice_id
             order by event_date
@@ -447,10 +449,7 @@ receivables as (
     inner join month_ends
         on invoice_running.business_id = month_ends.business_id
         and invoice_running.event_date <= month_ends.month_end_date
-        and (
-            invoice_running.next_event_date > month_ends.month_end_date
-            or invoice_running.next_event_date is null
-        )
+        and invoice_running.next_event_date > month_ends.month_end_date
     inner join credit_invoices
         on invoice_running.business_id = credit_invoices.business_id
         and invoice_running.invoice_id = credit_invoices.invoice_id
