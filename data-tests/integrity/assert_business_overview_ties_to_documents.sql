@@ -180,10 +180,12 @@ owed_per_customer as (
     select
         sales_documents.business_id,
         sales_documents.customer_id,
+        -- Scale 8: amounts (2 places) x a rate (6); rounded on 64 bits where it fits.
         sum(
-            {{ to_money(
+            {{ to_money_of_wide_decimal(
                 '(sales_documents.total_amount - coalesce(allocated.amount, 0)'
-                ~ ' - coalesce(credited.amount, 0)) * sales_documents.exchange_rate'
+                ~ ' - coalesce(credited.amount, 0)) * sales_documents.exchange_rate',
+                8
             ) }}
         ) as owed_home
 
@@ -229,8 +231,8 @@ unapplied as (
         payments.business_id,
         sum(
             payments.amount_home
-            - {{ to_money(
-                'coalesce(applied_per_payment.amount, 0) * payments.exchange_rate'
+            - {{ to_money_of_wide_decimal(
+                'coalesce(applied_per_payment.amount, 0) * payments.exchange_rate', 8
             ) }}
         ) as amount_home
 
