@@ -251,19 +251,33 @@ segment_priorities as (
 
 ),
 
-standing_keyed as (
+-- The priority computed as a column first, then joined on: joined on the expression,
+-- DuckDB 1.5 plans a cross product and a filter (macros/rule_matching.sql).
+standing_prioritized as (
 
     select
         flagged.as_of_date,
         flagged.business_id,
         flagged.customer_id,
-        segment_rules.segment_key
+        {{ first_matching_priority(standing_conditions, 'segment_priorities') }}
+            as standing_priority
 
     from flagged
     cross join segment_priorities
+
+),
+
+standing_keyed as (
+
+    select
+        standing_prioritized.as_of_date,
+        standing_prioritized.business_id,
+        standing_prioritized.customer_id,
+        segment_rules.segment_key
+
+    from standing_prioritized
     inner join segment_rules
-        on segment_rules.priority
-        = {{ first_matching_priority(standing_conditions, 'segment_priorities') }}
+        on standing_prioritized.standing_priority = segment_rules.priority
 
 ),
 
@@ -337,55 +351,66 @@ segment_flags as (
 
 ),
 
+-- The segment's priority as a column, as standing_prioritized's.
+segment_prioritized as (
+
+    select
+        segment_flags.*,
+        {{ first_matching_priority(conditions, 'segment_priorities') }}
+            as segment_priority
+
+    from segment_flags
+    cross join segment_priorities
+
+),
+
 final as (
 
     select
         ---------- keys
-        segment_flags.as_of_date,
-        segment_flags.business_id,
-        segment_flags.customer_id,
+        segment_prioritized.as_of_date,
+        segment_prioritized.business_id,
+        segment_prioritized.customer_id,
         ---------- scores
-        segment_flags.r_score,
-        segment_flags.f_score,
-        segment_flags.m_score,
-        segment_flags.t_score,
+        segment_prioritized.r_score,
+        segment_prioritized.f_score,
+        segment_prioritized.m_score,
+        segment_prioritized.t_score,
         ---------- segment
         segment_rules.segment_key,
         segment_rules.segment,
         {{ dbt.concat([
             "'bought '",
-            dbt.cast("segment_flags.purchases_ttm", dbt.type_string()),
+            dbt.cast("segment_prioritized.purchases_ttm", dbt.type_string()),
             "'x in TTM'",
-            "case when segment_flags.sales_momentum is null then ', no prior-year sales'"
-            ~ " else ', ' || case when segment_flags.sales_momentum >= 0"
+            "case when segment_prioritized.sales_momentum is null then ', no prior-year sales'"
+            ~ " else ', ' || case when segment_prioritized.sales_momentum >= 0"
             ~ " then '+' else '' end || "
             ~ dbt.cast(
-                "cast(round(segment_flags.sales_momentum * 100, 0) as integer)",
+                "cast(round(segment_prioritized.sales_momentum * 100, 0) as integer)",
                 dbt.type_string()
             )
             ~ " || '% vs prior year' end",
-            "case when segment_flags.recency_days = 0 then ', last purchase today'"
+            "case when segment_prioritized.recency_days = 0 then ', last purchase today'"
             ~ " else ', last purchase ' || "
-            ~ format_count("segment_flags.recency_days", "day", "days")
+            ~ format_count("segment_prioritized.recency_days", "day", "days")
             ~ " || ' ago' end",
-            "case when segment_flags.avg_days_beyond_terms is null"
+            "case when segment_prioritized.avg_days_beyond_terms is null"
             ~ " then ', nothing paid on credit yet'"
-            ~ " when segment_flags.avg_days_beyond_terms <= 0 then ', pays within terms'"
+            ~ " when segment_prioritized.avg_days_beyond_terms <= 0 then ', pays within terms'"
             ~ " else ', pays ' || "
-            ~ format_count("cast(round(segment_flags.avg_days_beyond_terms, 0) as integer)",
+            ~ format_count("cast(round(segment_prioritized.avg_days_beyond_terms, 0) as integer)",
                            "day", "days")
             ~ " || ' beyond terms' end",
         ]) }} as segment_reason
 
-    from segment_flags
-    cross join segment_priorities
+    from segment_prioritized
     inner join segment_rules
-        on segment_rules.priority
-        = {{ first_matching_priority(conditions, 'segment_priorities') }}
+        on segment_prioritized.segment_priority = segment_rules.priority
     -- the lookback-only month ends serve the look-back, they are not snapshots
     inner join segment_dates
-        on segment_flags.business_id = segment_dates.business_id
-        and segment_flags.as_of_date = segment_dates.as_of_date
+        on segment_prioritized.business_id = segment_dates.business_id
+        and segment_prioritized.as_of_date = segment_dates.as_of_date
     where not segment_dates.is_lookback_only
 
 )
