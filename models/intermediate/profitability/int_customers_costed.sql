@@ -66,11 +66,8 @@ cumulative as (
         business_id,
         customer_id,
         read_at_date,
-        -- The last row is valid to the end of time (no null: a plain comparison joins
-        -- faster than one with an OR).
-        coalesce(lead(read_at_date) over (
-            partition by business_id, customer_id order by read_at_date
-        ), cast('9999-12-31' as date)) as next_read_at_date,
+        {{ valid_until('read_at_date', 'business_id, customer_id') }}
+            as next_read_at_date,
         -- noqa: disable=LT02
         {% for measure in ledger_measures -%}
         sum({{ measure }}) over (

@@ -414,11 +414,7 @@ invoice_running as (
         business_id,
         invoice_id,
         event_date,
-        -- The last row is valid to the end of time (no null: a plain comparison joins
-        -- faster than one with an OR).
-        coalesce(lead(event_date) over (
-            partition by business_id, invoice_id order by event_date
-        ), cast('9999-12-31' as date)) as next_event_date,
+        {{ valid_until('event_date', 'business_id, invoice_id') }} as next_event_date,
         sum(amount) over (
             partition by business_id, invoice_id
             order by event_date
