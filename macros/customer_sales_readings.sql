@@ -254,9 +254,11 @@
         at_date.last_purchase_date
         {%- if recency_weights %},
         -- To nine places: a sale exactly one half-life old weighs 0.5 exactly, and one
-        -- of 4.73 then 2.365, half a cent; the product of the two powers is a double
-        -- a few units of 1e-16 off (2.36499...), which rounded down. Nine places take
-        -- the double's error off (about 1e-12 at a million) and keep the half cent.
+        -- of 2,092.43 then 1,046.215, half a cent; the product of the two powers is a
+        -- double a few units in its last place off (1,046.2149999...), which rounded
+        -- down. Nine places take that error off while it is below 5e-10, and keep the
+        -- half cent: up to about a million (one unit in the last place is 1.2e-10
+        -- there). Above, an exact half cent can still round down.
         cast(
             at_date.weighted_net_sales * power(
                 0.5,

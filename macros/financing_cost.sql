@@ -5,35 +5,26 @@
     at scale 2 at most (amounts are cents, nights whole). One macro, so that
     int_customers_costed, int_customer_months_ledgered and
     int_customer_months_contributed compute it alike and agree to the cent.
-    The rate is the var's digits to ten places, as DECIMAL(38, 10) took it before.
+    The rate is the var's digits to ten places at most.
 -#}
 {% macro financing_cost(balance_nights) -%}
     {{ return(adapter.dispatch('financing_cost', 'ledgerlens')(balance_nights)) }}
 {%- endmacro %}
 
-{#- The rate to ten places, as text: the same digits on every engine. -#}
+{#- The rate as text, to ten places without trailing zeros ('0.08'): the same digits on
+    every engine, and the smallest scale (the product's scale is the balance's plus the
+    rate's, which Spark keeps only up to 6). -#}
 {% macro cost_of_capital_rate_text() -%}
-    {{ return('%.10f' | format(var('cost_of_capital_rate') | float)) }}
+    {%- set text = '%.10f' | format(var('cost_of_capital_rate') | float) -%}
+    {%- set text = text.rstrip('0') -%}
+    {{ return(text ~ '0' if text.endswith('.') else text) }}
 {%- endmacro %}
 
-{% macro default__financing_cost(balance_nights) -%}
-    {{ to_money_of_quotient(
-        '(' ~ balance_nights ~ ') * cast(' ~ cost_of_capital_rate_text()
-        ~ ' as decimal(38, 10))',
-        365
-    ) }}
-{%- endmacro %}
-
-{#- DuckDB: in 64-bit integers where they hold. The generic form divides a 128-bit
-    decimal per value (trunc() of balance x rate at scale 12): 2.7 s per 6M values,
-    against 0.1 s here and 1.2 s for the DOUBLE division it replaced
-    (DECISIONLOG.md, 2026-12-05 (exact quotients)). With the rate as a fraction
-    numerator / denominator in lowest terms, the thousandths truncated are
-    trunc(cents x numerator x 10 / (denominator x 365)), an integer division, and the
-    cents the thousandths rounded as to_money_of_quotient rounds them. The balance in
-    cents comes from a DECIMAL(15, 2) x 100 (DECIMAL(18, 2): no division); a balance of
-    10^13 or more, or one whose product would pass 9 x 10^18, takes the generic form. -#}
-{% macro duckdb__financing_cost(balance_nights) -%}
+{#- The rate as a fraction in lowest terms, and the 64-bit form's constants: the
+    thousandths truncated are trunc(cents x multiplier / divisor), multiplier = numerator
+    x 10 and divisor = denominator x 365; limit: the largest balance (money units) whose
+    cents x multiplier stays below 9 x 10^18, and below 10^13. -#}
+{% macro financing_cost_constants() -%}
     {%- set digits = cost_of_capital_rate_text().split('.') -%}
     {%- set fraction = namespace(
         numerator=(digits[0] ~ digits[1]) | int, denominator=10 ** (digits[1] | length)
@@ -45,11 +36,32 @@
         {%- endif -%}
     {%- endfor -%}
     {%- set multiplier = fraction.numerator * 10 -%}
-    {%- set divisor = fraction.denominator * 365 -%}
-    {#- the largest balance in money units whose cents x multiplier stays below 9e18 -#}
-    {%- set limit = [10 ** 13, (9 * 10 ** 18) // ([multiplier, 1] | max) // 100] | min -%}
+    {%- set limit = [10 ** 13, (9 * 10 ** 18) // ([multiplier | abs, 1] | max) // 100] | min -%}
+    {{ return({
+        'multiplier': multiplier, 'divisor': fraction.denominator * 365, 'limit': limit
+    }) }}
+{%- endmacro %}
+
+{#- PostgreSQL: the generic form, exact there (div() on numeric). -#}
+{% macro default__financing_cost(balance_nights) -%}
+    {%- set rate_text = cost_of_capital_rate_text() -%}
+    {{ to_money_of_quotient(
+        '(' ~ balance_nights ~ ') * cast(' ~ rate_text ~ ' as decimal(38, '
+        ~ rate_text.split('.')[1] | length ~ '))',
+        365
+    ) }}
+{%- endmacro %}
+
+{#- DuckDB: in 64-bit integers where they hold. The generic form divides a 128-bit
+    decimal per value (trunc() of balance x rate at scale 12): 2.7 s per 6M values,
+    against 0.1 s here and 1.2 s for the DOUBLE division it replaced
+    (DECISIONLOG.md, 2026-12-05 (exact quotients)). The balance in cents comes from a
+    DECIMAL(15, 2) x 100 (DECIMAL(18, 2): no division); a balance of 10^13 or more, or
+    one whose product would pass 9 x 10^18, takes the generic form. -#}
+{% macro duckdb__financing_cost(balance_nights) -%}
+    {%- set constants = financing_cost_constants() -%}
     case
-        when abs({{ balance_nights }}) < {{ limit }}
+        when abs({{ balance_nights }}) < {{ constants.limit }}
             then cast(
                 round(
                     cast(
@@ -57,9 +69,32 @@
                             cast(
                                 cast({{ balance_nights }} as decimal(15, 2))
                                 * cast(100 as decimal(3, 0)) as bigint
-                            ) * {{ multiplier }}
-                        ) // {{ divisor }} as decimal(15, 0)
+                            ) * {{ constants.multiplier }}
+                        ) // {{ constants.divisor }} as decimal(15, 0)
                     ) * cast(0.001 as decimal(3, 3)),
+                    2
+                ) as decimal(18, 2)
+            )
+        else {{ default__financing_cost(balance_nights) }}
+    end
+{%- endmacro %}
+
+{#- Spark: the same 64-bit form with `div` (long division truncated towards zero):
+    Spark rounds a DECIMAL(38, 2) x DECIMAL(38, 10) product to 6 places, so the generic
+    form is exact there only for a rate of four places or fewer. A larger balance takes
+    the generic form. -#}
+{% macro spark__financing_cost(balance_nights) -%}
+    {%- set constants = financing_cost_constants() -%}
+    case
+        when abs({{ balance_nights }}) < {{ constants.limit }}
+            then cast(
+                round(
+                    cast(
+                        (
+                            cast({{ balance_nights }} * 100 as bigint)
+                            * {{ constants.multiplier }}
+                        ) div {{ constants.divisor }} as decimal(18, 0)
+                    ) * 0.001,
                     2
                 ) as decimal(18, 2)
             )

@@ -62,30 +62,24 @@
     {{ to_money('div((' ~ numerator ~ ') * 1000, ' ~ divisor ~ ') * 0.001') }}
 {%- endmacro %}
 
-{#- DuckDB: // is integer division truncated towards zero. On 64 bits when the
-    numerator is below 10^12 (its thousandths below 10^15), as any this warehouse holds,
-    so that the rounding is on 64 bits too (DECIMAL(15, 0) x DECIMAL(3, 3) is
-    DECIMAL(18, 3)); on 128 otherwise. The test is on the numerator, not on its
-    thousandths: trunc() of a 128-bit decimal is a 128-bit division, the one costly step
-    here, and once per value is enough. -#}
+{#- DuckDB: // is integer division truncated towards zero (on whole numbers: the divisor
+    is cast to BIGINT, as // of a decimal divides as a double). On 128 bits, and 1000 as
+    DECIMAL(38, 0): DuckDB keeps DECIMAL(18, s) x 1000 at 18 digits and fails on a large
+    value. Used where rows are few; the financing cost has its own 64-bit form
+    (macros/financing_cost.sql). -#}
 {% macro duckdb__to_money_of_quotient(numerator, divisor) -%}
-    {%- set thousandths = 'trunc((' ~ numerator ~ ') * 1000)' -%}
-    case
-        when abs({{ numerator }}) < 1000000000000
-            then {{ to_money(
-                'cast(cast(' ~ thousandths ~ ' as bigint) // (' ~ divisor ~ ')'
-                ~ ' as decimal(15, 0)) * cast(0.001 as decimal(3, 3))'
-            ) }}
-        else {{ to_money(
-            '(cast(' ~ thousandths ~ ' as hugeint) // (' ~ divisor ~ ')) * 0.001'
-        ) }}
-    end
+    {{ to_money(
+        '(cast(trunc((' ~ numerator ~ ') * cast(1000 as decimal(38, 0))) as hugeint)'
+        ~ ' // cast(' ~ divisor ~ ' as bigint)) * 0.001'
+    ) }}
 {%- endmacro %}
 
 {#- Spark: no truncating division beyond 64 bits, so floor() of the magnitudes; sign()
-    would be a DOUBLE. The division of two whole numbers is rounded by Spark to at least
-    six places, which cannot carry it past a whole number while the divisor is below
-    500,000 (the distance is at least 1 / divisor). -#}
+    would be a DOUBLE. Exact for a numerator of scale 6 or less: Spark keeps that scale
+    in DECIMAL(38, s) x 1000, but rounds a larger one to fewer places first. The
+    division of two whole numbers is rounded by Spark to six places, which cannot carry
+    it past a whole number while the divisor is below 2,000,000 (the distance is at
+    least 1 / divisor). -#}
 {% macro spark__to_money_of_quotient(numerator, divisor) -%}
     {%- set magnitude = 'floor(abs(' ~ numerator ~ ') * 1000)' -%}
     {{ to_money(
