@@ -91,7 +91,7 @@
                 round(
                     cast(
                         (
-                            cast({{ balance_nights }} * 100 as bigint)
+                            cast(({{ balance_nights }}) * 100 as bigint)
                             * {{ constants.multiplier }}
                         ) div {{ constants.divisor }} as decimal(18, 0)
                     ) * 0.001,
