@@ -52,25 +52,20 @@
     ) }}
 {%- endmacro %}
 
-{#- DuckDB: in 64-bit integers where they hold. The generic form divides a 128-bit
-    decimal per value (trunc() of balance x rate at scale 12): 2.7 s per 6M values,
-    against 0.1 s here and 1.2 s for the DOUBLE division it replaced
-    (DECISIONLOG.md, 2026-12-05 (exact quotients)). The balance in cents comes from a
-    DECIMAL(15, 2) x 100 (DECIMAL(18, 2): no division); a balance of 10^13 or more, or
-    one whose product would pass 9 x 10^18, takes the generic form. -#}
-{% macro duckdb__financing_cost(balance_nights) -%}
+{#- The 64-bit form, for the engines whose integer division truncates towards zero:
+    the thousandths are (cents x multiplier) <division> divisor, rounded to the cent as
+    to_money_of_quotient rounds them. cents: the engine's exact BIGINT of the balance in
+    cents; division: its integer division operator. A balance of 10^13 or more, or one
+    whose product would pass 9 x 10^18, takes the generic form. -#}
+{% macro financing_cost_on_64_bits(balance_nights, cents, division) -%}
     {%- set constants = financing_cost_constants() -%}
     case
         when abs({{ balance_nights }}) < {{ constants.limit }}
             then cast(
                 round(
                     cast(
-                        (
-                            cast(
-                                cast({{ balance_nights }} as decimal(15, 2))
-                                * cast(100 as decimal(3, 0)) as bigint
-                            ) * {{ constants.multiplier }}
-                        ) // {{ constants.divisor }} as decimal(15, 0)
+                        ({{ cents }} * {{ constants.multiplier }})
+                        {{ division }} {{ constants.divisor }} as decimal(15, 0)
                     ) * cast(0.001 as decimal(3, 3)),
                     2
                 ) as decimal(18, 2)
@@ -79,25 +74,24 @@
     end
 {%- endmacro %}
 
-{#- Spark: the same 64-bit form with `div` (long division truncated towards zero):
-    Spark rounds a DECIMAL(38, 2) x DECIMAL(38, 10) product to 6 places, so the generic
-    form is exact there only for a rate of four places or fewer. A larger balance takes
-    the generic form. -#}
+{#- DuckDB: the generic form divides a 128-bit decimal per value (trunc() of balance x
+    rate at scale 12): 2.7 s per 6M values, against 0.1 s on 64 bits and 1.2 s for the
+    DOUBLE division it replaced (DECISIONLOG.md, 2026-12-05 (exact quotients)). The
+    cents come from a DECIMAL(15, 2) x 100 (DECIMAL(18, 2): no division). -#}
+{% macro duckdb__financing_cost(balance_nights) -%}
+    {{ financing_cost_on_64_bits(
+        balance_nights,
+        'cast(cast(' ~ balance_nights ~ ' as decimal(15, 2))'
+        ~ ' * cast(100 as decimal(3, 0)) as bigint)',
+        '//'
+    ) }}
+{%- endmacro %}
+
+{#- Spark: `div` is long division truncated towards zero. Spark rounds a
+    DECIMAL(38, 2) x DECIMAL(38, 10) product to 6 places, so the generic form is exact
+    there only for a rate of four places or fewer. -#}
 {% macro spark__financing_cost(balance_nights) -%}
-    {%- set constants = financing_cost_constants() -%}
-    case
-        when abs({{ balance_nights }}) < {{ constants.limit }}
-            then cast(
-                round(
-                    cast(
-                        (
-                            cast(({{ balance_nights }}) * 100 as bigint)
-                            * {{ constants.multiplier }}
-                        ) div {{ constants.divisor }} as decimal(18, 0)
-                    ) * 0.001,
-                    2
-                ) as decimal(18, 2)
-            )
-        else {{ default__financing_cost(balance_nights) }}
-    end
+    {{ financing_cost_on_64_bits(
+        balance_nights, 'cast((' ~ balance_nights ~ ') * 100 as bigint)', 'div'
+    ) }}
 {%- endmacro %}
