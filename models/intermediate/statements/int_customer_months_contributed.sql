@@ -7,7 +7,8 @@
     from; the monthly statements show the same flows at their month ends.
 
     Flows come from the dated ledger (int_customer_days_ledgered), as the statements'
-    and the profitability windows' do. The financing cost is rounded on the running
+    and the profitability windows' do, summed per month in
+    int_customer_ledger_months_summed. The financing cost is rounded on the running
     total, as in int_customer_months_ledgered, so the months add up to the all-time
     figure and a month here is the same cents as the month on the customer statement.
     The month of the as-of date runs to the as-of date: nothing after it is counted.
@@ -22,9 +23,10 @@
 ] -%}
 with
 
-days as (
+-- The dated ledger per customer and calendar month, up to the as-of date.
+monthly as (
 
-    select * from {{ ref('int_customer_days_ledgered') }}
+    select * from {{ ref('int_customer_ledger_months_summed') }}
 
 ),
 
@@ -49,38 +51,6 @@ as_of as (
 
     from snapshot_dates
     where is_current
-
-),
-
-dated as (
-
-    select
-        days.*,
-        {{ month_number('days.fact_date') }} as month_number  -- noqa: LT05
-
-    from days
-    inner join as_of
-        on days.business_id = as_of.business_id
-    where days.fact_date <= as_of.as_of_date
-
-),
-
-monthly as (
-
-    select
-        business_id,
-        customer_id,
-        month_number,
-        -- sqlfluff cannot indent SQL inside a Jinja loop in a select list (LT02).
-        -- noqa: disable=LT02
-        {% for measure in flows + receivable_measures -%}
-        sum({{ measure }}) as {{ measure }},
-        {% endfor -%}
-        -- noqa: enable=LT02
-        sum(purchases) as purchases
-
-    from dated
-    group by business_id, customer_id, month_number
 
 ),
 

@@ -1,0 +1,77 @@
+{#-
+    The dated ledger (int_customer_days_ledgered) summed per customer and calendar month,
+    up to each business's as-of date: one row per business, customer and month with
+    anything booked in it. The flows the monthly models show (net sales, cost of goods,
+    purchases, the customer costs by category) and the receivable's parts their
+    financing cost is read from.
+
+    Both monthly models read it: int_customer_months_contributed (every calendar month
+    to the as-of date) and int_customer_months_ledgered (the statement months). Each
+    summed the 7.5 million days of 10 million invoice lines by month on its own, and
+    summed on 128-bit states (a join to the as-of dates came first, and DuckDB keeps no
+    bound on the rows of a join); grouped once here, each reads 2.6 million months
+    (DECISIONLOG.md, "2026-12-05 (months)").
+    The month of the as-of date holds the days up to the as-of date only: nothing after
+    it is counted anywhere.
+-#}
+{%- set month_measures = ['net_sales', 'cost_of_goods', 'purchases'] -%}
+{%- for category in customer_cost_categories() -%}
+{%- do month_measures.append(category ~ '_cost') -%}
+{%- endfor -%}
+{%- do month_measures.extend(
+    ['open_amount', 'open_start_days', 'closed_nights_amount']
+) -%}
+with
+
+days as (
+
+    select * from {{ ref('int_customer_days_ledgered') }}
+
+),
+
+snapshot_dates as (
+
+    select * from {{ ref('int_snapshot_dates_spined') }}
+
+),
+
+as_of as (
+
+    select
+        business_id,
+        as_of_date
+
+    from snapshot_dates
+    where is_current
+
+),
+
+dated as (
+
+    select
+        days.*,
+        {{ month_number('days.fact_date') }} as month_number  -- noqa: LT05
+
+    from days
+    inner join as_of
+        on days.business_id = as_of.business_id
+    where days.fact_date <= as_of.as_of_date
+
+),
+
+final as (
+
+    select
+        ---------- keys
+        business_id,
+        customer_id,
+        month_number,
+        ---------- sums of the month's days, each in its type in the dated ledger
+        {{ customer_ledger_sums(month_measures) }}
+
+    from dated
+    group by business_id, customer_id, month_number
+
+)
+
+select * from final
