@@ -9,6 +9,7 @@
     expected +/- 1.2816 standard deviations (an 80% interval), never below zero
     (DECISIONLOG.md).
 -#}
+{%- set forecast_weeks = 13 -%}
 with
 
 open_invoice_risk as (
@@ -49,7 +50,7 @@ as_of as (
 
 weeks as (
 
-    {% for week in range(1, 14) -%}
+    {% for week in range(1, forecast_weeks + 1) -%}
     select {{ week }} as week_number
     {% if not loop.last %}union all
     {% endif %}
@@ -98,68 +99,88 @@ open_invoices as (
 
 ),
 
+-- The history's delays, each in its scenario: paid within the threshold or beyond it.
+scenario_delays as (
+
+    select
+        business_id,
+        days_after_due,
+        paid_invoices,
+        {{ is_late_after_due('days_after_due') }} as is_late_scenario
+
+    from payment_delays
+
+),
+
+-- The open invoices' days past due: the scenario totals are per business and value,
+-- not per invoice.
+open_delays as (
+
+    select distinct
+        business_id,
+        days_past_due
+
+    from open_invoices
+
+),
+
 -- Each open invoice is paid within the threshold with probability 1 - p, else beyond
 -- it; within each scenario its paid date follows the business's payment delays, given
--- what is known: not paid yet, so later than today.
-delay_candidates as (
+-- what is known: not paid yet, so later than today. The paid invoices of each
+-- scenario later than a number of days past due: summed per business and days past
+-- due, not per invoice (every open invoice joined to every later delay made 15 million
+-- rows at 10 million invoice lines, most of them past the forecast's weeks;
+-- DECISIONLOG.md, 2026-12-05 (months)).
+scenario_totals as (
+
+    select
+        open_delays.business_id,
+        open_delays.days_past_due,
+        scenario_delays.is_late_scenario,
+        sum(scenario_delays.paid_invoices) as scenario_paid_invoices
+
+    from open_delays
+    inner join scenario_delays
+        on open_delays.business_id = scenario_delays.business_id
+        and open_delays.days_past_due < scenario_delays.days_after_due
+    group by
+        open_delays.business_id,
+        open_delays.days_past_due,
+        scenario_delays.is_late_scenario
+
+),
+
+-- Each invoice's paid dates within the forecast's weeks (the days after the as-of date
+-- up to the last week's end), each weighted by its scenario's probability and its
+-- share of the scenario's paid invoices. Later dates weigh in the totals only.
+delay_weights as (
 
     select
         open_invoices.business_id,
         open_invoices.invoice_id,
         open_invoices.open_amount_home,
-        open_invoices.due_date,
-        payment_delays.days_after_due,
-        payment_delays.paid_invoices,
-        {{ is_late_after_due('payment_delays.days_after_due') }} as is_late_scenario,
-        case
-            when {{ is_late_after_due('payment_delays.days_after_due') }}
-                then open_invoices.late_probability
-            else 1 - open_invoices.late_probability
-        end as scenario_probability
-
-    from open_invoices
-    inner join payment_delays
-        on open_invoices.business_id = payment_delays.business_id
-        and open_invoices.days_past_due < payment_delays.days_after_due
-
-),
-
--- The paid invoices of each invoice's scenario, summed by a grouping and joined back:
--- a window over the candidates (15 million rows at 10 million invoice lines) took 6.9
--- CPU-s (DECISIONLOG.md, 2026-12-05 (writing less)).
-scenario_totals as (
-
-    select
-        business_id,
-        invoice_id,
-        is_late_scenario,
-        sum(paid_invoices) as scenario_paid_invoices
-
-    from delay_candidates
-    group by business_id, invoice_id, is_late_scenario
-
-),
-
-delay_weights as (
-
-    select
-        delay_candidates.business_id,
-        delay_candidates.invoice_id,
-        delay_candidates.open_amount_home,
-        delay_candidates.is_late_scenario,
         cast(
             {{ dbt.dateadd(
-                'day', 'delay_candidates.days_after_due', 'delay_candidates.due_date'
+                'day', 'scenario_delays.days_after_due', 'open_invoices.due_date'
             ) }} as date
         ) as scenario_date,
-        delay_candidates.scenario_probability * delay_candidates.paid_invoices
+        case
+            when scenario_delays.is_late_scenario
+                then open_invoices.late_probability
+            else 1 - open_invoices.late_probability
+        end * scenario_delays.paid_invoices
         / scenario_totals.scenario_paid_invoices as scenario_weight
 
-    from delay_candidates
+    from open_invoices
+    inner join scenario_delays
+        on open_invoices.business_id = scenario_delays.business_id
+        and open_invoices.days_past_due < scenario_delays.days_after_due
+        and scenario_delays.days_after_due
+        <= open_invoices.days_past_due + {{ 7 * forecast_weeks }}
     inner join scenario_totals
-        on delay_candidates.business_id = scenario_totals.business_id
-        and delay_candidates.invoice_id = scenario_totals.invoice_id
-        and delay_candidates.is_late_scenario = scenario_totals.is_late_scenario
+        on open_invoices.business_id = scenario_totals.business_id
+        and open_invoices.days_past_due = scenario_totals.days_past_due
+        and scenario_delays.is_late_scenario = scenario_totals.is_late_scenario
 
 ),
 
@@ -169,12 +190,12 @@ scenario_support as (
 
     select
         business_id,
-        invoice_id,
+        days_past_due,
         max(case when is_late_scenario then 1 else 0 end) as has_late_history,
         max(case when is_late_scenario then 0 else 1 end) as has_on_time_history
 
-    from delay_weights
-    group by business_id, invoice_id
+    from scenario_totals
+    group by business_id, days_past_due
 
 ),
 
@@ -201,7 +222,7 @@ scenarios as (
     from open_invoices
     left join scenario_support
         on open_invoices.business_id = scenario_support.business_id
-        and open_invoices.invoice_id = scenario_support.invoice_id
+        and open_invoices.days_past_due = scenario_support.days_past_due
     where open_invoices.late_probability < 1
         and coalesce(scenario_support.has_on_time_history, 0) = 0
 
@@ -217,7 +238,7 @@ scenarios as (
     from open_invoices
     left join scenario_support
         on open_invoices.business_id = scenario_support.business_id
-        and open_invoices.invoice_id = scenario_support.invoice_id
+        and open_invoices.days_past_due = scenario_support.days_past_due
     where coalesce(scenario_support.has_late_history, 0) = 0
 
 ),
