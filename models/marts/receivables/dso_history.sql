@@ -47,6 +47,36 @@ receivables as (
 
 ),
 
+---------- credit sales and payments per day
+-- Summed per business and day first, so that the snapshots and their periods read days,
+-- not invoices: every invoice joined to every period and snapshot made 20 and 56
+-- million rows at 10 million invoice lines (DECISIONLOG.md, 2026-12-05 (months)).
+daily_credit_sales as (
+
+    select
+        business_id,
+        invoice_date,
+        sum(total_amount_home) as credit_sales_home
+
+    from invoices_settled
+    group by business_id, invoice_date
+
+),
+
+daily_payments as (
+
+    select
+        business_id,
+        paid_date,
+        sum(days_to_pay * total_amount_home) as paid_days_amount_home,
+        sum(total_amount_home) as paid_amount_home
+
+    from invoices_settled
+    where paid_date is not null
+    group by business_id, paid_date
+
+),
+
 ---------- credit sales by period before each snapshot
 
 -- Period 0 is the snapshot's own month up to the snapshot date, period k the k-th
@@ -112,13 +142,13 @@ period_sales as (
         {{ dbt.datediff(
             'period_bounds.period_start_date', 'period_bounds.period_end_date', 'day'
         ) }} + 1 as period_days,
-        coalesce(sum(invoices_settled.total_amount_home), 0) as credit_sales_home
+        coalesce(sum(daily_credit_sales.credit_sales_home), 0) as credit_sales_home
 
     from period_bounds
-    left join invoices_settled
-        on period_bounds.business_id = invoices_settled.business_id
-        and period_bounds.period_start_date <= invoices_settled.invoice_date
-        and period_bounds.period_end_date >= invoices_settled.invoice_date
+    left join daily_credit_sales
+        on period_bounds.business_id = daily_credit_sales.business_id
+        and period_bounds.period_start_date <= daily_credit_sales.invoice_date
+        and period_bounds.period_end_date >= daily_credit_sales.invoice_date
     group by
         period_bounds.as_of_date,
         period_bounds.business_id,
@@ -182,13 +212,14 @@ sales_90_days as (
     select
         snapshot_dates.as_of_date,
         snapshot_dates.business_id,
-        coalesce(sum(invoices_settled.total_amount_home), 0) as credit_sales_90_days_home
+        coalesce(sum(daily_credit_sales.credit_sales_home), 0)
+            as credit_sales_90_days_home
 
     from snapshot_dates
-    left join invoices_settled
-        on snapshot_dates.business_id = invoices_settled.business_id
-        and snapshot_dates.as_of_date >= invoices_settled.invoice_date
-        and invoices_settled.invoice_date > cast(
+    left join daily_credit_sales
+        on snapshot_dates.business_id = daily_credit_sales.business_id
+        and snapshot_dates.as_of_date >= daily_credit_sales.invoice_date
+        and daily_credit_sales.invoice_date > cast(
             {{ dbt.dateadd('day', -90, 'snapshot_dates.as_of_date') }} as date
         )
     group by snapshot_dates.as_of_date, snapshot_dates.business_id
@@ -201,16 +232,16 @@ days_to_pay as (
 
     select
         snapshot_dates.as_of_date,
-        invoices_settled.business_id,
-        sum(invoices_settled.days_to_pay * invoices_settled.total_amount_home)
-        / nullif(sum(invoices_settled.total_amount_home), 0)
+        daily_payments.business_id,
+        sum(daily_payments.paid_days_amount_home)
+        / nullif(sum(daily_payments.paid_amount_home), 0)
             as avg_days_to_pay_weighted
 
-    from invoices_settled
+    from daily_payments
     inner join snapshot_dates
-        on invoices_settled.business_id = snapshot_dates.business_id
-        and invoices_settled.paid_date <= snapshot_dates.as_of_date
-    group by snapshot_dates.as_of_date, invoices_settled.business_id
+        on daily_payments.business_id = snapshot_dates.business_id
+        and daily_payments.paid_date <= snapshot_dates.as_of_date
+    group by snapshot_dates.as_of_date, daily_payments.business_id
 
 ),
 
