@@ -245,13 +245,21 @@ measured as (
                     )
         end as ttm_contribution_top_percent,
         ---------- referrals
-        coalesce(referrals.referred_customers, 0) as referred_customers,
-        coalesce(referrals.referred_net_sales, 0) as referred_net_sales,
-        coalesce(referrals.referred_contribution, 0) as referred_contribution,
+        -- In the types the marts show them in, not the 128 bits sum() returns: narrower
+        -- to write here and in int_customers_valued, and to read (DECISIONLOG.md,
+        -- 2026-12-05 (months)).
+        cast(coalesce(referrals.referred_customers, 0) as {{ dbt.type_bigint() }})
+            as referred_customers,
+        cast(coalesce(referrals.referred_net_sales, 0) as decimal(18, 2))
+            as referred_net_sales,
+        cast(coalesce(referrals.referred_contribution, 0) as decimal(18, 2))
+            as referred_contribution,
         coalesce(referrals.referral_chain_customers, 0) as referral_chain_customers,
-        coalesce(referrals.referral_chain_net_sales, 0) as referral_chain_net_sales,
-        coalesce(referrals.referral_chain_contribution, 0) as referral_chain_contribution,
-        coalesce(referrals.referral_chain_ttm_contribution, 0)
+        cast(coalesce(referrals.referral_chain_net_sales, 0) as decimal(18, 2))
+            as referral_chain_net_sales,
+        cast(coalesce(referrals.referral_chain_contribution, 0) as decimal(18, 2))
+            as referral_chain_contribution,
+        cast(coalesce(referrals.referral_chain_ttm_contribution, 0) as decimal(18, 2))
             as referral_chain_ttm_contribution,
         ---------- rules
         own_keys.customer_id is not null as is_key_by_own_contribution,
