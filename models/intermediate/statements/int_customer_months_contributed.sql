@@ -79,9 +79,12 @@ grid as (
     from customer_firsts
     inner join as_of
         on customer_firsts.business_id = as_of.business_id
-    cross join counter
-    where customer_firsts.first_month_number + counter.generated_number - 1
-        <= as_of.as_of_month_number
+    -- A join on the bound, not a cross join and a filter: DuckDB plans it as a merge
+    -- join instead of pairing every customer with every number (DECISIONLOG.md,
+    -- 2026-12-05 (months)).
+    inner join counter
+        on as_of.as_of_month_number - customer_firsts.first_month_number + 1
+        >= counter.generated_number
 
 ),
 
