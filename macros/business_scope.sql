@@ -25,8 +25,13 @@
     publishes only when every test passed), and a test's verdict on a business depends on
     that business's rows alone: every key, relationship and tie-out is keyed by
     business_id (tests/test_incremental.py checks the keys). A test that reads a full
-    table (the Python steps' outputs and the marts on them, rebuilt for every business
-    each night) or a seed checks every row.
+    table or a seed checks every row.
+
+    The marts on the Python models' scores (dbt's second step) are full tables unless
+    the models rescored the changed businesses alone this night (every business has
+    models of its own: orchestration.assets.scores); then the run driver passes the var
+    to that step too, and the scores (sources `risk` and `clv`) are read narrowed like
+    the models' refs, in the marts and in their tests.
 -#}
 
 {#- The changed businesses as a SQL list of constants (read when the model runs). -#}
@@ -89,12 +94,15 @@
     ) -%}
 {%- endmacro %}
 
-{#- Every source, narrowed to the changed businesses in a test that narrows (models read
-    the sources through the staging views, which are narrowed where they are read). -#}
+{#- Every source, narrowed to the changed businesses in a test that narrows, and in an
+    incremental build (the marts on the Python models' scores read those directly; the
+    other models read the raw sources through the staging views, which are narrowed
+    where they are read). -#}
 {% macro source(source_name, table_name) -%}
     {%- set relation = builtins.source(source_name, table_name) -%}
-    {%- if tests_changed_businesses() -%}
-        {%- do return(changed_businesses_of(relation, or_none=true)) -%}
+    {%- set builds = builds_changed_businesses() -%}
+    {%- if builds or tests_changed_businesses() -%}
+        {%- do return(changed_businesses_of(relation, or_none=not builds)) -%}
     {%- endif -%}
     {%- do return(relation) -%}
 {%- endmacro %}
@@ -122,10 +130,12 @@
 {%- endmacro %}
 
 {#- Whether a node's rows of the unchanged businesses are the last published run's: a raw
-    source (same fingerprints), an incremental model, or a view on such nodes only. -#}
+    source (same fingerprints), the Python models' scores (sources `risk` and `clv`: dbt
+    reads them with this var only after they rescored the changed businesses alone,
+    orchestration.assets.dbt), an incremental model, or a view on such nodes only. -#}
 {% macro holds_unchanged_rows(unique_id) -%}
     {%- if unique_id in graph.sources -%}
-        {%- do return(graph.sources[unique_id].source_name == 'raw') -%}
+        {%- do return(graph.sources[unique_id].source_name in ('raw', 'risk', 'clv')) -%}
     {%- endif -%}
     {%- set node = graph.nodes.get(unique_id) -%}
     {%- if node is none or node.resource_type != 'model' -%}

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import sys
 from datetime import date
 from pathlib import Path
 
@@ -23,21 +25,23 @@ import pytest
 
 from ledgerlens.contract import load_order
 from ledgerlens.safe_run import side_files
-from tests.conftest import HANDMADE, run_dbt, run_pipeline
+from tests.conftest import HANDMADE, run_dbt, run_pipeline, shared_demo_run
 
 pytestmark = pytest.mark.slow
 
-# Rewritten for every business every night: the tables the Python steps write and the
-# models built on them or on the quarantine (full tables in dbt_project.yml).
-FULL_TABLES = {
+# Tables every night rebuilds for every business: the quarantine's report and the
+# portfolio's ranks among all businesses (dbt_project.yml).
+ALWAYS_FULL = {"data_quality_report", "portfolio_overview"}
+# Also rebuilt for every business on a night whose Python models score every business
+# (a business with no model of its own is scored by one pooled over all: the hand-made
+# books' are too small for their own): the tables the models write and the marts on them.
+FULL_TABLES = ALWAYS_FULL | {
     "invoice_risk_scores",
     "customer_clv_scores",
     "clv_model_fits",
     "customer_value_history",
     "clv_model_fit",
     "customer_clv",
-    "data_quality_report",
-    "portfolio_overview",
     "acquisition_scorecard",
     "cash_forecast",
     "open_invoice_risk",
@@ -142,27 +146,36 @@ def _manifest() -> dict:
     return json.loads(Path(prepared_project().manifest_path).read_text())
 
 
-def _keeps_unchanged_rows(manifest: dict, unique_id: str) -> bool:
+def _keeps_unchanged_rows(manifest: dict, unique_id: str, scores_incremental: bool) -> bool:
     """Whether a node's rows of an unchanged business are the same after an incremental
     night, written out from what dbt_project.yml says builds how: the raw tables (their
     fingerprints matched), the staging views on them, and the intermediate and mart models
-    but the full tables above."""
+    but the full tables above; with `scores_incremental` (the Python models rescored the
+    changed businesses alone) also their scores and the marts on them."""
+    full_tables = ALWAYS_FULL if scores_incremental else FULL_TABLES
     if unique_id in manifest["sources"]:
-        return manifest["sources"][unique_id]["source_name"] == "raw"
+        source = manifest["sources"][unique_id]["source_name"]
+        return source == "raw" or (scores_incremental and source in ("risk", "clv"))
     node = manifest["nodes"][unique_id]
     if node["resource_type"] != "model":
         return False
     if node["schema"] == "staging":
-        return all(_keeps_unchanged_rows(manifest, p) for p in node["depends_on"]["nodes"])
-    return node["schema"] in ("intermediate", "marts") and node["name"] not in FULL_TABLES
+        return all(
+            _keeps_unchanged_rows(manifest, p, scores_incremental)
+            for p in node["depends_on"]["nodes"]
+        )
+    return node["schema"] in ("intermediate", "marts") and node["name"] not in full_tables
 
 
-def _narrowable_tests(manifest: dict) -> set[str]:
+def _narrowable_tests(manifest: dict, scores_incremental: bool = False) -> set[str]:
     return {
         node["name"]
         for node in manifest["nodes"].values()
         if node["resource_type"] == "test"
-        and all(_keeps_unchanged_rows(manifest, p) for p in node["depends_on"]["nodes"])
+        and all(
+            _keeps_unchanged_rows(manifest, p, scores_incremental)
+            for p in node["depends_on"]["nodes"]
+        )
     }
 
 
@@ -182,8 +195,17 @@ def _tests_reading_only(warehouse: Path, businesses: str) -> set[str]:
 
 # The tie-outs in data-tests/ that an incremental night narrows, each read (with the
 # macros it calls) for a verdict on one business from that business's rows alone: every
-# join and every sum compared is keyed by business_id (DECISIONLOG.md, 2026-12-05).
+# join and every sum compared is keyed by business_id (DECISIONLOG.md, 2026-12-05; the
+# seven on the marts on the Python models' scores, narrowed when those rescored the
+# changed businesses alone, on 2026-12-05 (scores)).
 PER_BUSINESS_TIE_OUTS = {
+    "assert_acquisition_scorecard_ties_to_costs",
+    "assert_customer_alerts_agree_with_segments",
+    "assert_customer_equity_rollforward_closes",
+    "assert_customer_months_agree_with_statements",
+    "assert_open_invoice_risk_scores_every_open_invoice",
+    "assert_segment_balance_sheet_balances",
+    "assert_segment_income_statement_ties_to_ledgers",
     "assert_ar_aging_ties_to_documents",
     "assert_business_overview_ties_to_documents",
     "assert_cohorts_revenue_ties_to_revenue_retention",
@@ -205,14 +227,20 @@ def test_the_tests_an_incremental_night_narrows_are_keyed_by_business() -> None:
     business depends on that business's rows alone: every key and relationship it checks
     includes business_id (the tie-outs in data-tests/ join and group by it)."""
     manifest = _manifest()
-    narrowable = _narrowable_tests(manifest)
-    assert len(narrowable) > 100
+    # Every test any incremental night narrows: those of a night whose Python models
+    # rescored the changed businesses alone include the others.
+    narrowable = _narrowable_tests(manifest, scores_incremental=True)
+    assert _narrowable_tests(manifest) < narrowable and len(narrowable) > 150
     unkeyed = []
     for node in manifest["nodes"].values():
         if node["name"] not in narrowable or not node.get("test_metadata"):
             continue
         kwargs = node["test_metadata"]["kwargs"]
-        columns = kwargs.get("combination_of_columns") or kwargs.get("columns")
+        columns = (
+            kwargs.get("combination_of_columns")
+            or kwargs.get("columns")
+            or [kwargs.get("column_name")]  # dbt's `unique` on one column
+        )
         if node["test_metadata"]["name"] in ("not_null_columns", "accepted_values"):
             continue  # a rule on each row
         if not columns or "business_id" not in columns:
@@ -250,6 +278,10 @@ def test_incremental_nights_equal_a_full_refresh(tmp_path: Path) -> None:
     _append(data / "payments.csv", "acme,P5,C2,2024-07-02,USD,1,108.00\n")
     _append(data / "payment_allocations.csv", "acme,P5,I7,108.00\n")
     assert _night(data, nightly) == ("incremental", ["acme"])
+    with duckdb.connect(str(nightly), read_only=True) as con:
+        (scores,) = con.execute("select value from raw.run_state where key = 'scores'").fetchone()
+    # Pooled models score these businesses: every business was rescored.
+    assert scores.endswith(":full")
     # The data tests that read only what keeps the unchanged businesses' rows read acme's
     # rows alone; the others (full tables, seeds) read every row.
     narrowed = _tests_reading_only(nightly, "'acme'")
@@ -349,3 +381,117 @@ def test_incremental_nights_equal_a_full_refresh(tmp_path: Path) -> None:
             "select business_id, invoice_id, is_open from marts.invoice_payments"
             " where invoice_id = 'I2' and business_id in ('acme', 'euro')"
         ).fetchall() == [("acme", "I2", False)]
+
+
+# What the Python models write (ledgerlens.risk, ledgerlens.clv).
+SCORES = (
+    "intermediate.invoice_risk_scores",
+    "intermediate.customer_clv_scores",
+    "intermediate.clv_model_fits",
+    "intermediate.customer_value_history",
+)
+
+
+def _scores_aside(warehouse: Path, changed: str) -> dict[str, int]:
+    """Move the rows of every business but `changed` out of the Python models' tables
+    into schema `aside`: a night that rescored them would put them back."""
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("create schema aside")
+        moved = {}
+        for table in SCORES:
+            aside = "aside." + table.replace(".", "__")
+            con.execute(f"create table {aside} as from {table} where business_id <> ?", [changed])
+            moved[table] = con.execute(f"select count(*) from {aside}").fetchone()[0]
+            con.execute(f"delete from {table} where business_id <> ?", [changed])
+    return moved
+
+
+def _scores_back(warehouse: Path, changed: str) -> dict[str, int]:
+    """How many rows of the other businesses each scores table holds, then the rows set
+    aside put back."""
+    with duckdb.connect(str(warehouse)) as con:
+        held = {}
+        for table in SCORES:
+            held[table] = con.execute(
+                f"select count(*) from {table} where business_id <> ?", [changed]
+            ).fetchone()[0]
+            con.execute(f"insert into {table} from aside.{table.replace('.', '__')}")
+        con.execute("drop schema aside cascade")
+    return held
+
+
+def _models_reading_only(warehouse: Path, businesses: str) -> set[str]:
+    """The models whose SQL, as dbt compiled it on the warehouse's last night, reads its
+    relations narrowed to `businesses` (the SQL list, e.g. "'acme'")."""
+    compiled = side_files(warehouse) / "dbt" / "compiled" / "ledgerlens"
+    return {
+        path.stem
+        for path in compiled.rglob("*.sql")
+        if f"where business_id in ({businesses}))" in path.read_text()
+        and "data-tests" not in path.parts
+        and path.parent.name != "models"  # the yml's generic tests
+    }
+
+
+def test_a_night_rescores_only_the_changed_business(
+    tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """A demo export whose four businesses each have a late-payment model and CLV fits of
+    their own: a night where one business adds a day rescores that business alone (its
+    scores come from its own rows only), and the marts on the scores build for it alone;
+    the tables then equal a full refresh's, row for row."""
+    source_data, published = shared_demo_run(tmp_path_factory, 7, 100_000)
+    with duckdb.connect(str(published), read_only=True) as con:
+        # The premise, from the published run: no business is scored by a pooled model.
+        assert con.execute(
+            "select distinct model_scope from intermediate.invoice_risk_scores order by 1"
+        ).fetchall() == [("already_late",), ("business",)]
+        assert con.execute(
+            "select fit_scope, count(*) from intermediate.clv_model_fits group by 1"
+        ).fetchall() == [("business", 4)]
+    data = tmp_path / "data"
+    shutil.copytree(source_data, data)
+    nightly = tmp_path / "nightly" / "ledgerlens.duckdb"
+    nightly.parent.mkdir()
+    shutil.copyfile(published, nightly)
+
+    subprocess.run(
+        [sys.executable, "scripts/incremental_night.py", "add-day", str(data)]
+        + ["--business", "harbor"],
+        cwd=Path(__file__).parent.parent,
+        check=True,
+    )
+    moved = _scores_aside(nightly, "harbor")
+    assert min(moved.values()) > 0 and moved["intermediate.clv_model_fits"] == 3
+    assert _night(data, nightly) == ("incremental", ["harbor"])
+    with duckdb.connect(str(nightly), read_only=True) as con:
+        (scores,) = con.execute("select value from raw.run_state where key = 'scores'").fetchone()
+    assert scores.endswith(":incremental")
+    assert _scores_back(nightly, "harbor") == dict.fromkeys(moved, 0)
+    # The marts on the scores read harbor's rows alone, and so did their tests.
+    assert {
+        "open_invoice_risk",
+        "cash_forecast",
+        "customer_clv",
+        "clv_model_fit",
+        "customer_statement",
+        "segment_balance_sheet",
+        "segment_income_statement",
+    } <= _models_reading_only(nightly, "'harbor'")
+    narrowed = _tests_reading_only(nightly, "'harbor'")
+    assert narrowed == _narrowable_tests(_manifest(), scores_incremental=True)
+    assert "assert_segment_balance_sheet_balances" in narrowed
+
+    full = tmp_path / "full" / "ledgerlens.duckdb"
+    assert _night(data, full, full_refresh=True)[0] == "full"
+    with duckdb.connect(str(nightly), read_only=True) as con:
+        con.execute(f"attach '{full}' as full_refresh (read_only)")
+        tables = _tables(con, "ledgerlens")
+        assert tables == _tables(con, "full_refresh") and len(tables) > 60
+        differences = {}
+        for schema, table in tables:
+            mine, theirs = f"{schema}.{table}", f"full_refresh.{schema}.{table}"
+            counts = (_rows_only_in(con, mine, theirs), _rows_only_in(con, theirs, mine))
+            if counts != (0, 0):
+                differences[mine] = counts
+        assert differences == {}

@@ -59,33 +59,39 @@ CLV_KEYS = {spec.key for spec in CLV_SPECS}
 
 
 def score_clv(
-    warehouse: Warehouse, run_options: RunOptions
-) -> tuple[str, list[dg.MaterializeResult]]:
+    warehouse: Warehouse, run_options: RunOptions, changed: list[str] | None = None
+) -> tuple[str, list[dg.MaterializeResult], bool]:
     """Fit and score on the run's engine (orchestration.assets.scores runs this): the
-    line to log and the materialisations of the three tables it writes."""
+    line to log, the materialisations of the three tables it writes, and whether only
+    the `changed` businesses (an incremental night's) were rescored."""
     with warehouse.engine() as engine:
-        result = score_warehouse(engine, run_options.dbt_vars())
+        result = score_warehouse(engine, run_options.dbt_vars(), changed)
+    which = "changed " if result["incremental"] else ""
     line = (
         f"CLV scored {result['customers_scored']:,} customers of {result['businesses']} "
-        f"businesses ({result['business_fits']} fitted alone) in {result['seconds']} s"
+        f"{which}businesses ({result['business_fits']} fitted alone) in {result['seconds']} s"
     )
-    return line, [
-        dg.MaterializeResult(
-            asset_key=CLV_SCORES_KEY,
-            metadata={
-                "dagster/row_count": result["customers_scored"],
-                "seconds": result["seconds"],
-            },
-        ),
-        dg.MaterializeResult(
-            asset_key=CLV_FITS_KEY,
-            metadata={
-                "dagster/row_count": result["businesses"],
-                "business_fits": result["business_fits"],
-            },
-        ),
-        dg.MaterializeResult(
-            asset_key=CLV_HISTORY_KEY,
-            metadata={"dagster/row_count": result["value_history_rows"]},
-        ),
-    ]
+    return (
+        line,
+        [
+            dg.MaterializeResult(
+                asset_key=CLV_SCORES_KEY,
+                metadata={
+                    "dagster/row_count": result["customers_scored"],
+                    "seconds": result["seconds"],
+                },
+            ),
+            dg.MaterializeResult(
+                asset_key=CLV_FITS_KEY,
+                metadata={
+                    "dagster/row_count": result["businesses"],
+                    "business_fits": result["business_fits"],
+                },
+            ),
+            dg.MaterializeResult(
+                asset_key=CLV_HISTORY_KEY,
+                metadata={"dagster/row_count": result["value_history_rows"]},
+            ),
+        ],
+        result["incremental"],
+    )

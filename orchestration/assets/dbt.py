@@ -23,7 +23,7 @@ from dagster_dbt import (
 
 from ledgerlens.dbt_vars import parsed_vars
 from ledgerlens.engines import Engine
-from ledgerlens.incremental import plan_night, settings_fingerprint
+from ledgerlens.incremental import plan_night, scores_incremental, settings_fingerprint
 from orchestration.resources import RunOptions, Warehouse
 
 
@@ -148,9 +148,16 @@ def _plan_night(
         return True
     settings = settings_fingerprint(project.project_dir, target, dbt_vars)
     with warehouse.connect() as con:
-        plan = plan_night(con, settings, full_refresh=run_options.full_refresh)
+        plan = plan_night(
+            con, settings, full_refresh=run_options.full_refresh, run_id=context.run.run_id
+        )
     context.log.info(plan.describe())
     return plan.full_refresh
+
+
+def _scores_incremental(warehouse: Warehouse, run_id: str) -> bool:
+    with warehouse.connect() as con:
+        return scores_incremental(con, run_id)
 
 
 def _build(
@@ -183,6 +190,11 @@ def _build(
             # changed businesses (macros/business_scope.sql). Not part of the settings the
             # night was compared by (above): a var of its own for how to build, not what.
             dbt_vars = {**dbt_vars, "ledgerlens_night": "incremental"}
+    elif warehouse.target == "duckdb" and _scores_incremental(warehouse, context.run.run_id):
+        # The second step, after the Python models rescored only this night's changed
+        # businesses (orchestration.assets.scores): the models on their scores build
+        # incrementally as the first step's did, with the same vars (and parse).
+        dbt_vars = {**dbt_vars, "ledgerlens_night": "incremental"}
     if dbt_vars:
         args += ["--vars", json.dumps(dbt_vars)]
     key = _parse_key(warehouse, dbt_vars)
@@ -227,8 +239,8 @@ def build_dbt_assets(project: DbtProject) -> list[dg.AssetsDefinition]:
         warehouse: Warehouse,
         run_options: RunOptions,
     ):
-        # The first step decides what the night rebuilds; the second builds full tables
-        # only (dbt_project.yml).
+        # The first step decides what the night rebuilds; the second builds incrementally
+        # only when the Python models rescored the changed businesses alone.
         yield from _build(
             context, project, dbt, warehouse, run_options, plans_night=True, publish_raw=True
         )

@@ -31,23 +31,34 @@ RISK_SPEC = dg.AssetSpec(
 )
 
 
-def score_risk(warehouse: Warehouse) -> tuple[str, list[dg.MaterializeResult]]:
+def score_risk(
+    warehouse: Warehouse, changed: list[str] | None = None
+) -> tuple[str, list[dg.MaterializeResult], bool]:
     """Fit and score on the run's engine (orchestration.assets.scores runs this): the
-    line to log and the materialisation."""
+    line to log, the materialisation, and whether only the `changed` businesses (an
+    incremental night's) were rescored."""
     with warehouse.engine() as engine:
-        result = score_warehouse(engine, DEFAULT_METHOD)
+        result = score_warehouse(engine, DEFAULT_METHOD, changed)
+    scope = (
+        f"of {len(changed)} changed businesses" if result["incremental"] else "of every business"
+    )
     line = (
-        f"scored {result['rows_scored']:,} open invoices ({result['method']}, "
+        f"scored {result['rows_scored']:,} open invoices {scope} ({result['method']}, "
         f"{result['training_rows']:,} training rows)"
     )
-    return line, [
-        dg.MaterializeResult(
-            asset_key=RISK_SCORES_KEY,
-            metadata={
-                "dagster/row_count": result["rows_scored"],
-                "training_rows": result["training_rows"],
-                "method": result["method"],
-                "invoices_on_business_models": result["business_models"],
-            },
-        )
-    ]
+    return (
+        line,
+        [
+            dg.MaterializeResult(
+                asset_key=RISK_SCORES_KEY,
+                metadata={
+                    "dagster/row_count": result["rows_scored"],
+                    "training_rows": result["training_rows"],
+                    "method": result["method"],
+                    "invoices_on_business_models": result["business_models"],
+                    "only_changed_businesses": result["incremental"],
+                },
+            )
+        ],
+        result["incremental"],
+    )

@@ -17,6 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import dagster as dg
 
+from ledgerlens.incremental import night_changes, record_scores
 from orchestration.assets.clv import CLV_KEYS, CLV_SPECS, score_clv
 from orchestration.assets.risk import RISK_SCORES_KEY, RISK_SPEC, score_risk
 from orchestration.resources import RunOptions, Warehouse
@@ -25,19 +26,33 @@ from orchestration.resources import RunOptions, Warehouse
 @dg.multi_asset(specs=[RISK_SPEC, *CLV_SPECS], name="model_scores", can_subset=True)
 def model_scores(context: dg.AssetExecutionContext, warehouse: Warehouse, run_options: RunOptions):
     selected = context.selected_asset_keys
+    # On this run's incremental night (DuckDB only), the changed businesses: each model
+    # rescores them alone when that gives the rows a full scoring would (every business
+    # fitted alone: ledgerlens.risk, ledgerlens.clv), else every business.
+    changed = None
+    if warehouse.target == "duckdb":
+        with warehouse.connect() as con:
+            changed = night_changes(con, context.run.run_id)
     models = []
     if RISK_SCORES_KEY in selected:
-        models.append(lambda: score_risk(warehouse))
+        models.append(lambda: score_risk(warehouse, changed))
     if selected & CLV_KEYS:
         # The CLV fit writes its three tables together: a subset of them is all three.
-        models.append(lambda: score_clv(warehouse, run_options))
+        models.append(lambda: score_clv(warehouse, run_options, changed))
     workers = 1 if warehouse.target == "spark" else max(len(models), 1)
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="model_scores") as pool:
         # In the order submitted; an error in either is raised here, after both ended.
         futures = [pool.submit(model) for model in models]
+    modes = []
     for future in futures:
-        line, results = future.result()
+        line, results, incremental = future.result()
+        modes.append(incremental)
         context.log.info(line)
         for result in results:
             if result.asset_key in selected:
                 yield result
+    if changed is not None:
+        # The models on the scores (dbt's second step) build incrementally only if both
+        # models ran and rescored the changed businesses alone.
+        with warehouse.connect() as con:
+            record_scores(con, context.run.run_id, len(modes) == 2 and all(modes))

@@ -48,7 +48,7 @@ from ledgerlens.clv_models import (
     weighted_quantiles,
 )
 from ledgerlens.engines import Engine, as_engine
-from ledgerlens.model_inputs import exact_floats, numpy_columns, text_values
+from ledgerlens.model_inputs import exact_floats, numpy_columns, sql_list, text_values
 
 PURCHASES_TABLE = "intermediate.int_customer_purchase_days_netted"
 PREPARED_TABLE = "intermediate.int_customers_clv_prepared"
@@ -679,11 +679,15 @@ def _epoch_days(column: pa.ChunkedArray) -> pa.ChunkedArray:
     return pc.cast(column, pa.int32())
 
 
-def read_inputs(engine: Engine) -> tuple[dict[str, np.ndarray], PurchaseDays]:
+def read_inputs(
+    engine: Engine, businesses: list[str] | None = None
+) -> tuple[dict[str, np.ndarray], PurchaseDays]:
+    """The prepared customers and their purchase days, of `businesses` only if given."""
     engine = as_engine(engine)
+    where = "" if businesses is None else f" where business_id in ({sql_list(businesses)})"
     # A fixed row order: the same rows always give the same fit, on every engine.
     table = engine.arrow_sorted(
-        f"select {', '.join(PREPARED_COLUMNS)} from {PREPARED_TABLE}",
+        f"select {', '.join(PREPARED_COLUMNS)} from {PREPARED_TABLE}{where}",
         ["business_id", "customer_id"],
     )
     table = table.append_column("as_of_epoch_day", _epoch_days(table["as_of_date"]))
@@ -691,7 +695,8 @@ def read_inputs(engine: Engine) -> tuple[dict[str, np.ndarray], PurchaseDays]:
     # Dates as datetime.date (numpy's datetime64 scalars do not convert back to Arrow).
     prepared["as_of_date"] = prepared["as_of_date"].astype(object)
     days_table = engine.arrow_sorted(
-        f"select business_id, customer_id, purchase_date, purchase_sales from {PURCHASES_TABLE}",
+        "select business_id, customer_id, purchase_date, purchase_sales"
+        f" from {PURCHASES_TABLE}{where}",
         ["business_id", "customer_id", "purchase_date"],
     )
     sales = days_table["purchase_sales"]
@@ -706,17 +711,43 @@ def read_inputs(engine: Engine) -> tuple[dict[str, np.ndarray], PurchaseDays]:
     return prepared, days
 
 
-def score_warehouse(con, overrides=None) -> dict:
+def _fitted_alone_elsewhere(engine: Engine, businesses: list[str]) -> bool:
+    """Whether every business but `businesses` was fitted alone by the last run
+    (FITS_TABLE): then none of them depends on the pooled fit."""
+    others = f" where business_id not in ({sql_list(businesses)})" if businesses else ""
+    try:
+        scopes = engine.arrow(f"select fit_scope from {SCORES_SCHEMA}.{FITS_TABLE}{others}")[
+            "fit_scope"
+        ].to_pylist()
+    except engine.errors:  # no fits yet
+        return False
+    return all(scope == "business" for scope in scopes)
+
+
+def score_warehouse(con, overrides=None, businesses: list[str] | None = None) -> dict:
     """Read the inputs, fit, and (re)write the scores and fits tables, on the engine `con`
-    (a ledgerlens.engines.Engine, or a DuckDB connection)."""
+    (a ledgerlens.engines.Engine, or a DuckDB connection).
+
+    `businesses`: rescore these businesses only and keep the others' rows (an incremental
+    night, orchestration.assets.scores), when that gives the rows scoring every business
+    would: every other business was fitted alone by the last run and every one of these
+    is fitted alone now (a business's own fits read its own rows only; the pooled fit
+    reads every business's). Otherwise every business is scored; the result's
+    `incremental` says which."""
     from threadpoolctl import threadpool_limits
 
     started = time.perf_counter()
     engine = as_engine(con)
-    prepared, days = read_inputs(engine)
+    if businesses is not None and not _fitted_alone_elsewhere(engine, businesses):
+        businesses = None
+    if businesses is not None and not businesses:
+        # Nothing changed: every business keeps its scores.
+        return _result(0, 0, 0, 0, True, started)
+    prepared, days = read_inputs(engine, businesses)
+    where = "" if businesses is None else f" and business_id in ({sql_list(businesses)})"
     month_ends: dict[str, list] = {}
     snapshots = engine.arrow_sorted(
-        f"select business_id, as_of_date from {SNAPSHOTS_TABLE} where is_month_end",
+        f"select business_id, as_of_date from {SNAPSHOTS_TABLE} where is_month_end{where}",
         ["business_id", "as_of_date"],
     )
     for row in snapshots.to_pylist():
@@ -726,14 +757,36 @@ def score_warehouse(con, overrides=None) -> dict:
     # busy two-core machine (9.4 s against 1.8 s for the 200,000-line demo).
     with threadpool_limits(limits=1):
         scores, fits, history = score(prepared, days, dbt_vars.load(overrides), month_ends)
-    for name, table in ((SCORES_TABLE, scores), (FITS_TABLE, fits), (HISTORY_TABLE, history)):
-        engine.write_table(SCORES_SCHEMA, name, table)
+    if businesses is not None:
+        if any(scope != "business" for scope in fits["fit_scope"].to_pylist()):
+            # One of them needs the pooled fit now: every business, as a full night.
+            return score_warehouse(con, overrides)
+        for name, table in ((SCORES_TABLE, scores), (FITS_TABLE, fits), (HISTORY_TABLE, history)):
+            # A business without customers now (gone from the export) keeps none.
+            written = table if table.num_rows else None
+            engine.replace_businesses(SCORES_SCHEMA, name, written, businesses)
+    else:
+        for name, table in ((SCORES_TABLE, scores), (FITS_TABLE, fits), (HISTORY_TABLE, history)):
+            engine.write_table(SCORES_SCHEMA, name, table)
+    business_fits = sum(1 for scope in fits["fit_scope"].to_pylist() if scope == "business")
+    return _result(
+        scores.num_rows,
+        history.num_rows,
+        fits.num_rows,
+        business_fits,
+        businesses is not None,
+        started,
+    )
+
+
+def _result(
+    customers: int, history: int, businesses: int, fits: int, incremental: bool, started: float
+) -> dict:
     return {
-        "customers_scored": scores.num_rows,
-        "value_history_rows": history.num_rows,
-        "businesses": fits.num_rows,
-        "business_fits": int(
-            sum(1 for scope in fits["fit_scope"].to_pylist() if scope == "business")
-        ),
+        "customers_scored": customers,
+        "value_history_rows": history,
+        "businesses": businesses,
+        "business_fits": fits,
+        "incremental": incremental,
         "seconds": round(time.perf_counter() - started, 2),
     }

@@ -34,6 +34,11 @@ STATE = "raw.run_state"
 
 # What the models' SQL is made of: a change in any of these is a change in every row.
 PROJECT_PARTS = ("dbt_project.yml", "models", "macros", "seeds")
+# What the Python models' scores are made of (a night may rescore only the changed
+# businesses and keep the others' scores: orchestration.assets.scores): their modules
+# and the libraries that fit them.
+SCORING_MODULES = ("risk.py", "clv.py", "clv_models.py", "model_inputs.py")
+SCORING_LIBRARIES = ("numpy", "scipy", "scikit-learn")
 
 
 @dataclass
@@ -66,8 +71,24 @@ def project_fingerprint(project_dir: str | Path) -> str:
     return digest.hexdigest()
 
 
+def scoring_fingerprint() -> str:
+    """A hash of the Python models' code and of the versions of the libraries they fit
+    with."""
+    from importlib.metadata import version
+
+    digest = hashlib.sha256()
+    for name in SCORING_MODULES:
+        digest.update(name.encode() + b"\0" + (Path(__file__).parent / name).read_bytes())
+    for library in SCORING_LIBRARIES:
+        digest.update(f"{library}=={version(library)}".encode() + b"\0")
+    return digest.hexdigest()
+
+
 def settings_fingerprint(project_dir: str | Path, target: str, dbt_vars: dict) -> str:
-    key = json.dumps([project_fingerprint(project_dir), target, dbt_vars], sort_keys=True)
+    key = json.dumps(
+        [project_fingerprint(project_dir), scoring_fingerprint(), target, dbt_vars],
+        sort_keys=True,
+    )
     return hashlib.sha256(key.encode()).hexdigest()
 
 
@@ -106,11 +127,15 @@ def _borrowing_today(con: duckdb.DuckDBPyConnection) -> list[str]:
 
 
 def plan_night(
-    con: duckdb.DuckDBPyConnection, settings: str, full_refresh: bool = False
+    con: duckdb.DuckDBPyConnection,
+    settings: str,
+    full_refresh: bool = False,
+    run_id: str = "",
 ) -> NightPlan:
     """Compare the loaded raw tables with the last run's fingerprints, record this night's
     (they are published with the warehouse, so a failed night is compared again), and say
-    what the models must rebuild."""
+    what the models must rebuild. `run_id`, the orchestrator's run, is recorded with the
+    plan: the steps after dbt's first (`night_changes`) follow it within that run only."""
     con.execute(f"create or replace temp table _ll_fingerprints as {_fingerprint_sql()}")
     businesses = con.execute("select count(*) from raw.businesses").fetchone()[0]
     previous_settings = None
@@ -155,8 +180,8 @@ def plan_night(
             con.executemany(f"insert into {CHANGED} values (?)", [[name] for name in changed])
         con.execute(f"create or replace table {STATE} (key varchar, value varchar)")
         con.execute(
-            f"insert into {STATE} values ('settings', ?), ('mode', ?)",
-            [settings, "full" if reason else "incremental"],
+            f"insert into {STATE} values ('settings', ?), ('mode', ?), ('run_id', ?)",
+            [settings, "full" if reason else "incremental", run_id],
         )
         con.execute("commit")
     except Exception:
@@ -166,3 +191,34 @@ def plan_night(
     return NightPlan(
         full_refresh=bool(reason), reason=reason, businesses=businesses, changed=changed
     )
+
+
+def night_changes(con: duckdb.DuckDBPyConnection, run_id: str) -> list[str] | None:
+    """The businesses this run's incremental night recomputes (`plan_night`); None when
+    the run planned no incremental night (a full night, a subset of the models, another
+    run's plan, a warehouse without one)."""
+    if not run_id or not table_exists(con, STATE) or not table_exists(con, CHANGED):
+        return None
+    state = dict(con.execute(f"select key, value from {STATE}").fetchall())
+    if state.get("run_id") != run_id or state.get("mode") != "incremental":
+        return None
+    rows = con.execute(f"select business_id from {CHANGED} order by 1").fetchall()
+    return [row[0] for row in rows]
+
+
+def record_scores(con: duckdb.DuckDBPyConnection, run_id: str, incremental: bool) -> None:
+    """Record whether this run's Python models rescored only the changed businesses (then
+    the models on their scores build incrementally too: orchestration.assets.dbt)."""
+    con.execute(f"delete from {STATE} where key = 'scores'")
+    con.execute(
+        f"insert into {STATE} values ('scores', ?)",
+        [f"{run_id}:{'incremental' if incremental else 'full'}"],
+    )
+
+
+def scores_incremental(con: duckdb.DuckDBPyConnection, run_id: str) -> bool:
+    """Whether this run's incremental night rescored only the changed businesses."""
+    if night_changes(con, run_id) is None:
+        return False
+    row = con.execute(f"select value from {STATE} where key = 'scores'").fetchone()
+    return row is not None and row[0] == f"{run_id}:incremental"

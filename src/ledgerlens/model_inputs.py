@@ -46,3 +46,9 @@ def exact_floats(column: pa.ChunkedArray) -> np.ndarray:
     scale = column.type.scale
     unscaled = pc.cast(pc.multiply(column, pa.scalar(10**scale, pa.decimal128(19, 0))), pa.int64())
     return pc.cast(unscaled, pa.float64()).to_numpy(zero_copy_only=False) / float(10**scale)
+
+
+def sql_list(values: list[str]) -> str:
+    """Text values as a SQL list of constants ("'a', 'b'"; "null" when empty: `in (null)`
+    matches no row), for a condition on business_id."""
+    return ", ".join("'" + value.replace("'", "''") + "'" for value in values) or "null"

@@ -27,7 +27,7 @@ import pyarrow as pa
 
 from ledgerlens import dbt_vars
 from ledgerlens.engines import Engine, as_engine
-from ledgerlens.model_inputs import numpy_columns
+from ledgerlens.model_inputs import numpy_columns, sql_list
 
 FEATURES_TABLE = "intermediate.int_invoices_risk_featured"
 DELAYS_TABLE = "intermediate.int_payment_delays_counted"
@@ -144,6 +144,15 @@ class _LateRate:
         prior = LATE_RATE_PRIOR_INVOICES  # pseudo-invoices at the business's rate
         p = (late + prior * self.rate) / (recent_n + prior)
         return np.column_stack([1 - p, p])
+
+
+def fits_alone(training_rows: int, late_rows: int) -> bool:
+    """Whether a business with this many learnable training rows, `late_rows` of them
+    paid late, gets a model of its own (else its invoices are scored by the pooled one)."""
+    return (
+        training_rows >= MIN_BUSINESS_ROWS
+        and min(late_rows, training_rows - late_rows) >= MIN_BUSINESS_CLASS_ROWS
+    )
 
 
 def _make_model(method: str):
@@ -266,23 +275,28 @@ def _score(
 
     probability = np.full(rows, np.nan)
     scope = np.full(rows, "pooled", dtype=object)
+    reasons = np.full((rows, 3), "", dtype=object)
     pooled_rate = float(y_train.mean()) if len(y_train) else 0.5
     can_pool = bool(len(y_train)) and y_train.min() != y_train.max()
-    pooled = None  # fitted on first use: not needed when every business has its own
+    # Fitted on first use: not needed when every business has its own.
+    pooled, pooled_explainer = None, None
     for business in np.unique(business_now):
         here = business_now == business
         mine = business_train == business
         y_mine = y_train[mine]
-        if (
-            mine.sum() >= MIN_BUSINESS_ROWS
-            and min(y_mine.sum(), len(y_mine) - y_mine.sum()) >= MIN_BUSINESS_CLASS_ROWS
-        ):
+        if fits_alone(len(y_mine), int(y_mine.sum())):
             model = _make_model(method).fit(x_train[mine], y_mine)
             probability[here] = model.predict_proba(x_now[here])[:, 1]
             scope[here] = "business"
+            # The reasons from the rows the probability came from: the business's own.
+            # Its scores then depend on its own books alone, which lets a night rescore
+            # only the businesses whose books changed (score_warehouse).
+            reasons[here] = _reason_codes(x_now[here], _explainer(x_train[mine], y_mine))
         elif can_pool:
             pooled = pooled or _make_model(method).fit(x_train, y_train)
             probability[here] = pooled.predict_proba(x_now[here])[:, 1]
+            pooled_explainer = pooled_explainer or _explainer(x_train, y_train)
+            reasons[here] = _reason_codes(x_now[here], pooled_explainer)
         else:
             probability[here] = pooled_rate
 
@@ -300,9 +314,6 @@ def _score(
     probability[already] = 1.0
     scope[already] = "already_late"
 
-    reasons = np.full((rows, 3), "", dtype=object)
-    if len(y_train) and y_train.min() != y_train.max():
-        reasons = _reason_codes(x_now, _explainer(x_train, y_train))
     reasons[already] = np.array(["past_threshold", "", ""], dtype=object)
 
     on_time, late = _expected_days(delays, current, late_days)
@@ -381,23 +392,68 @@ def _fetch(engine: Engine, where: str, keys: bool = True) -> dict[str, np.ndarra
     return numpy_columns(table)
 
 
-def _fetch_delays(engine: Engine) -> dict[str, np.ndarray]:
-    """The payment history of DELAYS_TABLE: business, days after due, invoices."""
+def _fetch_delays(engine: Engine, only: str = "") -> dict[str, np.ndarray]:
+    """The payment history of DELAYS_TABLE: business, days after due, invoices (`only`:
+    a condition on business_id, "and ...")."""
     table = engine.arrow_sorted(
-        f"select business_id, days_after_due, paid_invoices from {DELAYS_TABLE}",
+        f"select business_id, days_after_due, paid_invoices from {DELAYS_TABLE} where true{only}",
         ["business_id", "days_after_due"],
     )
     return {name: table[name].to_numpy(zero_copy_only=False) for name in table.column_names}
 
 
-def score_warehouse(con, method: str = DEFAULT_METHOD) -> dict:
+def businesses_pooled(engine: Engine) -> list[str]:
+    """The businesses with invoices to score that have no model of their own (`fits_alone`
+    over their learnable training rows): their scores depend on every business's books."""
+    counts = engine.arrow(
+        f"""
+        select
+            business_id,
+            count(*) as training_rows,
+            sum(case when is_paid_beyond_threshold then 1 else 0 end) as late_rows
+        from {FEATURES_TABLE}
+        where not is_current and is_outcome_known and not is_already_late
+        group by business_id
+        """
+    ).to_pylist()
+    alone = {
+        row["business_id"]
+        for row in counts
+        if fits_alone(int(row["training_rows"]), int(row["late_rows"]))
+    }
+    scored = engine.arrow(f"select distinct business_id from {FEATURES_TABLE} where is_current")[
+        "business_id"
+    ].to_pylist()
+    return sorted(set(scored) - alone)
+
+
+def score_warehouse(con, method: str = DEFAULT_METHOD, businesses: list[str] | None = None) -> dict:
     """Read the features, fit, and (re)write intermediate.invoice_risk_scores, on the
-    engine `con` (a ledgerlens.engines.Engine, or a DuckDB connection)."""
+    engine `con` (a ledgerlens.engines.Engine, or a DuckDB connection).
+
+    `businesses`: rescore these businesses only and keep the others' rows (an incremental
+    night, orchestration.assets.scores). The same rows as scoring every business when
+    every business with invoices to score has a model of its own (`businesses_pooled`
+    is empty): its probability, reasons, baseline and expected days then come from its
+    own rows alone. Otherwise every business is scored; the result's `incremental` says
+    which."""
     engine = as_engine(con)
-    train = _fetch(engine, "not is_current and is_outcome_known", keys=False)
-    current = _fetch(engine, "is_current")
+    if businesses is not None and businesses_pooled(engine):
+        businesses = None
+    if businesses == []:
+        # Nothing changed: every business keeps its scores.
+        return {
+            "rows_scored": 0,
+            "training_rows": 0,
+            "business_models": 0,
+            "method": method,
+            "incremental": True,
+        }
+    only = "" if businesses is None else f" and business_id in ({sql_list(businesses)})"
+    train = _fetch(engine, f"not is_current and is_outcome_known{only}", keys=False)
+    current = _fetch(engine, f"is_current{only}")
     late_days = int(dbt_vars.load()["late_days_beyond_terms"])
-    scores = score(train, current, late_days, method, _fetch_delays(engine))
+    scores = score(train, current, late_days, method, _fetch_delays(engine, only))
     result = pa.table(
         {
             "as_of_date": pa.array(current["as_of_date"], pa.date32()),
@@ -418,10 +474,15 @@ def score_warehouse(con, method: str = DEFAULT_METHOD) -> dict:
             "reason_3": pa.array(scores.reasons[:, 2], pa.string()),
         }
     )
-    engine.write_table(SCORES_SCHEMA, SCORES_TABLE, result)
+    if businesses is None:
+        engine.write_table(SCORES_SCHEMA, SCORES_TABLE, result)
+    elif businesses:
+        written = result if result.num_rows else None  # no invoice open now
+        engine.replace_businesses(SCORES_SCHEMA, SCORES_TABLE, written, businesses)
     return {
         "rows_scored": len(result),
         "training_rows": int(len(train["business_id"])),
         "business_models": int((scores.model_scope == "business").sum()),
         "method": method,
+        "incremental": businesses is not None,
     }

@@ -39,6 +39,15 @@ class Engine(ABC):
     def write_table(self, schema: str, name: str, table: pa.Table) -> int:
         """Replace `schema.name` with `table` (creating the schema if needed); its rows."""
 
+    def replace_businesses(
+        self, schema: str, name: str, table: pa.Table | None, businesses: list[str]
+    ) -> int:
+        """Replace the rows of `businesses` in the existing `schema.name` with `table`
+        (which holds those businesses' rows only; None: they have none now), keeping
+        every other business's rows; the rows written. For incremental nights, which only
+        DuckDB runs (ledgerlens.incremental)."""
+        raise NotImplementedError(f"{self.name} rebuilds whole tables only")
+
     @abstractmethod
     def publish_raw(self, duckdb_path: str | Path) -> dict[str, int]:
         """Put the loader's validated `raw` and `quarantine` tables (the DuckDB file at

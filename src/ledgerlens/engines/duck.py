@@ -46,6 +46,30 @@ class DuckDBEngine(Engine):
             self.con.unregister("_ledgerlens_to_write")
         return table.num_rows
 
+    def replace_businesses(
+        self, schema: str, name: str, table: pa.Table | None, businesses: list[str]
+    ) -> int:
+        # One transaction: a reader sees the old rows of those businesses or the new ones.
+        if table is not None:
+            self.con.register("_ledgerlens_to_write", table)
+        self.con.execute("begin transaction")
+        try:
+            self.con.execute(
+                f"delete from {schema}.{name} where list_contains(?, business_id)", [businesses]
+            )
+            if table is not None:
+                self.con.execute(
+                    f"insert into {schema}.{name} by name select * from _ledgerlens_to_write"
+                )
+            self.con.execute("commit")
+        except BaseException:
+            self.con.execute("rollback")
+            raise
+        finally:
+            if table is not None:
+                self.con.unregister("_ledgerlens_to_write")
+        return 0 if table is None else table.num_rows
+
     def publish_raw(self, duckdb_path: str | Path) -> dict[str, int]:
         # The loader wrote them here: nothing to copy.
         return {}
