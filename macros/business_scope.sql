@@ -34,19 +34,30 @@
     the models' refs, in the marts and in their tests.
 -#}
 
-{#- The changed businesses as a SQL list of constants (read when the model runs). -#}
+{#- The changed businesses as a SQL list of constants (read when the model runs). Read
+    once per dbt invocation and kept in `graph`, the one mapping every node's context
+    shares: the run driver writes the table before dbt starts and nothing changes it
+    during the build, and a query per ref (about 1,000 a night) cost dbt's round trip
+    each. -#}
 {% macro changed_businesses_list() -%}
-    {%- set names = [] -%}
-    {%- if execute -%}
-        {%- set rows = run_query(
-            "select business_id from raw.changed_businesses order by business_id"
-        ) -%}
-        {%- for row in rows -%}
-            {%- do names.append("'" ~ (row[0] | replace("'", "''")) ~ "'") -%}
-        {%- endfor -%}
+    {%- if not execute -%}
+        {{- 'null' -}}
+    {%- else -%}
+        {%- if '_ledgerlens_changed_businesses' not in graph -%}
+            {%- set names = [] -%}
+            {%- set rows = run_query(
+                "select business_id from raw.changed_businesses order by business_id"
+            ) -%}
+            {%- for row in rows -%}
+                {%- do names.append("'" ~ (row[0] | replace("'", "''")) ~ "'") -%}
+            {%- endfor -%}
+            {#- A night with no changed business still builds: an empty list is no SQL. -#}
+            {%- do graph.update(
+                {'_ledgerlens_changed_businesses': names | join(', ') if names else 'null'}
+            ) -%}
+        {%- endif -%}
+        {{- graph['_ledgerlens_changed_businesses'] -}}
     {%- endif -%}
-    {#- A night with no changed business still builds: an empty list is no SQL. -#}
-    {{- names | join(', ') if names else 'null' -}}
 {%- endmacro %}
 
 {#- True when the run driver builds this night incrementally (DuckDB only). -#}
