@@ -95,6 +95,42 @@ def test_small_business_falls_back_to_the_pooled_model():
     assert scores.model_scope.tolist() == ["business"] * 10 + ["pooled"] * 10
 
 
+def test_a_business_with_its_own_model_is_scored_from_its_own_rows_alone():
+    """Probability, reasons, baseline and expected days of a business fitted alone are
+    the same whether another business's rows are scored beside it or not: what lets an
+    incremental night rescore only the businesses whose books changed. Its reasons come
+    from its own explainer, not one fitted over both businesses, whose ranking differs."""
+    rng = np.random.default_rng(2)
+    mine, other = _rows(1500, rng, "big"), _rows(1500, rng, "b")
+    # Late follows the customer's history in one business and the days past due in the
+    # other: an explainer over both would weigh the features differently.
+    mine["is_paid_beyond_threshold"] = (
+        np.nan_to_num(mine["customer_share_paid_late"]) > 0.6
+    ).astype(int)
+    other["is_paid_beyond_threshold"] = (other["days_past_due"] > 0).astype(int)
+    both = {key: np.concatenate([mine[key], other[key]]) for key in mine}
+    now_mine, now_other = _rows(200, rng, "big"), _rows(200, rng, "b")
+    now_both = {key: np.concatenate([now_mine[key], now_other[key]]) for key in now_mine}
+    for method in risk.METHODS:
+        alone = risk.score(mine, now_mine, late_days=15, method=method, delays=DELAYS)
+        together = risk.score(both, now_both, late_days=15, method=method, delays=DELAYS)
+        assert (together.model_scope == "business").all()
+        first = slice(0, 200)
+        assert together.late_probability[first].tolist() == alone.late_probability.tolist()
+        assert together.reasons[first].tolist() == alone.reasons.tolist()
+        assert together.baseline_late_share[first].tolist() == alone.baseline_late_share.tolist()
+        assert np.array_equal(
+            together.expected_late_days_after_due[first], alone.expected_late_days_after_due
+        )
+    # One explainer over both businesses would name other reasons for some invoices.
+    x_train = risk.feature_matrix(both, 15)
+    pooled = risk._reason_codes(
+        risk.feature_matrix(now_mine, 15),
+        risk._explainer(x_train, both["is_paid_beyond_threshold"]),
+    )
+    assert pooled.tolist() != alone.reasons.tolist()
+
+
 SCORES = (
     "select business_id, invoice_id, model_scope, late_probability,"
     " expected_on_time_days_after_due, expected_late_days_after_due,"
