@@ -455,12 +455,15 @@ def test_a_night_rescores_only_the_changed_business(
     nightly.parent.mkdir()
     shutil.copyfile(published, nightly)
 
-    subprocess.run(
-        [sys.executable, "scripts/incremental_night.py", "add-day", str(data)]
-        + ["--business", "harbor"],
-        cwd=Path(__file__).parent.parent,
-        check=True,
-    )
+    def add_day() -> None:
+        subprocess.run(
+            [sys.executable, "scripts/incremental_night.py", "add-day", str(data)]
+            + ["--business", "harbor"],
+            cwd=Path(__file__).parent.parent,
+            check=True,
+        )
+
+    add_day()
     moved = _scores_aside(nightly, "harbor")
     assert min(moved.values()) > 0 and moved["intermediate.clv_model_fits"] == 3
     assert _night(data, nightly) == ("incremental", ["harbor"])
@@ -481,6 +484,20 @@ def test_a_night_rescores_only_the_changed_business(
     narrowed = _tests_reading_only(nightly, "'harbor'")
     assert narrowed == _narrowable_tests(_manifest(), scores_incremental=True)
     assert "assert_segment_balance_sheet_balances" in narrowed
+
+    # A run that did not build the marts on the scores whole (some steps picked in the
+    # UI publish too) leaves them behind: the next night scores every business.
+    with duckdb.connect(str(nightly)) as con:
+        con.execute("delete from raw.run_state where key = 'marts_done'")
+    add_day()
+    assert _night(data, nightly) == ("incremental", ["harbor"])
+    with duckdb.connect(str(nightly), read_only=True) as con:
+        (scores,) = con.execute("select value from raw.run_state where key = 'scores'").fetchone()
+        done = con.execute(
+            "select count(distinct value) from raw.run_state"
+            " where key in ('run_id', 'scores_done', 'marts_done')"
+        ).fetchone()
+    assert scores.endswith(":full") and done == (1,)
 
     full = tmp_path / "full" / "ledgerlens.duckdb"
     assert _night(data, full, full_refresh=True)[0] == "full"

@@ -23,7 +23,12 @@ from dagster_dbt import (
 
 from ledgerlens.dbt_vars import parsed_vars
 from ledgerlens.engines import Engine
-from ledgerlens.incremental import plan_night, scores_incremental, settings_fingerprint
+from ledgerlens.incremental import (
+    plan_night,
+    record_marts,
+    scores_incremental,
+    settings_fingerprint,
+)
 from orchestration.resources import RunOptions, Warehouse
 
 
@@ -136,11 +141,7 @@ def _plan_night(
     target = warehouse.target
     if target != "duckdb":
         return False
-    assets_def = context.assets_def
-    if (
-        assets_def.keys_by_output_name != assets_def.node_keys_by_output_name
-        or assets_def.check_specs_by_output_name != assets_def.node_check_specs_by_output_name
-    ):
+    if _is_subset(context):
         # Some models only (picked in the UI; the test dagster-dbt uses to subset dbt's
         # selection): rebuild those in full and leave the fingerprints as they were, so
         # the next whole night still sees every change since the last one.
@@ -160,6 +161,16 @@ def _scores_incremental(warehouse: Warehouse, run_id: str) -> bool:
         return scores_incremental(con, run_id)
 
 
+def _is_subset(context: dg.AssetExecutionContext) -> bool:
+    """Whether this step builds some of its models only (picked in the UI; the test
+    dagster-dbt uses to subset dbt's selection)."""
+    assets_def = context.assets_def
+    return (
+        assets_def.keys_by_output_name != assets_def.node_keys_by_output_name
+        or assets_def.check_specs_by_output_name != assets_def.node_check_specs_by_output_name
+    )
+
+
 def _build(
     context: dg.AssetExecutionContext,
     project: DbtProject,
@@ -168,6 +179,7 @@ def _build(
     run_options: RunOptions,
     plans_night: bool = False,
     publish_raw: bool = False,
+    records_marts: bool = False,
 ):
     if publish_raw and warehouse.target != "duckdb":
         # The loader validated the raw files into the DuckDB build copy; dbt builds on
@@ -219,6 +231,11 @@ def _build(
             elif isinstance(event, dg.AssetCheckResult) and not event.passed:
                 context.log.warning(f"dbt test failed: {event.check_name}")
             events.append(event)
+        if records_marts and warehouse.target == "duckdb" and not _is_subset(context):
+            # The marts on the scores hold this run's rows for every business: the next
+            # night may rescore its changed businesses alone (ledgerlens.incremental).
+            with warehouse.connect() as con:
+                record_marts(con, context.run.run_id)
     finally:
         _save_state(project, target, key)
         yield from _with_row_counts(warehouse, events)
@@ -258,7 +275,7 @@ def build_dbt_assets(project: DbtProject) -> list[dg.AssetsDefinition]:
         warehouse: Warehouse,
         run_options: RunOptions,
     ):
-        yield from _build(context, project, dbt, warehouse, run_options)
+        yield from _build(context, project, dbt, warehouse, run_options, records_marts=True)
 
     return [dbt_models, dbt_risk_models]
 

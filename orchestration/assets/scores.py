@@ -40,7 +40,17 @@ def model_scores(context: dg.AssetExecutionContext, warehouse: Warehouse, run_op
         # The CLV fit writes its three tables together: a subset of them is all three.
         models.append(lambda: score_clv(warehouse, run_options, changed))
     workers = 1 if warehouse.target == "spark" else max(len(models), 1)
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="model_scores") as pool:
+    import sklearn.ensemble  # noqa: F401  (loads OpenMP, so that the limit below applies)
+    from threadpoolctl import threadpool_limits
+
+    # One BLAS and OpenMP thread for the whole step: each model also limits the threads
+    # its fit uses, but the limits are the process's, so one model leaving its block
+    # would lift the other's while it still runs (a result's last bits then depend on
+    # which finished first). Each is a single core's work anyway (the module's doc).
+    with (
+        threadpool_limits(limits=1),
+        ThreadPoolExecutor(max_workers=workers, thread_name_prefix="model_scores") as pool,
+    ):
         # In the order submitted; an error in either is raised here, after both ended.
         futures = [pool.submit(model) for model in models]
     modes = []
@@ -51,8 +61,10 @@ def model_scores(context: dg.AssetExecutionContext, warehouse: Warehouse, run_op
         for result in results:
             if result.asset_key in selected:
                 yield result
-    if changed is not None:
+    if warehouse.target == "duckdb":
         # The models on the scores (dbt's second step) build incrementally only if both
-        # models ran and rescored the changed businesses alone.
+        # models ran and rescored the changed businesses alone; a run that scored with
+        # both lets the next night rescore its changed businesses alone.
         with warehouse.connect() as con:
-            record_scores(con, context.run.run_id, len(modes) == 2 and all(modes))
+            both = len(modes) == 2
+            record_scores(con, context.run.run_id, both and all(modes), complete=both)

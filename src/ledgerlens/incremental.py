@@ -37,8 +37,25 @@ PROJECT_PARTS = ("dbt_project.yml", "models", "macros", "seeds")
 # What the Python models' scores are made of (a night may rescore only the changed
 # businesses and keep the others' scores: orchestration.assets.scores): their modules
 # and the libraries that fit them.
-SCORING_MODULES = ("risk.py", "clv.py", "clv_models.py", "model_inputs.py")
-SCORING_LIBRARIES = ("numpy", "scipy", "scikit-learn")
+SCORING_MODULES = (
+    "risk.py",
+    "clv.py",
+    "clv_models.py",
+    "model_inputs.py",
+    "dbt_vars.py",
+    "engines/base.py",
+    "engines/duck.py",
+)
+# DuckDB, dbt and Arrow too: they compute, order and convert what the models read.
+SCORING_LIBRARIES = (
+    "numpy",
+    "scipy",
+    "scikit-learn",
+    "pyarrow",
+    "duckdb",
+    "dbt-core",
+    "dbt-duckdb",
+)
 
 
 @dataclass
@@ -138,10 +155,16 @@ def plan_night(
     plan: the steps after dbt's first (`night_changes`) follow it within that run only."""
     con.execute(f"create or replace temp table _ll_fingerprints as {_fingerprint_sql()}")
     businesses = con.execute("select count(*) from raw.businesses").fetchone()[0]
-    previous_settings = None
+    previous: dict[str, str] = {}
     if table_exists(con, STATE) and table_exists(con, FINGERPRINTS):
-        row = con.execute(f"select value from {STATE} where key = 'settings'").fetchone()
-        previous_settings = row[0] if row else None
+        previous = dict(con.execute(f"select key, value from {STATE}").fetchall())
+    previous_settings = previous.get("settings")
+    # The scores and the marts on them hold every business's rows as of the last run's
+    # books only if that run scored (both models) and built the second dbt step whole:
+    # a run of some steps (picked in the UI) publishes too, and leaves them behind.
+    scores_current = bool(previous.get("run_id")) and (
+        previous.get("scores_done") == previous.get("marts_done") == previous.get("run_id")
+    )
 
     changed: list[str] = []
     reason = ""
@@ -180,8 +203,9 @@ def plan_night(
             con.executemany(f"insert into {CHANGED} values (?)", [[name] for name in changed])
         con.execute(f"create or replace table {STATE} (key varchar, value varchar)")
         con.execute(
-            f"insert into {STATE} values ('settings', ?), ('mode', ?), ('run_id', ?)",
-            [settings, "full" if reason else "incremental", run_id],
+            f"insert into {STATE} values ('settings', ?), ('mode', ?), ('run_id', ?),"
+            " ('scores_may_narrow', ?)",
+            [settings, "full" if reason else "incremental", run_id, str(scores_current)],
         )
         con.execute("commit")
     except Exception:
@@ -194,26 +218,51 @@ def plan_night(
 
 
 def night_changes(con: duckdb.DuckDBPyConnection, run_id: str) -> list[str] | None:
-    """The businesses this run's incremental night recomputes (`plan_night`); None when
-    the run planned no incremental night (a full night, a subset of the models, another
-    run's plan, a warehouse without one)."""
+    """The businesses this run's Python models may rescore alone: its incremental night's
+    changed businesses (`plan_night`). None when the run planned no incremental night (a
+    full night, a subset of the models, another run's plan, a warehouse without one), or
+    when the last run did not score every business and build the marts on the scores
+    whole (`record_scores`, `record_marts`): then every business is scored."""
     if not run_id or not table_exists(con, STATE) or not table_exists(con, CHANGED):
         return None
     state = dict(con.execute(f"select key, value from {STATE}").fetchall())
-    if state.get("run_id") != run_id or state.get("mode") != "incremental":
+    if (
+        state.get("run_id") != run_id
+        or state.get("mode") != "incremental"
+        or state.get("scores_may_narrow") != "True"
+    ):
         return None
     rows = con.execute(f"select business_id from {CHANGED} order by 1").fetchall()
     return [row[0] for row in rows]
 
 
-def record_scores(con: duckdb.DuckDBPyConnection, run_id: str, incremental: bool) -> None:
+def _record(con: duckdb.DuckDBPyConnection, key: str, value: str) -> None:
+    if not table_exists(con, STATE):  # the steps run without a plan: nothing to follow
+        return
+    con.execute("begin transaction")
+    try:
+        con.execute(f"delete from {STATE} where key = ?", [key])
+        con.execute(f"insert into {STATE} values (?, ?)", [key, value])
+        con.execute("commit")
+    except Exception:
+        con.execute("rollback")
+        raise
+
+
+def record_scores(
+    con: duckdb.DuckDBPyConnection, run_id: str, incremental: bool, complete: bool
+) -> None:
     """Record whether this run's Python models rescored only the changed businesses (then
-    the models on their scores build incrementally too: orchestration.assets.dbt)."""
-    con.execute(f"delete from {STATE} where key = 'scores'")
-    con.execute(
-        f"insert into {STATE} values ('scores', ?)",
-        [f"{run_id}:{'incremental' if incremental else 'full'}"],
-    )
+    the models on their scores build incrementally too: orchestration.assets.dbt), and,
+    when both models ran (`complete`), that this run scored."""
+    _record(con, "scores", f"{run_id}:{'incremental' if incremental else 'full'}")
+    if complete:
+        _record(con, "scores_done", run_id)
+
+
+def record_marts(con: duckdb.DuckDBPyConnection, run_id: str) -> None:
+    """Record that this run built dbt's second step (the marts on the scores) whole."""
+    _record(con, "marts_done", run_id)
 
 
 def scores_incremental(con: duckdb.DuckDBPyConnection, run_id: str) -> bool:
