@@ -77,20 +77,21 @@ def score_clv(
             dg.MaterializeResult(
                 asset_key=CLV_SCORES_KEY,
                 metadata={
-                    "dagster/row_count": result["customers_scored"],
+                    "dagster/row_count": result["table_rows"][SCORES_TABLE],
+                    "customers_scored": result["customers_scored"],
                     "seconds": result["seconds"],
                 },
             ),
             dg.MaterializeResult(
                 asset_key=CLV_FITS_KEY,
                 metadata={
-                    "dagster/row_count": result["businesses"],
+                    "dagster/row_count": result["table_rows"][FITS_TABLE],
                     "business_fits": result["business_fits"],
                 },
             ),
             dg.MaterializeResult(
                 asset_key=CLV_HISTORY_KEY,
-                metadata={"dagster/row_count": result["value_history_rows"]},
+                metadata={"dagster/row_count": result["table_rows"][HISTORY_TABLE]},
             ),
         ],
         result["incremental"],

@@ -52,7 +52,8 @@ def score_risk(
             dg.MaterializeResult(
                 asset_key=RISK_SCORES_KEY,
                 metadata={
-                    "dagster/row_count": result["rows_scored"],
+                    "dagster/row_count": result["table_rows"],
+                    "rows_scored": result["rows_scored"],
                     "training_rows": result["training_rows"],
                     "method": result["method"],
                     "invoices_on_business_models": result["business_models"],

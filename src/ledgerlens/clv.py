@@ -48,7 +48,13 @@ from ledgerlens.clv_models import (
     weighted_quantiles,
 )
 from ledgerlens.engines import Engine, as_engine
-from ledgerlens.model_inputs import exact_floats, numpy_columns, sql_list, text_values
+from ledgerlens.model_inputs import (
+    exact_floats,
+    numpy_columns,
+    sql_list,
+    table_row_count,
+    text_values,
+)
 
 PURCHASES_TABLE = "intermediate.int_customer_purchase_days_netted"
 PREPARED_TABLE = "intermediate.int_customers_clv_prepared"
@@ -742,7 +748,7 @@ def score_warehouse(con, overrides=None, businesses: list[str] | None = None) ->
         businesses = None
     if businesses is not None and not businesses:
         # Nothing changed: every business keeps its scores.
-        return _result(0, 0, 0, 0, True, started)
+        return _result(engine, 0, 0, 0, 0, True, started)
     prepared, days = read_inputs(engine, businesses)
     where = "" if businesses is None else f" and business_id in ({sql_list(businesses)})"
     month_ends: dict[str, list] = {}
@@ -770,6 +776,7 @@ def score_warehouse(con, overrides=None, businesses: list[str] | None = None) ->
             engine.write_table(SCORES_SCHEMA, name, table)
     business_fits = sum(1 for scope in fits["fit_scope"].to_pylist() if scope == "business")
     return _result(
+        engine if businesses is not None else None,
         scores.num_rows,
         history.num_rows,
         fits.num_rows,
@@ -780,9 +787,23 @@ def score_warehouse(con, overrides=None, businesses: list[str] | None = None) ->
 
 
 def _result(
-    customers: int, history: int, businesses: int, fits: int, incremental: bool, started: float
+    engine: Engine | None,
+    customers: int,
+    history: int,
+    businesses: int,
+    fits: int,
+    incremental: bool,
+    started: float,
 ) -> dict:
+    """The step's figures; `engine` given (the tables kept other businesses' rows): the
+    rows each table holds, counted, else those written."""
+    written = {SCORES_TABLE: customers, FITS_TABLE: businesses, HISTORY_TABLE: history}
+    table_rows = {
+        name: table_row_count(engine, SCORES_SCHEMA, name) if engine else rows
+        for name, rows in written.items()
+    }
     return {
+        "table_rows": table_rows,
         "customers_scored": customers,
         "value_history_rows": history,
         "businesses": businesses,

@@ -52,3 +52,10 @@ def sql_list(values: list[str]) -> str:
     """Text values as a SQL list of constants ("'a', 'b'"; "null" when empty: `in (null)`
     matches no row), for a condition on business_id."""
     return ", ".join("'" + value.replace("'", "''") + "'" for value in values) or "null"
+
+
+def table_row_count(engine, schema: str, name: str) -> int:
+    """The rows of `schema.name` on the engine (a ledgerlens.engines.Engine): a table
+    whose businesses' rows were replaced (`Engine.replace_businesses`) holds more than
+    the rows just written."""
+    return int(engine.arrow(f"select count(*) as n from {schema}.{name}")["n"][0].as_py())

@@ -27,7 +27,7 @@ import pyarrow as pa
 
 from ledgerlens import dbt_vars
 from ledgerlens.engines import Engine, as_engine
-from ledgerlens.model_inputs import numpy_columns, sql_list
+from ledgerlens.model_inputs import numpy_columns, sql_list, table_row_count
 
 FEATURES_TABLE = "intermediate.int_invoices_risk_featured"
 DELAYS_TABLE = "intermediate.int_payment_delays_counted"
@@ -444,6 +444,7 @@ def score_warehouse(con, method: str = DEFAULT_METHOD, businesses: list[str] | N
         # Nothing changed: every business keeps its scores.
         return {
             "rows_scored": 0,
+            "table_rows": table_row_count(engine, SCORES_SCHEMA, SCORES_TABLE),
             "training_rows": 0,
             "business_models": 0,
             "method": method,
@@ -474,13 +475,16 @@ def score_warehouse(con, method: str = DEFAULT_METHOD, businesses: list[str] | N
             "reason_3": pa.array(scores.reasons[:, 2], pa.string()),
         }
     )
+    table_rows = result.num_rows
     if businesses is None:
         engine.write_table(SCORES_SCHEMA, SCORES_TABLE, result)
     elif businesses:
         written = result if result.num_rows else None  # no invoice open now
         engine.replace_businesses(SCORES_SCHEMA, SCORES_TABLE, written, businesses)
+        table_rows = table_row_count(engine, SCORES_SCHEMA, SCORES_TABLE)
     return {
         "rows_scored": len(result),
+        "table_rows": table_rows,
         "training_rows": int(len(train["business_id"])),
         "business_models": int((scores.model_scope == "business").sum()),
         "method": method,
