@@ -404,27 +404,28 @@ def _fetch_delays(engine: Engine, only: str = "") -> dict[str, np.ndarray]:
 
 def businesses_pooled(engine: Engine) -> list[str]:
     """The businesses with invoices to score that have no model of their own (`fits_alone`
-    over their learnable training rows): their scores depend on every business's books."""
+    over their learnable training rows): their scores depend on every business's books.
+    One scan of the features table."""
+    training = "not is_current and is_outcome_known and not is_already_late"
     counts = engine.arrow(
         f"""
         select
             business_id,
-            count(*) as training_rows,
-            sum(case when is_paid_beyond_threshold then 1 else 0 end) as late_rows
+            cast(sum(case when {training} then 1 else 0 end) as bigint) as training_rows,
+            cast(
+                sum(case when {training} and is_paid_beyond_threshold then 1 else 0 end)
+                as bigint
+            ) as late_rows,
+            cast(max(case when is_current then 1 else 0 end) as bigint) as has_current
         from {FEATURES_TABLE}
-        where not is_current and is_outcome_known and not is_already_late
         group by business_id
         """
     ).to_pylist()
-    alone = {
+    return sorted(
         row["business_id"]
         for row in counts
-        if fits_alone(int(row["training_rows"]), int(row["late_rows"]))
-    }
-    scored = engine.arrow(f"select distinct business_id from {FEATURES_TABLE} where is_current")[
-        "business_id"
-    ].to_pylist()
-    return sorted(set(scored) - alone)
+        if row["has_current"] and not fits_alone(row["training_rows"], row["late_rows"])
+    )
 
 
 def score_warehouse(con, method: str = DEFAULT_METHOD, businesses: list[str] | None = None) -> dict:
