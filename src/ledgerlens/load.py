@@ -887,8 +887,9 @@ def _read_changed_csv(
     """The nightly read of a CSV file: `_fingerprint` from a first pass that keeps each
     record's business and hash only, then a second pass that reads in full the records
     of the businesses not kept (`_find_kept`) into `_ll_input`, each with its line.
-    Reading every record in full and deleting the kept ones took 9.7 of the 13.0 s of
-    `invoice_lines` on a night at 10 million lines (DECISIONLOG.md, 2026-12-06).
+    Reading every record in full, hashing it and deleting the kept ones took 9.7 of the
+    13.3 s of `invoice_lines` on a night at 10 million lines; this takes 4.5
+    (DECISIONLOG.md, 2026-12-06).
 
     Returns the ignored columns and the rows kept, or None when the file does not read
     cleanly this way (a mix of line endings): `_read_source` reads it then."""
