@@ -891,8 +891,9 @@ def _read_changed_csv(
     13.3 s of `invoice_lines` on a night at 10 million lines; this takes 4.5
     (DECISIONLOG.md, 2026-12-06).
 
-    Returns the ignored columns and the rows kept, or None when the file does not read
-    cleanly this way (a mix of line endings): `_read_source` reads it then."""
+    Returns the ignored columns and the rows kept, or None when the file is to be read
+    whole (`_read_source`): nothing kept, a mix of line endings, or a second pass that
+    did not give the first pass's records in its order (a file changed in between)."""
     file_sql = _sql_string(str(path))
     header = _read_csv_header(path)
     ignored = _check_header(path, table, header)
@@ -902,13 +903,21 @@ def _read_changed_csv(
     contract_values = ", ".join(
         _quote(name) if name in header else "null::varchar" for name in table.column_names
     )
+    # DuckDB checks a value's text (UTF-8) only in the columns a query reads: the
+    # columns the contract ignores are read here too, so that this pass rejects the
+    # lines the whole read rejects.
+    also_read = ""
+    if ignored:
+        also_read = f", hash({', '.join(_quote(name) for name in ignored)}) as ignored_hash"
     try:
         _read_csv(
             con,
             file_sql,
             columns,
             into="_ll_hashes",
-            select=f"business_id as raw_business_id, hash({contract_values}) as row_hash",
+            select=(
+                f"business_id as raw_business_id, hash({contract_values}) as row_hash{also_read}"
+            ),
         )
     except duckdb.Error:
         con.execute("drop table if exists _ll_hashes")
@@ -945,61 +954,74 @@ def _read_changed_csv(
     kept = _find_kept(con, table)
     if kept == 0:
         _drop_hashes(con)
-        return _read_source(con, path, table), 0
+        return None
     # The values of business_id, as written, of the rows not kept. The second read
     # filters on them, not on the business (trimmed) itself: DuckDB's reader filters
     # a column as written while it reads, and with `trim` the read took 3.0 s instead
-    # of 1.9 (invoice_lines, 10 million lines).
-    con.execute(
+    # of 1.9 (invoice_lines, 10 million lines). As a list literal, not `in (select
+    # ...)`: DuckDB makes that a join, whose rows do not keep the file's order.
+    unkept = con.execute(
         f"""
-        create or replace temp table _ll_unkept as
-        select business_id as raw_business_id from _ll_hash_sums
-        where business_id is not null and (
-            {_business()} is null
-            or {_business()} not in (select business_id from _ll_kept)
+        select raw_business_id from (
+            select business_id as raw_business_id from _ll_hash_sums
+            where business_id is not null and (
+                {_business()} is null
+                or {_business()} not in (select business_id from _ll_kept)
+            )
         )
+        order by raw_business_id
         """
-    )
+    ).fetchall()
+    listed = "[" + ", ".join(_sql_string(value) for (value,) in unkept) + "]::varchar[]"
 
-    def unkept(column: str) -> str:
-        return f"{column} is null or {column} in (select raw_business_id from _ll_unkept)"
+    def is_unkept(column: str) -> str:
+        return f"{column} is null or list_contains({listed}, {column})"
 
     selected = ", ".join(_contract_columns(table, header))
+    contract = ", ".join(_quote(name) for name in table.column_names)
     _drop_temp(con, "_ll_input")
-    # Read again, the records of the businesses not kept alone; they come in file order,
-    # so the n-th of them is the n-th such record of the first pass, whose line it has.
-    _read_csv(con, file_sql, columns, where=unkept("business_id"))
+    # Read again, the records of the businesses not kept alone, in file order: the n-th
+    # of them is the n-th such record of the first pass, whose line it has. Each is
+    # checked against that record's hash, so that a file changed between the two reads
+    # (or rows out of order) is read whole instead.
+    _read_csv(con, file_sql, columns, where=is_unkept("business_id"))
     con.execute(
         f"""
-        create temp table _ll_input as
+        create or replace temp table _ll_paired as
         with lines as (
-            select _source_row, row_number() over (order by _source_row) as position
+            select
+                _source_row,
+                row_hash,
+                row_number() over (order by _source_row) as position
             from _ll_hashed
-            where {unkept("raw_business_id")}
+            where {is_unkept("raw_business_id")}
         ),
         records as (
             select rowid + 1 as position, {selected} from _ll_read
         )
-        select lines._source_row, records.* exclude (position)
+        select
+            lines._source_row,
+            records.* exclude (position),
+            hash({contract}) is not distinct from lines.row_hash as is_same_record
         from records
-        join lines on records.position = lines.position
+        full join lines on records.position = lines.position
         """
     )
-    read_twice = con.execute(
-        "select (select count(*) from _ll_read), (select count(*) from _ll_input),"
-        " (select count(*) from _ll_hashed) - " + str(kept)
-    ).fetchone()
-    if len(set(read_twice)) != 1:
-        raise ContractError(f"{path}: the file changed while it was read; run again")
     con.execute("drop table _ll_read")
+    differing = con.execute(
+        "select count(*) from _ll_paired where is_same_record is distinct from true"
+    ).fetchone()[0]
     _drop_hashes(con)
+    if differing:
+        con.execute("drop table _ll_paired")
+        return None
+    con.execute(f"create temp view _ll_input as select _source_row, {contract} from _ll_paired")
     return ignored, kept
 
 
 def _drop_hashes(con: duckdb.DuckDBPyConnection) -> None:
     _drop_temp(con, "_ll_hashed")
     con.execute("drop table if exists _ll_hashes")
-    con.execute("drop table if exists _ll_unkept")
     con.execute("drop table if exists _ll_hash_sums")
 
 
@@ -1105,6 +1127,7 @@ def load_table(
     _drop_temp(con, "_ll_input")
     for temp in (
         "_ll_read",
+        "_ll_paired",
         "_ll_typed",
         "_ll_rejected",
         "_ll_malformed",
