@@ -837,7 +837,8 @@ def _fingerprint(con: duckdb.DuckDBPyConnection, table: Table, path: Path, sums:
 
 
 def _has_fingerprints(con: duckdb.DuckDBPyConnection, table: Table) -> bool:
-    """Whether the last load of `table` left rows and fingerprints that can be kept."""
+    """Whether the last load of `table` may have left rows to keep: its raw and quarantine
+    tables and the fingerprints table exist (`_find_kept` says which businesses)."""
     return (
         table_exists(con, LOADED_FINGERPRINTS)
         and table_exists(con, f"raw.{table.name}")
