@@ -61,6 +61,11 @@ def corrupted(handmade_run, tmp_path) -> Path:
             "update marts.customer_sheet set segment = null"
             " where business_id = 'acme' and customer_id = 'C2'"
         )
+        # a negative balance no over-applied invoice explains (acme has none)
+        con.execute(
+            "update marts.customer_sheet set open_balance = -5, overdue_balance = -5"
+            " where business_id = 'acme' and customer_id = 'C3'"
+        )
         # one customer too many in a segment: the counts no longer add up to the sheet
         con.execute(
             "update marts.segment_summary set customers = customers + 1"
@@ -125,7 +130,8 @@ def test_suites_find_soft_rules_and_mart_errors_across_arrow_batches(
     # The repeated key and the unknown customer are dbt's to catch (the test below).
     assert invoices.success and invoices.rows == 9
 
-    # acme C1's r_score of 7, among the sheet's 4 customers (acme C1-C3, euro C1).
+    # acme C1's r_score of 7 and C3's open balance of -5.00 (overdue -5.00: within open),
+    # among the sheet's 4 customers (acme C1-C3, euro C1).
     assert (sheet.rows, sheet.batches) == (4, 2)
     assert sheet.summary() == {
         "error: expect_column_values_to_be_between(r_score)": {
@@ -133,7 +139,13 @@ def test_suites_find_soft_rules_and_mart_errors_across_arrow_batches(
             "checked": 4,
             "examples": ["7"],
             "why": "scores are 1-5",
-        }
+        },
+        "error: expect_column_values_to_be_between(unpaid_balance)": {
+            "unexpected": 1,
+            "checked": 4,
+            "examples": ["-5.0"],
+            "why": "no negative open balance on unpaid invoices",
+        },
     }
 
     # As Dagster check results: an error blocks (ERROR), a soft rule warns.

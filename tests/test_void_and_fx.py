@@ -17,11 +17,17 @@ cash (`refunded_amount`), all tied to no invoice and none paid:
   tax = 216.00 and pays 100.00 of it back: partly refunded.
 - RI3 (R3, EUR at 1.10): 200.00 + 20.00 tax = 220.00 EUR open. RCN3 (03-10, EUR at 1.10)
   credits 100.05 + 8.05 tax = 108.10 EUR and pays all 108.10 EUR back.
+and a third business `over` (USD, terms 30 days), one invoice settled past its total:
+- OI1 (O1, EUR at 1.10): 100.00 EUR on 2024-01-10. OP1 (EUR at 1.20) applies 60.00 on
+  2024-02-05, and OCN1, tied to it, credits 45.00 + 5.00 tax = 50.00 EUR on 2024-03-05:
+  110.00 settled, 10.00 EUR more than it owed (over-applied), so from 2024-03-05 the
+  invoice is a negative receivable, as the aging shows it.
 The tests of `shop` read `shop` only.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 from pathlib import Path
 
@@ -95,6 +101,39 @@ def test_cash_applied_to_a_void_invoice_or_across_currencies_stays_customer_cred
         # applied; 87.00 - 150.00 = -63.00
         ("C2", D("87.00"), D("150.00"), D("-63.00")),
     ]
+
+
+def test_an_over_applied_invoice_is_a_negative_receivable_from_the_day_it_is_passed(warehouse):
+    # OI1 100.00 EUR at the invoice's rate 1.10: owed 100.00 at the end of January
+    # (110.00), 100.00 - OP1 60.00 = 40.00 at the end of February (44.00), and
+    # 40.00 - OCN1 50.00 = -10.00 from 2024-03-05 on (-11.00), to the as-of date. Nothing
+    # of OP1 or OCN1 is left as customer credit: both are applied to OI1 in full.
+    rows = query(
+        warehouse,
+        "select month_end_date, accounts_receivable, customer_credit"
+        " from marts.customer_statement where business_id = 'over' order by 1",
+    )
+    owed = {
+        dt.date(2024, 1, 31): D("110.00"),
+        dt.date(2024, 2, 29): D("44.00"),
+        dt.date(2024, 3, 31): D("-11.00"),
+        dt.date(2024, 4, 30): D("-11.00"),
+        dt.date(2024, 5, 31): D("-11.00"),
+        dt.date(2024, 6, 30): D("-11.00"),
+    }
+    assert rows == [(day, amount, D("0.00")) for day, amount in owed.items()]
+    # The aging and the customer sheet at the as-of date hold the same invoice the same
+    # way; it was due on 2024-02-09, so the whole of it is overdue.
+    assert query(
+        warehouse,
+        "select customer_id, open_invoices, open_balance_home, net_balance_home"
+        " from marts.ar_aging where business_id = 'over'",
+    ) == [("O1", 1, D("-11.00"), D("-11.00"))]
+    assert query(
+        warehouse,
+        "select customer_id, open_balance, overdue_balance"
+        " from marts.customer_sheet where business_id = 'over'",
+    ) == [("O1", D("-11.00"), D("-11.00"))]
 
 
 def test_the_fx_gain_comes_from_the_payment_in_the_invoice_currency_only(warehouse):

@@ -164,8 +164,8 @@ business_gaps as (
 
 ),
 
--- customer_sheet counts invoices still unpaid at the as-of date; an over-applied paid
--- invoice (negative open amount) is aging's only difference, and our data has none.
+-- customer_sheet's open balance and the aging both count an over-applied invoice
+-- (settled past its total) below zero (tests/test_void_and_fx.py, business `over`).
 customer_gaps as (
 
     select

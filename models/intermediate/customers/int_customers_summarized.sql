@@ -30,6 +30,24 @@ timeliness as (
 
 ),
 
+-- An invoice settled past its total counts below zero in the customer's balances, as
+-- in ar_aging. int_customers_timeliness_measured's balances count the invoices not yet
+-- paid only: the late-payment features read them as such.
+over_applied as (
+
+    select
+        as_of_date,
+        business_id,
+        customer_id,
+        sum(open_amount_home) as open_amount_home,
+        sum(case when due_date < as_of_date then open_amount_home else 0 end)
+            as overdue_amount_home
+
+    from {{ ref('int_invoices_over_applied_at_snapshots') }}
+    group by as_of_date, business_id, customer_id
+
+),
+
 -- The snapshot dates and the month ends before them that segments look back on.
 snapshot_dates as (
 
@@ -134,12 +152,14 @@ final as (
             case
                 when not ranked.is_lookback_only
                     then coalesce(timeliness.open_balance, 0)
+                        + coalesce(over_applied.open_amount_home, 0)
             end as decimal(18, 2)
         ) as open_balance,
         cast(
             case
                 when not ranked.is_lookback_only
                     then coalesce(timeliness.overdue_balance, 0)
+                        + coalesce(over_applied.overdue_amount_home, 0)
             end as decimal(18, 2)
         ) as overdue_balance,
         ---------- counts
@@ -171,6 +191,10 @@ final as (
         on ranked.as_of_date = timeliness.as_of_date
         and ranked.business_id = timeliness.business_id
         and ranked.customer_id = timeliness.customer_id
+    left join over_applied
+        on ranked.as_of_date = over_applied.as_of_date
+        and ranked.business_id = over_applied.business_id
+        and ranked.customer_id = over_applied.customer_id
 
 )
 

@@ -392,95 +392,50 @@ nights as (
 
 ---------- the receivable at each month end, invoice by invoice
 
--- What moves an invoice's open amount, in its own currency: the invoice itself, then
--- each settlement, on its date but never before the invoice's (see early_settlements).
-invoice_events as (
+-- What is owed on each credit invoice at a month end: the open amount up to its paid
+-- date (int_invoices_open_at_snapshots), below zero after it when settled past its
+-- total (int_invoices_over_applied_at_snapshots); each in the invoice's currency,
+-- converted at its rate and rounded per invoice, as the aging does, so a foreign
+-- invoice paid at another rate leaves exactly 0.00. Read at the month ends rather than
+-- recomputed here from every invoice's settlements: at 10 million invoice lines that
+-- took about a third of this model's time (DECISIONLOG.md, "2026-12-06 (receivables)").
+owed_on_invoices as (
 
     select
         business_id,
-        invoice_id,
-        invoice_date as event_date,
-        total_amount as amount
+        customer_id,
+        as_of_date,
+        open_amount_home
 
-    from credit_invoices
+    from {{ ref('int_invoices_open_at_snapshots') }}
 
     union all
 
     select
-        settlements.business_id,
-        settlements.invoice_id,
-        case
-            when settlements.event_date < credit_invoices.invoice_date
-                then credit_invoices.invoice_date
-            else settlements.event_date
-        end as event_date,
-        -settlements.settled_amount as amount
-
-    from settlements
-    inner join credit_invoices
-        on settlements.business_id = credit_invoices.business_id
-        and settlements.invoice_id = credit_invoices.invoice_id
-
-),
-
-invoice_days as (
-
-    select
         business_id,
-        invoice_id,
-        event_date,
-        sum(amount) as amount
+        customer_id,
+        as_of_date,
+        open_amount_home
 
-    from invoice_events
-    group by business_id, invoice_id, event_date
-
-),
-
-invoice_running as (
-
-    select
-        business_id,
-        invoice_id,
-        event_date,
-        {{ valid_until('event_date', 'business_id, invoice_id') }} as next_event_date,
-        sum(amount) over (
-            partition by business_id, invoice_id
-            order by event_date
-            rows between unbounded preceding and current row
-        ) as open_amount
-
-    from invoice_days
+    from {{ ref('int_invoices_over_applied_at_snapshots') }}
 
 ),
 
--- The open amount valid at each month end, where not zero; converted at the invoice's
--- rate and rounded per invoice, as the aging does, so a foreign invoice paid at another
--- rate leaves exactly 0.00. An over-applied invoice is negative, as in the aging.
 receivables as (
 
     select
-        credit_invoices.business_id,
-        credit_invoices.customer_id,
+        owed_on_invoices.business_id,
+        owed_on_invoices.customer_id,
         month_ends.month_end_date,
-        -- Scale 8: a running sum of amounts (2 places) x a rate (6).
-        sum(
-            {{ to_money_of_wide_decimal(
-                'invoice_running.open_amount * credit_invoices.exchange_rate', 8
-            ) }}
-        ) as accounts_receivable
+        sum(owed_on_invoices.open_amount_home) as accounts_receivable
 
-    from invoice_running
+    from owed_on_invoices
     inner join month_ends
-        on invoice_running.business_id = month_ends.business_id
-        and invoice_running.event_date <= month_ends.month_end_date
-        and invoice_running.next_event_date > month_ends.month_end_date
-    inner join credit_invoices
-        on invoice_running.business_id = credit_invoices.business_id
-        and invoice_running.invoice_id = credit_invoices.invoice_id
-    where invoice_running.open_amount <> 0
+        on owed_on_invoices.business_id = month_ends.business_id
+        and owed_on_invoices.as_of_date = month_ends.month_end_date
     group by
-        credit_invoices.business_id,
-        credit_invoices.customer_id,
+        owed_on_invoices.business_id,
+        owed_on_invoices.customer_id,
         month_ends.month_end_date
 
 ),
