@@ -1,6 +1,7 @@
-{#- The SQL type of each measure of the dated ledger (int_customer_days_ledgered) that is
-    not DECIMAL(18, 2), the money type: the ledger's columns, and its sums per reading
-    point (int_customer_points_ledgered), are cast to these (customer_ledger_sums). -#}
+{#- The SQL type of each measure of the dated ledger (int_customer_ledger_facts_unioned)
+    that is not DECIMAL(18, 2), the money type: its sums per reading point
+    (int_customer_points_ledgered) and per month (int_customer_ledger_months_summed) are
+    cast to these (customer_ledger_sums). -#}
 {% macro customer_ledger_types() -%}
     {{ return({
         'service_hours': 'decimal(18, 4)',
@@ -13,9 +14,8 @@
 {%- endmacro %}
 
 {#- The select list that sums the dated ledger's measures per group, each cast back to
-    its type in the ledger (customer_ledger_types): the days in
-    int_customer_days_ledgered, the days per reading point in
-    int_customer_points_ledgered. -#}
+    its type (customer_ledger_types): the facts per reading point in
+    int_customer_points_ledgered, per month in int_customer_ledger_months_summed. -#}
 {% macro customer_ledger_sums(measures) -%}
     {%- set ledger_types = customer_ledger_types() -%}
     {%- for measure in measures %}
@@ -25,10 +25,10 @@
 {%- endmacro %}
 
 {#- The dated ledger's measures, in the ledger's column order: the flows, purchases
-    (only int_customer_days_ledgered keeps them: the monthly statements count them),
-    a cost per customer-cost category, then the receivable's parts unless `receivable`
-    is false. One list for int_customer_days_ledgered, int_customer_points_ledgered and
-    int_customers_costed. -#}
+    (only int_customer_ledger_facts_unioned keeps them: the monthly statements count
+    them), a cost per customer-cost category, then the receivable's parts unless
+    `receivable` is false. One list for int_customer_ledger_facts_unioned,
+    int_customer_points_ledgered and int_customers_costed. -#}
 {% macro customer_ledger_measures(purchases=false, receivable=true) -%}
     {%- set measures = [
         'net_sales', 'line_sales', 'unknown_cost_sales', 'known_cost_sales',

@@ -8,16 +8,17 @@
     invoice's date, a customer cost on its cost date, financing cost on the nights the
     money was outstanding. So a window's figures are what a run as of the snapshot
     would have seen, and windows add up (issue 15's monthly statements rely on it).
-    How: the dated ledger (int_customer_days_ledgered), its running totals, read at three
-    points per snapshot (the snapshot, 365 and 730 days before it); a window is the difference of
-    two readings. That reads each customer's rows once instead of once per snapshot. The
-    days are first summed per customer up to each reading point (a reading needs nothing
+    How: the dated ledger (int_customer_ledger_facts_unioned), its running totals, read
+    at three points per snapshot (the snapshot, 365 and 730 days before it); a window is
+    the difference of two readings. That reads each customer's rows once instead of once per snapshot. The
+    facts are first summed per customer up to each reading point (a reading needs nothing
     finer: int_customer_points_ledgered), so the running totals run over about a month's
-    rows per customer, not a day's.
+    rows per customer, not a fact's.
 -#}
 {%- set measures = customer_ledger_measures(receivable=false) -%}
-{#- The receivable's parts as dated amounts (int_customer_days_ledgered): the nights
-    outstanding up to any date d are closed nights + d x open - open x start days. -#}
+{#- The receivable's parts as dated amounts (int_customer_ledger_facts_unioned): the
+    nights outstanding up to any date d are closed nights + d x open - open x start
+    days. -#}
 {%- set receivable_measures = [
     'open_amount', 'open_start_days', 'closed_nights_amount'
 ] -%}

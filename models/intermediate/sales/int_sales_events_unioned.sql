@@ -4,8 +4,8 @@
     sums this one model, so they agree with each other to the cent.
     A sales document also carries its lines' cost of goods, the sales of its lines
     without a unit cost, and its discounts, summed in the same pass over the lines: the
-    dated ledger (int_customer_days_ledgered) reads them here instead of joining the
-    lines to their invoices again.
+    dated ledger (int_customer_ledger_facts_unioned) reads them here instead of joining
+    the lines to their invoices again.
 -#}
 with
 

@@ -6,8 +6,8 @@
     payback and first year and the sales-rep scorecard's rolling figures are summed
     from; the monthly statements show the same flows at their month ends.
 
-    Flows come from the dated ledger (int_customer_days_ledgered), as the statements'
-    and the profitability windows' do, summed per month in
+    Flows come from the dated ledger (int_customer_ledger_facts_unioned), as the
+    statements' and the profitability windows' do, summed per month in
     int_customer_ledger_months_summed. The financing cost is rounded on the running
     total, as in int_customer_months_ledgered, so the months add up to the all-time
     figure and a month here is the same cents as the month on the customer statement.

@@ -6,7 +6,7 @@
     at the month end: the receivable (the aging's open balance recomputed at that day) and
     the customer's credit (cash and credit notes the business holds for it, less what
     was refunded in cash).
-    Flows come from the dated ledger (int_customer_days_ledgered), the one the
+    Flows come from the dated ledger (int_customer_ledger_facts_unioned), the one the
     profitability windows read, so a month here and a TTM there count a sale the same way;
     summed per calendar month in int_customer_ledger_months_summed, which
     int_customer_months_contributed reads too.

@@ -1,14 +1,22 @@
 {#-
-    The dated ledger of each customer: one row per business, customer and day with what
-    was booked on it: sales and credit notes, the lines' cost of goods, customer costs by
-    category, purchases, and the receivable's parts (int_receivable_tranches_split) as
-    dated amounts. Everything that int_customers_costed (windows at each snapshot) and
-    int_customer_months_ledgered (the monthly statements) sum is summed here once, so the
-    two can never count a sale differently.
+    The dated ledger of each customer: one row per fact booked for a business's customer,
+    with its date and its amounts: each sales document and credit note (net sales, the
+    lines' sales, cost of goods and discounts, purchases), each customer cost by
+    category, and the receivable's parts (int_receivable_tranches_split) as dated
+    amounts. Everything that int_customers_costed (windows at each snapshot) and the
+    monthly models (int_customer_ledger_months_summed) sum comes from here, so the two
+    can never count a sale differently.
     The receivable: what is open, and open x its invoice's day number, go up on the
     invoice date and down on the settlement date, where the settled part's nights are
     booked. The nights outstanding up to any date d are then closed nights + d x open -
-    open start days, summed over the days up to d.
+    open start days, summed over the facts up to d.
+    Not summed per day: its two readers sum the facts per reading point and per month
+    straight from this table. Summing 11.6 million facts into 7.5 million days first
+    took longer than the two readers saved (at 10 million invoice lines, the three
+    models 17 s against 23 s: DECISIONLOG.md, "2026-12-06 (points)").
+    Each fact also carries the point at which int_customers_costed first reads it
+    (read_at_date), for int_customer_points_ledgered to sum the facts per point with
+    nothing joined (below: why here).
 -#}
 {%- set categories = customer_cost_categories() -%}
 {%- set category_costs = [] -%}
@@ -19,6 +27,11 @@
     'open_amount', 'open_start_days', 'closed_nights_amount'
 ] -%}
 {%- set ledger_measures = customer_ledger_measures(purchases=true) -%}
+{#- The days from the first reading point to the last: the oldest snapshot's oldest
+    reading to the as-of date (int_snapshot_dates_spined: segment_history_months month
+    ends before the as-of date). -#}
+{%- set oldest_reading = customer_ledger_readings() | map(attribute=1) | max -%}
+{%- set days_spanned = oldest_reading + 31 * (var('segment_history_months') + 1) + 1 -%}
 with
 
 sales_events as (
@@ -150,21 +163,106 @@ facts_unioned as (
 
 ),
 
--- One row per customer and day before the join to the snapshots: the join then
--- multiplies days, not lines.
-facts as (
+---------- the reading points (int_customers_costed)
+
+-- Joined here, and not in int_customer_points_ledgered before its sums:
+-- DuckDB sums on 64-bit states only when it can bound rows x the largest value, and it
+-- keeps no bound on the rows of a join. Read from this table, that model's sums run on
+-- 64 bits; summed from the days joined to their points they ran on 128, and its hash
+-- table of 2.5 million customers' points outgrew the memory cap at 10 million invoice
+-- lines
+-- (DECISIONLOG.md, "2026-12-06 (points)").
+snapshot_dates as (
+
+    select * from {{ ref('int_snapshot_dates_spined') }}
+
+),
+
+points as (
+
+    {{ customer_ledger_points('snapshot_dates') }}
+
+),
+
+counter as (
+
+    {{ period_counter(upper_bound=days_spanned) }}
+
+),
+
+point_dates as (
+
+    select distinct
+        business_id,
+        point_date
+
+    from points
+
+),
+
+point_bounds as (
 
     select
         business_id,
-        customer_id,
-        fact_date,
-        -- Narrow types: a customer's day fits DECIMAL(18, 2), and the running sums
-        -- below are much faster on it than on the 38 digits sum() returns (DuckDB).
-        {{ customer_ledger_sums(ledger_measures) }}
+        min(point_date) as first_point_date,
+        max(point_date) as last_point_date
+
+    from point_dates
+    group by business_id
+
+),
+
+-- Each day from a business's first reading point to its last, with the first point on or
+-- after it: the point a fact of that day is first read at.
+day_points as (
+
+    select
+        days_spanned.business_id,
+        days_spanned.day_date,
+        min(point_dates.point_date) as point_date
+
+    from (
+        select
+            point_bounds.business_id,
+            cast(
+                {{ dbt.dateadd(
+                    'day', 'counter.generated_number - 1', 'point_bounds.first_point_date'
+                ) }} as date
+            ) as day_date
+
+        from point_bounds
+        cross join counter
+        where counter.generated_number - 1 <= {{ dbt.datediff(
+            'point_bounds.first_point_date', 'point_bounds.last_point_date', 'day'
+        ) }}
+    ) as days_spanned
+    inner join point_dates
+        on days_spanned.business_id = point_dates.business_id
+        and days_spanned.day_date <= point_dates.point_date
+    group by days_spanned.business_id, days_spanned.day_date
+
+),
+
+-- Each fact with the point it is first read at: those before the first point at the
+-- first; those after the last (after the as-of date) are never read (null).
+final as (
+
+    select
+        facts_unioned.*,
+        case
+            when facts_unioned.fact_date > point_bounds.last_point_date then null
+            when facts_unioned.fact_date < point_bounds.first_point_date
+                then point_bounds.first_point_date
+            else day_points.point_date
+        end as read_at_date
 
     from facts_unioned
-    group by business_id, customer_id, fact_date
+    left join point_bounds
+        on facts_unioned.business_id = point_bounds.business_id
+    left join day_points
+        on facts_unioned.business_id = day_points.business_id
+        and facts_unioned.fact_date = day_points.day_date
 
 )
 
-select * from facts
+select * from final
