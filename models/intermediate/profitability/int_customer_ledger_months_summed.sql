@@ -1,6 +1,6 @@
 {#-
-    The dated ledger (int_customer_ledger_facts_unioned) summed per customer and calendar month,
-    up to each business's as-of date: one row per business, customer and month with
+    The dated ledger (int_customer_ledger_facts_unioned) summed per customer and calendar
+    month, up to each business's as-of date: one row per business, customer and month with
     anything booked in it. The flows the monthly models show (net sales, cost of goods,
     purchases, the customer costs by category) and the receivable's parts their
     financing cost is read from.

@@ -1,6 +1,6 @@
 {#-
-    The dated ledger (int_customer_ledger_facts_unioned) summed per customer and reading point:
-    one row per business, customer and point at which int_customers_costed reads the
+    The dated ledger (int_customer_ledger_facts_unioned) summed per customer and reading
+    point: one row per business, customer and point at which int_customers_costed reads the
     ledger's running totals (each snapshot date of int_snapshot_dates_spined, and 365 and
     730 days before it: customer_ledger_points). A fact is summed into the first
     point on or after it (those before the first point into the first; those after the

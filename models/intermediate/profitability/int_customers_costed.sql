@@ -10,10 +10,10 @@
     would have seen, and windows add up (issue 15's monthly statements rely on it).
     How: the dated ledger (int_customer_ledger_facts_unioned), its running totals, read
     at three points per snapshot (the snapshot, 365 and 730 days before it); a window is
-    the difference of two readings. That reads each customer's rows once instead of once per snapshot. The
-    facts are first summed per customer up to each reading point (a reading needs nothing
-    finer: int_customer_points_ledgered), so the running totals run over about a month's
-    rows per customer, not a fact's.
+    the difference of two readings. That reads each customer's rows once instead of once
+    per snapshot. The facts are first summed per customer up to each reading point (a
+    reading needs nothing finer: int_customer_points_ledgered), so the running totals run
+    over about a month's rows per customer, not a fact's.
 -#}
 {%- set measures = customer_ledger_measures(receivable=false) -%}
 {#- The receivable's parts as dated amounts (int_customer_ledger_facts_unioned): the
