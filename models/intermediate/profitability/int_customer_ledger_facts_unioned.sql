@@ -13,7 +13,7 @@
     Not summed per day: its two readers sum the facts per reading point and per month
     straight from this table. Summing 11.6 million facts into 7.5 million days first
     took longer than the two readers saved (at 10 million invoice lines, the three
-    models 17 s against 23 s: DECISIONLOG.md, "2026-12-06 (points)").
+    models 20 s against 30 s alone: DECISIONLOG.md, "2026-12-06 (points)").
     Each fact also carries the point at which int_customers_costed first reads it
     (read_at_date), for int_customer_points_ledgered to sum the facts per point with
     nothing joined (below: why here).
