@@ -17,11 +17,14 @@ cash (`refunded_amount`), all tied to no invoice and none paid:
   tax = 216.00 and pays 100.00 of it back: partly refunded.
 - RI3 (R3, EUR at 1.10): 200.00 + 20.00 tax = 220.00 EUR open. RCN3 (03-10, EUR at 1.10)
   credits 100.05 + 8.05 tax = 108.10 EUR and pays all 108.10 EUR back.
-and a third business `over` (USD, terms 30 days), one invoice settled past its total:
+and a third business `over` (USD, terms 30 days), with invoices settled past their total:
 - OI1 (O1, EUR at 1.10): 100.00 EUR on 2024-01-10. OP1 (EUR at 1.20) applies 60.00 on
   2024-02-05, and OCN1, tied to it, credits 45.00 + 5.00 tax = 50.00 EUR on 2024-03-05:
   110.00 settled, 10.00 EUR more than it owed (over-applied), so from 2024-03-05 the
   invoice is a negative receivable, as the aging shows it.
+- O2 (USD): OI3, 100.00 on 2024-05-01, due 2024-05-31, unpaid. OI2, 500.00 on 2024-06-20,
+  due 2024-07-20, prepaid on 2024-06-15 by OP2, which applies 520.00 to it: 20.00 past its
+  total from the invoice date, and not yet due at the as-of date.
 The tests of `shop` read `shop` only.
 """
 
@@ -110,8 +113,8 @@ def test_an_over_applied_invoice_is_a_negative_receivable_from_the_day_it_is_pas
     # of OP1 or OCN1 is left as customer credit: both are applied to OI1 in full.
     rows = query(
         warehouse,
-        "select month_end_date, accounts_receivable, customer_credit"
-        " from marts.customer_statement where business_id = 'over' order by 1",
+        "select month_end_date, accounts_receivable, customer_credit from"
+        " marts.customer_statement where business_id = 'over' and customer_id = 'O1' order by 1",
     )
     owed = {
         dt.date(2024, 1, 31): D("110.00"),
@@ -122,18 +125,31 @@ def test_an_over_applied_invoice_is_a_negative_receivable_from_the_day_it_is_pas
         dt.date(2024, 6, 30): D("-11.00"),
     }
     assert rows == [(day, amount, D("0.00")) for day, amount in owed.items()]
-    # The aging and the customer sheet at the as-of date hold the same invoice the same
-    # way; it was due on 2024-02-09, so the whole of it is overdue.
+    # O2: OI3's 100.00 is owed at the end of May and June; OI2 is owed -20.00 from
+    # 2024-06-20, its invoice date (the prepayment was O2's credit from 06-15 to 06-20):
+    # 100.00 - 20.00 = 80.00 at the end of June, and no credit left.
+    assert query(
+        warehouse,
+        "select month_end_date, accounts_receivable, customer_credit from"
+        " marts.customer_statement where business_id = 'over' and customer_id = 'O2' order by 1",
+    ) == [
+        (dt.date(2024, 5, 31), D("100.00"), D("0.00")),
+        (dt.date(2024, 6, 30), D("80.00"), D("0.00")),
+    ]
+    # The aging and the customer sheet at the as-of date hold the same invoices the same
+    # way. O1's was due on 2024-02-09, so the whole of it is overdue. Of O2's, only OI3
+    # (100.00) is overdue; OI2 (-20.00) is not due yet, so O2's overdue balance is more
+    # than its open balance of 80.00.
     assert query(
         warehouse,
         "select customer_id, open_invoices, open_balance_home, net_balance_home"
-        " from marts.ar_aging where business_id = 'over'",
-    ) == [("O1", 1, D("-11.00"), D("-11.00"))]
+        " from marts.ar_aging where business_id = 'over' order by customer_id",
+    ) == [("O1", 1, D("-11.00"), D("-11.00")), ("O2", 2, D("80.00"), D("80.00"))]
     assert query(
         warehouse,
         "select customer_id, open_balance, overdue_balance"
-        " from marts.customer_sheet where business_id = 'over'",
-    ) == [("O1", D("-11.00"), D("-11.00"))]
+        " from marts.customer_sheet where business_id = 'over' order by customer_id",
+    ) == [("O1", D("-11.00"), D("-11.00")), ("O2", D("80.00"), D("100.00"))]
 
 
 def test_the_fx_gain_comes_from_the_payment_in_the_invoice_currency_only(warehouse):
