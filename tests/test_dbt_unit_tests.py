@@ -49,3 +49,29 @@ def test_seeds_load_into_a_warehouse_built_before_a_seed_gained_a_column(handmad
         ).fetchall()
     # seeds/segment_rules.csv flags these two
     assert at_risk == [("Don't Lose Them",), ("Give Attention",)]
+
+
+def test_a_retired_model_s_table_is_dropped_by_the_next_build(handmade_run, tmp_path):
+    """A warehouse built before int_customer_days_ledgered was renamed (and
+    int_snapshot_dates removed) still has their tables: dbt leaves them, so the next
+    build drops them (macros/retired_models.sql); a table of the user's own stays."""
+    import duckdb
+
+    copy = tmp_path / "ledgerlens.duckdb"
+    shutil.copyfile(handmade_run[1], copy)
+    with duckdb.connect(str(copy)) as con:
+        con.execute("create table intermediate.int_customer_days_ledgered as select 1 as a")
+        con.execute("create view intermediate.int_snapshot_dates as select 1 as a")
+        con.execute("create table intermediate.my_own_notes as select 1 as a")
+    # Any build or run, whatever it selects (a view here: seconds).
+    run_dbt(copy, tmp_path / "target", "run", "--select", "stg_businesses")
+    with duckdb.connect(str(copy), read_only=True) as con:
+        left = {
+            row[0]
+            for row in con.execute(
+                "select table_name from information_schema.tables"
+                " where table_schema = 'intermediate'"
+            ).fetchall()
+        }
+    assert "my_own_notes" in left and "int_customer_ledger_facts_unioned" in left
+    assert not left & {"int_customer_days_ledgered", "int_snapshot_dates"}

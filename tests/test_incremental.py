@@ -24,8 +24,9 @@ import duckdb
 import pytest
 
 from ledgerlens.contract import load_order
+from ledgerlens.incremental import project_fingerprint, project_parts
 from ledgerlens.safe_run import side_files
-from tests.conftest import HANDMADE, run_dbt, run_pipeline, shared_demo_run
+from tests.conftest import HANDMADE, ROOT, run_dbt, run_pipeline, shared_demo_run
 
 pytestmark = pytest.mark.slow
 
@@ -220,6 +221,30 @@ PER_BUSINESS_TIE_OUTS = {
     "assert_segment_summary_adds_up_to_customer_sheet",
     "assert_weekly_pulse_ties_to_ledgers",
 }
+
+
+def test_a_changed_data_test_makes_a_full_night(tmp_path: Path) -> None:
+    """A narrowed test skips the unchanged businesses because they passed the same test
+    under the same project: so a data test is part of the project's fingerprint, from
+    the folder dbt_project.yml names, and an analysis (which builds nothing) is not."""
+    (tmp_path / "dbt_project.yml").write_text('name: p\ntest-paths: ["checks"]\n')
+    for name, text in {
+        "models/m.sql": "select 1 as a",
+        "checks/t.sql": "select * from {{ ref('m') }} where a > 1",
+        "analyses/x.sql": "select 2",
+    }.items():
+        (tmp_path / name).parent.mkdir(exist_ok=True)
+        (tmp_path / name).write_text(text)
+    before = project_fingerprint(tmp_path)
+    (tmp_path / "analyses/x.sql").write_text("select 3")
+    assert project_fingerprint(tmp_path) == before
+    (tmp_path / "checks/t.sql").write_text("select * from {{ ref('m') }} where a > 0")
+    after_test = project_fingerprint(tmp_path)
+    assert after_test != before
+    (tmp_path / "checks/new.sql").write_text("select 1 where false")
+    assert project_fingerprint(tmp_path) not in (before, after_test)
+    # This project's singular tests are in data-tests/.
+    assert "data-tests" in project_parts(ROOT) and "models" in project_parts(ROOT)
 
 
 def test_the_tests_an_incremental_night_narrows_are_keyed_by_business() -> None:

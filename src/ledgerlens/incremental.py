@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
+import yaml
 
 from ledgerlens.contract import TABLES
 from ledgerlens.load import table_exists
@@ -32,8 +33,18 @@ FINGERPRINTS = "raw.business_fingerprints"
 CHANGED = "raw.changed_businesses"
 STATE = "raw.run_state"
 
-# What the models' SQL is made of: a change in any of these is a change in every row.
-PROJECT_PARTS = ("dbt_project.yml", "models", "macros", "seeds")
+# What a build is made of, as dbt_project.yml names the folders (dbt's defaults when it
+# does not): a change in the models, macros or seeds is a change in every row, and a
+# change in a data test is a change in the verdict on every row, which an incremental
+# night would give the changed businesses alone (macros/business_scope.sql). Analyses
+# and docs build nothing.
+PROJECT_PATHS = {
+    "model-paths": ["models"],
+    "macro-paths": ["macros"],
+    "seed-paths": ["seeds"],
+    "test-paths": ["tests"],
+    "snapshot-paths": ["snapshots"],
+}
 # What the Python models' scores are made of (a night may rescore only the changed
 # businesses and keep the others' scores: orchestration.assets.scores): their modules
 # and the libraries that fit them.
@@ -74,11 +85,20 @@ class NightPlan:
         )
 
 
+def project_parts(root: Path) -> list[str]:
+    """dbt_project.yml and the folders it builds from."""
+    config = yaml.safe_load((root / "dbt_project.yml").read_text()) or {}
+    parts = ["dbt_project.yml"]
+    for key, default in PROJECT_PATHS.items():
+        parts += [part for part in config.get(key, default) if part not in parts]
+    return parts
+
+
 def project_fingerprint(project_dir: str | Path) -> str:
     """A hash of the dbt project's files (names and contents)."""
     root = Path(project_dir)
     digest = hashlib.sha256()
-    for part in PROJECT_PARTS:
+    for part in project_parts(root):
         path = root / part
         files = sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path]
         for file in files:
