@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -38,9 +39,35 @@ DEFAULT_DATA_DIR = REPO_ROOT / "demo-data"
 DEFAULT_MEMORY_LIMIT = "2.2GB"
 WAREHOUSE_ENV = "LEDGERLENS_WAREHOUSE"
 MEMORY_LIMIT_ENV = "LEDGERLENS_DUCKDB_MEMORY_LIMIT"
+# dbt's threads for every build, overriding the run driver's choice
+# (orchestration.assets.dbt._duckdb_threads) and the profile's.
+THREADS_ENV = "LEDGERLENS_DBT_THREADS"
 DATA_ENV = "LEDGERLENS_DATA"
 # The dbt target (profiles/profiles.yml) and engine of everything after the load.
 TARGET_ENV = "LEDGERLENS_TARGET"
+
+
+_MEMORY_UNITS = {
+    "b": 1,
+    "kb": 1e3,
+    "mb": 1e6,
+    "gb": 1e9,
+    "tb": 1e12,
+    "kib": 2**10,
+    "mib": 2**20,
+    "gib": 2**30,
+    "tib": 2**40,
+}
+
+
+def memory_gb(limit: str) -> float:
+    """A DuckDB memory limit ("2.2GB", "3GiB", "800 MB") in GB (10^9 bytes), read as DuckDB
+    reads it: GB is 1000^3 bytes, GiB 1024^3."""
+    match = re.fullmatch(r"\s*([0-9.]+)\s*([a-zA-Z]*)\s*", limit)
+    unit = match.group(2).lower() if match else None
+    if unit not in _MEMORY_UNITS:
+        raise ValueError(f"{MEMORY_LIMIT_ENV}={limit!r}: not a size such as 2.2GB or 3GiB")
+    return float(match.group(1)) * _MEMORY_UNITS[unit] / 1e9
 
 
 def absolute(path: str | Path) -> str:

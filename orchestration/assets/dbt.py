@@ -29,7 +29,7 @@ from ledgerlens.incremental import (
     scores_incremental,
     settings_fingerprint,
 )
-from orchestration.resources import RunOptions, Warehouse
+from orchestration.resources import THREADS_ENV, RunOptions, Warehouse, memory_gb
 
 
 class LedgerlensTranslator(DagsterDbtTranslator):
@@ -161,6 +161,34 @@ def _scores_incremental(warehouse: Warehouse, run_id: str) -> bool:
         return scores_incremental(con, run_id)
 
 
+# A full DuckDB build with more invoice lines than this per GB of its memory cap runs one
+# dbt thread instead of the profile's two (DECISIONLOG.md, 2026-12-06 (threads)).
+LINES_PER_GB_ONE_THREAD = 2_000_000
+
+
+def _duckdb_threads(warehouse: Warehouse, incremental: bool) -> int | None:
+    """dbt's threads for a build, when not the profile's: LEDGERLENS_DBT_THREADS if set,
+    else one thread for a full DuckDB build of a large warehouse.
+
+    dbt's threads build their models as concurrent queries in one DuckDB database, under
+    one memory cap. At 10M invoice lines and the 2.2GB cap two large models side by side
+    spill what each alone keeps in memory (two of them: 60.2 CPU-s side by side against
+    43.2 one after the other, 46.8 with an 8GB cap), and the first dbt step took 11-13 %
+    less time and 13-15 % less CPU with one thread. At 1M and 2M lines two threads took
+    7-9 % less time (they overlap dbt's own work between queries), as on an incremental
+    night, which builds a few businesses' rows. The bound lies between 2M and 10M lines
+    at 2.2GB, where a straight line through those ratios crosses 1 (4.9M), rounded down.
+    """
+    explicit = os.environ.get(THREADS_ENV)
+    if explicit:
+        return int(explicit)
+    if warehouse.target != "duckdb" or incremental:
+        return None
+    with warehouse.connect() as con:
+        lines = con.execute("select count(*) from raw.invoice_lines").fetchone()[0]
+    return 1 if lines > LINES_PER_GB_ONE_THREAD * memory_gb(warehouse.memory_limit) else None
+
+
 def _is_subset(context: dg.AssetExecutionContext) -> bool:
     """Whether this step builds some of its models only (picked in the UI; the test
     dagster-dbt uses to subset dbt's selection)."""
@@ -209,6 +237,14 @@ def _build(
         dbt_vars = {**dbt_vars, "ledgerlens_night": "incremental"}
     if dbt_vars:
         args += ["--vars", json.dumps(dbt_vars)]
+    threads = _duckdb_threads(
+        warehouse, incremental=dbt_vars.get("ledgerlens_night") == "incremental"
+    )
+    if threads is not None:
+        context.log.info(
+            f"dbt builds with {threads} thread(s) (DECISIONLOG.md, 2026-12-06 (threads))"
+        )
+        args += ["--threads", str(threads)]
     key = _parse_key(warehouse, dbt_vars)
     target = _target_path(project, warehouse, key)
     if warehouse.target == "spark":
