@@ -24,7 +24,12 @@ def test_every_dbt_unit_test_passes(handmade_run, tmp_path):
     shutil.copyfile(warehouse, copy)
     target = tmp_path / "target"
     run_dbt(copy, target, "test", "--select", "test_type:unit")
-    results = json.loads((target / "run_results.json").read_text())["results"]
+    # Less the project's on-run-start hook (macros/retired_models.sql), an operation.
+    results = [
+        result
+        for result in json.loads((target / "run_results.json").read_text())["results"]
+        if not result["unique_id"].startswith("operation.")
+    ]
     manifest = json.loads((target / "manifest.json").read_text())
     unit_tests = set(manifest["unit_tests"])
     assert len(unit_tests) >= 20
