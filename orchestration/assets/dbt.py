@@ -175,7 +175,7 @@ def _duckdb_threads(warehouse: Warehouse, incremental: bool) -> int | None:
     spill what each alone keeps in memory (two of them: 60.2 CPU-s side by side against
     43.2 one after the other, 46.8 with an 8GB cap), and the first dbt step took 11-13 %
     less time and 13-15 % less CPU with one thread. At 1M and 2M lines two threads took
-    7-9 % less time (they overlap dbt's own work between queries), as on an incremental
+    6-9 % less time (they overlap dbt's own work between queries), as on an incremental
     night, which builds a few businesses' rows. The bound lies between 2M and 10M lines
     at 2.2GB, where a straight line through those ratios crosses 1 (4.9M), rounded down.
     """
