@@ -40,7 +40,7 @@ DEFAULT_MEMORY_LIMIT = "2.2GB"
 WAREHOUSE_ENV = "LEDGERLENS_WAREHOUSE"
 MEMORY_LIMIT_ENV = "LEDGERLENS_DUCKDB_MEMORY_LIMIT"
 # dbt's threads for every build, overriding the run driver's choice
-# (orchestration.assets.dbt._duckdb_threads) and the profile's.
+# (orchestration.assets.dbt._dbt_threads) and the profile's.
 THREADS_ENV = "LEDGERLENS_DBT_THREADS"
 DATA_ENV = "LEDGERLENS_DATA"
 # The dbt target (profiles/profiles.yml) and engine of everything after the load.

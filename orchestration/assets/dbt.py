@@ -166,7 +166,7 @@ def _scores_incremental(warehouse: Warehouse, run_id: str) -> bool:
 LINES_PER_GB_ONE_THREAD = 2_000_000
 
 
-def _duckdb_threads(warehouse: Warehouse, incremental: bool) -> int | None:
+def _dbt_threads(warehouse: Warehouse, incremental: bool) -> int | None:
     """dbt's threads for a build, when not the profile's: LEDGERLENS_DBT_THREADS if set,
     else one thread for a full DuckDB build of a large warehouse.
 
@@ -237,9 +237,7 @@ def _build(
         dbt_vars = {**dbt_vars, "ledgerlens_night": "incremental"}
     if dbt_vars:
         args += ["--vars", json.dumps(dbt_vars)]
-    threads = _duckdb_threads(
-        warehouse, incremental=dbt_vars.get("ledgerlens_night") == "incremental"
-    )
+    threads = _dbt_threads(warehouse, incremental=dbt_vars.get("ledgerlens_night") == "incremental")
     if threads is not None:
         context.log.info(
             f"dbt builds with {threads} thread(s) (DECISIONLOG.md, 2026-12-06 (threads))"
