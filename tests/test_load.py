@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime
+from decimal import Decimal
+
 import duckdb
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
@@ -410,6 +413,62 @@ def test_trailing_zeros_are_not_decimal_places(con, handmade_copy):
         ("I4", "0.25", "80.00"),
         ("I5", "1080.00", "0.00"),
     ]
+
+
+def test_the_loader_s_trim_is_duckdb_s_trim_for_every_code_point():
+    """`_trimmed` calls DuckDB's `trim` only on a value that is not pure ASCII or starts
+    or ends with a space. Against `nullif(trim(v), '')` itself, for every Unicode code
+    point alone, first, last, first and last, and inside a value."""
+    with duckdb.connect() as db:
+        db.execute(
+            "create table code_points as select chr(i::integer) as c from range(1, 1114112) as"
+            " r(i) where i < 55296 or i > 57343"  # the surrogates are not characters
+        )
+        # Each form, and how many of its values `trim` changes: the 17 space separators
+        # at an edge (below), none inside.
+        forms = {
+            "c": 17,
+            "c || 'x'": 17,
+            "'x' || c": 17,
+            "c || 'x' || c": 17,
+            "c || c": 17,
+            "'x' || c || 'y'": 0,
+        }
+        for form, changed in forms.items():
+            differ, trimmed = db.execute(
+                f"select count(*) filter (where {load_mod._trimmed('v')}"
+                " is distinct from nullif(trim(v), '')),"
+                " count(*) filter (where trim(v) <> v)"
+                f" from (select {form} as v from code_points)"
+            ).fetchone()
+            assert (differ, trimmed) == (0, changed), form
+        spaces = db.execute(
+            "select list(ord(c) order by ord(c)) from code_points where trim(c) = ''"
+        ).fetchone()[0]
+    assert spaces == [32, 160, 5760, *range(8192, 8203), 8239, 8287, 12288]
+
+
+def test_values_padded_with_unicode_spaces_load_trimmed(con, handmade_copy):
+    # A no-break space (U+00A0), an ideographic space (U+3000) and ASCII spaces around
+    # values: each loads as the value, and a value of spaces alone is blank. A tab is
+    # no space separator: DuckDB keeps it, so the number breaks `not_a_number`.
+    _load_parents(con, handmade_copy)
+    nbsp, ideographic = "\u00a0", "\u3000"
+    padded = (
+        f"{nbsp}acme ,I2{ideographic},C1,invoice, 2024-01-10{nbsp},{nbsp},usd,1,open,"
+        f"{ideographic}10.50{nbsp}, 0.00{ideographic}"
+    )
+    tab = "acme,I3,C1,invoice,2024-01-10,,USD,1,open,\t10.50,0"
+    _write_invoices(handmade_copy, padded, tab)
+    result = load_table(con, "invoices", handmade_copy)
+    assert (result.rows_loaded, result.rows_quarantined) == (1, 1)
+    assert con.execute(
+        "select business_id, invoice_id, invoice_date, due_date, currency, total_amount,"
+        " tax_amount from raw.invoices"
+    ).fetchall() == [
+        ("acme", "I2", datetime.date(2024, 1, 10), None, "USD", Decimal("10.50"), Decimal("0.00"))
+    ]
+    assert [row[:3] for row in _quarantine(con)] == [(3, "not_a_number", "total_amount")]
 
 
 def test_decimal_places_at_the_boundary(con, handmade_copy):

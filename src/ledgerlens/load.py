@@ -336,8 +336,20 @@ def _typed(column: Column) -> str:
 
 
 def _trimmed(name: str) -> str:
-    """SQL for a text column's value as every rule reads it: trimmed, NULL when blank."""
-    return f"nullif(trim({_quote(name)}), '')"
+    """SQL for a text column's value as every rule reads it: trimmed, NULL when blank.
+
+    DuckDB's `trim` removes the 17 characters of Unicode's space-separator category (the
+    ASCII space is the only ASCII one; a tab is kept), and reads and copies every value
+    to find them: on the 10 million lines of `invoice_lines` the trims took 3.3 s of the
+    typing's 4.9 (DECISIONLOG.md, 2026-12-06 (loader)). A value that is pure ASCII
+    (as many bytes as characters) and neither starts nor ends with a space is its own
+    trim, so `trim` runs only on the others: the same value for every code point as
+    the first, last or only character (`tests/test_load.py`), in 1.7 s instead of 3.3."""
+    value = _quote(name)
+    return (
+        f"nullif(case when strlen({value}) <> length({value}) or starts_with({value}, ' ')"
+        f" or ends_with({value}, ' ') then trim({value}) else {value} end, '')"
+    )
 
 
 def _prepared_columns(column: Column) -> list[str]:
@@ -478,14 +490,22 @@ def _pick(rules: list[tuple[str, str, str, str]], index: str, part: int) -> str:
     )
 
 
-def _validate(con: duckdb.DuckDBPyConnection, table: Table) -> None:
-    """Create temp tables `_ll_typed` (every input row's typed values and the first row
-    rule it breaks) and `_ll_rejected` (the rows that break any rule, each with the first
-    rule it breaks and its detail)."""
+def _validate(
+    con: duckdb.DuckDBPyConnection, table: Table, typed: str = "_ll_typed", source_file: str = ""
+) -> None:
+    """Create the table `typed` (every input row's typed values, `typed__<column>`, its
+    `_source_file` and `_source_row`, and `row_rule_index`, the first row rule it breaks)
+    and the temp table `_ll_rejected` (the rows that break any rule, each with the first
+    rule it breaks and its detail). `typed` is the temp table `_ll_typed`, or on a whole
+    load the table `raw.<table>` itself, which `_typed_to_loaded` then makes the loaded
+    rows (load_table)."""
     prepared = [item for column in table.columns for item in _prepared_columns(column)]
     typed_names = ", ".join(_typed(column) for column in table.columns)
+    # Cast to the column's type here: these are the loaded table's columns (a whole load
+    # writes `raw.<table>` in this pass).
     typed_columns = ", ".join(
-        f"{_typed_expression(column)} as {_typed(column)}" for column in table.columns
+        f"cast({_typed_expression(column)} as {column.sql_type}) as {_typed(column)}"
+        for column in table.columns
     )
     row_rules = [
         (f"'{name}'", cond, text, f"'{column.name}'")
@@ -637,9 +657,10 @@ def _validate(con: duckdb.DuckDBPyConnection, table: Table) -> None:
     # million lines: 32.8 against 43.8 CPU-s). The file's text is read back from
     # `_ll_input` for the rejected rows alone (step 3; DECISIONLOG.md, 2026-12-05
     # (writing less)).
+    temp = "temp " if typed == "_ll_typed" else ""
     con.execute(
         f"""
-        create or replace temp table _ll_typed as
+        create or replace {temp}table {typed} as
         with prepared as (
             select _source_row, {", ".join(prepared)}
             from _ll_input
@@ -649,7 +670,8 @@ def _validate(con: duckdb.DuckDBPyConnection, table: Table) -> None:
             from prepared
         )
         select
-            _source_row, {typed_names}, {row_index} as row_rule_index
+            {typed_names}, {_sql_string(source_file)} as _source_file,
+            cast(_source_row as bigint) as _source_row, {row_index} as row_rule_index
         from typed
         """
     )
@@ -660,7 +682,7 @@ def _validate(con: duckdb.DuckDBPyConnection, table: Table) -> None:
         create or replace temp table _ll_duplicates as
         with repeated_keys as (
             select {keys}
-            from _ll_typed
+            from {typed} as _ll_typed
             where row_rule_index is null
             group by {keys}
             having count(*) > 1
@@ -672,7 +694,7 @@ def _validate(con: duckdb.DuckDBPyConnection, table: Table) -> None:
                 as key_conflicts,
             row_number() over (by_key order by _source_row) as key_position,
             min(_source_row) over by_key as key_first_row
-        from _ll_typed
+        from {typed} as _ll_typed
         semi join repeated_keys using ({keys})
         where row_rule_index is null
         window by_key as (partition by {keys})
@@ -688,7 +710,7 @@ def _validate(con: duckdb.DuckDBPyConnection, table: Table) -> None:
         create or replace temp table _ll_rejected as
         with keyed as (
             select _ll_typed.*, _ll_duplicates.* exclude (_source_row)
-            from _ll_typed
+            from {typed} as _ll_typed
             left join _ll_duplicates on _ll_typed._source_row = _ll_duplicates._source_row
         ),
         judged as (
@@ -1026,6 +1048,21 @@ def _drop_hashes(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("drop table if exists _ll_hash_sums")
 
 
+def _typed_to_loaded(con: duckdb.DuckDBPyConnection, table: Table) -> None:
+    """On a whole load, `raw.<table>` as `_validate` wrote it (every row, typed) becomes
+    the loaded rows alone: the rejected rows deleted, the rule column dropped, the
+    columns named as in the contract. Writing the loaded rows into a table of their own
+    wrote every row a second time: 4.1-4.5 of the 20 s that `invoice_lines` took at 10
+    million lines (DECISIONLOG.md, 2026-12-06 (loader))."""
+    name = f"raw.{table.name}"
+    con.execute(f"delete from {name} where _source_row in (select _source_row from _ll_rejected)")
+    con.execute(f"alter table {name} drop column row_rule_index")
+    for column in table.column_names:
+        con.execute(
+            f"alter table {name} rename column {_quote('typed__' + column)} to {_quote(column)}"
+        )
+
+
 def load_table(
     con: duckdb.DuckDBPyConnection,
     table_name: str,
@@ -1054,17 +1091,15 @@ def load_table(
         if keep_unchanged:
             _fingerprint(con, table, path, _input_hash_sums(table))
             kept_rows = _keep_unchanged(con, table)
-    _validate(con, table)
 
     file_sql = _sql_string(str(path))
-    typed = ", ".join(
-        f"cast({_quote('typed__' + c.name)} as {c.sql_type}) as {_quote(c.name)}"
-        for c in table.columns
+    loaded_columns = ", ".join(
+        f"{_quote('typed__' + name)} as {_quote(name)}" for name in table.column_names
     )
     raw_text = ", ".join(_quote(name) for name in table.column_names)
     blank_text = ", ".join(f"null::varchar as {_quote(name)}" for name in table.column_names)
     loaded_sql = f"""
-        select {typed}, {file_sql} as _source_file, cast(_source_row as bigint) as _source_row
+        select {loaded_columns}, _source_file, _source_row
         from _ll_typed anti join _ll_rejected using (_source_row)
     """
     quarantined_sql = f"""
@@ -1082,9 +1117,12 @@ def load_table(
     """
     con.execute("create schema if not exists raw")
     con.execute("create schema if not exists quarantine")
+    # The judging is in the transaction too: a whole load writes `raw.<table>` as it
+    # types the values.
     con.execute("begin transaction")
     try:
         if kept_rows:
+            _validate(con, table, "_ll_typed", str(path))
             # The kept businesses' rows stay; every other row is replaced (a business
             # gone from the file, a malformed line and a blank business_id included).
             kept = "(select business_id from _ll_kept)"
@@ -1096,7 +1134,8 @@ def load_table(
             )
             con.execute(f"insert into quarantine.{table.name} {quarantined_sql}")
         else:
-            con.execute(f"create or replace table raw.{table.name} as {loaded_sql}")
+            _validate(con, table, f"raw.{table.name}", str(path))
+            _typed_to_loaded(con, table)
             con.execute(f"create or replace table quarantine.{table.name} as {quarantined_sql}")
         if table_exists(con, LOADED_FINGERPRINTS):
             # Rewritten below when kept; else gone: these rows came from no fingerprint.
