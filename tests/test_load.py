@@ -471,6 +471,32 @@ def test_values_padded_with_unicode_spaces_load_trimmed(con, handmade_copy):
     assert [row[:3] for row in _quarantine(con)] == [(3, "not_a_number", "total_amount")]
 
 
+@pytest.mark.parametrize("setting", [True, False])
+def test_a_load_leaves_the_insertion_order_setting_as_it_found_it(
+    con, handmade_copy, setting
+):
+    # A whole load turns DuckDB's preserve_insertion_order (a setting of the database)
+    # off while it writes; a load that keeps businesses, and one that fails inside its
+    # transaction, must leave it as it was too.
+    def current():
+        return con.execute("select current_setting('preserve_insertion_order')").fetchone()[0]
+
+    con.execute(f"set preserve_insertion_order = {setting}")
+    for parent in ("businesses", "customers"):  # with fingerprints: a later load may keep
+        load_table(con, parent, handmade_copy, keep_unchanged=True)
+    _write_invoices(handmade_copy, GOOD, GOOD.replace("I1", "I2"))
+    assert load_table(con, "invoices", handmade_copy, keep_unchanged=True).rows_loaded == 2
+    assert current() is setting
+    assert load_table(con, "invoices", handmade_copy, keep_unchanged=True).rows_kept == 2
+    assert current() is setting
+    # raw.invoice_lines as a view: the whole load's `create or replace table` fails.
+    con.execute("create view raw.invoice_lines as select 1 as one")
+    with pytest.raises(duckdb.CatalogException, match="invoice_lines"):
+        load_table(con, "invoice_lines", handmade_copy)
+    assert current() is setting
+    assert con.execute("select * from raw.invoice_lines").fetchall() == [(1,)]
+
+
 def test_decimal_places_at_the_boundary(con, handmade_copy):
     # total_amount carries two places. Two after the point load; three load when the
     # third is a zero and are refused when it is not, however far the digit is.

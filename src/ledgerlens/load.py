@@ -1053,7 +1053,13 @@ def _typed_to_loaded(con: duckdb.DuckDBPyConnection, table: Table) -> None:
     the loaded rows alone: the rejected rows deleted, the rule column dropped, the
     columns named as in the contract. Writing the loaded rows into a table of their own
     wrote every row a second time: 4.1-4.5 of the 20 s that `invoice_lines` took at 10
-    million lines (DECISIONLOG.md, 2026-12-06 (loader))."""
+    million lines (DECISIONLOG.md, 2026-12-06 (loader)).
+
+    load_table writes it with DuckDB's `preserve_insertion_order` off (a setting of the
+    database, not of the connection: restored when the load ends). Written in the order
+    it was read, `raw.payments` at 10 million lines took 78 MB of the file instead of 45,
+    and the next checkpoint wrote it again (1.2 s; `payment_allocations` 2.3 s). The
+    order of a raw table's rows means nothing: each row carries its line."""
     name = f"raw.{table.name}"
     con.execute(f"delete from {name} where _source_row in (select _source_row from _ll_rejected)")
     con.execute(f"alter table {name} drop column row_rule_index")
@@ -1118,7 +1124,11 @@ def load_table(
     con.execute("create schema if not exists raw")
     con.execute("create schema if not exists quarantine")
     # The judging is in the transaction too: a whole load writes `raw.<table>` as it
-    # types the values.
+    # types the values. The file's rows are numbered by now (`_ll_input`): nothing below
+    # needs rows written in the order they are read.
+    order_kept = con.execute("select current_setting('preserve_insertion_order')").fetchone()[0]
+    if not kept_rows:
+        con.execute("set preserve_insertion_order = false")
     con.execute("begin transaction")
     try:
         if kept_rows:
@@ -1158,6 +1168,9 @@ def load_table(
     except Exception:
         con.execute("rollback")
         raise
+    finally:
+        # Outside the transaction: an aborted one refuses even a SET.
+        con.execute(f"set preserve_insertion_order = {'true' if order_kept else 'false'}")
     loaded = con.execute(f"select count(*) from raw.{table.name}").fetchone()[0]
     by_rule = dict(
         con.execute(
