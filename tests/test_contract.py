@@ -45,6 +45,21 @@ def test_every_table_is_keyed_by_business_and_parents_load_first():
             assert order.index(parent) < order.index(table.name)
 
 
+def test_every_reference_names_its_parent_s_whole_key():
+    # The loader joins each parent on the reference's columns and reads one matching row
+    # (ledgerlens.load._validate): that holds only on the parent's whole key, on which
+    # its loaded rows are unique.
+    tables = {table.name: table for table in TABLES}
+    for table in TABLES:
+        parents = [reference.parent for reference in table.references]
+        assert len(parents) == len(set(parents)), table.name  # one join per parent
+        for reference in table.references:
+            assert reference.parent_columns == tables[reference.parent].key, (
+                table.name,
+                reference.parent,
+            )
+
+
 def test_every_staging_model_exists_for_every_raw_table():
     for table in TABLES:
         assert (ROOT / "models" / "staging" / f"stg_{table.name}.sql").exists()

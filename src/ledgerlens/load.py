@@ -545,13 +545,27 @@ def _validate(
     # (`table.parents`): a nightly load keeps a business's rows while its rows in those
     # tables are unchanged (`_fingerprint`). A rule reading another table must make it a
     # parent in the contract.
+    # Each parent is joined once, on its whole key, so at most one of its rows matches
+    # (its loaded rows are unique on the key; `tests/test_contract.py` holds every
+    # reference to its parent's key), and every rule on that parent reads the joined row.
+    # One `exists` per rule joined the parent once per rule: at 10 million lines,
+    # `payment_allocations`' four rules on invoices and payments took 3.5 s as `exists`
+    # and 0.7 s as two joins (DECISIONLOG.md, 2026-12-06 (loader)). A parent that does
+    # not match leaves its columns null, so a comparison with them is not true, as
+    # `exists` was false.
+    def parent(name: str) -> str:
+        return f"parent_{name}"
+
+    parent_joins = []
     reference_rules = []
     for reference in table.references:
+        alias = parent(reference.parent)
         match = " and ".join(
-            f"parent.{_quote(parent_col)} = keyed.{_quote('typed__' + col)}"
+            f"{alias}.{_quote(parent_col)} = keyed.{_quote('typed__' + col)}"
             for col, parent_col in zip(reference.columns, reference.parent_columns, strict=True)
         )
-        missing = f"not exists (select 1 from raw.{reference.parent} as parent where {match})"
+        parent_joins.append(f"left join raw.{reference.parent} as {alias} on {match}")
+        missing = f"{alias}.{_quote(reference.parent_columns[0])} is null"
         if reference.optional:
             own = " and ".join(
                 f"keyed.{_quote('typed__' + col)} is not null" for col in reference.columns
@@ -567,6 +581,7 @@ def _validate(
                 f"'{reference.columns[-1]}'",
             )
         )
+    invoice, payment = parent("invoices"), parent("payments")
     if table.name in ("credit_notes", "payment_allocations"):
         # A void invoice counts for nothing, so nothing can settle it: a credit note or an
         # allocation naming one would lower net sales twice or make the cash vanish from
@@ -576,10 +591,7 @@ def _validate(
         reference_rules.append(
             (
                 "'void_invoice'",
-                "exists (select 1 from raw.invoices as parent"
-                " where parent.business_id = keyed.typed__business_id"
-                " and parent.invoice_id = keyed.typed__invoice_id"
-                " and parent.status = 'void')",
+                f"{invoice}.status = 'void'",
                 "'invoice ' || keyed.typed__invoice_id || ' is void: nothing can be applied to it'",
                 "'invoice_id'",
             )
@@ -590,15 +602,7 @@ def _validate(
         reference_rules.append(
             (
                 "'currency_mismatch'",
-                # Each table matched on its own key: joined on business_id alone, DuckDB
-                # paired every invoice with every payment of the business (94 CPU-s at
-                # 330,000 allocations, growing with the square of a business's size).
-                "exists (select 1 from raw.invoices as invoice, raw.payments as payment"
-                " where invoice.business_id = keyed.typed__business_id"
-                " and invoice.invoice_id = keyed.typed__invoice_id"
-                " and payment.business_id = keyed.typed__business_id"
-                " and payment.payment_id = keyed.typed__payment_id"
-                " and invoice.currency <> payment.currency)",
+                f"{invoice}.currency <> {payment}.currency",
                 "'payment ' || keyed.typed__payment_id || ' is in another currency than"
                 " invoice ' || keyed.typed__invoice_id",
                 "'payment_id'",
@@ -609,10 +613,7 @@ def _validate(
         reference_rules.append(
             (
                 "'customer_mismatch'",
-                "exists (select 1 from raw.invoices as parent"
-                " where parent.business_id = keyed.typed__business_id"
-                " and parent.invoice_id = keyed.typed__invoice_id"
-                " and parent.customer_id <> keyed.typed__customer_id)",
+                f"{invoice}.customer_id <> keyed.typed__customer_id",
                 "'credit note customer ' || keyed.typed__customer_id"
                 " || ' differs from the customer of invoice ' || keyed.typed__invoice_id",
                 "'customer_id'",
@@ -622,10 +623,7 @@ def _validate(
         reference_rules.append(
             (
                 "'currency_mismatch'",
-                "exists (select 1 from raw.invoices as parent"
-                " where parent.business_id = keyed.typed__business_id"
-                " and parent.invoice_id = keyed.typed__invoice_id"
-                " and parent.currency <> keyed.typed__currency)",
+                f"{invoice}.currency <> keyed.typed__currency",
                 "'credit note currency ' || keyed.typed__currency"
                 " || ' differs from the currency of invoice ' || keyed.typed__invoice_id",
                 "'currency'",
@@ -719,6 +717,7 @@ def _validate(
                 case when keyed.row_rule_index is null then {later_index} end
                     as later_rule_index
             from keyed
+            {" ".join(parent_joins)}
         ),
         rejected as (
             select *
