@@ -545,14 +545,19 @@ def _validate(
     # (`table.parents`): a nightly load keeps a business's rows while its rows in those
     # tables are unchanged (`_fingerprint`). A rule reading another table must make it a
     # parent in the contract.
-    # Each parent is joined once, on its whole key, so at most one of its rows matches
-    # (its loaded rows are unique on the key; `tests/test_contract.py` holds every
-    # reference to its parent's key), and every rule on that parent reads the joined row.
-    # One `exists` per rule joined the parent once per rule: at 10 million lines,
-    # `payment_allocations`' four rules on invoices and payments took 3.5 s as `exists`
-    # and 0.7 s as two joins (DECISIONLOG.md, 2026-12-06 (loader)). A parent that does
-    # not match leaves its columns null, so a comparison with them is not true, as
-    # `exists` was false.
+    # A parent that rules beyond the reference read too (the invoice of an allocation or
+    # a credit note, the payment of an allocation) is joined once, on its whole key, so
+    # at most one of its rows matches (its loaded rows are unique on the key;
+    # `tests/test_contract.py` holds every reference to its parent's key), and every rule
+    # on it reads the joined row. An `exists` per rule read the parent once per rule: at
+    # 10 million lines, `payment_allocations`' four rules on invoices and payments took
+    # 3.5 s as `exists` and 0.7 s as two joins. A parent read by its reference alone stays
+    # a `not exists`: as a join, the loads of invoices, invoice_lines and payments took
+    # 0.7-0.9 s longer each (DECISIONLOG.md, 2026-12-06 (loader)). A parent that does not
+    # match leaves its columns null, so a comparison with them is not true, as `exists`
+    # was false.
+    joined = {"payment_allocations": ("invoices", "payments"), "credit_notes": ("invoices",)}
+
     def parent(name: str) -> str:
         return f"parent_{name}"
 
@@ -564,8 +569,11 @@ def _validate(
             f"{alias}.{_quote(parent_col)} = keyed.{_quote('typed__' + col)}"
             for col, parent_col in zip(reference.columns, reference.parent_columns, strict=True)
         )
-        parent_joins.append(f"left join raw.{reference.parent} as {alias} on {match}")
-        missing = f"{alias}.{_quote(reference.parent_columns[0])} is null"
+        if reference.parent in joined.get(table.name, ()):
+            parent_joins.append(f"left join raw.{reference.parent} as {alias} on {match}")
+            missing = f"{alias}.{_quote(reference.parent_columns[0])} is null"
+        else:
+            missing = f"not exists (select 1 from raw.{reference.parent} as {alias} where {match})"
         if reference.optional:
             own = " and ".join(
                 f"keyed.{_quote('typed__' + col)} is not null" for col in reference.columns
