@@ -472,9 +472,7 @@ def test_values_padded_with_unicode_spaces_load_trimmed(con, handmade_copy):
 
 
 @pytest.mark.parametrize("setting", [True, False])
-def test_a_load_leaves_the_insertion_order_setting_as_it_found_it(
-    con, handmade_copy, setting
-):
+def test_a_load_leaves_the_insertion_order_setting_as_it_found_it(con, handmade_copy, setting):
     # A whole load turns DuckDB's preserve_insertion_order (a setting of the database)
     # off while it writes; a load that keeps businesses, and one that fails inside its
     # transaction, must leave it as it was too.
