@@ -490,9 +490,7 @@ def _pick(rules: list[tuple[str, str, str, str]], index: str, part: int) -> str:
     )
 
 
-def _validate(
-    con: duckdb.DuckDBPyConnection, table: Table, typed: str = "_ll_typed", source_file: str = ""
-) -> None:
+def _validate(con: duckdb.DuckDBPyConnection, table: Table, typed: str, source_file: str) -> None:
     """Create the table `typed` (every input row's typed values, `typed__<column>`, its
     `_source_file` and `_source_row`, and `row_rule_index`, the first row rule it breaks)
     and the temp table `_ll_rejected` (the rows that break any rule, each with the first
