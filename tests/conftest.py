@@ -378,6 +378,13 @@ def query(warehouse: Path, sql: str, params: list | None = None) -> list[tuple]:
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def node_results(target: Path) -> list[dict]:
+    """The results in a dbt command's `run_results.json` under `target`, less the project's
+    on-run-start hook (macros/retired_models.sql), an operation node in every command."""
+    results = json.loads((target / "run_results.json").read_text())["results"]
+    return [result for result in results if not result["unique_id"].startswith("operation.")]
+
+
 def run_dbt(
     warehouse: Path, target: Path, *args: str, must_pass: bool = True
 ) -> subprocess.CompletedProcess:

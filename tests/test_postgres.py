@@ -15,6 +15,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from tests.conftest import node_results
 from tests.mart_comparison import (
     GRAINS,
     PYTHON_OUTPUTS,
@@ -202,7 +203,6 @@ def test_customer_sheet_and_aging_on_postgres_hold_the_hand_computed_numbers(bot
 def test_dbt_source_tests_catch_a_repeated_key_on_postgres(postgres, handmade_run, tmp_path):
     """On a PostgreSQL target the keys of raw tables are dbt's to check, as on DuckDB
     (GX checks no key: DECISIONLOG.md, 2026-12-01)."""
-    import json
 
     import psycopg2
 
@@ -239,12 +239,7 @@ def test_dbt_source_tests_catch_a_repeated_key_on_postgres(postgres, handmade_ru
         text=True,
         timeout=600,
     )
-    # Less the project's on-run-start hook (macros/retired_models.sql), an operation.
-    [result] = [
-        result
-        for result in json.loads((target / "run_results.json").read_text())["results"]
-        if not result["unique_id"].startswith("operation.")
-    ]
+    [result] = node_results(target)
     assert (result["unique_id"].split(".")[2], result["status"]) == (unique, "fail"), run.stdout
     assert result["failures"] == 1  # one key, on two rows
 

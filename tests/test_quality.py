@@ -6,7 +6,6 @@ catches the same faults."""
 
 from __future__ import annotations
 
-import json
 import shutil
 import warnings
 from pathlib import Path
@@ -28,7 +27,7 @@ from ledgerlens.quality import (
     raw_suite,
     raw_suites,
 )
-from tests.conftest import query, run_dbt, run_pipeline
+from tests.conftest import node_results, query, run_dbt, run_pipeline
 
 RETENTION = Path(__file__).parent / "data" / "retention"
 
@@ -182,12 +181,7 @@ def test_dbt_tests_catch_the_keys_references_and_identities_gx_no_longer_checks(
         *sorted(selected),
         must_pass=False,
     )
-    # Less the project's on-run-start hook (macros/retired_models.sql), an operation.
-    results = [
-        result
-        for result in json.loads((target / "run_results.json").read_text())["results"]
-        if not result["unique_id"].startswith("operation.")
-    ]
+    results = node_results(target)
     status = {result["unique_id"].split(".")[2]: result["status"] for result in results}
     assert set(status) == selected, run.stdout[-3000:]
     assert {name for name, value in status.items() if value == "fail"} == selected - {
