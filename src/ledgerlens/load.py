@@ -340,11 +340,12 @@ def _trimmed(name: str) -> str:
 
     DuckDB's `trim` removes the 17 characters of Unicode's space-separator category (the
     ASCII space is the only ASCII one; a tab is kept), and reads and copies every value
-    to find them: on the 10 million lines of `invoice_lines` the trims took 3.3 s of the
-    typing's 4.9 (DECISIONLOG.md, 2026-12-06 (loader)). A value that is pure ASCII
-    (as many bytes as characters) and neither starts nor ends with a space is its own
-    trim, so `trim` runs only on the others: the same value for every code point as
-    the first, last or only character (`tests/test_load.py`), in 1.7 s instead of 3.3."""
+    to find them: on the 10 million lines of `invoice_lines` the ten trims alone took
+    3.3 s, all of the typing's expressions 4.9 (DECISIONLOG.md, 2026-12-06 (loader)).
+    A value that is pure ASCII (as many bytes as characters) and neither starts nor ends
+    with a space is its own trim, so `trim` runs only on the others: the same value for
+    every code point as the first, last or only character (`tests/test_load.py`), in
+    1.7 s instead of 3.3."""
     value = _quote(name)
     return (
         f"nullif(case when strlen({value}) <> length({value}) or starts_with({value}, ' ')"
@@ -1062,7 +1063,7 @@ def _typed_to_loaded(con: duckdb.DuckDBPyConnection, table: Table) -> None:
 
     load_table writes it with DuckDB's `preserve_insertion_order` off (a setting of the
     database, not of the connection: restored when the load ends). Written in the order
-    it was read, `raw.payments` at 10 million lines took 78 MB of the file instead of 45,
+    it was read, `raw.payments` at 10 million lines left the file at 78 MB instead of 45,
     and the next checkpoint wrote it again (1.2 s; `payment_allocations` 2.3 s). The
     order of a raw table's rows means nothing: each row carries its line."""
     name = f"raw.{table.name}"
