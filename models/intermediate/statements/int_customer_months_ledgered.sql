@@ -270,55 +270,77 @@ bucketed as (
 
 ),
 
--- Summed per month and side of the first month's start first, then the two sides put
--- side by side: one sum per measure over the facts instead of two (the month's flow
--- and the running total's part) (DECISIONLOG.md, "Payment features read in date
--- order").
-monthly_parts as (
-
-    select
-        business_id,
-        customer_id,
-        month_end_date,
-        is_in_month,
-        -- sqlfluff cannot indent SQL inside a Jinja loop in a select list (LT02).
-        -- noqa: disable=LT02
-        {% for measure in flows + balances -%}
-        sum({{ measure }}) as {{ measure }}{% if not loop.last %},{% endif %}
-        {% endfor %}
-
-    -- noqa: enable=LT02
-    from bucketed
-    group by business_id, customer_id, month_end_date, is_in_month
-
-),
-
--- Each sum cast back to the ledger's type (customer_ledger_types): a customer's month
--- fits it, and the running totals below are faster on it than on the 38 digits sum()
--- returns (the window took 4.7 CPU-s instead of 6.7 at 10 million invoice lines).
+-- The flows summed per statement month, and apart from them the facts dated before the
+-- first statement month, summed per customer: they count only in the running totals,
+-- as an opening amount. Not one grouping per month and side of the month's start and a
+-- second one per month putting the sides together: that second grouping went over
+-- nearly as many rows as the first, only the first month has two sides (10.0-10.7
+-- against 10.6-12.5 s, 19.6-20.7 against 20.6-24.2 CPU-s for this model at 10 million
+-- invoice lines; DECISIONLOG.md "2026-12-06 (opening)"). Each sum is cast back to the
+-- ledger's type (customer_ledger_types): a customer's month fits it, and the running
+-- totals below are faster on it than on the 38 digits sum() returns.
 monthly as (
 
     select
         business_id,
         customer_id,
         month_end_date,
+        -- sqlfluff cannot indent SQL inside a Jinja loop in a select list (LT02).
         -- noqa: disable=LT02
         {% for measure in flows + balances -%}
-        {%- set measure_type = ledger_types.get(measure, 'decimal(18, 2)') -%}
-        cast(
-            sum(case when is_in_month then {{ measure }} else 0 end) as {{ measure_type }}
-        ) as {{ measure }},
-        cast(sum({{ measure }}) as {{ measure_type }})
-            as {{ measure }}_total{% if not loop.last %},{% endif %}
+        cast(sum({{ measure }}) as {{ ledger_types.get(measure, 'decimal(18, 2)') }})
+            as {{ measure }}{% if not loop.last %},{% endif %}
         {% endfor %}
 
     -- noqa: enable=LT02
-    from monthly_parts
+    from bucketed
+    where is_in_month
     group by business_id, customer_id, month_end_date
 
 ),
 
--- The customer is on the statements from the month of its first fact.
+opening as (
+
+    select
+        business_id,
+        customer_id,
+        -- noqa: disable=LT02
+        {% for measure in flows + balances -%}
+        cast(sum({{ measure }}) as {{ ledger_types.get(measure, 'decimal(18, 2)') }})
+            as {{ measure }}{% if not loop.last %},{% endif %}
+        {% endfor %}
+
+    -- noqa: enable=LT02
+    from bucketed
+    where not is_in_month
+    group by business_id, customer_id
+
+),
+
+-- The customer is on the statements from the month of its first fact: a fact before
+-- the first statement month puts it there.
+fact_months as (
+
+    select
+        business_id,
+        customer_id,
+        month_end_date
+
+    from monthly
+
+    union all
+
+    select
+        opening.business_id,
+        opening.customer_id,
+        windows.first_month_end_date as month_end_date
+
+    from opening
+    inner join windows
+        on opening.business_id = windows.business_id
+
+),
+
 customer_starts as (
 
     select
@@ -326,7 +348,7 @@ customer_starts as (
         customer_id,
         min(month_end_date) as first_month_end_date
 
-    from monthly
+    from fact_months
     group by business_id, customer_id
 
 ),
@@ -356,7 +378,8 @@ running as (
         -- noqa: disable=LT02
         {% for measure in flows + balances -%}
         coalesce(monthly.{{ measure }}, 0) as {{ measure }},
-        sum(coalesce(monthly.{{ measure }}_total, 0)) over (
+        coalesce(opening.{{ measure }}, 0)
+        + sum(coalesce(monthly.{{ measure }}, 0)) over (
             partition by grid.business_id, grid.customer_id
             order by grid.month_end_date
             rows between unbounded preceding and current row
@@ -369,6 +392,9 @@ running as (
         on grid.business_id = monthly.business_id
         and grid.customer_id = monthly.customer_id
         and grid.month_end_date = monthly.month_end_date
+    left join opening
+        on grid.business_id = opening.business_id
+        and grid.customer_id = opening.customer_id
 
 ),
 
