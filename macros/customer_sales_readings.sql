@@ -187,14 +187,19 @@
 
 ),
 
--- The running totals at each point: the row whose validity holds the point's date. A
--- customer with no sales event by a point has no row at it.
-{{ name }}_at_points as (
+-- The running totals at each reading: for each snapshot, the row whose validity holds
+-- the reading's date. A customer with no sales event by a reading has no row at it.
+-- One join per reading, each on its own points, not one join with every point split by
+-- reading afterwards: DuckDB kept that join's rows and read them three times
+-- (int_customers_costed reads its ledger the same way; DECISIONLOG.md "2026-12-06
+-- (opening)"). Spark inlines `running` at each of the three reads, as it inlined the
+-- one join, `running` and all, at each of its three.
+{% for reading, days_back in customer_ledger_readings() -%}
+{{ name }}_{{ reading }} as (
 
     select
         points.business_id,
         points.as_of_date,
-        points.reading,
         running.customer_id,
         running.first_point_date,
         running.net_sales,
@@ -211,30 +216,11 @@
         on running.business_id = points.business_id
         and running.read_at_date <= points.point_date
         and running.next_read_at_date > points.point_date
+    where points.reading = '{{ reading }}'
 
 ),
 
-{{ name }}_at as (
-
-    select * from {{ name }}_at_points
-    where reading = 'at'
-
-),
-
-{{ name }}_ttm_after as (
-
-    select * from {{ name }}_at_points
-    where reading = 'ttm_after'
-
-),
-
-{{ name }}_prev_ttm_after as (
-
-    select * from {{ name }}_at_points
-    where reading = 'prev_ttm_after'
-
-),
-
+{% endfor -%}
 {{ name }} as (
 
     select

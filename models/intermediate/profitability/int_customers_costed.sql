@@ -83,14 +83,23 @@ cumulative as (
 
 ),
 
--- The running totals at each point: the row whose validity holds the point's date. A
--- customer with nothing booked by a point has no row at it (zero).
-at_points as (
+-- The running totals at each reading, side by side: for each snapshot, the row whose
+-- validity holds the reading's date. A customer with nothing booked by a reading has no
+-- row at it (zero). One with nothing booked by the snapshot has no row at all: it is
+-- not on the mart yet (nothing is booked at the readings before it either).
+-- One join per reading, each on its own points, not one join with every point whose
+-- rows are then split by reading: DuckDB kept that join's 5 million rows and read them
+-- three times (this model 9.7-9.9 s against 11.6-12.0 s at 10 million invoice lines,
+-- DECISIONLOG.md "2026-12-06 (opening)"). Spark inlines `cumulative` at each of the
+-- three reads, as it inlined the one join, `cumulative` and all, at each of its three.
+-- Not grouped with a CASE per reading and measure either: that took 8.7 of this
+-- model's 16.9 s (DECISIONLOG.md, 2026-12-05 (writing less)).
+{% for reading, days_back in customer_ledger_readings() -%}
+{{ reading }}_reading as (
 
     select
         points.business_id,
         points.as_of_date,
-        points.reading,
         cumulative.customer_id,
         {% for measure in measures -%}
         cumulative.{{ measure }},
@@ -106,36 +115,11 @@ at_points as (
         on cumulative.business_id = points.business_id
         and cumulative.read_at_date <= points.point_date
         and cumulative.next_read_at_date > points.point_date
+    where points.reading = '{{ reading }}'
 
 ),
 
--- The three readings side by side, each on its own: a customer with nothing booked by a
--- reading has no row at it (zero). One with nothing booked by the snapshot has no row at
--- all: it is not on the mart yet (nothing is booked at the readings before it either).
--- Joined, not grouped with a CASE per reading and measure: at 10 million invoice lines
--- the grouping took 8.7 of this model's 16.9 s (DECISIONLOG.md, 2026-12-05 (writing
--- less)).
-at_reading as (
-
-    select * from at_points
-    where reading = 'at'
-
-),
-
-ttm_after_reading as (
-
-    select * from at_points
-    where reading = 'ttm_after'
-
-),
-
-prev_ttm_after_reading as (
-
-    select * from at_points
-    where reading = 'prev_ttm_after'
-
-),
-
+{% endfor -%}
 by_window as (
 
     select
