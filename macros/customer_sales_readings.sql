@@ -22,10 +22,10 @@
       (DECIMAL(38, 9); the weights are doubles)
     sales_events: a relation or CTE with int_sales_events_unioned's business_id,
     customer_id, event_date, is_purchase and net_sales_home. snapshot_dates: one with
-    business_id, as_of_date and is_current (int_segment_dates_spined). recency_weights:
-    false leaves recency_weighted_ltv out (DuckDB computes a window's every column, used
-    or not: int_customers_summarized took 5.65 s with them, 5.30 without, at 10 million
-    lines).
+    business_id, as_of_date and is_current (int_segment_dates_spined). One model
+    computes these rows, int_customers_rhythm_measured, and keeps what
+    int_customers_summarized reads: two copies of the same running totals cost about 2.5 s
+    more at 10 million invoice lines (DECISIONLOG.md, 2026-12-06 (opening)).
 
     The recency weight of a day is 0.5 ^ (age / half-life), which does not split over a
     running total as a sum does: it is 0.5 ^ ((first point - day) / half-life), summed in
@@ -34,7 +34,7 @@
     the points span fewer than 1,000 half-lives; a half-life too short for the history
     is refused when the models compile.
 -#}
-{% macro customer_sales_readings(name, sales_events, snapshot_dates, recency_weights=true) -%}
+{% macro customer_sales_readings(name, sales_events, snapshot_dates) -%}
 {%- set half_life = var('recency_weight_half_life_days') -%}
 {#- The points' span: the oldest snapshot (segment_history_months and
     segment_lookback_months month ends before the as-of date) less 730 days, to the as-of
@@ -127,8 +127,7 @@
         sum(days.purchases) as purchases,
         sum(case when days.purchases > 0 then 1 else 0 end) as purchase_days,
         min(case when days.purchases > 0 then days.event_date end) as first_purchase_date,
-        max(case when days.purchases > 0 then days.event_date end) as last_purchase_date
-        {%- if recency_weights %},
+        max(case when days.purchases > 0 then days.event_date end) as last_purchase_date,
         sum(
             days.net_sales * power(
                 0.5,
@@ -136,7 +135,6 @@
                 / {{ half_life }}.0
             )
         ) as weighted_net_sales
-        {%- endif %}
 
     from {{ name }}_days as days
     inner join {{ name }}_dates_pointed as dates_pointed
@@ -163,8 +161,7 @@
         {{ valid_until('read_at_date', 'business_id, customer_id') }}
             as next_read_at_date,
         -- noqa: disable=LT02
-        {% for measure in ['net_sales', 'purchases', 'purchase_days']
-            + (['weighted_net_sales'] if recency_weights else []) -%}
+        {% for measure in ['net_sales', 'purchases', 'purchase_days', 'weighted_net_sales'] -%}
         sum({{ measure }}) over (
             partition by business_id, customer_id
             order by read_at_date
@@ -205,9 +202,7 @@
         running.net_sales,
         running.purchases,
         running.purchase_days,
-        {% if recency_weights -%}
         running.weighted_net_sales,
-        {% endif -%}
         running.first_purchase_date,
         running.last_purchase_date
 
@@ -237,8 +232,7 @@
             as purchases_prev_ttm,
         at_date.purchase_days,
         at_date.first_purchase_date,
-        at_date.last_purchase_date
-        {%- if recency_weights %},
+        at_date.last_purchase_date,
         -- To nine places: a sale exactly one half-life old weighs 0.5 exactly, and one
         -- of 2,092.43 then 1,046.215, half a cent; the product of the two powers is a
         -- double a few units in its last place off (1,046.2149999...), which rounded
@@ -252,7 +246,6 @@
                 / {{ half_life }}.0
             ) as decimal(38, 9)
         ) as recency_weighted_ltv
-        {%- endif %}
 
     from {{ name }}_at as at_date
     left join {{ name }}_ttm_after as ttm_after

@@ -12,12 +12,6 @@ customers as (
 
 ),
 
-sales_events as (
-
-    select * from {{ ref('int_sales_events_unioned') }}
-
-),
-
 rhythm as (
 
     select * from {{ ref('int_customers_rhythm_measured') }}
@@ -55,31 +49,35 @@ snapshot_dates as (
 
 ),
 
--- What each customer bought up to each snapshot date, read from running totals (macro
--- customer_sales_readings): all time, the trailing twelve months (the 365 days ending at
--- the date) and the 365 days before those.
-{{ customer_sales_readings(
-    'sales_read', 'sales_events', 'snapshot_dates', recency_weights=false
-) }}
-
+-- What each customer bought up to each snapshot date (int_customers_rhythm_measured
+-- reads it from running totals, macro customer_sales_readings): all time, the trailing
+-- twelve months (the 365 days ending at the date) and the 365 days before those. Read
+-- there, not from a second copy of the running totals here (DECISIONLOG.md, 2026-12-06
+-- (opening)).
 customer_totals as (
 
     select
-        sales_read.as_of_date,
+        rhythm.as_of_date,
         snapshot_dates.is_lookback_only,
-        sales_read.business_id,
-        sales_read.customer_id,
-        sales_read.net_sales as ltv,
-        sales_read.ttm_net_sales as ttm_sales,
-        sales_read.prev_ttm_net_sales as prev_ttm_sales,
-        sales_read.purchases,
-        sales_read.first_purchase_date,
-        sales_read.last_purchase_date
+        rhythm.business_id,
+        rhythm.customer_id,
+        rhythm.net_sales as ltv,
+        rhythm.ttm_net_sales as ttm_sales,
+        rhythm.prev_ttm_net_sales as prev_ttm_sales,
+        rhythm.purchases,
+        rhythm.first_purchase_date,
+        rhythm.last_purchase_date,
+        rhythm.recency_weighted_ltv,
+        rhythm.purchases_ttm,
+        rhythm.purchases_prev_ttm,
+        rhythm.frequency_trend,
+        rhythm.typical_gap_days,
+        rhythm.business_cycle_days
 
-    from sales_read
+    from rhythm
     inner join snapshot_dates
-        on sales_read.business_id = snapshot_dates.business_id
-        and sales_read.as_of_date = snapshot_dates.as_of_date
+        on rhythm.business_id = snapshot_dates.business_id
+        and rhythm.as_of_date = snapshot_dates.as_of_date
 
 ),
 
@@ -133,13 +131,13 @@ final as (
                     then ranked.ttm_sales / ranked.prev_ttm_sales - 1
             end as decimal(18, 6)
         ) as sales_momentum,
-        rhythm.recency_weighted_ltv,
+        ranked.recency_weighted_ltv,
         ---------- rhythm
-        rhythm.purchases_ttm,
-        rhythm.purchases_prev_ttm,
-        rhythm.frequency_trend,
-        rhythm.typical_gap_days,
-        rhythm.business_cycle_days,
+        ranked.purchases_ttm,
+        ranked.purchases_prev_ttm,
+        ranked.frequency_trend,
+        ranked.typical_gap_days,
+        ranked.business_cycle_days,
         ---------- timeliness (credit invoices only; null until one is paid)
         cast(timeliness.avg_days_to_pay as decimal(18, 1)) as avg_days_to_pay,
         cast(timeliness.avg_days_to_pay_weighted as decimal(18, 1))
@@ -183,10 +181,6 @@ final as (
         and ranked.customer_id = customers.customer_id
     inner join businesses
         on ranked.business_id = businesses.business_id
-    inner join rhythm
-        on ranked.as_of_date = rhythm.as_of_date
-        and ranked.business_id = rhythm.business_id
-        and ranked.customer_id = rhythm.customer_id
     left join timeliness
         on ranked.as_of_date = timeliness.as_of_date
         and ranked.business_id = timeliness.business_id

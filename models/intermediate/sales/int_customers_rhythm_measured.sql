@@ -6,7 +6,9 @@
     cycles, so that for an annual-cycle business one month and ten months ago are both
     "recent".
     What was bought up to each date is read from running totals (macro
-    customer_sales_readings), not by joining every sale to every later date.
+    customer_sales_readings), not by joining every sale to every later date; the sales to
+    date are kept on the row for int_customers_summarized, which read them from a second
+    copy of the same running totals before (DECISIONLOG.md, 2026-12-06 (opening)).
 -#}
 with
 
@@ -98,7 +100,16 @@ final as (
         end as frequency_trend,
         ---------- amounts
         {{ to_money_of_wide_decimal('customer_gaps.recency_weighted_ltv', 9) }}
-            as recency_weighted_ltv
+            as recency_weighted_ltv,
+        ---------- sales to date (int_customers_summarized reads them here)
+        -- In the readings' own types: int_customers_summarized casts them where it shows
+        -- them.
+        customer_gaps.net_sales,
+        customer_gaps.ttm_net_sales,
+        customer_gaps.prev_ttm_net_sales,
+        customer_gaps.purchases,
+        customer_gaps.first_purchase_date,
+        customer_gaps.last_purchase_date
 
     from customer_gaps
     left join business_cycles
