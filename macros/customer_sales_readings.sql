@@ -24,8 +24,9 @@
     customer_id, event_date, is_purchase and net_sales_home. snapshot_dates: one with
     business_id, as_of_date and is_current (int_segment_dates_spined). One model
     computes these rows, int_customers_rhythm_measured, and keeps what
-    int_customers_summarized reads: two copies of the same running totals cost about 2.5 s
-    more at 10 million invoice lines (DECISIONLOG.md, 2026-12-06 (opening)).
+    int_customers_summarized reads: the two models took 8.7-8.9 s that way against
+    9.8-10.0 s with a copy of the running totals each, at 10 million invoice lines
+    (DECISIONLOG.md, 2026-12-06 (opening)).
 
     The recency weight of a day is 0.5 ^ (age / half-life), which does not split over a
     running total as a sum does: it is 0.5 ^ ((first point - day) / half-life), summed in
