@@ -102,12 +102,13 @@ final as (
         {{ to_money_of_wide_decimal('customer_gaps.recency_weighted_ltv', 9) }}
             as recency_weighted_ltv,
         ---------- sales to date (int_customers_summarized reads them here)
-        -- In the readings' own types: int_customers_summarized casts them where it shows
-        -- them.
-        customer_gaps.net_sales,
-        customer_gaps.ttm_net_sales,
-        customer_gaps.prev_ttm_net_sales,
-        customer_gaps.purchases,
+        -- Sums in DuckDB's own type for them (decimal(38, 2)), the type
+        -- int_customers_summarized computed its shares and ranks on before it read them
+        -- here; cast so that PostgreSQL's unscaled numeric sums carry two places too.
+        cast(customer_gaps.net_sales as decimal(38, 2)) as net_sales,
+        cast(customer_gaps.ttm_net_sales as decimal(38, 2)) as ttm_net_sales,
+        cast(customer_gaps.prev_ttm_net_sales as decimal(38, 2)) as prev_ttm_net_sales,
+        cast(customer_gaps.purchases as {{ dbt.type_bigint() }}) as purchases,
         customer_gaps.first_purchase_date,
         customer_gaps.last_purchase_date
 
